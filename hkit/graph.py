@@ -1,0 +1,130 @@
+"""Finding and loading hkit's files: the ontology, the shapes and the data.
+
+The files live in a *root* folder with ``ontology/``, ``data/`` and ``queries/``: a checkout of the
+repository, or the copy that the wheel carries inside the installed package (``hkit/_resources``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import rdflib
+
+from hkit.errors import InputError, ResourceError
+
+# rdflib merges distinct literals ("01" and "1" integers...) unless told not to (HAZARDS 8).
+rdflib.NORMALIZE_LITERALS = False
+
+ONTOLOGY = Path("ontology/hkit.ttl")
+SHAPES = Path("ontology/shapes.ttl")
+DATA_DIR = Path("data")
+QUERIES_DIR = Path("queries")
+
+#: Namespaces of the project.
+HKIT = rdflib.Namespace("https://w3id.org/hkit/ontology#")
+HKIT_ID = rdflib.Namespace("https://w3id.org/hkit/id/")
+ONTOLOGY_IRI = rdflib.URIRef("https://w3id.org/hkit/ontology")
+
+#: File suffix -> rdflib format name, for the RDF files hkit reads.
+RDF_FORMATS = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".rdf": "xml",
+    ".owl": "xml",
+    ".xml": "xml",
+    ".jsonld": "json-ld",
+}
+
+
+def _is_root(path: Path) -> bool:
+    return (path / ONTOLOGY).is_file()
+
+
+def packaged_root() -> Path:
+    """The copy of ontology/, data/ and queries/ that ships with the installed package.
+
+    A wheel carries them in ``hkit/_resources``; a source checkout (or an editable install) has
+    them beside the package.
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_resources", here.parent):
+        if _is_root(candidate):
+            return candidate
+    raise ResourceError(
+        f"the hkit package has no ontology (looked in {here / '_resources'} and {here.parent})",
+        hint="reinstall hkit, or pass --root pointing at a checkout",
+    )
+
+
+def find_root(explicit: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Path:
+    """Choose the root: an explicit folder, else $HKIT_ROOT, else the checkout in the current
+    directory (when it has ontology/ and data/), else the copy inside the installed package."""
+    chosen = explicit or os.environ.get("HKIT_ROOT")
+    if chosen:
+        root = Path(chosen).expanduser()
+        if not _is_root(root):
+            raise ResourceError(
+                f"{root} has no {ONTOLOGY}", hint="point --root at an hkit checkout"
+            )
+        return root
+    here = cwd or Path.cwd()
+    if _is_root(here) and (here / DATA_DIR).is_dir():
+        return here
+    return packaged_root()
+
+
+def data_files(root: Path) -> list[Path]:
+    """The Turtle files under data/, in a stable order."""
+    return sorted(p for p in (root / DATA_DIR).rglob("*.ttl") if p.is_file())
+
+
+def rdf_format(path: Path) -> str:
+    """The rdflib format name for a file, from its suffix."""
+    try:
+        return RDF_FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(RDF_FORMATS))
+        raise InputError(f"{path}: unknown RDF file type", hint=f"use one of {known}") from None
+
+
+def load_rdflib(paths: Iterable[Path], graph: rdflib.Graph | None = None) -> rdflib.Graph:
+    """Parse the files into one rdflib graph (literals kept exactly as written)."""
+    graph = graph if graph is not None else rdflib.Graph()
+    for path in paths:
+        try:
+            graph.parse(path, format=rdf_format(path))
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+        except InputError:
+            raise
+        except Exception as exc:  # rdflib raises many kinds of parser errors
+            raise InputError(f"{path}: not valid RDF ({exc})") from exc
+    return graph
+
+
+def strict_parse(path: Path) -> int:
+    """Parse one file with pyoxigraph's strict parser; return its triple count.
+
+    Oxigraph rejects what stricter triple stores reject (HAZARDS 9), so this is the gate for every
+    file hkit ships.
+    """
+    import pyoxigraph
+
+    fmt = {
+        ".ttl": pyoxigraph.RdfFormat.TURTLE,
+        ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
+        ".rdf": pyoxigraph.RdfFormat.RDF_XML,
+        ".owl": pyoxigraph.RdfFormat.RDF_XML,
+        ".xml": pyoxigraph.RdfFormat.RDF_XML,
+        ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
+    }.get(path.suffix.lower())
+    if fmt is None:
+        rdf_format(path)  # raises the InputError with the list of known suffixes
+    try:
+        return sum(1 for _ in pyoxigraph.parse(path=str(path), format=fmt))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from exc
+    except SyntaxError as exc:
+        raise InputError(f"{path}: {exc}") from exc
