@@ -42,8 +42,10 @@ def test_unknown_option_is_a_usage_error():
 
 
 def test_python_dash_m_hkit(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(Path(hkit.__file__).resolve().parent.parent)}
     out = subprocess.run(
         [sys.executable, "-m", "hkit", "--version"],
+        env=env,
         capture_output=True,
         text=True,
         cwd=tmp_path,
