@@ -7,3 +7,55 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHAPE_FIXTURES = FIXTURES / "shapes"
+
+#: The classes whose counts the README's "What is in the graph" table reports (with subclasses).
+README_COUNT_CLASSES = (
+    "Person",
+    "Organisation",
+    "GovernmentBody",
+    "StatutoryBody",
+    "University",
+    "ResearchInstitution",
+    "ResearchCluster",
+    "Company",
+    "Unicorn",
+    "Initiative",
+    "Fund",
+    "Scheme",
+    "PolicyMeasure",
+    "Place",
+    "Event",
+    "Agreement",
+    "Post",
+    "Appointment",
+    "Observation",
+    "Target",
+    "MonetaryAmount",
+)
+
+
+def graph_counts(graph):
+    """Counts per class (instances of the class or its subclasses, in the id: namespace) and
+    per source document (nodes that cite it), as the README reports them."""
+    import rdflib
+    from rdflib.namespace import RDF, RDFS
+
+    from hkit.graph import HKIT, HKIT_ID
+
+    derived_from = rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+    per_class = {
+        name: len(
+            {
+                s
+                for sub in graph.transitive_subjects(RDFS.subClassOf, HKIT[name])
+                for s in graph.subjects(RDF.type, sub)
+                if str(s).startswith(str(HKIT_ID))
+            }
+        )
+        for name in README_COUNT_CLASSES
+    }
+    per_source = {
+        str(name): len(set(graph.subjects(derived_from, doc)))
+        for doc, name in graph.subject_objects(HKIT.fileName)
+    }
+    return per_class, dict(sorted(per_source.items()))
