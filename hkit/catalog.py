@@ -1,0 +1,419 @@
+"""The saved-query catalogue: reading query headers, their parameters, and binding values safely.
+
+A saved query is a ``.rq`` file in ``queries/`` whose header carries grlc-style metadata in SPARQL
+comments (``#+ summary:``, ``#+ description:``, ``#+ tags:``, ``#+ defaults:``, ``#+ enumerate:``,
+and hkit's ``#+ example:``). Parameters are variables named the grlc way: ``?_name`` required,
+``?__name`` optional, with an optional type suffix (``_iri``, ``_en``, ``_xsd_integer``,
+``_xsd_decimal``, ``_xsd_date``, ``_xsd_gYear``); without one a parameter is a plain string.
+
+Values are never pasted into the query as text that the user wrote: each is parsed into a typed
+RDF term, serialised by hkit, and bound through a ``VALUES`` block placed first in the query's
+outermost ``WHERE`` group, so that every engine (embedded or remote) binds them the same way
+(HAZARDS 1-4). Several values of one parameter bind several rows of that block.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from hkit.errors import HkitError
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+#: Parameter types: suffix in the variable name -> (type name shown to users, datatype IRI).
+PARAM_TYPES: dict[str, tuple[str, str | None]] = {
+    "iri": ("iri", None),
+    "en": ("text@en", None),
+    "xsd_integer": ("xsd:integer", XSD + "integer"),
+    "xsd_decimal": ("xsd:decimal", XSD + "decimal"),
+    "xsd_date": ("xsd:date", XSD + "date"),
+    "xsd_gYear": ("xsd:gYear", XSD + "gYear"),
+    "xsd_string": ("xsd:string", XSD + "string"),
+}
+_SUFFIXES = sorted(PARAM_TYPES, key=len, reverse=True)
+_PARAM_VAR = re.compile(r"[?$](__?)([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)")
+_LEXICAL = {
+    "xsd_integer": re.compile(r"[+-]?\d{1,18}"),
+    "xsd_decimal": re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)"),
+    "xsd_date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "xsd_gYear": re.compile(r"\d{4}"),
+}
+_FORBIDDEN = re.compile(
+    r"(?<![?$:\w])(SERVICE|LOAD|INSERT|DELETE|CLEAR|DROP|CREATE|COPY|MOVE|ADD|FROM|WITH)\b", re.I
+)
+
+
+class QueryError(HkitError):
+    """An unknown query, a bad saved query, or a bad parameter."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a saved query."""
+
+    name: str
+    variable: str
+    type: str
+    suffix: str
+    required: bool
+    multi: bool = True
+    default: str | None = None
+    allowed: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "required": self.required,
+            "default": self.default,
+            "allowed": list(self.allowed),
+            "multi": self.multi,
+        }
+
+
+@dataclass
+class SavedQuery:
+    """A saved query and its metadata."""
+
+    name: str
+    path: Path
+    text: str
+    summary: str = ""
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+    params: list[Param] = field(default_factory=list)
+    examples: list[dict[str, list[str]]] = field(default_factory=list)
+
+    @property
+    def form(self) -> str:
+        """SELECT, CONSTRUCT, ASK or DESCRIBE."""
+        body = _strip_comments_and_strings(self.text)
+        match = re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", body, re.I)
+        return match.group(1).upper() if match else "SELECT"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "summary": self.summary,
+            "description": self.description,
+            "tags": self.tags,
+            "params": [p.as_dict() for p in self.params],
+            "examples": [
+                {k: (v[0] if len(v) == 1 else v) for k, v in example.items()}
+                for example in self.examples
+            ],
+        }
+
+
+# -------------------------------------------------------------------------------------------------
+# Reading headers
+# -------------------------------------------------------------------------------------------------
+
+
+def _parse_header(text: str, where: str) -> dict[str, object]:
+    """The ``#+`` lines: ``key: value`` scalars, and lists of scalars or of one-key maps
+    (``- name: value`` or ``- name:`` followed by a nested list), the subset of YAML grlc uses."""
+    lines = [line[2:].rstrip() for line in text.splitlines() if line.startswith("#+")]
+    meta: dict[str, object] = {}
+    key: str | None = None
+    current_map_key: str | None = None
+    for raw in lines:
+        if not raw.strip():
+            continue
+        indent = len(raw) - len(raw.lstrip())
+        line = raw.strip()
+        if indent <= 1 and not line.startswith("-"):
+            k, sep, value = line.partition(":")
+            if not sep:
+                raise QueryError(f"{where}: header line '#+{raw}' is not 'key: value'")
+            key, value = k.strip(), value.strip()
+            current_map_key = None
+            meta[key] = _unquote(value) if value else []
+            continue
+        if key is not None and not line.startswith("-") and isinstance(meta[key], str):
+            meta[key] = f"{meta[key]} {line}".strip()  # a scalar continued on the next line
+            continue
+        if key is None or not line.startswith("-"):
+            raise QueryError(f"{where}: header line '#+{raw}' belongs to no key")
+        item = line[1:].strip()
+        container = meta[key]
+        if not isinstance(container, list):
+            raise QueryError(f"{where}: '{key}' has both a value and a list")
+        if indent >= 4 and current_map_key is not None:
+            container[-1][current_map_key].append(_unquote(item))
+            continue
+        k, sep, value = item.partition(":")
+        if sep and not item.startswith(("'", '"')):
+            current_map_key = k.strip()
+            container.append({current_map_key: [_unquote(value.strip())] if value.strip() else []})
+        else:
+            current_map_key = None
+            container.append(_unquote(item))
+    return meta
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def _strip_comments_and_strings(text: str) -> str:
+    """The query with comments, string literals and IRIs blanked out (same length)."""
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+        elif c in "\"'":
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and text[j : j + len(quote)] != quote:
+                j += 2 if text[j] == "\\" else 1
+            j = min(n, j + len(quote))
+            out.append(" " * (j - i))
+            i = j
+        elif c == "<" and re.match(r"<[^\s<>\"{}|^`\\]*>", text[i:]):
+            j = i + re.match(r"<[^\s<>\"{}|^`\\]*>", text[i:]).end()
+            out.append(" " * (j - i))
+            i = j
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _params_of(body: str, meta: dict[str, object], where: str) -> list[Param]:
+    defaults = _one_key_maps(meta.get("defaults", []), where, "defaults")
+    enumerate_ = _one_key_maps(meta.get("enumerate", []), where, "enumerate")
+    seen: dict[str, Param] = {}
+    for underscores, rest in _PARAM_VAR.findall(body):
+        variable = underscores + rest
+        if variable in seen:
+            continue
+        suffix = next((s for s in _SUFFIXES if rest.endswith("_" + s)), "")
+        name = rest[: -len(suffix) - 1] if suffix else rest
+        type_name = PARAM_TYPES[suffix][0] if suffix else "text"
+        default = defaults.get(name, [None])[0] if name in defaults else None
+        seen[variable] = Param(
+            name=name,
+            variable=variable,
+            type=type_name,
+            suffix=suffix,
+            required=underscores == "_" and default is None,
+            default=default,
+            allowed=tuple(enumerate_.get(name, [])),
+        )
+    names = [p.name for p in seen.values()]
+    if len(names) != len(set(names)):
+        raise QueryError(f"{where}: two parameter variables share a name")
+    for key in list(defaults) + list(enumerate_):
+        if key not in names:
+            raise QueryError(f"{where}: header names '{key}', which is not a parameter")
+    return sorted(seen.values(), key=lambda p: (not p.required, p.name))
+
+
+def _one_key_maps(items: object, where: str, key: str) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    if items in ("", None):
+        return result
+    if not isinstance(items, list):
+        raise QueryError(f"{where}: '{key}' must be a list")
+    for item in items:
+        if not isinstance(item, dict) or len(item) != 1:
+            raise QueryError(f"{where}: each '{key}' entry must be '- name: value'")
+        result.update(item)
+    return result
+
+
+def check_read_only(text: str, where: str = "the query") -> None:
+    """Refuse updates and what reaches outside the graph (SERVICE, LOAD, FROM): HAZARDS 6."""
+    if match := _FORBIDDEN.search(_strip_comments_and_strings(text)):
+        raise QueryError(
+            f"{where} uses {match.group(1).upper()}, which hkit does not allow",
+            hint="queries are read-only and run on hkit's graph only",
+        )
+
+
+def _lint(name: str, body: str, params: list[Param]) -> None:
+    where = f"query '{name}'"
+    check_read_only(body, where)
+    if not re.search(r"\bWHERE\s*\{", body, re.I):
+        raise QueryError(f"{where} has no WHERE clause")
+    for p in params:
+        var = re.escape(p.variable)
+        if re.search(rf"\bAS\s+[?$]{var}\b", body, re.I):
+            raise QueryError(f"{where}: parameter ?{p.variable} is assigned by BIND or AS")
+    for sub in re.finditer(r"\{\s*SELECT\b", body, re.I):
+        depth, j = 1, sub.end()
+        while j < len(body) and depth:
+            depth += {"{": 1, "}": -1}.get(body[j], 0)
+            j += 1
+        for p in params:
+            if re.search(rf"[?$]{re.escape(p.variable)}\b", body[sub.start() : j]):
+                raise QueryError(f"{where}: parameter ?{p.variable} is used inside a subquery")
+
+
+def read_query(path: Path) -> SavedQuery:
+    """Read one saved query and its header."""
+    name = path.stem
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QueryError(f"{path}: cannot read ({exc})") from exc
+    meta = _parse_header(text, str(path))
+    body = _strip_comments_and_strings(text)
+    params = _params_of(body, meta, str(path))
+    _lint(name, body, params)
+    tags = meta.get("tags", [])
+    if isinstance(tags, str):
+        tags = [t.strip() for t in tags.strip("[]").split(",") if t.strip()]
+    examples = [{k: v for k, v in item.items()} for item in meta.get("example", []) or []]
+    query = SavedQuery(
+        name=name,
+        path=path,
+        text=text,
+        summary=str(meta.get("summary", "")),
+        description=str(meta.get("description", "")),
+        tags=list(tags),
+        params=params,
+        examples=examples or [{}],
+    )
+    for example in query.examples:
+        bind_values(query, example)  # a bad example is a bad query
+    return query
+
+
+def catalog(queries_dir: Path) -> dict[str, SavedQuery]:
+    """Every saved query in a folder (not its checks/ subfolder), by name."""
+    if not queries_dir.is_dir():
+        raise QueryError(f"no saved queries: {queries_dir} is not a folder")
+    return {p.stem: read_query(p) for p in sorted(queries_dir.glob("*.rq"))}
+
+
+def find(queries: dict[str, SavedQuery], name: str) -> SavedQuery:
+    """The saved query called ``name``, or an error that lists the close and the valid names."""
+    try:
+        return queries[name]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(queries), n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else "run 'hkit queries' for the list"
+        raise QueryError(f"no saved query named '{name}'", hint=hint) from None
+
+
+# -------------------------------------------------------------------------------------------------
+# Binding values
+# -------------------------------------------------------------------------------------------------
+
+
+def _escape(text: str) -> str:
+    if "\\" in text:
+        raise QueryError("text parameters may not contain a backslash")
+    if any(ord(c) < 0x20 and c not in "\n\r\t" for c in text):
+        raise QueryError("text parameters may not contain control characters")
+    return text.replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def term(param: Param, value: str) -> str:
+    """The value as a SPARQL term of the parameter's type, or a :class:`QueryError`."""
+    if param.allowed and value not in param.allowed:
+        raise QueryError(
+            f"parameter '{param.name}' cannot be '{value}'",
+            hint=f"choose one of: {', '.join(param.allowed)}",
+        )
+    if param.suffix == "iri":
+        import pyoxigraph
+
+        try:
+            iri = pyoxigraph.NamedNode(value)
+        except ValueError:
+            raise QueryError(f"parameter '{param.name}': '{value}' is not an IRI") from None
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*", iri.value):
+            raise QueryError(f"parameter '{param.name}': '{value}' is not an IRI")
+        return f"<{iri.value}>"
+    if param.suffix == "en":
+        return f'"{_escape(value)}"@en'
+    if param.suffix in _LEXICAL:
+        if not _LEXICAL[param.suffix].fullmatch(value):
+            raise QueryError(
+                f"parameter '{param.name}' must be {param.type}, not '{value}'",
+            )
+        if param.suffix == "xsd_decimal":
+            try:
+                Decimal(value)
+            except InvalidOperation:
+                raise QueryError(f"parameter '{param.name}' must be xsd:decimal") from None
+        return f'"{value}"^^<{PARAM_TYPES[param.suffix][1]}>'
+    if param.suffix == "xsd_string":
+        return f'"{_escape(value)}"^^<{XSD}string>'
+    return f'"{_escape(value)}"'
+
+
+def bind_values(query: SavedQuery, given: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Check the user's values against the query's parameters; return SPARQL terms by variable.
+
+    Unknown names, missing required parameters, wrong types and values outside ``enumerate`` are
+    errors that list the valid choices. Defaults fill parameters the user did not give.
+    """
+    by_name = {p.name: p for p in query.params}
+    for name in given:
+        if name not in by_name:
+            valid = ", ".join(by_name) or "none"
+            raise QueryError(
+                f"query '{query.name}' has no parameter '{name}'", hint=f"its parameters: {valid}"
+            )
+    bound: dict[str, list[str]] = {}
+    for p in query.params:
+        values = given.get(p.name) or ([p.default] if p.default is not None else [])
+        if not values:
+            if p.required:
+                raise QueryError(
+                    f"query '{query.name}' needs parameter '{p.name}' ({p.type})",
+                    hint=f"add -p {p.name}=VALUE"
+                    + (f"; choices: {', '.join(p.allowed)}" if p.allowed else ""),
+                )
+            continue
+        bound[p.variable] = [term(p, v) for v in dict.fromkeys(values)]
+    return bound
+
+
+def _values_block(bound: dict[str, list[str]]) -> str:
+    blocks = []
+    for variable, terms in bound.items():
+        rows = " ".join(terms)
+        blocks.append(f"VALUES ?{variable} {{ {rows} }}")
+    return " ".join(blocks)
+
+
+def with_values(text: str, bound: dict[str, list[str]]) -> str:
+    """The query text with the bound values as VALUES blocks, first in the outermost WHERE group."""
+    if not bound:
+        return text
+    body = _strip_comments_and_strings(text)
+    match = re.search(r"\bWHERE\s*\{", body, re.I)
+    if match is None:
+        raise QueryError("the query has no WHERE clause to bind parameters in")
+    at = match.end()
+    return text[:at] + " " + _values_block(bound) + " " + text[at:]
+
+
+def parse_param_options(options: tuple[str, ...]) -> dict[str, list[str]]:
+    """``-p name=value`` options (repeatable) as a mapping of name to values."""
+    given: dict[str, list[str]] = {}
+    for option in options:
+        name, sep, value = option.partition("=")
+        if not sep or not name.strip():
+            raise QueryError(
+                f"parameter '{option}' is not name=value", hint="e.g. -p sector=fintech"
+            )
+        given.setdefault(name.strip(), []).append(value)
+    return given
