@@ -128,3 +128,57 @@ def strict_parse(path: Path) -> int:
         raise InputError(f"{path}: cannot read ({exc})") from exc
     except SyntaxError as exc:
         raise InputError(f"{path}: {exc}") from exc
+
+
+#: File suffix -> pyoxigraph format, for the files hkit loads into its embedded store.
+def _oxigraph_format(path: Path):
+    import pyoxigraph
+
+    formats = {
+        ".ttl": pyoxigraph.RdfFormat.TURTLE,
+        ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
+        ".rdf": pyoxigraph.RdfFormat.RDF_XML,
+        ".owl": pyoxigraph.RdfFormat.RDF_XML,
+        ".xml": pyoxigraph.RdfFormat.RDF_XML,
+        ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
+    }
+    if path.suffix.lower() not in formats:
+        rdf_format(path)  # raises the InputError that lists the known suffixes
+    return formats[path.suffix.lower()]
+
+
+def graph_files(root: Path, extra: Iterable[Path] = ()) -> list[Path]:
+    """The ontology, every data file, and the user's extra files, in load order."""
+    files = [root / ONTOLOGY, *data_files(root)]
+    if not data_files(root):
+        raise ResourceError(f"{root / DATA_DIR} has no data files", hint="check --root")
+    for path in extra:
+        if not path.is_file():
+            raise InputError(f"{path}: no such file", hint="check the --data path")
+        files.append(path)
+    return files
+
+
+def load_store(files: Iterable[Path]):  # noqa: ANN201 - returns a pyoxigraph.Store
+    """An in-memory pyoxigraph store with every file loaded into its default graph.
+
+    RDF/XML with a DOCTYPE is refused before parsing (entity expansion, HAZARDS 7).
+    """
+    import pyoxigraph
+
+    store = pyoxigraph.Store()
+    for path in files:
+        fmt = _oxigraph_format(path)
+        try:
+            if fmt == pyoxigraph.RdfFormat.RDF_XML:
+                with path.open("rb") as fh:
+                    if b"<!DOCTYPE" in fh.read(65536).upper():
+                        raise InputError(f"{path}: RDF/XML with a DOCTYPE is refused")
+            store.bulk_load(path=str(path), format=fmt)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+        except SyntaxError as exc:
+            raise InputError(f"{path}: {exc}") from exc
+        except ValueError as exc:
+            raise InputError(f"{path}: {exc}") from exc
+    return store
