@@ -1,0 +1,235 @@
+"""Turning query results into text: the W3C SPARQL 1.1 result formats (JSON, XML, CSV, TSV),
+an aligned table and Markdown for people, and Turtle / N-Triples for graph results."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from xml.sax.saxutils import escape, quoteattr
+
+from hkit.engines import Result, Term
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PREFIXES = {
+    "id": "https://w3id.org/hkit/id/",
+    "hkit": "https://w3id.org/hkit/ontology#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": "https://schema.org/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": XSD,
+}
+
+
+# -- term rendering ------------
+
+
+def _nt_string(text: str) -> str:
+    return (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+
+
+def nt(term: Term) -> str:
+    """The term in N-Triples / SPARQL syntax."""
+    if term.kind == "uri":
+        return f"<{term.value}>"
+    if term.kind == "bnode":
+        return f"_:{term.value}"
+    text = f'"{_nt_string(term.value)}"'
+    if term.lang:
+        return f"{text}@{term.lang}"
+    if term.datatype:
+        return f"{text}^^<{term.datatype}>"
+    return text
+
+
+def compact(iri: str) -> str:
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and iri != ns:
+            return f"{prefix}:{iri[len(ns) :]}"
+    return iri
+
+
+def readable(term: Term) -> str:
+    """The term for a person: compact IRIs, grouped digits for numbers, plain text."""
+    if term.kind == "uri":
+        return compact(term.value)
+    if term.kind == "bnode":
+        return f"_:{term.value}"
+    if term.datatype in (XSD + "decimal", XSD + "integer"):
+        try:
+            number = Decimal(term.value)
+        except InvalidOperation:
+            return term.value
+        if number == number.to_integral_value():
+            return f"{int(number):,}"
+        return f"{number:,f}"
+    return term.value
+
+
+# -- SELECT / ASK ------------
+
+
+def _json_term(term: Term) -> dict[str, str]:
+    out = {"type": term.kind, "value": term.value}
+    if term.lang:
+        out["xml:lang"] = term.lang
+    elif term.datatype:
+        out["datatype"] = term.datatype
+    return out
+
+
+def to_json(result: Result) -> str:
+    if result.form == "ASK":
+        return json.dumps({"head": {}, "boolean": result.boolean}, indent=2) + "\n"
+    doc = {
+        "head": {"vars": result.variables},
+        "results": {
+            "bindings": [{v: _json_term(t) for v, t in row.items()} for row in result.rows]
+        },
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_xml(result: Result) -> str:
+    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+    if result.form == "ASK":
+        out += ["  <head/>", f"  <boolean>{'true' if result.boolean else 'false'}</boolean>"]
+    else:
+        out.append("  <head>")
+        out += [f"    <variable name={quoteattr(v)}/>" for v in result.variables]
+        out += ["  </head>", "  <results>"]
+        for row in result.rows:
+            out.append("    <result>")
+            for v, t in row.items():
+                if t.kind == "uri":
+                    inner = f"<uri>{escape(t.value)}</uri>"
+                elif t.kind == "bnode":
+                    inner = f"<bnode>{escape(t.value)}</bnode>"
+                elif t.lang:
+                    inner = f"<literal xml:lang={quoteattr(t.lang)}>{escape(t.value)}</literal>"
+                elif t.datatype:
+                    inner = f"<literal datatype={quoteattr(t.datatype)}>{escape(t.value)}</literal>"
+                else:
+                    inner = f"<literal>{escape(t.value)}</literal>"
+                out.append(f"      <binding name={quoteattr(v)}>{inner}</binding>")
+            out.append("    </result>")
+        out.append("  </results>")
+    out.append("</sparql>")
+    return "\n".join(out) + "\n"
+
+
+def to_csv(result: Result) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if result.form == "ASK":
+        writer.writerow(["boolean"])
+        writer.writerow(["true" if result.boolean else "false"])
+        return buffer.getvalue()
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow([row[v].value if v in row else "" for v in result.variables])
+    return buffer.getvalue()
+
+
+def to_tsv(result: Result) -> str:
+    if result.form == "ASK":
+        return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    for row in result.rows:
+        lines.append("\t".join(nt(row[v]) if v in row else "" for v in result.variables))
+    return "\n".join(lines) + "\n"
+
+
+def _cells(result: Result) -> tuple[list[str], list[list[str]]]:
+    if result.form == "ASK":
+        return ["boolean"], [["true" if result.boolean else "false"]]
+    rows = [[readable(row[v]) if v in row else "" for v in result.variables] for row in result.rows]
+    return list(result.variables), rows
+
+
+def to_table(result: Result) -> str:
+    header, rows = _cells(result)
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    numeric = [
+        all(
+            r[i] == "" or r[i].replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
+            for r in rows
+        )
+        and bool(rows)
+        for i in range(len(header))
+    ]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if num else c.ljust(w)
+            for c, w, num in zip(cells, widths, numeric, strict=True)
+        ).rstrip()
+
+    out = [line(header), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+def to_markdown(result: Result) -> str:
+    header, rows = _cells(result)
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+# -- CONSTRUCT / DESCRIBE ------------
+
+
+def to_ntriples(result: Result) -> str:
+    lines = sorted({f"{nt(s)} {nt(p)} {nt(o)} ." for s, p, o in result.triples})
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def to_turtle(result: Result) -> str:
+    import pyoxigraph
+
+    triples = pyoxigraph.parse(to_ntriples(result).encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return pyoxigraph.serialize(
+        sorted(triples, key=str), format=pyoxigraph.RdfFormat.TURTLE, prefixes=PREFIXES
+    ).decode()
+
+
+#: One registry per kind of choice: the names feed --help, click.Choice and the dispatch.
+TABULAR_FORMATS: dict[str, Callable[[Result], str]] = {
+    "table": to_table,
+    "csv": to_csv,
+    "tsv": to_tsv,
+    "json": to_json,
+    "xml": to_xml,
+    "md": to_markdown,
+}
+GRAPH_FORMATS: dict[str, Callable[[Result], str]] = {
+    "turtle": to_turtle,
+    "ntriples": to_ntriples,
+}
+FORMATS = {**TABULAR_FORMATS, **GRAPH_FORMATS}
+
+
+def render(result: Result, fmt: str) -> str:
+    """The result in format ``fmt``; graph results in a tabular format come out as Turtle."""
+    if result.form == "CONSTRUCT":
+        return GRAPH_FORMATS.get(fmt, to_turtle)(result)
+    if fmt in GRAPH_FORMATS:
+        from hkit.errors import HkitError
+
+        raise HkitError(f"format '{fmt}' is for CONSTRUCT and DESCRIBE queries", hint="use table")
+    return TABULAR_FORMATS[fmt](result)
