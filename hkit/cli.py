@@ -2,22 +2,300 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
+from pathlib import Path
+
 import click
 
 from hkit import __version__
+from hkit.errors import HkitError
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+DEFAULT_TIMEOUT = 30.0
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class HkitGroup(click.Group):
+    """Turns the project's errors into one line on stderr and a documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except HkitError as exc:
+            if ctx.meta.get("hkit.debug"):
+                raise
+            click.echo(f"hkit: error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"hkit: hint: {exc.hint}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+class State:
+    """What the global options chose, and the graph, loaded on first use."""
+
+    def __init__(self, root: str | None, data: tuple[str, ...], timeout: float) -> None:
+        self.root_option = root
+        self.data = [Path(d) for d in data]
+        self.timeout = timeout
+        self._engine = None
+
+    @property
+    def root(self) -> Path:
+        from hkit.graph import find_root
+
+        return find_root(self.root_option)
+
+    def queries(self) -> dict:
+        from hkit.catalog import catalog
+        from hkit.graph import QUERIES_DIR
+
+        return catalog(self.root / QUERIES_DIR)
+
+    def engine(self):  # noqa: ANN201 - an engine from hkit.engines.ENGINES
+        if self._engine is None:
+            from hkit.engines import EmbeddedEngine
+            from hkit.graph import graph_files, load_store
+
+            self._engine = EmbeddedEngine(load_store(graph_files(self.root, self.data)))
+        return self._engine
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Print, or write the file atomically (a temporary file beside it, then rename)."""
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    target = Path(output)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    except OSError as exc:
+        raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
+@click.group(cls=HkitGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="hkit")
-def main() -> None:
+@click.option(
+    "--root",
+    envvar="HKIT_ROOT",
+    metavar="DIR",
+    help="Folder with ontology/, data/ and queries/ (default: the checkout in the current "
+    "directory, else the copy in the installed package). Env: HKIT_ROOT.",
+)
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    metavar="FILE",
+    help="Add your own RDF file to the graph (.ttl, .nt, .rdf/.owl, .jsonld); repeatable.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds any one query may run.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.pass_context
+def main(
+    ctx: click.Context, root: str | None, data: tuple[str, ...], timeout: float, debug: bool
+) -> None:
     """hkit: a knowledge graph of Hong Kong's innovation and technology ecosystem.
 
     The graph is an OWL ontology, SHACL shapes and Turtle data, every fact traced to the
-    document it came from.
+    document it came from. Saved queries answer the common questions.
 
     Example:
 
-        hkit --version
+        hkit query funds-by-size
     """
+    ctx.meta["hkit.debug"] = debug
+    ctx.obj = State(root, data, timeout)
+
+
+# -- the catalogue ------------
+
+
+@main.command("queries")
+@click.option("--tag", help="Only queries with this tag.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "md"]),
+    default="table",
+    show_default=True,
+    help="md: the Markdown catalogue that the README includes.",
+)
+@click.pass_obj
+def queries_command(state: State, tag: str | None, fmt: str) -> None:
+    """List the saved queries.
+
+    Example:
+
+        hkit queries --tag funding
+    """
+    queries = [q for q in state.queries().values() if tag is None or tag in q.tags]
+    if fmt == "json":
+        click.echo(json.dumps([q.as_dict() for q in queries], indent=2, ensure_ascii=False))
+        return
+    if fmt == "md":
+        click.echo("| query | what it answers | parameters | tags |")
+        click.echo("|---|---|---|---|")
+        for q in queries:
+            params = ", ".join(
+                f"`{p.name}` ({p.type}{'' if p.required else ', optional'})" for p in q.params
+            )
+            click.echo(f"| `{q.name}` | {q.summary} | {params or '—'} | {', '.join(q.tags)} |")
+        return
+    width = max([len(q.name) for q in queries] + [4])
+    for q in queries:
+        params = " ".join(
+            f"{p.name}=<{p.type}>" if p.required else f"[{p.name}=<{p.type}>]" for p in q.params
+        )
+        click.echo(f"{q.name.ljust(width)}  {q.summary}" + (f"  ({params})" if params else ""))
+
+
+def _show(state: State, name: str) -> None:
+    from hkit.catalog import find
+
+    q = find(state.queries(), name)
+    click.echo(f"name:        {q.name}")
+    click.echo(f"summary:     {q.summary}")
+    click.echo(f"description: {q.description}")
+    click.echo(f"tags:        {', '.join(q.tags)}")
+    for p in q.params:
+        extra = []
+        if p.default is not None:
+            extra.append(f"default {p.default}")
+        if p.allowed:
+            extra.append(f"one of {', '.join(p.allowed)}")
+        required = "required" if p.required else "optional"
+        click.echo(
+            f"param:       {p.name} ({p.type}, {required}, repeatable{'; ' if extra else ''}"
+            f"{'; '.join(extra)})"
+        )
+    for example in q.examples:
+        args = " ".join(f"-p {k}={v}" for k, values in example.items() for v in values)
+        click.echo(f"example:     hkit query {q.name}" + (f" {args}" if args else ""))
+    click.echo("")
+    click.echo(q.text.rstrip("\n"))
+
+
+@main.command("show")
+@click.argument("name")
+@click.pass_obj
+def show_command(state: State, name: str) -> None:
+    """Show a saved query's metadata and text.
+
+    Example:
+
+        hkit show funds-by-size
+    """
+    _show(state, name)
+
+
+def _format_option(default: str = "table"):
+    from hkit.results import FORMATS
+
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(FORMATS)),
+        default=default,
+        show_default=True,
+        help="table/md for people; json, xml, csv, tsv are the W3C SPARQL result formats; "
+        "turtle/ntriples for CONSTRUCT and DESCRIBE.",
+    )
+
+
+@main.command("query")
+@click.argument("name")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter value; repeat a name to bind several values.",
+)
+@_format_option()
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
+)
+@click.option("--with-sources", is_flag=True, help="Add the source documents behind each row.")
+@click.option(
+    "--show", is_flag=True, help="Show the query's metadata and text instead of running it."
+)
+@click.pass_obj
+def query_command(
+    state: State,
+    name: str,
+    params: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    with_sources: bool,
+    show: bool,
+) -> None:
+    """Run a saved query.
+
+    Example:
+
+        hkit query unicorns-by-sector -p sector=fintech --with-sources
+    """
+    from hkit.catalog import bind_values, find, parse_param_options, with_values
+    from hkit.engines import with_sources as add_sources
+    from hkit.results import render
+
+    if show:
+        _show(state, name)
+        return
+    q = find(state.queries(), name)
+    text = with_values(q.text, bind_values(q, parse_param_options(params)))
+    engine = state.engine()
+    result = engine.run(text, state.timeout)
+    if with_sources:
+        result = add_sources(engine, result, state.timeout)
+    write_output(render(result, fmt), output)
+
+
+@main.command("sparql")
+@click.argument("query", required=False)
+@click.option(
+    "-f", "--file", "file", type=click.Path(dir_okay=False), help="Read the query from FILE."
+)
+@_format_option()
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
+)
+@click.pass_obj
+def sparql_command(
+    state: State, query: str | None, file: str | None, fmt: str, output: str | None
+) -> None:
+    """Run an ad-hoc read-only SPARQL query.
+
+    Example:
+
+        hkit sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+    """
+    from hkit.catalog import check_read_only
+    from hkit.results import render
+
+    if (query is None) == (file is None):
+        raise HkitError("give a query, or -f FILE, but not both", hint="hkit sparql --help")
+    if file is not None:
+        try:
+            query = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise HkitError(f"{file}: cannot read ({exc})") from exc
+    check_read_only(query)
+    result = state.engine().run(query, state.timeout)
+    write_output(render(result, fmt), output)
