@@ -17,3 +17,11 @@ def ontology_graph() -> rdflib.Graph:
 @pytest.fixture(scope="session")
 def shapes_graph() -> rdflib.Graph:
     return load_rdflib([ROOT / SHAPES])
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--generate-golden",
+        action="store_true",
+        help="rewrite tests/golden/*.json from the current saved-query results",
+    )

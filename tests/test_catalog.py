@@ -1,0 +1,181 @@
+"""The saved-query catalogue: headers, parameters, and binding values safely (HAZARDS 1-4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hkit.catalog import (
+    QueryError,
+    bind_values,
+    catalog,
+    check_read_only,
+    parse_param_options,
+    read_query,
+    with_values,
+)
+from hkit.engines import EmbeddedEngine
+from hkit.graph import graph_files, load_store
+
+HEADER = """#+ summary: A test query
+#+ description: A description that goes on
+#+   over two lines.
+#+ tags:
+#+   - test
+#+ defaults:
+#+   - limit: 5
+#+ enumerate:
+#+   - colour:
+#+     - red
+#+     - green
+#+ example:
+#+   - colour: red
+"""
+
+
+def write(tmp_path: Path, body: str, name: str = "q") -> Path:
+    path = tmp_path / f"{name}.rq"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_header_and_parameters_are_read(tmp_path):
+    q = read_query(
+        write(
+            tmp_path,
+            HEADER + "SELECT ?s WHERE { ?s ?p ?_colour . ?s ?q ?__limit_xsd_integer . "
+            "?s ?r ?__org_iri . ?s ?t ?__when_xsd_date }",
+        )
+    )
+    assert q.summary == "A test query"
+    assert q.description == "A description that goes on over two lines."
+    assert q.tags == ["test"]
+    params = {p.name: p for p in q.params}
+    assert params["colour"].required and params["colour"].allowed == ("red", "green")
+    assert params["limit"].type == "xsd:integer" and params["limit"].default == "5"
+    assert params["org"].type == "iri" and not params["org"].required
+    assert params["when"].type == "xsd:date"
+    assert q.examples == [{"colour": ["red"]}]
+    assert q.as_dict()["params"][0]["name"] == "colour"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("SELECT ?s WHERE { SERVICE <http://x> { ?s ?p ?o } }", "SERVICE"),
+        ("SELECT ?s FROM <http://x> WHERE { ?s ?p ?o }", "FROM"),
+        ("INSERT DATA { <a:b> <a:c> <a:d> }", "INSERT"),
+        ("SELECT ?s { ?s ?p ?o }", "no WHERE"),
+        ("SELECT ?s WHERE { ?s ?p ?o BIND(1 AS ?_x) }", "assigned by BIND"),
+        ("SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?_x } } }", "inside a subquery"),
+    ],
+)
+def test_bad_saved_queries_are_refused(tmp_path, body, message):
+    with pytest.raises(QueryError, match=message):
+        read_query(write(tmp_path, "#+ summary: x\n" + body))
+
+
+def test_variables_named_like_keywords_are_not_refused():
+    check_read_only("SELECT ?from ?load WHERE { ?from ?load ?add }")
+
+
+def test_header_naming_an_unknown_parameter_is_refused(tmp_path):
+    with pytest.raises(QueryError, match="not a parameter"):
+        read_query(write(tmp_path, "#+ defaults:\n#+   - nope: 1\nSELECT ?s WHERE { ?s ?p ?o }"))
+
+
+@pytest.fixture(scope="module")
+def query(tmp_path_factory):
+    path = tmp_path_factory.mktemp("q") / "q.rq"
+    path.write_text(HEADER + "SELECT ?s WHERE { ?s ?p ?_colour . ?s ?q ?__limit_xsd_integer }")
+    return read_query(path)
+
+
+def test_unknown_parameter_lists_the_valid_ones(query):
+    with pytest.raises(QueryError, match="no parameter 'colr'") as info:
+        bind_values(query, {"colr": ["red"]})
+    assert "colour" in info.value.hint
+
+
+def test_missing_required_parameter(query):
+    with pytest.raises(QueryError, match="needs parameter 'colour'") as info:
+        bind_values(query, {})
+    assert "red, green" in info.value.hint
+
+
+def test_value_outside_enumerate(query):
+    with pytest.raises(QueryError, match="cannot be 'blue'") as info:
+        bind_values(query, {"colour": ["blue"]})
+    assert "red, green" in info.value.hint
+
+
+def test_wrong_type(query):
+    with pytest.raises(QueryError, match="must be xsd:integer"):
+        bind_values(query, {"colour": ["red"], "limit": ["5 || true"]})
+
+
+def test_defaults_and_repeated_values(query):
+    bound = bind_values(query, {"colour": ["red", "green", "red"]})
+    assert bound == {
+        "_colour": ['"red"', '"green"'],
+        "__limit_xsd_integer": ['"5"^^<http://www.w3.org/2001/XMLSchema#integer>'],
+    }
+    text = with_values(query.text, bound)
+    assert 'WHERE { VALUES ?_colour { "red" "green" } VALUES ?__limit_xsd_integer' in text
+
+
+def test_parse_param_options():
+    assert parse_param_options(("a=1", "a=2", "b=x=y")) == {"a": ["1", "2"], "b": ["x=y"]}
+    with pytest.raises(QueryError, match="not name=value"):
+        parse_param_options(("novalue",))
+
+
+# -- injection: hostile values never change a query's structure (HAZARDS 1) ---------------------
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return EmbeddedEngine(load_store(graph_files(ROOT)))
+
+
+QUERIES = catalog(ROOT / "queries")
+HOSTILE = st.lists(
+    st.sampled_from([*list("\"'<>{}#.;?$ \n\tabcdeftinh"), "\\u0022", "\\U00000022", "é", "中"]),
+    max_size=15,
+).map("".join)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=HOSTILE)
+def test_hostile_text_values_never_widen_the_results(engine, value):
+    q = QUERIES["unicorns-by-sector"]
+    everything = engine.run(with_values(q.text, bind_values(q, {})), 30).rows
+    try:
+        bound = bind_values(q, {"sector": [value]})
+    except QueryError:
+        assert "\\" in value  # the only text refused is text with a backslash
+        return
+    rows = engine.run(with_values(q.text, bound), 30).rows
+    assert all(row in everything for row in rows)
+    assert all(row["sector"].value == value for row in rows)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=HOSTILE)
+def test_hostile_iri_values_are_refused_or_harmless(engine, value):
+    q = QUERIES["organisations-by-economy"]
+    everything = engine.run(with_values(q.text, bind_values(q, {})), 30).rows
+    try:
+        bound = bind_values(q, {"economy": ["https://w3id.org/hkit/id/" + value]})
+    except QueryError:
+        return
+    rows = engine.run(with_values(q.text, bound), 30).rows
+    assert all(row in everything for row in rows)

@@ -1,0 +1,230 @@
+"""The command line, in process through click's CliRunner: every command, every format, and the
+error cases (one line on stderr with a hint, exit 2, nothing half-written)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from helpers import ROOT
+
+from hkit.cli import main
+
+RUN = ["--root", str(ROOT)]
+
+
+def invoke(*args: str, **kwargs):
+    runner = CliRunner()
+    return runner.invoke(main, [*RUN, *args], catch_exceptions=False, **kwargs)
+
+
+@pytest.mark.parametrize("command", ["queries", "query", "show", "sparql"])
+def test_every_command_has_help_with_an_example(command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output
+
+
+def test_queries_table_and_json():
+    table = invoke("queries")
+    assert table.exit_code == 0
+    assert "funds-by-size" in table.output and "entity=<iri>" in table.output
+    listing = json.loads(invoke("queries", "--format", "json").output)
+    entry = next(q for q in listing if q["name"] == "unicorns-by-sector")
+    assert set(entry) == {"name", "summary", "description", "tags", "params", "examples"}
+    assert entry["params"] == [
+        {
+            "name": "sector",
+            "type": "text",
+            "required": False,
+            "default": None,
+            "allowed": [],
+            "multi": True,
+        }
+    ]
+    assert entry["examples"] == [{"sector": "fintech"}]
+    tagged = json.loads(invoke("queries", "--tag", "people", "--format", "json").output)
+    assert [q["name"] for q in tagged] == ["people-and-posts"]
+
+
+def test_show_and_query_show_print_metadata_and_text():
+    for args in (("show", "funds-by-size"), ("query", "--show", "funds-by-size")):
+        result = invoke(*args)
+        assert result.exit_code == 0
+        assert "summary:" in result.output and "SELECT" in result.output
+        assert "one of HKD, USD" in result.output
+
+
+def test_query_table_is_readable():
+    result = invoke("query", "funds-by-size")
+    assert result.exit_code == 0
+    assert "10,000,000,000" in result.output
+    assert "id:innohk" in result.output
+    assert result.output.rstrip().endswith("rows)")
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv", "md", "table"])
+def test_every_format_on_every_query(fmt):
+    from hkit.catalog import catalog
+
+    for name, q in catalog(ROOT / "queries").items():
+        args = [f"{k}={v}" for k, values in q.examples[0].items() for v in values]
+        result = invoke("query", name, "--format", fmt, *[x for a in args for x in ("-p", a)])
+        assert result.exit_code == 0, (name, result.output)
+        out = result.output
+        if fmt == "json":
+            assert json.loads(out)["results"]["bindings"]
+        elif fmt == "xml":
+            ns = "{http://www.w3.org/2005/sparql-results#}"
+            assert ET.fromstring(out).find(f"{ns}results").findall(f"{ns}result")
+        elif fmt == "csv":
+            rows = list(csv.reader(io.StringIO(out)))
+            assert len(rows) >= 2
+        elif fmt == "tsv":
+            assert out.splitlines()[0].startswith("?")
+        elif fmt == "md":
+            assert out.startswith("| ")
+
+
+def test_repeated_parameter_binds_several_values():
+    result = invoke(
+        "query",
+        "unicorns-by-sector",
+        "-p",
+        "sector=fintech",
+        "-p",
+        "sector=artificial intelligence",
+        "--format",
+        "csv",
+    )
+    names = [row[1] for row in csv.reader(io.StringIO(result.output))][1:]
+    assert names == ["Babel Finance", "Micro Connect", "SenseTime", "SmartMore"]
+
+
+def test_with_sources_adds_the_documents():
+    result = invoke(
+        "query", "unicorns-by-sector", "-p", "sector=fintech", "--with-sources", "--format", "json"
+    )
+    doc = json.loads(result.output)
+    assert doc["head"]["vars"][-1] == "sources"
+    assert {b["sources"]["value"] for b in doc["results"]["bindings"]} == {
+        "001_6b075fc54bbad20f.txt"
+    }
+
+
+def test_output_is_written_atomically(tmp_path):
+    target = tmp_path / "out.csv"
+    result = invoke("query", "targets", "--format", "csv", "--output", str(target))
+    assert result.exit_code == 0 and result.output == ""
+    assert target.read_text().startswith("target,name")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_sparql_ad_hoc_and_from_file(tmp_path):
+    result = invoke(
+        "sparql", "ASK { ?s a <https://w3id.org/hkit/ontology#Unicorn> }", "--format", "json"
+    )
+    assert json.loads(result.output) == {"head": {}, "boolean": True}
+    query = tmp_path / "q.rq"
+    query.write_text(
+        "CONSTRUCT { ?s a ?c } WHERE "
+        "{ ?s a ?c . FILTER(?c = <https://w3id.org/hkit/ontology#Unicorn>) }"
+    )
+    turtle = invoke("sparql", "-f", str(query), "--format", "turtle")
+    assert "id:sensetime" in turtle.output
+    ntriples = invoke("sparql", "-f", str(query), "--format", "ntriples")
+    assert len(ntriples.output.splitlines()) == 5
+
+
+def test_data_option_adds_a_users_file(tmp_path):
+    extra = tmp_path / "mine.ttl"
+    extra.write_text(
+        "<https://example.org/x> a <https://w3id.org/hkit/ontology#Unicorn> .\n", encoding="utf-8"
+    )
+    result = invoke(
+        "--data",
+        str(extra),
+        "sparql",
+        "SELECT (COUNT(?s) AS ?n) WHERE { ?s a <https://w3id.org/hkit/ontology#Unicorn> }",
+        "--format",
+        "csv",
+    )
+    assert result.output.splitlines()[1] == "6"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("query", "no-such-query"), "no saved query named 'no-such-query'"),
+        (("query", "funds-by-siz"), "did you mean funds-by-size"),
+        (("query", "entity-provenance"), "needs parameter 'entity'"),
+        (("query", "unicorns-by-sector", "-p", "sectr=x"), "has no parameter 'sectr'"),
+        (("query", "funds-by-size", "-p", "currency=EUR"), "cannot be 'EUR'"),
+        (("query", "people-and-posts", "-p", "organisation=not an iri"), "is not an IRI"),
+        (("query", "unicorns-by-sector", "-p", "sector"), "is not name=value"),
+        (("query", "unicorns-by-sector", "-p", "sector=a\\b"), "backslash"),
+        (("query", "funds-by-size", "--format", "turtle"), "for CONSTRUCT and DESCRIBE"),
+        (("sparql", "SELECT * WHERE { ?s ?p }"), "not valid SPARQL"),
+        (("sparql", "DELETE WHERE { ?s ?p ?o }"), "DELETE"),
+        (("sparql", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"), "SERVICE"),
+        (("sparql",), "give a query"),
+        (("--data", "/no/such/file.ttl", "query", "targets"), "no such file"),
+        (("query", "targets", "--output", "/no/such/dir/out.csv"), "cannot write"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code_2(args, message):
+    result = CliRunner().invoke(main, [*RUN, *args])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("hkit: error:") and message in result.stderr
+    assert all(line.startswith("hkit: ") for line in lines)
+    assert "Traceback" not in result.output
+
+
+def test_malformed_data_file_names_file_and_position(tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<a:b> <a:c> .\n", encoding="utf-8")
+    result = CliRunner().invoke(main, [*RUN, "--data", str(bad), "query", "targets"])
+    assert result.exit_code == 2
+    assert "bad.ttl" in result.stderr
+
+
+def test_timeout_is_a_clear_error_and_the_process_exits():
+    """In a child process: an abandoned query keeps running in its thread until the process
+    exits, which the command line does at once."""
+    import os
+    import subprocess
+    import sys
+
+    import hkit
+
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    env = {**os.environ, "PYTHONPATH": str(Path(hkit.__file__).resolve().parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-m", "hkit", *RUN, "--timeout", "0.5", "sparql", heavy],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "hkit: error: the query did not finish within 0.5 seconds\nhkit: hint: raise --timeout"
+    )
+
+
+def test_debug_shows_the_traceback():
+    result = CliRunner().invoke(main, [*RUN, "--debug", "query", "no-such-query"])
+    assert result.exception is not None and not isinstance(result.exception, SystemExit)
+
+
+def test_readme_catalogue_is_current():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Saved queries", 1)[1].split("\n## ", 1)[0]
+    assert invoke("queries", "--format", "md").output.strip() in section
