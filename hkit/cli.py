@@ -299,3 +299,48 @@ def sparql_command(
     check_read_only(query)
     result = state.engine().run(query, state.timeout)
     write_output(render(result, fmt), output)
+
+
+@main.command("describe")
+@click.argument("text_or_iri")
+@click.pass_obj
+def describe_command(state: State, text_or_iri: str) -> None:
+    """Everything about one entity: labels, types, relations, figures, sources.
+
+    TEXT_OR_IRI is a label or alternative label (any case; a part of one also matches), an IRI,
+    or id:slug. When several entities match, they are listed.
+
+    Example:
+
+        hkit describe HKSTP
+    """
+    from hkit.explore import describe, find_entities
+
+    engine = state.engine()
+    matches = find_entities(engine, text_or_iri, state.timeout)
+    if not matches:
+        raise HkitError(
+            f"nothing in the graph is called '{text_or_iri}'",
+            hint="try part of the name, or an IRI",
+        )
+    if len(matches) > 1:
+        click.echo(f"{len(matches)} entities match '{text_or_iri}'; describe one by IRI:")
+        for iri, label in matches:
+            click.echo(f"  {label}  <{iri}>")
+        return
+    iri, label = matches[0]
+    click.echo(describe(engine, iri, label, state.timeout).render(), nl=False)
+
+
+@main.command("stats")
+@click.pass_obj
+def stats_command(state: State) -> None:
+    """Triples, entities per class, and nodes per source document.
+
+    Example:
+
+        hkit stats
+    """
+    from hkit.explore import stats
+
+    click.echo(stats(state.engine(), state.timeout).render(), nl=False)

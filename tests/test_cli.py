@@ -23,7 +23,7 @@ def invoke(*args: str, **kwargs):
     return runner.invoke(main, [*RUN, *args], catch_exceptions=False, **kwargs)
 
 
-@pytest.mark.parametrize("command", ["queries", "query", "show", "sparql"])
+@pytest.mark.parametrize("command", ["queries", "query", "show", "sparql", "describe", "stats"])
 def test_every_command_has_help_with_an_example(command):
     result = invoke(command, "--help")
     assert result.exit_code == 0
@@ -228,3 +228,41 @@ def test_readme_catalogue_is_current():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Saved queries", 1)[1].split("\n## ", 1)[0]
     assert invoke("queries", "--format", "md").output.strip() in section
+
+
+def test_describe_by_alternative_label_any_case():
+    result = invoke("describe", "hkstp")
+    assert result.exit_code == 0
+    out = result.output
+    assert out.startswith(
+        "Hong Kong Science and Technology Parks Corporation  <https://w3id.org/hkit/id/hkstp>"
+    )
+    assert "type:      statutory body" in out
+    assert "has site: Hong Kong Science Park" in out
+    assert "Talent Foundry (established by)" in out
+    assert "sources:   000_1039700805b26dd8.txt; 001_6b075fc54bbad20f.txt" in out
+
+
+def test_describe_shows_figures_with_dates_and_sources():
+    out = invoke("describe", "id:hkust").output
+    assert "active start-ups founded by the institution's members: 1,800 (as of 2025; 001_" in out
+
+
+def test_describe_lists_candidates_when_several_match():
+    result = invoke("describe", "innopark")
+    assert result.exit_code == 0
+    assert result.output.startswith("5 entities match 'innopark'")
+    assert "<https://w3id.org/hkit/id/innopark-tai-po>" in result.output
+
+
+def test_describe_unknown_is_an_error():
+    result = CliRunner().invoke(main, [*RUN, "describe", "no such thing anywhere"])
+    assert result.exit_code == 2
+    assert "nothing in the graph is called" in result.stderr
+
+
+def test_stats():
+    out = invoke("stats").output
+    assert out.startswith("triples: ")
+    assert "  hkit:Unicorn " in out
+    assert "001_6b075fc54bbad20f.txt" in out

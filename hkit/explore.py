@@ -1,0 +1,214 @@
+"""Reading the graph for a person: everything about one entity, and the graph's statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hkit.engines import EmbeddedEngine, Term
+from hkit.errors import HkitError
+from hkit.results import compact, readable
+
+PREFIXES = """PREFIX hkit: <https://w3id.org/hkit/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX schema: <https://schema.org/>
+"""
+
+
+def _string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
+    return f'"{escaped}"'
+
+
+@dataclass
+class Description:
+    """Everything the graph says about one entity, with labels."""
+
+    iri: str
+    label: str
+    types: list[str] = field(default_factory=list)
+    alt_labels: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    outgoing: list[tuple[str, str]] = field(default_factory=list)
+    incoming: list[tuple[str, str]] = field(default_factory=list)
+    figures: list[tuple[str, str, str, str]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        out = [f"{self.label}  <{self.iri}>"]
+        if self.types:
+            out.append(f"  type:      {', '.join(self.types)}")
+        if self.alt_labels:
+            out.append(f"  also:      {', '.join(self.alt_labels)}")
+        for kind, text in self.notes:
+            out.append(f"  {kind + ':':<10} {text}")
+        if self.outgoing:
+            out.append("  relations:")
+            out += [f"    {p}: {o}" for p, o in self.outgoing]
+        if self.incoming:
+            out.append("  referred to by:")
+            out += [f"    {s} ({p})" for p, s in self.incoming]
+        if self.figures:
+            out.append("  figures:")
+            out += [f"    {m}: {v} (as of {d}; {src})" for m, v, d, src in self.figures]
+        if self.sources:
+            out.append(f"  sources:   {'; '.join(self.sources)}")
+        return "\n".join(out) + "\n"
+
+
+def find_entities(
+    engine: EmbeddedEngine, text: str, timeout: float | None
+) -> list[tuple[str, str]]:
+    """(IRI, label) of the entities whose label or alternative label is ``text`` (ignoring case),
+    else those whose labels contain it; an IRI (full or id:slug) matches itself."""
+    if text.startswith("id:"):
+        text = "https://w3id.org/hkit/id/" + text[3:]
+    if text.startswith(("http://", "https://")):
+        import pyoxigraph
+
+        try:
+            iri = pyoxigraph.NamedNode(text).value
+        except ValueError:
+            raise HkitError(f"'{text}' is not an IRI") from None
+        rows = engine.run(
+            PREFIXES + f"SELECT ?label WHERE {{ <{iri}> rdfs:label|skos:prefLabel ?label }} "
+            "ORDER BY ?label LIMIT 1",
+            timeout,
+        ).rows
+        return [(iri, rows[0]["label"].value)] if rows else []
+    needle = _string(text.casefold())
+    for test in ("LCASE(STR(?name)) = ?needle", "CONTAINS(LCASE(STR(?name)), ?needle)"):
+        rows = engine.run(
+            PREFIXES + f"SELECT DISTINCT ?s ?label WHERE {{ VALUES ?needle {{ {needle} }} "
+            "?s rdfs:label|skos:altLabel|skos:prefLabel ?name . FILTER(" + test + ") "
+            "?s rdfs:label|skos:prefLabel ?label . "
+            'FILTER(STRSTARTS(STR(?s), "https://w3id.org/hkit/id/")) } ORDER BY ?label ?s',
+            timeout,
+        ).rows
+        if rows:
+            return [(r["s"].value, r["label"].value) for r in rows]
+    return []
+
+
+def _label(term: Term, labels: dict[str, str]) -> str:
+    if term.kind == "uri":
+        return labels.get(term.value, compact(term.value))
+    return readable(term)
+
+
+def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None) -> Description:
+    """Everything about one entity."""
+    d = Description(iri=iri, label=label)
+    rows = engine.run(
+        PREFIXES
+        + f"""SELECT ?p ?o ?pl ?ol WHERE {{ <{iri}> ?p ?o .
+        OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?o rdfs:label|skos:prefLabel ?ol }} }}
+        ORDER BY ?p STR(?o)""",
+        timeout,
+    ).rows
+    skip = {
+        "http://www.w3.org/2000/01/rdf-schema#label",
+        "http://www.w3.org/2004/02/skos/core#prefLabel",
+    }
+    notes = {
+        "http://www.w3.org/2004/02/skos/core#definition": "about",
+        "http://www.w3.org/2004/02/skos/core#scopeNote": "scope",
+        "http://www.w3.org/2004/02/skos/core#editorialNote": "note",
+    }
+    seen: set[tuple[str, str]] = set()
+    for r in rows:
+        p, o = r["p"].value, r["o"]
+        olabel = r["ol"].value if "ol" in r else _label(o, {})
+        if p in skip:
+            continue
+        if p == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type":
+            if olabel not in d.types:
+                d.types.append(olabel)
+        elif p == "http://www.w3.org/2004/02/skos/core#altLabel":
+            d.alt_labels.append(o.value)
+        elif p in notes:
+            d.notes.append((notes[p], o.value))
+        elif p == "http://www.w3.org/ns/prov#wasDerivedFrom":
+            continue
+        else:
+            key = (r["pl"].value if "pl" in r else compact(p), olabel)
+            if key not in seen:
+                seen.add(key)
+                d.outgoing.append(key)
+    for r in engine.run(
+        PREFIXES
+        + f"""SELECT DISTINCT ?pl ?sl WHERE {{ ?s ?p <{iri}> . ?s rdfs:label ?sl .
+        OPTIONAL {{ ?p rdfs:label ?plabel }} BIND(COALESCE(STR(?plabel), STR(?p)) AS ?pl)
+        FILTER NOT EXISTS {{ ?s a hkit:Observation }} FILTER (?p != prov:wasDerivedFrom) }}
+        ORDER BY ?pl ?sl""",
+        timeout,
+    ).rows:
+        d.incoming.append((r["pl"].value, r["sl"].value))
+    for r in engine.run(
+        PREFIXES
+        + f"""SELECT ?m ?v ?a ?q ?asOf ?file WHERE {{ ?obs hkit:observedEntity <{iri}> ;
+        hkit:measure/skos:prefLabel ?m ; hkit:asOf ?asOf ; prov:wasDerivedFrom/hkit:fileName ?file .
+        OPTIONAL {{ ?obs hkit:value ?v }} OPTIONAL {{ ?obs hkit:amount/schema:value ?a }}
+        OPTIONAL {{ ?obs hkit:valueQualifier/skos:prefLabel ?q }} }}
+        ORDER BY ?m STR(?asOf) ?file""",
+        timeout,
+    ).rows:
+        value = readable(r["v"] if "v" in r else r["a"])
+        if "q" in r and r["q"].value != "exactly":
+            value = f"{r['q'].value} {value}"
+        d.figures.append((r["m"].value, value, r["asOf"].value, r["file"].value))
+    d.sources = [
+        r["file"].value
+        for r in engine.run(
+            PREFIXES + f"SELECT DISTINCT ?file WHERE {{ <{iri}> prov:wasDerivedFrom/hkit:fileName "
+            "?file } ORDER BY ?file",
+            timeout,
+        ).rows
+    ]
+    return d
+
+
+@dataclass
+class Stats:
+    """Size of the graph: triples, entities per class, nodes per source document."""
+
+    triples: int
+    per_class: list[tuple[str, int]]
+    per_source: list[tuple[str, int]]
+
+    def render(self) -> str:
+        out = [f"triples: {self.triples:,}", "", "entities per class:"]
+        width = max([len(c) for c, _ in self.per_class] + [5])
+        out += [f"  {c.ljust(width)}  {n:>5,}" for c, n in self.per_class]
+        out += ["", "nodes per source document:"]
+        out += [f"  {s}  {n:>5,}" for s, n in self.per_source]
+        return "\n".join(out) + "\n"
+
+
+def stats(engine: EmbeddedEngine, timeout: float | None) -> Stats:
+    """Count the graph's triples, the entities of each hkit class, the nodes citing each source."""
+    triples = int(
+        engine.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", timeout).rows[0]["n"].value
+    )
+    per_class = [
+        (compact(r["c"].value), int(r["n"].value))
+        for r in engine.run(
+            PREFIXES
+            + """SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c .
+            FILTER(STRSTARTS(STR(?c), "https://w3id.org/hkit/ontology#"))
+            FILTER(STRSTARTS(STR(?s), "https://w3id.org/hkit/id/")) }
+            GROUP BY ?c ORDER BY DESC(?n) ?c""",
+            timeout,
+        ).rows
+    ]
+    per_source = [
+        (r["file"].value, int(r["n"].value))
+        for r in engine.run(
+            PREFIXES
+            + """SELECT ?file (COUNT(DISTINCT ?s) AS ?n) WHERE { ?doc hkit:fileName ?file .
+            OPTIONAL { ?s prov:wasDerivedFrom ?doc } } GROUP BY ?file ORDER BY ?file""",
+            timeout,
+        ).rows
+    ]
+    return Stats(triples, per_class, per_source)
