@@ -49,7 +49,7 @@ def test_queries_table_and_json():
     ]
     assert entry["examples"] == [{"sector": "fintech"}]
     tagged = json.loads(invoke("queries", "--tag", "people", "--format", "json").output)
-    assert [q["name"] for q in tagged] == ["people-and-posts"]
+    assert [q["name"] for q in tagged] == ["people-and-posts", "who-said-what"]
 
 
 def test_show_and_query_show_print_metadata_and_text():

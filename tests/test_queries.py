@@ -45,7 +45,7 @@ def typed_rows(result_json: dict) -> list[dict[str, tuple]]:
 
 def test_there_are_saved_queries_for_every_area():
     tags = {t for q in QUERIES.values() for t in q.tags}
-    assert len(QUERIES) >= 12
+    assert len(QUERIES) >= 25
     assert {
         "funding",
         "research",
