@@ -9,23 +9,37 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-
-import rdflib
+from typing import TYPE_CHECKING
 
 from hkit.errors import InputError, ResourceError
 
-# rdflib merges distinct literals ("01" and "1" integers...) unless told not to (HAZARDS 8).
-rdflib.NORMALIZE_LITERALS = False
+if TYPE_CHECKING:
+    import rdflib
 
 ONTOLOGY = Path("ontology/hkit.ttl")
 SHAPES = Path("ontology/shapes.ttl")
 DATA_DIR = Path("data")
 QUERIES_DIR = Path("queries")
 
-#: Namespaces of the project.
-HKIT = rdflib.Namespace("https://w3id.org/hkit/ontology#")
-HKIT_ID = rdflib.Namespace("https://w3id.org/hkit/id/")
-ONTOLOGY_IRI = rdflib.URIRef("https://w3id.org/hkit/ontology")
+HKIT_NS = "https://w3id.org/hkit/ontology#"
+HKIT_ID_NS = "https://w3id.org/hkit/id/"
+
+
+def __getattr__(name: str) -> object:
+    """rdflib forms of the project's namespaces (HKIT, HKIT_ID, ONTOLOGY_IRI), made on first use
+    so that commands that do not need rdflib (hkit query) never import it."""
+    if name not in ("HKIT", "HKIT_ID", "ONTOLOGY_IRI"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import rdflib
+
+    values = {
+        "HKIT": rdflib.Namespace(HKIT_NS),
+        "HKIT_ID": rdflib.Namespace(HKIT_ID_NS),
+        "ONTOLOGY_IRI": rdflib.URIRef("https://w3id.org/hkit/ontology"),
+    }
+    globals()[name] = values[name]
+    return values[name]
+
 
 #: File suffix -> rdflib format name, for the RDF files hkit reads.
 RDF_FORMATS = {
@@ -91,6 +105,10 @@ def rdf_format(path: Path) -> str:
 
 def load_rdflib(paths: Iterable[Path], graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """Parse the files into one rdflib graph (literals kept exactly as written)."""
+    import rdflib
+
+    # rdflib merges distinct literals ("01" and "1" integers...) unless told not to (HAZARDS 8).
+    rdflib.NORMALIZE_LITERALS = False
     graph = graph if graph is not None else rdflib.Graph()
     for path in paths:
         try:

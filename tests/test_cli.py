@@ -266,3 +266,26 @@ def test_stats():
     assert out.startswith("triples: ")
     assert "  hkit:Unicorn " in out
     assert "001_6b075fc54bbad20f.txt" in out
+
+
+def test_query_does_not_import_heavy_modules():
+    """hkit query starts fast: rdflib, pyshacl and owlready2 are imported only by commands that
+    need them."""
+    import os
+    import subprocess
+    import sys
+
+    import hkit
+
+    code = (
+        "import sys\n"
+        "from hkit.cli import main\n"
+        f"main(['--root', {str(ROOT)!r}, 'query', 'targets', '--format', 'csv'], "
+        "standalone_mode=False)\n"
+        "print(sorted(m for m in ('rdflib', 'pyshacl', 'owlready2') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(hkit.__file__).resolve().parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
