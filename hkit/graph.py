@@ -130,16 +130,7 @@ def strict_parse(path: Path) -> int:
     """
     import pyoxigraph
 
-    fmt = {
-        ".ttl": pyoxigraph.RdfFormat.TURTLE,
-        ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
-        ".rdf": pyoxigraph.RdfFormat.RDF_XML,
-        ".owl": pyoxigraph.RdfFormat.RDF_XML,
-        ".xml": pyoxigraph.RdfFormat.RDF_XML,
-        ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
-    }.get(path.suffix.lower())
-    if fmt is None:
-        rdf_format(path)  # raises the InputError with the list of known suffixes
+    fmt = _oxigraph_format(path)
     try:
         return sum(1 for _ in pyoxigraph.parse(path=str(path), format=fmt))
     except OSError as exc:
@@ -148,8 +139,8 @@ def strict_parse(path: Path) -> int:
         raise InputError(f"{path}: {exc}") from exc
 
 
-#: File suffix -> pyoxigraph format, for the files hkit loads into its embedded store.
 def _oxigraph_format(path: Path):
+    """The pyoxigraph format for a file, from its suffix (the suffixes of RDF_FORMATS)."""
     import pyoxigraph
 
     formats = {
