@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -17,7 +18,24 @@ DEFAULT_TIMEOUT = 30.0
 
 
 class HkitGroup(click.Group):
-    """Turns the project's errors into one line on stderr and a documented exit code."""
+    """Turns the project's errors, and click's usage errors, into one line on stderr (and a hint)
+    with a documented exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ANN001, ANN201
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            click.echo(f"hkit: error: {exc.format_message()}", err=True)
+            context = getattr(exc, "ctx", None)
+            where = context.command_path if context is not None else "hkit"
+            click.echo(f"hkit: hint: see '{where} --help'", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("hkit: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> object:
         try:

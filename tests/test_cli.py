@@ -175,6 +175,8 @@ def test_data_option_adds_a_users_file(tmp_path):
         (("sparql",), "give a query"),
         (("--data", "/no/such/file.ttl", "query", "targets"), "no such file"),
         (("query", "targets", "--output", "/no/such/dir/out.csv"), "cannot write"),
+        (("--root", "/no/such/dir", "queries"), "has no ontology"),
+        (("query", "targets", "--format", "pdf"), "Invalid value for '--format'"),
     ],
 )
 def test_errors_are_one_line_with_exit_code_2(args, message):
