@@ -140,27 +140,23 @@ def strict_parse(path: Path) -> int:
 
 
 def _oxigraph_format(path: Path):
-    """The pyoxigraph format for a file, from its suffix (the suffixes of RDF_FORMATS)."""
+    """The pyoxigraph format for a file, from the one suffix table, RDF_FORMATS."""
     import pyoxigraph
 
-    formats = {
-        ".ttl": pyoxigraph.RdfFormat.TURTLE,
-        ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
-        ".rdf": pyoxigraph.RdfFormat.RDF_XML,
-        ".owl": pyoxigraph.RdfFormat.RDF_XML,
-        ".xml": pyoxigraph.RdfFormat.RDF_XML,
-        ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
-    }
-    if path.suffix.lower() not in formats:
-        rdf_format(path)  # raises the InputError that lists the known suffixes
-    return formats[path.suffix.lower()]
+    return {
+        "turtle": pyoxigraph.RdfFormat.TURTLE,
+        "nt": pyoxigraph.RdfFormat.N_TRIPLES,
+        "xml": pyoxigraph.RdfFormat.RDF_XML,
+        "json-ld": pyoxigraph.RdfFormat.JSON_LD,
+    }[rdf_format(path)]
 
 
 def graph_files(root: Path, extra: Iterable[Path] = ()) -> list[Path]:
     """The ontology, every data file, and the user's extra files, in load order."""
-    files = [root / ONTOLOGY, *data_files(root)]
-    if not data_files(root):
+    data = data_files(root)
+    if not data:
         raise ResourceError(f"{root / DATA_DIR} has no data files", hint="check --root")
+    files = [root / ONTOLOGY, *data]
     for path in extra:
         if not path.is_file():
             raise InputError(f"{path}: no such file", hint="check the --data path")
