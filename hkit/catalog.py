@@ -87,13 +87,6 @@ class SavedQuery:
     params: list[Param] = field(default_factory=list)
     examples: list[dict[str, list[str]]] = field(default_factory=list)
 
-    @property
-    def form(self) -> str:
-        """SELECT, CONSTRUCT, ASK or DESCRIBE."""
-        body = _strip_comments_and_strings(self.text)
-        match = re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", body, re.I)
-        return match.group(1).upper() if match else "SELECT"
-
     def as_dict(self) -> dict[str, object]:
         return {
             "name": self.name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hkit.engines import EmbeddedEngine, Term
+from hkit.engines import EmbeddedEngine
 from hkit.errors import HkitError
 from hkit.results import compact, readable
 
@@ -91,12 +91,6 @@ def find_entities(
     return []
 
 
-def _label(term: Term, labels: dict[str, str]) -> str:
-    if term.kind == "uri":
-        return labels.get(term.value, compact(term.value))
-    return readable(term)
-
-
 def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None) -> Description:
     """Everything about one entity."""
     d = Description(iri=iri, label=label)
@@ -119,7 +113,7 @@ def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None
     seen: set[tuple[str, str]] = set()
     for r in rows:
         p, o = r["p"].value, r["o"]
-        olabel = r["ol"].value if "ol" in r else _label(o, {})
+        olabel = r["ol"].value if "ol" in r else readable(o)
         if p in skip:
             continue
         if p == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type":
