@@ -291,6 +291,15 @@ def catalog(queries_dir: Path) -> dict[str, SavedQuery]:
     return {p.stem: read_query(p) for p in sorted(queries_dir.glob("*.rq"))}
 
 
+def load(queries_dir: Path, name: str) -> SavedQuery:
+    """The saved query called ``name``, reading only its own file; when there is none, the whole
+    catalogue is read to name the close matches."""
+    path = queries_dir / f"{name}.rq"
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name) and path.is_file():
+        return read_query(path)
+    return find(catalog(queries_dir), name)
+
+
 def find(queries: dict[str, SavedQuery], name: str) -> SavedQuery:
     """The saved query called ``name``, or an error that lists the close and the valid names."""
     try:

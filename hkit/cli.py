@@ -70,6 +70,12 @@ class State:
 
         return catalog(self.root / QUERIES_DIR)
 
+    def query(self, name: str):  # noqa: ANN201 - a hkit.catalog.SavedQuery
+        from hkit.catalog import load
+        from hkit.graph import QUERIES_DIR
+
+        return load(self.root / QUERIES_DIR, name)
+
     def engine(self):  # noqa: ANN201 - an engine from hkit.engines.ENGINES
         if self._engine is None:
             from hkit.engines import EmbeddedEngine
@@ -183,9 +189,7 @@ def queries_command(state: State, tag: str | None, fmt: str) -> None:
 
 
 def _show(state: State, name: str) -> None:
-    from hkit.catalog import find
-
-    q = find(state.queries(), name)
+    q = state.query(name)
     click.echo(f"name:        {q.name}")
     click.echo(f"summary:     {q.summary}")
     click.echo(f"description: {q.description}")
@@ -269,14 +273,14 @@ def query_command(
 
         hkit query unicorns-by-sector -p sector=fintech --with-sources
     """
-    from hkit.catalog import bind_values, find, parse_param_options, with_values
+    from hkit.catalog import bind_values, parse_param_options, with_values
     from hkit.engines import with_sources as add_sources
     from hkit.results import render
 
     if show:
         _show(state, name)
         return
-    q = find(state.queries(), name)
+    q = state.query(name)
     text = with_values(q.text, bind_values(q, parse_param_options(params)))
     engine = state.engine()
     result = engine.run(text, state.timeout)

@@ -14,6 +14,7 @@ from hkit.catalog import (
     bind_values,
     catalog,
     check_read_only,
+    load,
     parse_param_options,
     read_query,
     with_values,
@@ -81,6 +82,17 @@ def test_bad_saved_queries_are_refused(tmp_path, body, message):
 
 def test_variables_named_like_keywords_are_not_refused():
     check_read_only("SELECT ?from ?load WHERE { ?from ?load ?add }")
+
+
+def test_load_reads_only_the_named_query(tmp_path):
+    write(tmp_path, "#+ summary: fine\nSELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s", name="good")
+    assert load(tmp_path, "good").summary == "fine"
+    with pytest.raises(QueryError, match="did you mean good"):
+        load(tmp_path, "goood")  # no such file: the whole catalogue is read for suggestions
+    write(tmp_path, "#+ summary: bad\nSELECT ?s WHERE { SERVICE <http://x> { ?s ?p ?o } }", "bad")
+    assert load(tmp_path, "good").summary == "fine"  # another file's fault does not matter
+    with pytest.raises(QueryError, match="SERVICE"):
+        load(tmp_path, "../good")  # not a plain name: never a path, only the catalogue
 
 
 def test_header_naming_an_unknown_parameter_is_refused(tmp_path):
