@@ -6,14 +6,10 @@ from dataclasses import dataclass, field
 
 from hkit.engines import EmbeddedEngine
 from hkit.errors import HkitError
+from hkit.results import PREFIXES as RESULT_PREFIXES
 from hkit.results import compact, readable
 
-PREFIXES = """PREFIX hkit: <https://w3id.org/hkit/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX schema: <https://schema.org/>
-"""
+PREFIXES = "".join(f"PREFIX {prefix}: <{ns}>\n" for prefix, ns in RESULT_PREFIXES.items())
 
 
 def _string(text: str) -> str:
