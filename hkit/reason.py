@@ -54,17 +54,85 @@ class SetAside:
 
 @dataclass
 class ReasonerReport:
-    """What HermiT concluded about a graph."""
+    """What HermiT concluded about a graph.
+
+    ``memberships`` are (individual, class) and ``subclasses`` (class, superclass) pairs that the
+    reasoner inferred and that the asserted types and rdfs:subClassOf hierarchy do not already
+    give. ``clashes`` explain an inconsistency where hkit can: individuals that belong, by their
+    stated types and the domains and ranges of the properties they use, to two disjoint classes.
+    """
 
     consistent: bool
     unsatisfiable: list[str] = field(default_factory=list)
     set_aside: list[SetAside] = field(default_factory=list)
     seconds: float = 0.0
+    memberships: list[tuple[str, str]] = field(default_factory=list)
+    subclasses: list[tuple[str, str]] = field(default_factory=list)
+    clashes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """Consistent, and every named class satisfiable."""
         return self.consistent and not self.unsatisfiable
+
+    def as_dict(self) -> dict[str, object]:
+        """The report as plain data (the JSON format)."""
+        return {
+            "reasoner": "HermiT (owlready2)",
+            "consistent": self.consistent,
+            "unsatisfiableClasses": self.unsatisfiable,
+            "clashes": self.clashes,
+            "inferredMemberships": [{"individual": i, "class": c} for i, c in self.memberships],
+            "inferredSubclasses": [{"class": a, "superclass": b} for a, b in self.subclasses],
+            "setAside": [
+                {
+                    "subject": s.subject,
+                    "predicate": s.predicate,
+                    "value": s.value,
+                    "datatype": s.datatype,
+                }
+                for s in self.set_aside
+            ],
+            "seconds": round(self.seconds, 3),
+        }
+
+    def render(self, fmt: str = "text") -> str:
+        """The report as ``text`` for people or ``json``."""
+        if fmt == "json":
+            return json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
+        from hkit.results import compact
+
+        lines = [f"reasoner:     HermiT (owlready2), {self.seconds:.1f} s"]
+        if not self.consistent:
+            lines.append("consistent:   no, the graph is inconsistent")
+            if self.clashes:
+                lines += [f"  cause: {c}" for c in self.clashes]
+            else:
+                lines.append(
+                    "  cause: not found by hkit (no individual is in two disjoint classes by its "
+                    "stated types, domains and ranges); look at the axioms the new data uses"
+                )
+        else:
+            lines.append("consistent:   yes")
+            unsat = ", ".join(compact(c) for c in self.unsatisfiable) or "none"
+            lines.append(f"unsatisfiable classes: {unsat}")
+            lines.append(f"inferred class memberships not asserted: {len(self.memberships)}")
+            lines += [f"  {compact(i)} a {compact(c)}" for i, c in self.memberships]
+            lines.append(f"inferred subclass axioms not asserted: {len(self.subclasses)}")
+            lines += [f"  {compact(a)} subClassOf {compact(b)}" for a, b in self.subclasses]
+        counts: dict[tuple[str, str], int] = {}
+        for s in self.set_aside:
+            key = (compact(s.datatype), compact(s.predicate))
+            counts[key] = counts.get(key, 0) + 1
+        lines.append(
+            f"set aside:    {len(self.set_aside)} literal(s) outside the OWL 2 datatype map, "
+            "left out of the copy given to HermiT (SHACL checks them)"
+        )
+        lines += [
+            f"  {n:>4} {datatype} values of {predicate}"
+            for (datatype, predicate), n in sorted(counts.items())
+        ]
+        return "\n".join(lines) + "\n"
 
 
 def prepare_for_owl(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[SetAside]]:
@@ -127,12 +195,119 @@ def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> Reasone
         last = (err.strip().splitlines() or ["no output"])[-1]
         raise ReasonerError(f"the reasoner failed: {last}")
     answer = json.loads(out.strip().splitlines()[-1])
+    hierarchy = _Hierarchy(graph)
+    types = _asserted_types(graph, hierarchy)
+    memberships = sorted(
+        (i, c)
+        for i, c in {tuple(pair) for pair in answer.get("memberships", [])}
+        if rdflib.URIRef(c) not in types.get(rdflib.URIRef(i), set())
+    )
+    subclasses = sorted(
+        (a, b)
+        for a, b in {tuple(pair) for pair in answer.get("subclasses", [])}
+        if rdflib.URIRef(b) not in hierarchy.ancestors(rdflib.URIRef(a))
+    )
     return ReasonerReport(
         consistent=answer["consistent"],
         unsatisfiable=answer["unsatisfiable"],
         set_aside=set_aside,
         seconds=time.monotonic() - started,
+        memberships=memberships,
+        subclasses=subclasses,
+        clashes=[] if answer["consistent"] else disjoint_clashes(graph),
     )
+
+
+class _Hierarchy:
+    """The asserted rdfs:subClassOf hierarchy of a graph, with memoised transitive ancestors."""
+
+    def __init__(self, graph: rdflib.Graph) -> None:
+        self._direct: dict[rdflib.term.Node, set[rdflib.term.Node]] = {}
+        for sub, sup in graph.subject_objects(RDFS.subClassOf):
+            self._direct.setdefault(sub, set()).add(sup)
+        self._memo: dict[rdflib.term.Node, frozenset[rdflib.term.Node]] = {}
+
+    def ancestors(self, cls: rdflib.term.Node) -> frozenset[rdflib.term.Node]:
+        """The class itself and all its asserted superclasses."""
+        if cls not in self._memo:
+            found: set[rdflib.term.Node] = {cls}
+            todo = list(self._direct.get(cls, ()))
+            while todo:
+                c = todo.pop()
+                if c not in found:
+                    found.add(c)
+                    todo.extend(self._direct.get(c, ()))
+            self._memo[cls] = frozenset(found)
+        return self._memo[cls]
+
+
+def _asserted_types(
+    graph: rdflib.Graph, hierarchy: _Hierarchy
+) -> dict[rdflib.term.Node, set[rdflib.term.Node]]:
+    """Each node's stated classes with their asserted superclasses."""
+    types: dict[rdflib.term.Node, set[rdflib.term.Node]] = {}
+    for node, cls in graph.subject_objects(RDF.type):
+        types.setdefault(node, set()).update(hierarchy.ancestors(cls))
+    return types
+
+
+def disjoint_clashes(graph: rdflib.Graph) -> list[str]:
+    """Individuals that belong to two disjoint classes, by their stated types and the domains and
+    ranges of the properties they use, each with how it came to belong to both."""
+    from hkit.results import compact
+
+    hierarchy = _Hierarchy(graph)
+    why: dict[rdflib.term.Node, dict[rdflib.term.Node, str]] = {}
+
+    def add(node: rdflib.term.Node, cls: rdflib.term.Node, reason: str) -> None:
+        for c in hierarchy.ancestors(cls):
+            why.setdefault(node, {}).setdefault(c, reason)
+
+    schema_kinds = {
+        OWL.Class,
+        RDFS.Class,
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        RDF.Property,
+        OWL.Ontology,
+        OWL.AllDisjointClasses,
+        OWL.Restriction,
+    }
+    for node, cls in graph.subject_objects(RDF.type):
+        if cls not in schema_kinds:
+            add(node, cls, f"stated to be a {compact(str(cls))}")
+    for prop, domain in graph.subject_objects(RDFS.domain):
+        for node in graph.subjects(prop, None):
+            add(
+                node,
+                domain,
+                f"the subject of {compact(str(prop))}, whose domain is {compact(str(domain))}",
+            )
+    for prop, range_ in graph.subject_objects(RDFS.range):
+        if (prop, RDF.type, OWL.ObjectProperty) not in graph:
+            continue
+        for node in graph.objects(None, prop):
+            add(
+                node,
+                range_,
+                f"the value of {compact(str(prop))}, whose range is {compact(str(range_))}",
+            )
+    pairs: set[tuple[rdflib.term.Node, rdflib.term.Node]] = set()
+    for a, b in graph.subject_objects(OWL.disjointWith):
+        pairs.update({(a, b), (b, a)})
+    for group in graph.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = list(rdflib.collection.Collection(graph, graph.value(group, OWL.members)))
+        pairs.update((a, b) for a in members for b in members if a != b)
+    clashes = set()
+    for node, classes in why.items():
+        for a, b in pairs:
+            if a in classes and b in classes and str(a) < str(b):
+                clashes.add(
+                    f"{compact(str(node))} is in both {compact(str(a))} and {compact(str(b))}, "
+                    f"which are disjoint: {classes[a]}, and {classes[b]}"
+                )
+    return sorted(clashes)
 
 
 def _worker(nt_path: str) -> dict[str, object]:
@@ -141,14 +316,30 @@ def _worker(nt_path: str) -> dict[str, object]:
 
     owlready2.JAVA_EXE = os.environ.get("HKIT_JAVA", "java")
     world = owlready2.World()
-    onto = world.get_ontology(Path(nt_path).resolve().as_uri()).load()
+    world.get_ontology(Path(nt_path).resolve().as_uri()).load()
+    # The reasoner's conclusions go into an ontology of their own, so they can be listed.
+    inferred = world.get_ontology("urn:hkit:inferred#")
     try:
-        with onto:
+        with inferred:
             owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     except owlready2.OwlReadyInconsistentOntologyError:
         return {"consistent": False, "unsatisfiable": []}
     unsatisfiable = sorted(c.iri for c in world.inconsistent_classes() if c.iri != str(OWL.Nothing))
-    return {"consistent": True, "unsatisfiable": unsatisfiable}
+
+    def named(storid: object) -> str | None:
+        if not isinstance(storid, int) or storid <= 0:
+            return None
+        iri = world._unabbreviate(storid)
+        return None if iri in (str(OWL.Thing), str(OWL.NamedIndividual), str(OWL.Ontology)) else iri
+
+    found: dict[str, list[list[str]]] = {"memberships": [], "subclasses": []}
+    for key, predicate in (("memberships", RDF.type), ("subclasses", RDFS.subClassOf)):
+        storid = world._abbreviate(str(predicate))
+        for s, _p, o in inferred.get_triples(None, storid, None):
+            subject, obj = named(s), named(o)
+            if subject and obj:
+                found[key].append([subject, obj])
+    return {"consistent": True, "unsatisfiable": unsatisfiable, **found}
 
 
 if __name__ == "__main__":
