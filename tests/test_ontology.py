@@ -11,6 +11,7 @@ import rdflib
 from helpers import FIXTURES, ROOT
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
+from hkit.checks import query_iris
 from hkit.graph import HKIT, ONTOLOGY, ONTOLOGY_IRI, SHAPES, load_rdflib, strict_parse
 
 VANN = rdflib.Namespace("http://purl.org/vocab/vann/")
@@ -43,8 +44,15 @@ TERM_TYPES = (
 )
 PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty)
 
+#: Every Turtle file hkit ships or tests with, except the fixtures that are broken on purpose
+#: (tests/fixtures/checks/ and tests/fixtures/gates/: each must fail a check or a gate).
 RDF_FILES = sorted(
-    [ROOT / ONTOLOGY, ROOT / SHAPES, *FIXTURES.rglob("*.ttl"), *(ROOT / "data").rglob("*.ttl")]
+    [
+        ROOT / ONTOLOGY,
+        ROOT / SHAPES,
+        *(FIXTURES / "shapes").rglob("*.ttl"),
+        *(ROOT / "data").rglob("*.ttl"),
+    ]
 )
 
 
@@ -210,14 +218,11 @@ def test_every_hkit_term_used_is_declared(ontology_graph, shapes_graph):
                 ):
                     problems.append(f"{path.relative_to(ROOT)}: {term}")
     for query in sorted((ROOT / "queries").rglob("*.rq")):
-        text = query.read_text(encoding="utf-8")
-        prefix = re.search(r"PREFIX\s+(\w*):\s*<" + re.escape(str(HKIT)) + ">", text, re.I)
-        names = (
-            re.findall(re.escape(prefix.group(1)) + r":([A-Za-z_][\w-]*)", text) if prefix else []
-        )
-        names += re.findall(re.escape(str(HKIT)) + r"([A-Za-z_][\w-]*)>", text)
+        iris = query_iris(query.read_text(encoding="utf-8"), str(query))
         problems += [
-            f"{query.relative_to(ROOT)}: hkit:{n}" for n in names if HKIT[n] not in declared
+            f"{query.relative_to(ROOT)}: {iri}"
+            for iri in iris
+            if iri.startswith(str(HKIT)) and rdflib.URIRef(iri) not in declared
         ]
     assert not sorted(set(problems)), "\n".join(sorted(set(problems)))
 

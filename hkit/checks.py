@@ -1,0 +1,399 @@
+"""Quality gates: SPARQL violation checks, and ``hkit check``, which runs every gate.
+
+A violation check is a SELECT query in ``queries/checks/<name>-violation.rq`` whose every row is a
+problem (an empty result means the check holds), in the manner of ROBOT ``verify`` and ODK's
+``SPARQL_VALIDATION_CHECKS``. Its header gives a ``#+ summary:`` and a ``#+ message:``, a template
+in which ``{variable}`` stands for that variable's value in the row.
+
+Checks run on the embedded engine over a store laid out as follows:
+
+- the default graph: the ontology, the data and the user's ``--data`` files (what saved queries
+  see);
+- the named graph ``<https://w3id.org/hkit/ontology>``: the ontology alone, so that a check can
+  tell what the ontology declares from what the data says;
+- the named graph ``<urn:hkit:saved-queries>``: for every saved query and check, a node with
+  ``<urn:hkit:file>`` (its file name) and ``<urn:hkit:uses>`` (each IRI its SPARQL mentions).
+
+Reviewed exceptions live in ``queries/checks/allowed.tsv`` (check, entity, reason): a finding
+about an allowed entity is reported as allowed and does not fail the check; an allowance that no
+longer matches a finding is reported, so the list cannot go stale.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hkit.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, HkitError, InputError
+
+CHECKS_DIR = Path("queries/checks")
+ALLOWED_FILE = "allowed.tsv"
+SAVED_QUERIES_GRAPH = "urn:hkit:saved-queries"
+USES = "urn:hkit:uses"
+FILE = "urn:hkit:file"
+_TEMPLATE_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One violation check."""
+
+    name: str
+    path: Path
+    summary: str
+    message: str
+    description: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One row of a violation check: a problem, or an allowed exception."""
+
+    check: str
+    entity: str
+    message: str
+    allowed: str | None = None  # the reason, when the entity is on the allowed list
+
+
+@dataclass
+class CheckOutcome:
+    """What one check found."""
+
+    check: Check
+    findings: list[Finding]
+    seconds: float
+
+    @property
+    def failures(self) -> list[Finding]:
+        """The findings that are not allowed exceptions."""
+        return [f for f in self.findings if f.allowed is None]
+
+
+# -------------------------------------------------------------------------------------------------
+# Reading checks
+# -------------------------------------------------------------------------------------------------
+
+
+def read_check(path: Path) -> Check:
+    """Read one ``*-violation.rq`` file and its header."""
+    from hkit.catalog import QueryError, _parse_header, check_read_only
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QueryError(f"{path}: cannot read ({exc})") from exc
+    meta = _parse_header(text, str(path))
+    missing = [key for key in ("summary", "message") if not meta.get(key)]
+    if missing:
+        raise QueryError(f"{path}: the header has no '#+ {missing[0]}:' line")
+    check_read_only(text, f"check '{path.stem}'")
+    if not re.search(r"^\s*SELECT\b", text, re.I | re.M):
+        raise QueryError(f"{path}: a violation check is a SELECT query")
+    return Check(
+        name=path.stem.removesuffix("-violation"),
+        path=path,
+        summary=str(meta["summary"]),
+        message=str(meta["message"]),
+        description=str(meta.get("description", "")),
+        text=text,
+    )
+
+
+def read_checks(directory: Path) -> list[Check]:
+    """Every violation check in a folder, by name."""
+    if not directory.is_dir():
+        raise InputError(f"no violation checks: {directory} is not a folder")
+    return [read_check(p) for p in sorted(directory.glob("*-violation.rq"))]
+
+
+def read_allowed(directory: Path) -> dict[tuple[str, str], str]:
+    """The reviewed exceptions: (check name, entity IRI) -> reason."""
+    from hkit.results import PREFIXES
+
+    path = directory / ALLOWED_FILE
+    if not path.is_file():
+        return {}
+    allowed: dict[tuple[str, str], str] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != 3 or not all(cell.strip() for cell in row):
+            raise InputError(f"{path}: row {number} is not 'check<TAB>entity<TAB>reason'")
+        check, entity, reason = (cell.strip() for cell in row)
+        prefix, sep, local = entity.partition(":")
+        if sep and prefix in PREFIXES and not local.startswith("//"):
+            entity = PREFIXES[prefix] + local
+        allowed[(check, entity)] = reason
+    return allowed
+
+
+# -------------------------------------------------------------------------------------------------
+# The store the checks run on
+# -------------------------------------------------------------------------------------------------
+
+
+def query_iris(text: str, where: str = "the query") -> set[str]:
+    """Every IRI a SPARQL query mentions, prefixed names resolved (parsed by rdflib, so that
+    comments, strings and prefixes are read as SPARQL reads them)."""
+    from rdflib import URIRef
+    from rdflib.paths import Path as RdflibPath
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        algebra = translateQuery(parseQuery(text)).algebra
+    except Exception as exc:  # pyparsing and rdflib raise several kinds
+        raise InputError(f"{where} is not valid SPARQL: {str(exc).splitlines()[0]}") from exc
+    found: set[str] = set()
+    seen: set[int] = set()
+    todo: list[object] = [algebra]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, URIRef):
+            found.add(str(item))
+        elif isinstance(item, (str, bytes, int, float)) or id(item) in seen:
+            continue
+        elif isinstance(item, dict):
+            seen.add(id(item))
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            seen.add(id(item))
+            todo.extend(item)
+        elif isinstance(item, RdflibPath):
+            seen.add(id(item))
+            todo.extend(vars(item).values())
+    return found
+
+
+def saved_query_files(root: Path) -> list[Path]:
+    """The saved queries and the violation checks of a root."""
+    from hkit.graph import QUERIES_DIR
+
+    return sorted((root / QUERIES_DIR).glob("*.rq")) + sorted((root / CHECKS_DIR).glob("*.rq"))
+
+
+def check_store(files: Iterable[Path], ontology: Path, queries: Iterable[Path]):  # noqa: ANN201
+    """A pyoxigraph store laid out for the checks (see the module's docstring)."""
+    import pyoxigraph
+
+    from hkit.graph import ONTOLOGY_IRI, _oxigraph_format, load_store
+
+    store = load_store(files)
+    store.bulk_load(
+        path=str(ontology),
+        format=_oxigraph_format(ontology),
+        to_graph=pyoxigraph.NamedNode(str(ONTOLOGY_IRI)),
+    )
+    graph = pyoxigraph.NamedNode(SAVED_QUERIES_GRAPH)
+    uses, file_ = pyoxigraph.NamedNode(USES), pyoxigraph.NamedNode(FILE)
+    for path in queries:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read ({exc})") from exc
+        node = pyoxigraph.BlankNode()
+        store.add(pyoxigraph.Quad(node, file_, pyoxigraph.Literal(path.name), graph))
+        for iri in sorted(query_iris(text, str(path))):
+            try:
+                term = pyoxigraph.NamedNode(iri)
+            except ValueError:
+                continue  # an IRI pyoxigraph cannot hold cannot be declared either
+            store.add(pyoxigraph.Quad(node, uses, term, graph))
+    return store
+
+
+# -------------------------------------------------------------------------------------------------
+# Running checks
+# -------------------------------------------------------------------------------------------------
+
+
+def render_message(template: str, row: dict[str, object]) -> str:
+    """The check's message with ``{variable}`` replaced by the row's values (IRIs compacted)."""
+    from hkit.results import compact
+
+    def value(match: re.Match[str]) -> str:
+        term = row.get(match.group(1))
+        if term is None:
+            return "(none)"
+        return compact(term.value) if term.kind == "uri" else term.value
+
+    return _TEMPLATE_VAR.sub(value, template)
+
+
+def run_checks(
+    engine: object,
+    checks: list[Check],
+    allowed: dict[tuple[str, str], str] | None = None,
+    timeout: float | None = None,
+) -> list[CheckOutcome]:
+    """Run each check on ``engine``; every row is a finding, about the row's first value."""
+    allowed = allowed or {}
+    outcomes = []
+    for check in checks:
+        started = time.monotonic()
+        try:
+            result = engine.run(check.text, timeout)
+        except HkitError as exc:
+            raise type(exc)(f"check '{check.name}': {exc.message}", exc.hint) from exc
+        findings = []
+        for row in result.rows:
+            first = next((row[v] for v in result.variables if v in row), None)
+            entity = first.value if first is not None else ""
+            findings.append(
+                Finding(
+                    check=check.name,
+                    entity=entity,
+                    message=render_message(check.message, row),
+                    allowed=allowed.get((check.name, entity)),
+                )
+            )
+        outcomes.append(CheckOutcome(check, findings, time.monotonic() - started))
+    return outcomes
+
+
+def stale_allowances(
+    outcomes: list[CheckOutcome], allowed: dict[tuple[str, str], str]
+) -> list[tuple[str, str]]:
+    """Allowances that match no finding of a check that ran."""
+    ran = {o.check.name for o in outcomes}
+    used = {(f.check, f.entity) for o in outcomes for f in o.findings if f.allowed is not None}
+    return sorted(key for key in allowed if key[0] in ran and key not in used)
+
+
+# -------------------------------------------------------------------------------------------------
+# hkit check: every gate
+# -------------------------------------------------------------------------------------------------
+
+PASS, FAIL, ERROR, SKIPPED = "pass", "FAIL", "ERROR", "skipped"
+
+
+@dataclass
+class GateResult:
+    """One gate's verdict: ``count`` problems found, ``problems`` says what they are."""
+
+    gate: str
+    result: str
+    count: int = 0
+    seconds: float = 0.0
+    summary: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+def _gate(name: str, work: Callable[[], GateResult]) -> GateResult:
+    started = time.monotonic()
+    try:
+        result = work()
+    except HkitError as exc:
+        result = GateResult(name, ERROR, summary=exc.message, problems=[exc.message])
+    result.seconds = time.monotonic() - started
+    return result
+
+
+#: The gates, in the order they run.
+GATES = ("parse", "shacl", "reason", "checks")
+
+
+def run_gates(
+    root: Path,
+    extra: Iterable[Path] = (),
+    *,
+    skip: Iterable[str] = (),
+    query_timeout: float | None = None,
+    reasoner_timeout: float | None = None,
+) -> list[GateResult]:
+    """Run every gate on the graph of ``root`` plus ``extra`` files.
+
+    The strict parse comes first; if any file fails it, the other gates cannot load the graph and
+    are skipped.
+    """
+    from hkit.graph import ONTOLOGY, SHAPES, graph_files, load_rdflib, strict_parse
+
+    skip = set(skip)
+    files = graph_files(root, extra)
+    results: list[GateResult] = []
+
+    def parse() -> GateResult:
+        problems, triples = [], 0
+        for path in [root / SHAPES, *files]:
+            try:
+                triples += strict_parse(path)
+            except HkitError as exc:
+                problems.append(exc.message)
+        summary = f"{len(files) + 1} files, {triples} triples"
+        return GateResult("parse", FAIL if problems else PASS, len(problems), 0, summary, problems)
+
+    def shacl() -> GateResult:
+        from hkit.results import compact
+        from hkit.validate import validate
+
+        report = validate(
+            load_rdflib(files[1:]), load_rdflib([root / SHAPES]), load_rdflib([root / ONTOLOGY])
+        )
+        problems = [
+            f"{report.label(v.focus)}"
+            + (f" <{compact(v.focus)}>" if v.focus in report.labels else "")
+            + (f", {compact(v.path)}" if v.path else "")
+            + f": {v.message}"
+            + (f" (value: {compact(v.value)})" if v.value is not None else "")
+            for v in report.violations
+        ]
+        failed = [v for v in report.violations if v.severity == "Violation"]
+        summary = f"{len(report.violations)} results" if problems else "conforms"
+        return GateResult("shacl", FAIL if failed else PASS, len(problems), 0, summary, problems)
+
+    def reason() -> GateResult:
+        from hkit.reason import run_hermit
+
+        kwargs = {} if reasoner_timeout is None else {"timeout": reasoner_timeout}
+        report = run_hermit(load_rdflib(files), **kwargs)
+        if not report.consistent:
+            problems = ["the graph is inconsistent", *(f"cause: {c}" for c in report.clashes)]
+            return GateResult("reason", FAIL, 1, 0, "inconsistent", problems)
+        problems = [f"unsatisfiable class: {c}" for c in report.unsatisfiable]
+        summary = (
+            f"consistent; {len(report.memberships)} new memberships, "
+            f"{len(report.subclasses)} new subclass axioms; {len(report.set_aside)} set aside"
+        )
+        return GateResult("reason", FAIL if problems else PASS, len(problems), 0, summary, problems)
+
+    def checks() -> GateResult:
+        from hkit.engines import EmbeddedEngine
+
+        checks_dir = root / CHECKS_DIR
+        all_checks = read_checks(checks_dir)
+        allowed = read_allowed(checks_dir)
+        store = check_store(files, root / ONTOLOGY, saved_query_files(root))
+        outcomes = run_checks(EmbeddedEngine(store), all_checks, allowed, query_timeout)
+        problems = [f"{f.check}: {f.message}" for o in outcomes for f in o.failures]
+        problems += [
+            f"{ALLOWED_FILE}: the allowance for {entity} in '{check}' matches nothing; remove it"
+            for check, entity in stale_allowances(outcomes, allowed)
+        ]
+        n_allowed = sum(len(o.findings) - len(o.failures) for o in outcomes)
+        failing = sum(1 for o in outcomes if o.failures)
+        summary = f"{len(outcomes)} checks, {failing} failing, {n_allowed} allowed"
+        return GateResult("checks", FAIL if problems else PASS, len(problems), 0, summary, problems)
+
+    work = {"parse": parse, "shacl": shacl, "reason": reason, "checks": checks}
+    for name in GATES:
+        if name in skip:
+            results.append(GateResult(name, SKIPPED, summary="--skip"))
+        elif results and results[0].gate == "parse" and results[0].result != PASS:
+            results.append(GateResult(name, SKIPPED, summary="a file does not parse"))
+        else:
+            results.append(_gate(name, work[name]))
+    return results
+
+
+def exit_code(results: list[GateResult]) -> int:
+    """1 if a gate failed, else 2 if a gate could not run, else 0."""
+    if any(r.result == FAIL for r in results):
+        return EXIT_CHECK_FAILED
+    if any(r.result == ERROR for r in results):
+        return EXIT_USAGE
+    return EXIT_OK
