@@ -366,3 +366,172 @@ def stats_command(state: State) -> None:
     from hkit.explore import stats
 
     click.echo(stats(state.engine(), state.timeout).render(), nl=False)
+
+
+# -- quality gates ------------
+
+
+@main.command("validate")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "ttl"]),
+    default="text",
+    show_default=True,
+    help="text: grouped by shape and node, with labels; json; ttl: the W3C SHACL report graph.",
+)
+@click.option(
+    "--shapes", metavar="FILE", help="Validate against these shapes (default: ontology/shapes.ttl)."
+)
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
+)
+@click.pass_obj
+def validate_command(state: State, fmt: str, shapes: str | None, output: str | None) -> None:
+    """Check the ontology, the data and any --data files against the SHACL shapes.
+
+    Exit 0 when the graph conforms, 1 when there are violations, 2 when it cannot run.
+
+    Example:
+
+        hkit --data mine.ttl validate --format json
+    """
+    from hkit.errors import EXIT_CHECK_FAILED
+    from hkit.graph import ONTOLOGY, SHAPES, graph_files, load_rdflib
+    from hkit.validate import validate
+
+    root = state.root
+    files = graph_files(root, state.data)
+    shapes_path = Path(shapes) if shapes else root / SHAPES
+    if not shapes_path.is_file():
+        raise HkitError(f"{shapes_path}: no such file", hint="check the --shapes path")
+    report = validate(
+        load_rdflib(files[1:]), load_rdflib([shapes_path]), load_rdflib([root / ONTOLOGY])
+    )
+    write_output(report.render(fmt), output)
+    if not report.conforms:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@main.command("reason")
+@click.option(
+    "--timeout",
+    "timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds the reasoner may run (default: the global --timeout).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs.",
+)
+@click.pass_obj
+def reason_command(state: State, timeout: float | None, fmt: str) -> None:
+    """Run the OWL 2 reasoner (HermiT, through owlready2) on the ontology and the data.
+
+    Reports consistency, unsatisfiable classes, the class memberships and subclass axioms it
+    infers that are not asserted, and the literals it had to set aside (xsd:date and other types
+    outside the OWL 2 datatype map, which SHACL checks instead). Needs Java. Exit 0 when
+    consistent with every class satisfiable, 1 when not, 2 when the reasoner cannot run.
+
+    Example:
+
+        hkit reason --timeout 120
+    """
+    from hkit.errors import EXIT_CHECK_FAILED
+    from hkit.graph import graph_files, load_rdflib
+    from hkit.reason import run_hermit
+
+    graph = load_rdflib(graph_files(state.root, state.data))
+    report = run_hermit(graph, timeout=timeout or state.timeout)
+    click.echo(report.render(fmt), nl=False)
+    if not report.ok:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@main.command("check")
+@click.option(
+    "--skip",
+    multiple=True,
+    type=click.Choice(["parse", "shacl", "reason", "checks"]),
+    help="Leave out a gate; repeatable.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: the summary table, then the problems; json for programs.",
+)
+@click.option("--list", "list_checks", is_flag=True, help="List the violation checks and stop.")
+@click.pass_obj
+def check_command(state: State, skip: tuple[str, ...], fmt: str, list_checks: bool) -> None:
+    """Run every quality gate: strict parse, SHACL, the reasoner, the violation checks.
+
+    The violation checks are the SPARQL queries in queries/checks/*-violation.rq. The global
+    --timeout bounds each check query and the reasoner. Exit 0 when every gate passes, 1 when one
+    fails, 2 when one cannot run.
+
+    Example:
+
+        hkit check --skip reason
+    """
+    from hkit.checks import CHECKS_DIR, exit_code, read_checks, run_gates
+
+    if list_checks:
+        checks = read_checks(state.root / CHECKS_DIR)
+        width = max([len(c.name) for c in checks] + [5])
+        for c in checks:
+            click.echo(f"{c.name.ljust(width)}  {c.summary}")
+        return
+    results = run_gates(
+        state.root,
+        state.data,
+        skip=skip,
+        query_timeout=state.timeout,
+        reasoner_timeout=state.timeout,
+    )
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "passed": exit_code(results) == 0,
+                    "gates": [
+                        {
+                            "gate": r.gate,
+                            "result": r.result.lower(),
+                            "count": r.count,
+                            "seconds": round(r.seconds, 3),
+                            "summary": r.summary,
+                            "problems": r.problems,
+                        }
+                        for r in results
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        rows = [("gate", "result", "count", "time", "details")]
+        rows += [(r.gate, r.result, str(r.count), f"{r.seconds:.2f} s", r.summary) for r in results]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        for n, row in enumerate(rows):
+            click.echo(
+                "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4]
+            )
+            if n == 0:
+                click.echo("  ".join("-" * w for w in widths) + "  " + "-" * 7)
+        for r in results:
+            if r.problems:
+                click.echo("")
+                click.echo(f"{r.gate}: {r.result}")
+                for problem in r.problems:
+                    click.echo(f"  {problem}")
+    code = exit_code(results)
+    if code:
+        sys.exit(code)

@@ -7,6 +7,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHAPE_FIXTURES = FIXTURES / "shapes"
+CHECK_FIXTURES = FIXTURES / "checks"
+GATE_FIXTURES = FIXTURES / "gates"
 
 #: The classes whose counts the README's "What is in the graph" table reports (with subclasses).
 README_COUNT_CLASSES = (
@@ -59,3 +61,10 @@ def graph_counts(graph):
         for doc, name in graph.subject_objects(HKIT.fileName)
     }
     return per_class, dict(sorted(per_source.items()))
+
+
+def expected_messages(path: Path) -> list[str]:
+    """The ``# expect: ...`` lines of a fixture: what a check must say about it."""
+    import re
+
+    return re.findall(r"^# expect: (.+)$", path.read_text(encoding="utf-8"), re.M)

@@ -23,7 +23,10 @@ def invoke(*args: str, **kwargs):
     return runner.invoke(main, [*RUN, *args], catch_exceptions=False, **kwargs)
 
 
-@pytest.mark.parametrize("command", ["queries", "query", "show", "sparql", "describe", "stats"])
+@pytest.mark.parametrize(
+    "command",
+    ["queries", "query", "show", "sparql", "describe", "stats", "validate", "reason", "check"],
+)
 def test_every_command_has_help_with_an_example(command):
     result = invoke(command, "--help")
     assert result.exit_code == 0

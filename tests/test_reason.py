@@ -3,6 +3,8 @@ reasoner step catches what it must and fails cleanly when it cannot run."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import rdflib
 from helpers import SHAPE_FIXTURES
@@ -86,3 +88,89 @@ def test_missing_java_is_a_clear_reasoner_error(ontology_graph, monkeypatch):
     with pytest.raises(ReasonerError, match="needs Java") as info:
         run_hermit(ontology_graph)
     assert info.value.hint and "apt-get install" in info.value.hint
+
+
+# -- hkit reason ------------
+
+
+def _invoke(*args: str, env: dict[str, str] | None = None):
+    from click.testing import CliRunner
+    from helpers import ROOT
+
+    from hkit.cli import main
+
+    return CliRunner().invoke(main, ["--root", str(ROOT), *args], catch_exceptions=False, env=env)
+
+
+def test_reason_on_the_shipped_graph_says_what_it_set_aside():
+    result = _invoke("reason")
+    assert result.exit_code == 0, result.output
+    assert "consistent:   yes" in result.output
+    assert "unsatisfiable classes: none" in result.output
+    assert "inferred class memberships not asserted: 0" in result.output
+    assert "xsd:date values of hkit:asOf" in result.output
+    assert "xsd:gYear values of hkit:asOf" in result.output
+
+
+def test_reason_lists_new_memberships_and_subclass_axioms():
+    from helpers import GATE_FIXTURES, expected_messages
+
+    fixture = GATE_FIXTURES / "inferences.ttl"
+    result = _invoke("--data", str(fixture), "reason")
+    assert result.exit_code == 0, result.output
+    for text in expected_messages(fixture):
+        assert text in result.output
+    report = json.loads(_invoke("--data", str(fixture), "reason", "--format", "json").output)
+    assert {
+        "class": "https://w3id.org/hkit/ontology#FixtureHeldThing",
+        "superclass": "https://w3id.org/hkit/ontology#Appointment",
+    } in report["inferredSubclasses"]
+    # asserted memberships (every appointment is an hkit:Appointment) are not "new"
+    assert all(m["class"].endswith("FixtureHeldThing") for m in report["inferredMemberships"])
+
+
+@pytest.mark.parametrize("fixture", ["inconsistent.ttl", "unsatisfiable.ttl"])
+def test_reason_exits_1_and_names_the_problem(fixture):
+    from helpers import GATE_FIXTURES, expected_messages
+
+    path = GATE_FIXTURES / fixture
+    result = _invoke("--data", str(path), "reason", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    text = _invoke("--data", str(path), "reason").output
+    if fixture == "inconsistent.ttl":
+        assert report["consistent"] is False
+        assert "the graph is inconsistent" in text
+        assert expected_messages(path)[0] in text
+    else:
+        assert report["consistent"] is True
+        assert report["unsatisfiableClasses"] == [
+            "https://w3id.org/hkit/ontology#FixturePersonPlace"
+        ]
+        assert "unsatisfiable classes: hkit:FixturePersonPlace" in text
+
+
+def test_reason_without_java_or_time_exits_2_with_one_line():
+    no_java = _invoke("reason", env={"HKIT_JAVA": "no-such-java-binary"})
+    assert no_java.exit_code == 2
+    assert no_java.output.splitlines()[0] == (
+        "hkit: error: the reasoner needs Java, and there is no 'java' on PATH"
+    )
+    late = _invoke("reason", "--timeout", "0.01")
+    assert late.exit_code == 2
+    assert "did not finish within 0.01 seconds" in late.output
+    assert "Traceback" not in late.output
+    bounded = _invoke("--timeout", "0.01", "reason")
+    assert bounded.exit_code == 2 and "did not finish" in bounded.output
+
+
+def test_disjoint_clashes_explain_through_domains_and_ranges(ontology_graph):
+    from hkit.reason import disjoint_clashes
+
+    graph = ontology_graph + rdflib.Graph()
+    graph.add((HKIT_ID.a, HKIT.holder, HKIT_ID.b))
+    graph.add((HKIT_ID.b, rdflib.RDF.type, HKIT.Organisation))
+    (clash,) = disjoint_clashes(graph)
+    assert clash.startswith("id:b is in both hkit:Organisation and hkit:Person, which are disjoint")
+    assert "stated to be a hkit:Organisation" in clash
+    assert "the value of hkit:holder, whose range is hkit:Person" in clash
