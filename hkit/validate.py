@@ -170,6 +170,14 @@ def validate(
     """Validate ``data`` (plus ``ontology``) against ``shapes``."""
     import pyshacl
 
+    from hkit.catalog import check_read_only
+
+    # SHACL-SPARQL constraints are queries too: pyshacl would run a SERVICE in one (HAZARDS 6, 16).
+    for predicate in (SH.select, SH.ask, SH.construct, SH.update):
+        for query in shapes.objects(None, predicate):
+            if predicate == SH.update:
+                raise InputError("the shapes contain a SPARQL update (sh:update), which is refused")
+            check_read_only(str(query), "a SPARQL constraint in the shapes")
     # Merge the ontology in ourselves: pyshacl's own ont_graph mixing deep-copies the graphs and
     # took minutes on a few thousand triples where a plain union takes milliseconds.
     merged = data + ontology if ontology is not None else data

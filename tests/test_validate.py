@@ -119,3 +119,20 @@ def test_what_cannot_run_exits_2_with_one_line(tmp_path):
     malformed = invoke("--data", str(broken), "validate")
     assert malformed.exit_code == 2
     assert "not valid RDF" in malformed.output
+
+
+def test_a_sparql_constraint_that_reaches_outside_is_refused(tmp_path):
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix hkit: <https://w3id.org/hkit/ontology#> .\n"
+        "<https://example.org/S> a sh:NodeShape ; sh:targetClass hkit:University ;\n"
+        '  sh:sparql [ sh:message "remote" ; sh:select """SELECT $this WHERE {\n'
+        '    SERVICE <http://127.0.0.1:9/sparql> { $this ?p ?o } }""" ] .\n',
+        encoding="utf-8",
+    )
+    result = invoke("validate", "--shapes", str(shapes))
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == (
+        "hkit: error: a SPARQL constraint in the shapes uses SERVICE, which hkit does not allow"
+    )
