@@ -12,6 +12,7 @@ import click
 
 from hkit import __version__
 from hkit.errors import HkitError
+from hkit.export import EXPORT_FORMATS
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 DEFAULT_TIMEOUT = 30.0
@@ -76,7 +77,18 @@ class State:
 
         return load(self.root / QUERIES_DIR, name)
 
-    def engine(self):  # noqa: ANN201 - an engine from hkit.engines.ENGINES
+    def engine(self, endpoint: str | None = None, default_graphs: tuple[str, ...] = ()):  # noqa: ANN201 - an engine from hkit.engines.ENGINES
+        if endpoint is not None:
+            from hkit.engines import EndpointEngine
+
+            if self.data:
+                raise HkitError(
+                    "--data adds files to the embedded graph; it cannot be used with --endpoint",
+                    hint="load your files into the endpoint's store instead",
+                )
+            return EndpointEngine(endpoint, default_graphs)
+        if default_graphs:
+            raise HkitError("--default-graph needs --endpoint", hint="give --endpoint URL")
         if self._engine is None:
             from hkit.engines import EmbeddedEngine
             from hkit.graph import graph_files, load_store
@@ -85,10 +97,11 @@ class State:
         return self._engine
 
 
-def write_output(text: str, output: str | None) -> None:
+def write_output(text: str | bytes, output: str | None) -> None:
     """Print, or write the file atomically (a temporary file beside it, then rename)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
     if output is None or output == "-":
-        click.echo(text, nl=False)
+        click.echo(data, nl=False)  # bytes go to the binary stream unchanged
         return
     target = Path(output)
     directory = target.parent if str(target.parent) else Path(".")
@@ -97,8 +110,8 @@ def write_output(text: str, output: str | None) -> None:
     except OSError as exc:
         raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -225,6 +238,25 @@ def show_command(state: State, name: str) -> None:
     _show(state, name)
 
 
+def _endpoint_options(command):  # noqa: ANN001 - a click command
+    command = click.option(
+        "--default-graph",
+        "default_graphs",
+        multiple=True,
+        metavar="IRI",
+        help="With --endpoint: a graph of the query's default graph (default-graph-uri); "
+        "repeatable, the graphs are merged.",
+    )(command)
+    return click.option(
+        "--endpoint",
+        metavar="URL",
+        envvar="HKIT_ENDPOINT",
+        help="Run on this SPARQL 1.1 endpoint instead of the embedded graph. Credentials come "
+        "from HKIT_ENDPOINT_USER and HKIT_ENDPOINT_PASSWORD, or HKIT_ENDPOINT_TOKEN. "
+        "Env: HKIT_ENDPOINT.",
+    )(command)
+
+
 def _format_option(default: str = "table"):
     from hkit.results import FORMATS
 
@@ -257,6 +289,7 @@ def _format_option(default: str = "table"):
 @click.option(
     "--show", is_flag=True, help="Show the query's metadata and text instead of running it."
 )
+@_endpoint_options
 @click.pass_obj
 def query_command(
     state: State,
@@ -266,12 +299,17 @@ def query_command(
     output: str | None,
     with_sources: bool,
     show: bool,
+    endpoint: str | None,
+    default_graphs: tuple[str, ...],
 ) -> None:
-    """Run a saved query.
+    """Run a saved query, on the embedded graph or on a SPARQL endpoint.
 
     Example:
 
         hkit query unicorns-by-sector -p sector=fintech --with-sources
+
+        hkit query funds-by-size --endpoint http://localhost:8890/sparql
+        --default-graph https://w3id.org/hkit/ontology --default-graph https://w3id.org/hkit/data
     """
     from hkit.catalog import bind_values, parse_param_options, with_values
     from hkit.engines import with_sources as add_sources
@@ -282,7 +320,7 @@ def query_command(
         return
     q = state.query(name)
     text = with_values(q.text, bind_values(q, parse_param_options(params)))
-    engine = state.engine()
+    engine = state.engine(endpoint, default_graphs)
     result = engine.run(text, state.timeout)
     if with_sources:
         result = add_sources(engine, result, state.timeout)
@@ -298,9 +336,16 @@ def query_command(
 @click.option(
     "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
 )
+@_endpoint_options
 @click.pass_obj
 def sparql_command(
-    state: State, query: str | None, file: str | None, fmt: str, output: str | None
+    state: State,
+    query: str | None,
+    file: str | None,
+    fmt: str,
+    output: str | None,
+    endpoint: str | None,
+    default_graphs: tuple[str, ...],
 ) -> None:
     """Run an ad-hoc read-only SPARQL query.
 
@@ -319,7 +364,7 @@ def sparql_command(
         except (OSError, UnicodeDecodeError) as exc:
             raise HkitError(f"{file}: cannot read ({exc})") from exc
     check_read_only(query)
-    result = state.engine().run(query, state.timeout)
+    result = state.engine(endpoint, default_graphs).run(query, state.timeout)
     write_output(render(result, fmt), output)
 
 
@@ -366,6 +411,39 @@ def stats_command(state: State) -> None:
     from hkit.explore import stats
 
     click.echo(stats(state.engine(), state.timeout).render(), nl=False)
+
+
+# -- export ------------
+
+
+@main.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(EXPORT_FORMATS)),
+    default="turtle",
+    show_default=True,
+    help="nquads and trig keep the named graphs (the ontology, the data); the others hold "
+    "their union.",
+)
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
+)
+@click.pass_obj
+def export_command(state: State, fmt: str, output: str | None) -> None:
+    """Write the ontology and the data (and any --data files) for another triple store.
+
+    The output is deterministic (the same bytes on every run) and lossless (every literal exactly
+    as written). In TriG and N-Quads the ontology is in the graph
+    <https://w3id.org/hkit/ontology> and the data in <https://w3id.org/hkit/data>.
+
+    Example:
+
+        hkit export --format nquads -o hkit.nq
+    """
+    from hkit.export import export
+
+    write_output(export(state.root, fmt, state.data), output)
 
 
 # -- quality gates ------------

@@ -82,35 +82,338 @@ class EmbeddedEngine:
         return Result("CONSTRUCT", triples=triples)
 
     def run(self, text: str, timeout: float | None = None) -> Result:
-        """Evaluate a query, bounded by ``timeout`` seconds (the work runs in a daemon thread, so
-        a command line that gives up can exit at once)."""
-        outcome: dict[str, object] = {}
+        """Evaluate a query, bounded by ``timeout`` seconds."""
+        return _bounded(lambda: self._evaluate(text), timeout)
 
-        def work() -> None:
-            try:
-                outcome["result"] = self._evaluate(text)
-            except BaseException as exc:  # handed back to the caller's thread
-                outcome["error"] = exc
 
-        thread = threading.Thread(target=work, daemon=True, name="hkit-query")
-        thread.start()
-        thread.join(timeout)
-        if thread.is_alive():
-            raise QueryTimeout(
-                f"the query did not finish within {timeout:g} seconds", hint="raise --timeout"
+def _bounded(work: object, timeout: float | None) -> Result:
+    """Run ``work()`` bounded by ``timeout`` seconds. The work runs in a daemon thread, so that a
+    command line that gives up can exit at once; engine errors become one-line errors."""
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = work()
+        except BaseException as exc:  # handed back to the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True, name="hkit-query")
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise QueryTimeout(
+            f"the query did not finish within {timeout:g} seconds", hint="raise --timeout"
+        )
+    if "error" in outcome:
+        exc = outcome["error"]
+        if isinstance(exc, HkitError):
+            raise exc
+        if isinstance(exc, SyntaxError) or type(exc).__name__ == "ParseException":
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise QueryFailed(f"the query is not valid SPARQL: {first}") from exc
+        if isinstance(exc, (ValueError, OSError, TypeError)):
+            raise QueryFailed(f"the query failed: {exc}") from exc
+        raise exc  # an unexpected error: a bug, shown with --debug
+    return outcome["result"]
+
+
+class RdflibEngine:
+    """rdflib's own SPARQL engine on an rdflib graph: the reference that other engines are
+    compared with in the tests (slower than the embedded engine, HAZARDS speed table)."""
+
+    name = "rdflib"
+
+    def __init__(self, graph: object) -> None:
+        import rdflib.plugins.sparql
+
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # never fetch FROM graphs (HAZARDS 6)
+        self.graph = graph
+
+    def _evaluate(self, text: str) -> Result:
+        answer = self.graph.query(text)
+        if answer.type == "ASK":
+            return Result("ASK", boolean=bool(answer.askAnswer))
+        if answer.type == "SELECT":
+            variables = [str(v) for v in answer.vars]
+            rows = [
+                {v: _rdflib_term(row[i]) for i, v in enumerate(variables) if row[i] is not None}
+                for row in answer
+            ]
+            return Result("SELECT", variables=variables, rows=rows)
+        triples = [tuple(_rdflib_term(x) for x in triple) for triple in answer]
+        return Result("CONSTRUCT", triples=triples)
+
+    def run(self, text: str, timeout: float | None = None) -> Result:
+        """Evaluate a query, bounded by ``timeout`` seconds."""
+        return _bounded(lambda: self._evaluate(text), timeout)
+
+
+def _rdflib_term(node: object) -> Term:
+    import rdflib
+
+    if isinstance(node, rdflib.URIRef):
+        return Term("uri", str(node))
+    if isinstance(node, rdflib.BNode):
+        return Term("bnode", str(node))
+    datatype = None if node.language or node.datatype is None else str(node.datatype)
+    return Term("literal", str(node), None if datatype == XSD_STRING else datatype, node.language)
+
+
+class EndpointError(HkitError):
+    """A remote SPARQL endpoint could not be reached or gave no usable answer."""
+
+
+#: Environment variables that carry an endpoint's credentials (never the command line).
+ENV_USER, ENV_PASSWORD, ENV_TOKEN = (
+    "HKIT_ENDPOINT_USER",
+    "HKIT_ENDPOINT_PASSWORD",
+    "HKIT_ENDPOINT_TOKEN",
+)
+
+_RESULTS_JSON = "application/sparql-results+json"
+_GRAPH_TYPES = {
+    "application/n-triples": "N_TRIPLES",
+    "text/plain": "N_TRIPLES",
+    "text/turtle": "TURTLE",
+    "application/x-turtle": "TURTLE",
+    "application/rdf+xml": "RDF_XML",
+}
+_ACCEPT = (
+    f"{_RESULTS_JSON}, application/json;q=0.9, application/n-triples;q=0.8, "
+    "text/turtle;q=0.7, application/rdf+xml;q=0.5"
+)
+
+
+class EndpointEngine:
+    """A SPARQL 1.1 Protocol client: the query is POSTed form-encoded, SELECT and ASK results
+    come back as SPARQL JSON, CONSTRUCT and DESCRIBE results as N-Triples or Turtle.
+
+    ``default_graphs`` become ``default-graph-uri`` parameters (their merge is the query's default
+    graph). Credentials come from the environment: ``HKIT_ENDPOINT_USER`` and
+    ``HKIT_ENDPOINT_PASSWORD`` (HTTP Basic or Digest, whichever the server asks for), or
+    ``HKIT_ENDPOINT_TOKEN`` (sent as a bearer token).
+    """
+
+    name = "endpoint"
+
+    def __init__(
+        self,
+        url: str,
+        default_graphs: tuple[str, ...] | list[str] = (),
+        environ: dict[str, str] | None = None,
+    ) -> None:
+        import os
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise EndpointError(
+                f"'{url}' is not an http or https URL", hint="give the endpoint's full URL"
             )
-        if "error" in outcome:
-            exc = outcome["error"]
-            if isinstance(exc, SyntaxError):
-                raise QueryFailed(f"the query is not valid SPARQL: {exc}") from exc
-            if isinstance(exc, (ValueError, OSError)):
-                raise QueryFailed(f"the query failed: {exc}") from exc
-            raise exc  # an unexpected error: a bug, shown with --debug
-        return outcome["result"]
+        if parts.username or parts.password:
+            raise EndpointError(
+                "the endpoint URL carries credentials; they do not belong on the command line",
+                hint=f"set {ENV_USER} and {ENV_PASSWORD} (or {ENV_TOKEN}) instead",
+            )
+        for graph in default_graphs:
+            if urlsplit(graph).scheme == "" or any(c in graph for c in ' <>"{}|^`\\'):
+                raise EndpointError(f"'{graph}' is not an absolute IRI", hint="--default-graph IRI")
+        self.url = url
+        self.default_graphs = list(default_graphs)
+        env = os.environ if environ is None else environ
+        self._user, self._password = env.get(ENV_USER), env.get(ENV_PASSWORD)
+        self._token = env.get(ENV_TOKEN)
+
+    def _opener(self):
+        import urllib.request
+
+        handlers: list[urllib.request.BaseHandler] = [_no_redirects()]
+        if self._user is not None:
+            manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            manager.add_password(None, self.url, self._user, self._password or "")
+            handlers += [
+                urllib.request.HTTPBasicAuthHandler(manager),
+                urllib.request.HTTPDigestAuthHandler(manager),
+            ]
+        # no proxies from the environment, no file: or ftp: handlers beyond urllib's defaults
+        handlers.append(urllib.request.ProxyHandler({}))
+        return urllib.request.build_opener(*handlers)
+
+    def run(self, text: str, timeout: float | None = None) -> Result:
+        """Send the query; the whole exchange is bounded by ``timeout`` seconds."""
+        import time
+        import urllib.error
+        import urllib.request
+        from urllib.parse import urlencode
+
+        fields = [("query", text)] + [("default-graph-uri", g) for g in self.default_graphs]
+        headers = {
+            "Accept": _ACCEPT,
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            "User-Agent": "hkit",
+        }
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        request = urllib.request.Request(
+            self.url, data=urlencode(fields).encode("utf-8"), headers=headers, method="POST"
+        )
+        deadline = None if timeout is None else time.monotonic() + timeout
+        where = f"the endpoint {self.url}"
+        try:
+            with self._opener().open(request, timeout=timeout) as response:
+                content_type = response.headers.get_content_type()
+                charset = response.headers.get_content_charset() or "utf-8"
+                body = _read_until(response, deadline)
+        except urllib.error.HTTPError as exc:
+            raise _http_error(exc, where) from None
+        except urllib.error.URLError as exc:
+            reason = exc.reason
+            if isinstance(reason, TimeoutError):
+                raise _timed_out(where, timeout) from None
+            detail = getattr(reason, "strerror", None) or str(reason)
+            raise EndpointError(
+                f"cannot reach {where}: {detail}", hint="check the URL and that the server runs"
+            ) from None
+        except TimeoutError:
+            raise _timed_out(where, timeout) from None
+        except (OSError, ValueError) as exc:
+            raise EndpointError(f"the exchange with {where} failed: {exc}") from None
+        return _parse_answer(body, content_type, charset, where)
 
 
-#: The engines hkit can run queries on (the remote SPARQL endpoint client arrives with --endpoint).
-ENGINES = {"embedded": EmbeddedEngine}
+def _no_redirects():
+    """A handler that follows no redirect: a POSTed query would be lost or resent elsewhere, and
+    credentials must not travel to another host."""
+    import urllib.request
+
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
+            raise EndpointError(
+                f"the endpoint redirected (HTTP {code}) to {newurl}; hkit does not follow it",
+                hint="give that URL with --endpoint",
+            )
+
+    return NoRedirects()
+
+
+def _read_until(response: object, deadline: float | None) -> bytes:
+    """Read the whole body, giving up at the deadline."""
+    import time
+
+    chunks = []
+    while True:
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError
+        chunk = response.read(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _timed_out(where: str, timeout: float | None) -> EndpointError:
+    return EndpointError(
+        f"{where} did not answer within {timeout:g} seconds", hint="raise --timeout"
+    )
+
+
+def _http_error(exc: object, where: str) -> EndpointError:
+    code = exc.code
+    try:
+        detail = exc.read(2000).decode("utf-8", "replace").strip().splitlines()
+    except OSError:
+        detail = []
+    first = next((line.strip() for line in detail if line.strip()), "")
+    first = first if len(first) <= 200 else first[:200] + "..."
+    hints = {
+        401: f"the endpoint wants credentials: set {ENV_USER} and {ENV_PASSWORD}, or {ENV_TOKEN}",
+        403: "the credentials given are not allowed to query this endpoint",
+        404: "check the endpoint URL (Virtuoso: /sparql, Fuseki: /DATASET/sparql)",
+    }
+    message = f"{where} answered HTTP {code} {exc.reason}"
+    if first and code not in (401, 403):
+        message += f": {first}"
+    return EndpointError(message, hint=hints.get(code, "see the endpoint's documentation or logs"))
+
+
+def _parse_answer(body: bytes, content_type: str, charset: str, where: str) -> Result:
+    if content_type in (_RESULTS_JSON, "application/json"):
+        return _parse_results_json(body, charset, where)
+    if content_type in _GRAPH_TYPES:
+        import pyoxigraph
+
+        fmt = getattr(pyoxigraph.RdfFormat, _GRAPH_TYPES[content_type])
+        try:
+            triples = [
+                (_term(q.subject), _term(q.predicate), _term(q.object))
+                for q in pyoxigraph.parse(body, format=fmt)
+            ]
+        except (SyntaxError, ValueError) as exc:
+            raise EndpointError(f"{where} sent malformed {content_type}: {exc}") from None
+        return Result("CONSTRUCT", triples=triples)
+    raise EndpointError(
+        f"{where} answered with {content_type}, not SPARQL results",
+        hint="is the URL a SPARQL endpoint? an HTML page is often a login or error page",
+    )
+
+
+def _json_term(value: object, where: str) -> Term:
+    if not isinstance(value, dict) or not isinstance(value.get("value"), str):
+        raise EndpointError(f"{where} sent a malformed term in its SPARQL JSON results")
+    kind = value.get("type")
+    if kind == "uri":
+        return Term("uri", value["value"])
+    if kind == "bnode":
+        return Term("bnode", value["value"])
+    if kind in ("literal", "typed-literal"):  # Virtuoso says "typed-literal" (SPARQL 1.0 style)
+        lang = value.get("xml:lang")
+        datatype = None if lang else value.get("datatype")
+        return Term("literal", value["value"], None if datatype == XSD_STRING else datatype, lang)
+    raise EndpointError(f"{where} sent a term of unknown type {kind!r}")
+
+
+def _parse_results_json(body: bytes, charset: str, where: str) -> Result:
+    import json
+
+    def no_constants(name: str) -> object:
+        raise ValueError(f"{name} is not JSON")
+
+    try:
+        data = json.loads(body.decode(charset), parse_constant=no_constants)
+    except (UnicodeDecodeError, LookupError, ValueError) as exc:
+        raise EndpointError(f"{where} sent malformed JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise EndpointError(f"{where} sent JSON that is not SPARQL results")
+    if isinstance(data.get("boolean"), bool):
+        return Result("ASK", boolean=data["boolean"])
+    head, results = data.get("head"), data.get("results")
+    # Virtuoso answers ASK as one row of one variable, __ASK_RETVAL, holding 1 or 0
+    if (
+        isinstance(head, dict)
+        and head.get("vars") == ["__ASK_RETVAL"]
+        and isinstance(results, dict)
+        and isinstance(results.get("bindings"), list)
+        and len(results["bindings"]) == 1
+    ):
+        value = results["bindings"][0].get("__ASK_RETVAL", {})
+        return Result("ASK", boolean=str(value.get("value", "0")) not in ("0", "false"))
+    if (
+        not isinstance(head, dict)
+        or not isinstance(results, dict)
+        or not isinstance(head.get("vars", []), list)
+        or not isinstance(results.get("bindings"), list)
+    ):
+        raise EndpointError(f"{where} sent JSON that is not SPARQL results")
+    variables = [str(v) for v in head.get("vars", [])]
+    rows = []
+    for binding in results["bindings"]:
+        if not isinstance(binding, dict):
+            raise EndpointError(f"{where} sent a malformed row in its SPARQL JSON results")
+        rows.append({name: _json_term(value, where) for name, value in binding.items()})
+    return Result("SELECT", variables=variables, rows=rows)
+
+
+#: The engines hkit can run queries on.
+ENGINES = {"embedded": EmbeddedEngine, "rdflib": RdflibEngine, "endpoint": EndpointEngine}
 
 
 def row_sources(engine: EmbeddedEngine, result: Result, timeout: float | None = None) -> list[str]:
