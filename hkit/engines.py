@@ -178,10 +178,21 @@ _GRAPH_TYPES = {
     "application/x-turtle": "TURTLE",
     "application/rdf+xml": "RDF_XML",
 }
-_ACCEPT = (
-    f"{_RESULTS_JSON}, application/json;q=0.9, application/n-triples;q=0.8, "
-    "text/turtle;q=0.7, application/rdf+xml;q=0.5"
-)
+_ACCEPT_RESULTS = f"{_RESULTS_JSON}, application/json;q=0.9"
+_ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of these keywords outside comments,
+    strings and IRIs."""
+    import re
+
+    from hkit.catalog import _strip_comments_and_strings
+
+    match = re.search(
+        r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", _strip_comments_and_strings(text), re.I
+    )
+    return match.group(1).upper() if match else "SELECT"
 
 
 class EndpointEngine:
@@ -247,8 +258,9 @@ class EndpointEngine:
         from urllib.parse import urlencode
 
         fields = [("query", text)] + [("default-graph-uri", g) for g in self.default_graphs]
+        graph_form = query_form(text) in ("CONSTRUCT", "DESCRIBE")
         headers = {
-            "Accept": _ACCEPT,
+            "Accept": _ACCEPT_GRAPH if graph_form else _ACCEPT_RESULTS,
             "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
             "User-Agent": "hkit",
         }
