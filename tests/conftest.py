@@ -25,3 +25,36 @@ def pytest_addoption(parser):
         action="store_true",
         help="rewrite tests/golden/*.json from the current saved-query results",
     )
+
+
+#: The graph the Virtuoso tests load hkit's Turtle export into.
+VIRTUOSO_GRAPH = "https://w3id.org/hkit/"
+
+
+@pytest.fixture(scope="session")
+def jena(tmp_path_factory) -> str:
+    """A class path on which Debian's Jena runs (see tests/stores.py)."""
+    from stores import jena_classpath
+
+    return jena_classpath(tmp_path_factory.mktemp("jena"))
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """A Virtuoso 7 server on 127.0.0.1, with hkit's Turtle export loaded into VIRTUOSO_GRAPH;
+    stopped at the end of the session."""
+    from stores import Virtuoso
+
+    from hkit.export import export
+
+    workdir = tmp_path_factory.mktemp("virtuoso")
+    server = Virtuoso(workdir)
+    server.start()
+    try:
+        export_file = workdir / "hkit.ttl"
+        export_file.write_bytes(export(ROOT, "turtle"))
+        server.load(export_file, VIRTUOSO_GRAPH)
+        server.restart()
+        yield server
+    finally:
+        server.stop()

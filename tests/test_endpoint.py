@@ -1,0 +1,395 @@
+"""Saved queries on other engines, and the SPARQL endpoint client.
+
+Every saved query gives the same answers on the embedded engine, on rdflib over the Turtle
+export, and on a real Virtuoso 7 server started on 127.0.0.1 by the test session (run through
+``hkit query --endpoint``). The comparison treats as equal only what RDF says is equal:
+numerically equal decimals and language tags that differ in case.
+
+The client's failures (unreachable, no answer in time, HTTP errors, wrong content type,
+malformed results) are each a clear one-line message and exit 2, against a small HTTP server on
+127.0.0.1 that answers as told.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+import rdflib
+from click.testing import CliRunner
+from conftest import VIRTUOSO_GRAPH
+from helpers import ROOT
+from test_queries import typed_rows
+
+from hkit.catalog import bind_values, catalog, with_values
+from hkit.cli import main
+from hkit.engines import EmbeddedEngine, EndpointEngine, EndpointError, RdflibEngine
+from hkit.export import export
+from hkit.graph import graph_files, load_store
+from hkit.results import to_json
+
+QUERIES = catalog(ROOT / "queries")
+CASES = [(name, i) for name, q in sorted(QUERIES.items()) for i in range(len(q.examples))]
+
+
+def invoke(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, ["--root", str(ROOT), *args], catch_exceptions=False, env=env)
+
+
+def example_args(name: str, index: int) -> list[str]:
+    example = QUERIES[name].examples[index]
+    return [arg for key, values in example.items() for v in values for arg in ("-p", f"{key}={v}")]
+
+
+@pytest.fixture(scope="module")
+def embedded() -> EmbeddedEngine:
+    return EmbeddedEngine(load_store(graph_files(ROOT)))
+
+
+@pytest.fixture(scope="module")
+def on_rdflib() -> RdflibEngine:
+    rdflib.NORMALIZE_LITERALS = False
+    return RdflibEngine(rdflib.Graph().parse(data=export(ROOT, "turtle"), format="turtle"))
+
+
+def answers(engine, name: str, index: int) -> list[dict]:
+    q = QUERIES[name]
+    text = with_values(q.text, bind_values(q, q.examples[index]))
+    return typed_rows(json.loads(to_json(engine.run(text, 120))))
+
+
+@pytest.mark.parametrize(("name", "index"), CASES)
+def test_rdflib_over_the_turtle_export_gives_the_same_answers(name, index, embedded, on_rdflib):
+    expected = answers(embedded, name, index)
+    assert expected
+    assert answers(on_rdflib, name, index) == expected
+
+
+@pytest.mark.stores
+@pytest.mark.parametrize(("name", "index"), CASES)
+def test_virtuoso_gives_the_same_answers_through_hkit_query(name, index, embedded, virtuoso):
+    result = invoke(
+        "query",
+        name,
+        *example_args(name, index),
+        "--endpoint",
+        virtuoso.endpoint,
+        "--default-graph",
+        VIRTUOSO_GRAPH,
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    expected = answers(embedded, name, index)
+    assert expected
+    assert typed_rows(json.loads(result.output)) == expected
+
+
+@pytest.mark.stores
+def test_sparql_ask_and_construct_on_virtuoso(virtuoso):
+    common = ["--endpoint", virtuoso.endpoint, "--default-graph", VIRTUOSO_GRAPH]
+    ask = invoke(
+        "sparql",
+        "ASK { <https://w3id.org/hkit/id/innohk> ?p ?o }",
+        *common,
+        "--format",
+        "json",
+    )
+    assert ask.exit_code == 0, ask.output
+    assert json.loads(ask.output)["boolean"] is True
+    construct = invoke(
+        "sparql",
+        "CONSTRUCT { <https://w3id.org/hkit/id/innohk> ?p ?o } "
+        "WHERE { <https://w3id.org/hkit/id/innohk> ?p ?o }",
+        *common,
+        "--format",
+        "ntriples",
+    )
+    assert construct.exit_code == 0, construct.output
+    graph = rdflib.Graph().parse(data=construct.output, format="nt")
+    assert (
+        rdflib.URIRef("https://w3id.org/hkit/id/innohk"),
+        rdflib.RDFS.label,
+        rdflib.Literal("InnoHK", lang="en"),
+    ) in graph
+
+
+@pytest.mark.stores
+def test_virtuoso_without_the_default_graph_is_not_hkit_alone(virtuoso):
+    """Why --default-graph matters: without it Virtuoso also searches its own system graphs."""
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    scoped = invoke(
+        "sparql",
+        query,
+        "--endpoint",
+        virtuoso.endpoint,
+        "--default-graph",
+        VIRTUOSO_GRAPH,
+        "--format",
+        "json",
+    )
+    everything = invoke("sparql", query, "--endpoint", virtuoso.endpoint, "--format", "json")
+    count = lambda r: int(json.loads(r.output)["results"]["bindings"][0]["n"]["value"])  # noqa: E731
+    assert count(scoped) == len(rdflib.Graph().parse(data=export(ROOT, "turtle"), format="turtle"))
+    assert count(everything) > count(scoped)
+
+
+# -- a fake endpoint on 127.0.0.1 ------------
+
+
+SELECT_JSON = {
+    "head": {"vars": ["s", "n"]},
+    "results": {
+        "bindings": [
+            {
+                "s": {"type": "uri", "value": "https://w3id.org/hkit/id/innohk"},
+                "n": {
+                    "type": "typed-literal",
+                    "value": "10.0",
+                    "datatype": "http://www.w3.org/2001/XMLSchema#decimal",
+                },
+            }
+        ]
+    },
+}
+
+
+class FakeEndpoint:
+    """An HTTP server on 127.0.0.1 that answers every POST as ``self.reply`` says, and records
+    what it was sent."""
+
+    def __init__(self) -> None:
+        self.reply: tuple[int, str, bytes] = (
+            200,
+            "application/sparql-results+json",
+            json.dumps(SELECT_JSON).encode(),
+        )
+        self.delay = 0.0
+        self.requests: list[dict] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length).decode()
+                fake.requests.append(
+                    {"headers": dict(self.headers), "form": parse_qs(body), "path": self.path}
+                )
+                time.sleep(fake.delay)
+                status, content_type, payload = fake.reply
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                if status == 401:
+                    self.send_header("WWW-Authenticate", 'Basic realm="hkit test"')
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                with contextlib.suppress(OSError):  # the client may have given up
+                    self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake():
+    server = FakeEndpoint()
+    yield server
+    server.close()
+
+
+def test_the_protocol_request(fake):
+    result = invoke(
+        "query",
+        "funds-by-size",
+        "--endpoint",
+        fake.url,
+        "--default-graph",
+        "https://w3id.org/hkit/ontology",
+        "--default-graph",
+        "https://w3id.org/hkit/data",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    (request,) = fake.requests
+    assert request["form"]["default-graph-uri"] == [
+        "https://w3id.org/hkit/ontology",
+        "https://w3id.org/hkit/data",
+    ]
+    assert request["form"]["query"][0] == QUERIES["funds-by-size"].text
+    assert request["headers"]["Content-Type"].startswith("application/x-www-form-urlencoded")
+    assert request["headers"]["Accept"].startswith("application/sparql-results+json")
+    assert "Authorization" not in request["headers"]
+    rows = json.loads(result.output)["results"]["bindings"]
+    assert rows[0]["n"] == {
+        "type": "literal",
+        "value": "10.0",
+        "datatype": "http://www.w3.org/2001/XMLSchema#decimal",
+    }
+
+
+def test_parameters_are_bound_in_the_query_sent(fake):
+    result = invoke("query", "unicorns-by-sector", "-p", "sector=fintech", "--endpoint", fake.url)
+    assert result.exit_code == 0, result.output
+    sent = fake.requests[0]["form"]["query"][0]
+    assert 'VALUES ?__sector { "fintech" }' in sent
+
+
+def test_credentials_come_from_the_environment(fake):
+    env = {"HKIT_ENDPOINT_USER": "reader", "HKIT_ENDPOINT_PASSWORD": "s3cret"}
+    fake.reply = (401, "text/plain", b"who are you?")
+    result = invoke("sparql", "ASK {}", "--endpoint", fake.url, env=env)
+    # the client answered the challenge with Basic credentials (and was refused again)
+    assert any(
+        r["headers"].get("Authorization") == "Basic " + base64.b64encode(b"reader:s3cret").decode()
+        for r in fake.requests
+    )
+    assert result.exit_code == 2
+    token = invoke("sparql", "ASK {}", "--endpoint", fake.url, env={"HKIT_ENDPOINT_TOKEN": "t0k"})
+    assert fake.requests[-1]["headers"]["Authorization"] == "Bearer t0k"
+    assert token.exit_code == 2
+
+
+def test_credentials_on_the_command_line_are_refused(fake):
+    url = fake.url.replace("http://", "http://reader:s3cret@")
+    result = invoke("sparql", "ASK {}", "--endpoint", url)
+    assert result.exit_code == 2
+    assert "do not belong on the command line" in result.output
+    assert "s3cret" not in result.output
+    assert fake.requests == []
+
+
+FAULTS = [
+    ((401, "text/plain", b"no"), "answered HTTP 401", "HKIT_ENDPOINT_USER"),
+    ((403, "text/plain", b"no"), "answered HTTP 403", "not allowed"),
+    ((404, "text/html", b"<html>not here</html>"), "answered HTTP 404", "check the endpoint URL"),
+    ((500, "text/plain", b"SR171: Transaction timed out\nmore"), "HTTP 500", "SR171"),
+    ((200, "text/html", b"<html><form>login</form></html>"), "answered with text/html", "login"),
+    ((200, "application/sparql-results+json", b'{"head": {"vars": ['), "malformed JSON", ""),
+    (
+        (200, "application/sparql-results+json", b'{"head": {}, "results": 3}'),
+        "not SPARQL results",
+        "",
+    ),
+    ((200, "application/sparql-results+json", b'{"boolean": NaN}'), "malformed JSON", ""),
+    ((200, "application/n-triples", b"<a> <b> ."), "malformed application/n-triples", ""),
+]
+
+
+@pytest.mark.parametrize(("reply", "message", "more"), FAULTS)
+def test_endpoint_faults_are_one_line_and_exit_2(fake, reply, message, more):
+    fake.reply = reply
+    result = invoke("query", "funds-by-size", "--endpoint", fake.url)
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[0].startswith("hkit: error: ") and message in lines[0], lines
+    assert more in result.output
+    assert "Traceback" not in result.output
+    assert len(lines) <= 2
+
+
+def test_no_answer_within_the_timeout(fake):
+    fake.delay = 5
+    started = time.monotonic()
+    result = invoke("--timeout", "1", "query", "funds-by-size", "--endpoint", fake.url)
+    assert time.monotonic() - started < 4
+    assert result.exit_code == 2
+    assert "did not answer within 1 seconds" in result.output
+
+
+def test_connection_refused():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens
+    result = invoke("query", "funds-by-size", "--endpoint", f"http://127.0.0.1:{port}/sparql")
+    assert result.exit_code == 2
+    assert "cannot reach the endpoint" in result.output and "refused" in result.output
+
+
+def test_a_redirect_is_not_followed(fake):
+    fake.reply = (302, "text/plain", b"")
+    result = invoke("query", "funds-by-size", "--endpoint", fake.url)
+    assert result.exit_code == 2
+    assert "redirected" in result.output or "HTTP 302" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--endpoint", "file:///etc/passwd"], "is not an http or https URL"),
+        (["--endpoint", "ftp://127.0.0.1/"], "is not an http or https URL"),
+        (["--default-graph", "https://w3id.org/hkit/data"], "--default-graph needs --endpoint"),
+        (
+            ["--endpoint", "http://127.0.0.1:9/sparql", "--default-graph", "not an iri"],
+            "is not an absolute IRI",
+        ),
+    ],
+)
+def test_bad_endpoint_options(args, message):
+    result = invoke("query", "funds-by-size", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_data_files_cannot_go_to_an_endpoint(fake, tmp_path):
+    extra = tmp_path / "mine.ttl"
+    extra.write_text("")
+    result = invoke("--data", str(extra), "query", "funds-by-size", "--endpoint", fake.url)
+    assert result.exit_code == 2
+    assert "cannot be used with --endpoint" in result.output
+    assert fake.requests == []
+
+
+def test_virtuoso_style_ask_and_typed_literals_are_understood(fake):
+    fake.reply = (
+        200,
+        "application/sparql-results+json",
+        json.dumps(
+            {
+                "head": {"link": [], "vars": ["__ASK_RETVAL"]},
+                "results": {
+                    "bindings": [
+                        {
+                            "__ASK_RETVAL": {
+                                "type": "typed-literal",
+                                "value": "1",
+                                "datatype": "http://www.w3.org/2001/XMLSchema#integer",
+                            }
+                        }
+                    ]
+                },
+            }
+        ).encode(),
+    )
+    assert EndpointEngine(fake.url).run("ASK {}", 5).boolean is True
+
+
+def test_engine_rejects_a_term_of_unknown_type(fake):
+    fake.reply = (
+        200,
+        "application/sparql-results+json",
+        json.dumps(
+            {
+                "head": {"vars": ["s"]},
+                "results": {"bindings": [{"s": {"type": "triple", "value": ""}}]},
+            }
+        ).encode(),
+    )
+    with pytest.raises(EndpointError, match="unknown type"):
+        EndpointEngine(fake.url).run("SELECT * {}", 5)
