@@ -85,3 +85,27 @@ def test_example_matches_golden_results(name, index, engine, request):
 def test_no_stray_golden_files():
     expected = {f"{name}.{i}.json" for name, i in CASES}
     assert {p.name for p in GOLDEN.glob("*.json")} == expected
+
+
+def test_comparison_equates_only_what_rdf_equates():
+    def result(value: str, datatype: str | None = None, lang: str | None = None) -> dict:
+        term = {"type": "literal", "value": value}
+        if datatype:
+            term["datatype"] = datatype
+        if lang:
+            term["xml:lang"] = lang
+        return {"results": {"bindings": [{"x": term}]}}
+
+    decimal = "http://www.w3.org/2001/XMLSchema#decimal"
+    integer = "http://www.w3.org/2001/XMLSchema#integer"
+    assert typed_rows(result("10.0", decimal)) == typed_rows(result("10", decimal))
+    assert typed_rows(result("Hong Kong", lang="zh-Hant")) == typed_rows(
+        result("Hong Kong", lang="zh-hant")
+    )
+    assert typed_rows(result("10", decimal)) != typed_rows(result("10", integer))
+    assert typed_rows(result("10.5", decimal)) != typed_rows(result("10.50001", decimal))
+    assert typed_rows(result("Hong Kong", lang="en")) != typed_rows(result("Hong Kong"))
+    assert typed_rows(result("Hong Kong")) != typed_rows(result("Hong Kong "))
+    assert typed_rows(result("2023", "http://www.w3.org/2001/XMLSchema#gYear")) != typed_rows(
+        result("2023", integer)
+    )
