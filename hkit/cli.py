@@ -446,6 +446,48 @@ def export_command(state: State, fmt: str, output: str | None) -> None:
     write_output(export(state.root, fmt, state.data), output)
 
 
+# -- ontology review ------------
+
+
+@main.command("review")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md", "json"]),
+    default="text",
+    show_default=True,
+    help="json: an object with a 'findings' array of {severity, check, term, label, message}.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warn", "info"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding of this severity or worse is not explained.",
+)
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
+)
+@click.pass_obj
+def review_command(state: State, fmt: str, fail_on: str, output: str | None) -> None:
+    """The ontology quality report: ROBOT report's checks, OOPS! pitfalls, terms the data and
+    saved queries use but the ontology does not declare (and the reverse), alignment coverage.
+
+    Findings explained in ontology/review-notes.tsv are listed apart and do not fail.
+
+    Example:
+
+        hkit review --fail-on warn
+    """
+    from hkit.errors import EXIT_CHECK_FAILED
+    from hkit.review import review_root
+
+    report = review_root(state.root, state.data)
+    write_output(report.render(fmt), output)
+    if report.fails(fail_on):
+        sys.exit(EXIT_CHECK_FAILED)
+
+
 # -- quality gates ------------
 
 

@@ -1,0 +1,138 @@
+"""``hkit review``: the ontology quality report. The shipped ontology has no error and no
+unexplained warning; a broken ontology triggers every check, each finding naming its term by
+label and IRI and saying how to fix it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from helpers import FIXTURES, ROOT
+
+from hkit.cli import main
+from hkit.graph import load_rdflib
+from hkit.review import CHECKS, NOTES_FILE, read_notes, review, review_root
+
+BROKEN = FIXTURES / "review" / "broken-ontology.ttl"
+BROKEN_DATA = FIXTURES / "review" / "data.ttl"
+
+
+def invoke(*args: str, root=ROOT):
+    return CliRunner().invoke(main, ["--root", str(root), *args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def broken():
+    expected = re.findall(r"^# expect: (\S+) (\S+)$", BROKEN.read_text(encoding="utf-8"), re.M)
+    report = review(
+        load_rdflib([BROKEN]),
+        load_rdflib([BROKEN_DATA]),
+        {"fixture.rq": {"https://w3id.org/hkit/ontology#InAQueryOnly"}},
+    )
+    return report, expected
+
+
+def test_the_shipped_ontology_has_no_error_and_no_unexplained_warning():
+    report = review_root(ROOT)
+    counts = report.counts()
+    assert counts["error"] == 0, report.render()
+    assert counts["warn"] == 0, report.render()
+    assert report.stale_notes == []
+    assert report.aligned / report.alignable >= 0.8
+
+
+def test_the_broken_ontology_triggers_every_check(broken):
+    report, expected = broken
+    found = {(f.check, f.term) for f in report.findings}
+    missing = [pair for pair in expected if tuple(pair) not in found]
+    assert not missing, report.render()
+    assert {check for check, _ in expected} == set(CHECKS) - {"alignment_coverage"}
+
+
+def test_low_alignment_coverage_is_a_warning():
+    import rdflib
+
+    graph = rdflib.Graph().parse(
+        data="@prefix hkit: <https://w3id.org/hkit/ontology#> . "
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> . "
+        "hkit:A a owl:Class . hkit:B a owl:Class .",
+        format="turtle",
+    )
+    report = review(graph)
+    (coverage,) = [f for f in report.findings if f.check == "alignment_coverage"]
+    assert coverage.severity == "warn" and "only 0 of 2" in coverage.message
+
+
+def test_every_finding_names_its_term_and_says_how_to_fix_it(broken):
+    report, _ = broken
+    for f in report.findings:
+        assert f.term and f.label and f.severity in ("error", "warn", "info")
+        assert re.search(r"; [a-z]", f.message), f"{f.check}: no fix in {f.message!r}"
+
+
+def test_json_findings_have_the_documented_keys(tmp_path):
+    result = invoke("review", "--format", "json")
+    assert result.exit_code == 0
+    document = json.loads(result.output)
+    assert document["findings"]
+    for finding in document["findings"]:
+        assert set(finding) == {"severity", "check", "term", "label", "message"}
+    assert {f["check"] for f in document["explained"]} <= set(CHECKS)
+    assert all("explanation" in f for f in document["explained"])
+
+
+def test_text_and_markdown_reports():
+    text = invoke("review").output
+    assert text.startswith("0 error(s), 0 warning(s)")
+    assert "[missing_inverse] post in <https://w3id.org/hkit/ontology#postIn>" in text
+    md = invoke("review", "--format", "md").output
+    assert md.startswith("# hkit ontology review")
+    assert "| severity | check | term | label | message |" in md
+    assert "## Explained" in md
+
+
+def test_fail_on_sets_the_exit_code():
+    assert invoke("review", "--fail-on", "error").exit_code == 0
+    assert invoke("review", "--fail-on", "warn").exit_code == 0
+    assert invoke("review", "--fail-on", "info").exit_code == 1
+
+
+def test_data_with_an_undeclared_term_fails_the_review(tmp_path):
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(
+        "@prefix hkit: <https://w3id.org/hkit/ontology#> .\n"
+        "<https://w3id.org/hkit/id/hkust> hkit:foundedOn 1991 .\n",
+        encoding="utf-8",
+    )
+    result = invoke("--data", str(extra), "review")
+    assert result.exit_code == 1
+    assert "[undeclared_term] hkit:foundedOn <https://w3id.org/hkit/ontology#foundedOn>" in (
+        result.output
+    )
+
+
+def test_notes_explain_findings_and_stale_notes_fail(tmp_path):
+    root = tmp_path / "root"
+    for part in ("ontology", "data", "queries"):
+        shutil.copytree(ROOT / part, root / part)
+    notes = root / NOTES_FILE
+    with notes.open("a", encoding="utf-8") as fh:
+        fh.write("missing_inverse\thkit:postIn\tNavigated from the post only.\n")
+        fh.write("missing_inverse\thkit:noSuchTerm\tExplains nothing.\n")
+    report = review_root(root)
+    explained = {f.term: f.explanation for f in report.findings if f.explanation}
+    assert explained["https://w3id.org/hkit/ontology#postIn"] == "Navigated from the post only."
+    assert report.stale_notes == [("missing_inverse", "https://w3id.org/hkit/ontology#noSuchTerm")]
+    result = invoke("review", root=root)
+    assert result.exit_code == 1
+    assert "[stale note]" in result.output
+
+
+def test_a_malformed_note_is_a_clear_error(tmp_path):
+    notes = tmp_path / "notes.tsv"
+    notes.write_text("check\tterm\treason\nno_such_check\thkit:x\twhy\n", encoding="utf-8")
+    with pytest.raises(Exception, match="names no check called 'no_such_check'"):
+        read_notes(notes)
