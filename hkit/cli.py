@@ -488,6 +488,33 @@ def review_command(state: State, fmt: str, fail_on: str, output: str | None) -> 
         sys.exit(EXIT_CHECK_FAILED)
 
 
+@main.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md"]),
+    default="text",
+    show_default=True,
+    help="md: for a pull request or a changelog.",
+)
+@click.pass_obj
+def diff_command(state: State, old: str, new: str, fmt: str) -> None:
+    """The terms and axioms added, removed and changed between two versions of an ontology.
+
+    Terms are shown by label; class expressions are compared by content. Exit 0 whether or not
+    there are changes, 2 when a file cannot be read.
+
+    Example:
+
+        hkit diff old/hkit.ttl ontology/hkit.ttl --format md
+    """
+    from hkit.diff import diff_files
+
+    click.echo(diff_files(Path(old), Path(new)).render(fmt), nl=False)
+
+
 # -- quality gates ------------
 
 

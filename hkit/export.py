@@ -75,16 +75,14 @@ def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Qu
     """Parse each (file, graph IRI) with pyoxigraph, relabelling blank nodes in reading order."""
     import pyoxigraph
 
-    from hkit.graph import _oxigraph_format
+    from hkit.graph import _oxigraph_format, refuse_doctype
 
     quads = []
     counter = 0
     for path, graph in files:
         fmt = _oxigraph_format(path)
         if fmt == pyoxigraph.RdfFormat.RDF_XML:
-            with path.open("rb") as fh:
-                if b"<!DOCTYPE" in fh.read(65536).upper():
-                    raise InputError(f"{path}: RDF/XML with a DOCTYPE is refused")
+            refuse_doctype(path)
         labels: dict[str, pyoxigraph.BlankNode] = {}
 
         def relabel(term: object, labels: dict = labels) -> object:

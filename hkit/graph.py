@@ -112,6 +112,8 @@ def load_rdflib(paths: Iterable[Path], graph: rdflib.Graph | None = None) -> rdf
     graph = graph if graph is not None else rdflib.Graph()
     for path in paths:
         try:
+            if rdf_format(path) == "xml":
+                refuse_doctype(path)
             graph.parse(path, format=rdf_format(path))
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
@@ -120,6 +122,14 @@ def load_rdflib(paths: Iterable[Path], graph: rdflib.Graph | None = None) -> rdf
         except Exception as exc:  # rdflib raises many kinds of parser errors
             raise InputError(f"{path}: not valid RDF ({exc})") from exc
     return graph
+
+
+def refuse_doctype(path: Path) -> None:
+    """Refuse an RDF/XML file with a DOCTYPE before any parser sees it: its entities can make
+    rdflib build strings for minutes (HAZARDS 7) or pull in other files."""
+    with path.open("rb") as fh:
+        if b"<!DOCTYPE" in fh.read(65536).upper():
+            raise InputError(f"{path}: RDF/XML with a DOCTYPE is refused")
 
 
 def strict_parse(path: Path) -> int:
@@ -176,9 +186,7 @@ def load_store(files: Iterable[Path]):  # noqa: ANN201 - returns a pyoxigraph.St
         fmt = _oxigraph_format(path)
         try:
             if fmt == pyoxigraph.RdfFormat.RDF_XML:
-                with path.open("rb") as fh:
-                    if b"<!DOCTYPE" in fh.read(65536).upper():
-                        raise InputError(f"{path}: RDF/XML with a DOCTYPE is refused")
+                refuse_doctype(path)
             store.bulk_load(path=str(path), format=fmt)
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc

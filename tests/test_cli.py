@@ -25,7 +25,20 @@ def invoke(*args: str, **kwargs):
 
 @pytest.mark.parametrize(
     "command",
-    ["queries", "query", "show", "sparql", "describe", "stats", "validate", "reason", "check"],
+    [
+        "queries",
+        "query",
+        "show",
+        "sparql",
+        "describe",
+        "stats",
+        "validate",
+        "reason",
+        "check",
+        "export",
+        "review",
+        "diff",
+    ],
 )
 def test_every_command_has_help_with_an_example(command):
     result = invoke(command, "--help")
