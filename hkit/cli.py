@@ -97,6 +97,13 @@ class State:
         return self._engine
 
 
+def _file_mode() -> int:
+    """The mode a new file gets under the user's umask (mkstemp's files are private, 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_output(text: str | bytes, output: str | None) -> None:
     """Print, or write the file atomically (a temporary file beside it, then rename)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
@@ -112,6 +119,7 @@ def write_output(text: str | bytes, output: str | None) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -486,6 +494,26 @@ def review_command(state: State, fmt: str, fail_on: str, output: str | None) -> 
     write_output(report.render(fmt), output)
     if report.fails(fail_on):
         sys.exit(EXIT_CHECK_FAILED)
+
+
+@main.command("docs")
+@click.option(
+    "-o", "--output", metavar="DIR", required=True, help="The folder to write the pages into."
+)
+@click.pass_obj
+def docs_command(state: State, output: str) -> None:
+    """Write HTML documentation of the ontology that opens from disk: metadata, every class and
+    property with examples from the data, the concept schemes, the saved queries as competency
+    questions, and a diagram (Graphviz dot when installed).
+
+    Example:
+
+        hkit docs --output site && xdg-open site/index.html
+    """
+    from hkit.docs import write_docs
+
+    for path in write_docs(state.root, Path(output), tuple(state.data)):
+        click.echo(str(path))
 
 
 @main.command("diff")

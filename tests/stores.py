@@ -1,7 +1,7 @@
 """Real triple stores for the tests, started on loopback by the test run: Virtuoso 7
 (Debian's virtuoso-opensource) and Apache Jena's riot (Debian's libapache-jena-java).
 
-When HKIT_REQUIRE_STORES is set (CI sets it), a missing store fails the tests instead of
+When HKIT_REQUIRE_EXTERNAL is set (CI sets it), a missing store fails the tests instead of
 skipping them.
 """
 
@@ -33,8 +33,8 @@ JENA_PACKAGES = (
 
 def missing(what: str) -> None:
     """Skip, or fail when the stores are required."""
-    if os.environ.get("HKIT_REQUIRE_STORES"):
-        pytest.fail(f"{what} is not installed, and HKIT_REQUIRE_STORES is set")
+    if os.environ.get("HKIT_REQUIRE_EXTERNAL"):
+        pytest.fail(f"{what} is not installed, and HKIT_REQUIRE_EXTERNAL is set")
     pytest.skip(f"{what} is not installed")
 
 
