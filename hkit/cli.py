@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
 from hkit import __version__
+from hkit.commands import State, queries_text, run_query, write_output
 from hkit.errors import HkitError
 from hkit.export import EXPORT_FORMATS
 
@@ -48,82 +46,6 @@ class HkitGroup(click.Group):
             if exc.hint:
                 click.echo(f"hkit: hint: {exc.hint}", err=True)
             ctx.exit(exc.exit_code)
-
-
-class State:
-    """What the global options chose, and the graph, loaded on first use."""
-
-    def __init__(self, root: str | None, data: tuple[str, ...], timeout: float) -> None:
-        self.root_option = root
-        self.data = [Path(d) for d in data]
-        self.timeout = timeout
-        self._engine = None
-
-    @property
-    def root(self) -> Path:
-        from hkit.graph import find_root
-
-        return find_root(self.root_option)
-
-    def queries(self) -> dict:
-        from hkit.catalog import catalog
-        from hkit.graph import QUERIES_DIR
-
-        return catalog(self.root / QUERIES_DIR)
-
-    def query(self, name: str):  # noqa: ANN201 - a hkit.catalog.SavedQuery
-        from hkit.catalog import load
-        from hkit.graph import QUERIES_DIR
-
-        return load(self.root / QUERIES_DIR, name)
-
-    def engine(self, endpoint: str | None = None, default_graphs: tuple[str, ...] = ()):  # noqa: ANN201 - an engine from hkit.engines.ENGINES
-        if endpoint is not None:
-            from hkit.engines import EndpointEngine
-
-            if self.data:
-                raise HkitError(
-                    "--data adds files to the embedded graph; it cannot be used with --endpoint",
-                    hint="load your files into the endpoint's store instead",
-                )
-            return EndpointEngine(endpoint, default_graphs)
-        if default_graphs:
-            raise HkitError("--default-graph needs --endpoint", hint="give --endpoint URL")
-        if self._engine is None:
-            from hkit.engines import EmbeddedEngine
-            from hkit.graph import graph_files, load_store
-
-            self._engine = EmbeddedEngine(load_store(graph_files(self.root, self.data)))
-        return self._engine
-
-
-def _file_mode() -> int:
-    """The mode a new file gets under the user's umask (mkstemp's files are private, 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def write_output(text: str | bytes, output: str | None) -> None:
-    """Print, or write the file atomically (a temporary file beside it, then rename)."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    if output is None or output == "-":
-        click.echo(data, nl=False)  # bytes go to the binary stream unchanged
-        return
-    target = Path(output)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    except OSError as exc:
-        raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, _file_mode())
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 
 @click.group(cls=HkitGroup, context_settings=CONTEXT_SETTINGS)
@@ -188,25 +110,7 @@ def queries_command(state: State, tag: str | None, fmt: str) -> None:
 
         hkit queries --tag funding
     """
-    queries = [q for q in state.queries().values() if tag is None or tag in q.tags]
-    if fmt == "json":
-        click.echo(json.dumps([q.as_dict() for q in queries], indent=2, ensure_ascii=False))
-        return
-    if fmt == "md":
-        click.echo("| query | what it answers | parameters | tags |")
-        click.echo("|---|---|---|---|")
-        for q in queries:
-            params = ", ".join(
-                f"`{p.name}` ({p.type}{'' if p.required else ', optional'})" for p in q.params
-            )
-            click.echo(f"| `{q.name}` | {q.summary} | {params or '—'} | {', '.join(q.tags)} |")
-        return
-    width = max([len(q.name) for q in queries] + [4])
-    for q in queries:
-        params = " ".join(
-            f"{p.name}=<{p.type}>" if p.required else f"[{p.name}=<{p.type}>]" for p in q.params
-        )
-        click.echo(f"{q.name.ljust(width)}  {q.summary}" + (f"  ({params})" if params else ""))
+    click.echo(queries_text(state, tag, fmt), nl=False)
 
 
 def _show(state: State, name: str) -> None:
@@ -319,20 +223,11 @@ def query_command(
         hkit query funds-by-size --endpoint http://localhost:8890/sparql
         --default-graph https://w3id.org/hkit/ontology --default-graph https://w3id.org/hkit/data
     """
-    from hkit.catalog import bind_values, parse_param_options, with_values
-    from hkit.engines import with_sources as add_sources
-    from hkit.results import render
 
     if show:
         _show(state, name)
         return
-    q = state.query(name)
-    text = with_values(q.text, bind_values(q, parse_param_options(params)))
-    engine = state.engine(endpoint, default_graphs)
-    result = engine.run(text, state.timeout)
-    if with_sources:
-        result = add_sources(engine, result, state.timeout)
-    write_output(render(result, fmt), output)
+    run_query(state, name, params, fmt, output, with_sources, endpoint, default_graphs)
 
 
 @main.command("sparql")
@@ -671,6 +566,8 @@ def check_command(state: State, skip: tuple[str, ...], fmt: str, list_checks: bo
         reasoner_timeout=state.timeout,
     )
     if fmt == "json":
+        import json
+
         click.echo(
             json.dumps(
                 {
