@@ -15,7 +15,7 @@ outermost ``WHERE`` group, so that every engine (embedded or remote) binds them 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections import namedtuple
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -50,18 +50,18 @@ class QueryError(HkitError):
     """An unknown query, a bad saved query, or a bad parameter."""
 
 
-@dataclass(frozen=True)
-class Param:
-    """One parameter of a saved query."""
+class Param(
+    namedtuple(
+        "Param",
+        "name variable type suffix required multi default allowed",
+        defaults=(True, None, ()),
+    )
+):
+    """One parameter of a saved query: its name, SPARQL variable, type, grlc suffix, whether it
+    is required, repeatable, its default and its allowed values. (A named tuple: see Term in
+    hkit.engines for why not a dataclass.)"""
 
-    name: str
-    variable: str
-    type: str
-    suffix: str
-    required: bool
-    multi: bool = True
-    default: str | None = None
-    allowed: tuple[str, ...] = ()
+    __slots__ = ()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -74,18 +74,33 @@ class Param:
         }
 
 
-@dataclass
 class SavedQuery:
     """A saved query and its metadata."""
 
-    name: str
-    path: Path
-    text: str
-    summary: str = ""
-    description: str = ""
-    tags: list[str] = field(default_factory=list)
-    params: list[Param] = field(default_factory=list)
-    examples: list[dict[str, list[str]]] = field(default_factory=list)
+    __slots__ = ("description", "examples", "name", "params", "path", "summary", "tags", "text")
+
+    def __init__(
+        self,
+        name: str,
+        path: Path,
+        text: str,
+        summary: str = "",
+        description: str = "",
+        tags: list[str] | None = None,
+        params: list[Param] | None = None,
+        examples: list[dict[str, list[str]]] | None = None,
+    ) -> None:
+        self.name = name
+        self.path = path
+        self.text = text
+        self.summary = summary
+        self.description = description
+        self.tags = tags if tags is not None else []
+        self.params = params if params is not None else []
+        self.examples = examples if examples is not None else []
+
+    def __repr__(self) -> str:
+        return f"SavedQuery(name={self.name!r}, path={self.path!r})"
 
     def as_dict(self) -> dict[str, object]:
         return {

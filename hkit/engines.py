@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 from hkit.errors import HkitError
 
@@ -16,25 +16,48 @@ class QueryFailed(HkitError):
     """The engine rejected or could not evaluate a query."""
 
 
-@dataclass(frozen=True)
-class Term:
-    """An RDF term, engine-neutral: kind is 'uri', 'literal' or 'bnode'."""
+class Term(namedtuple("Term", "kind value datatype lang", defaults=(None, None))):
+    """An RDF term, engine-neutral: kind is 'uri', 'literal' or 'bnode'.
 
-    kind: str
-    value: str
-    datatype: str | None = None
-    lang: str | None = None
+    (A named tuple rather than a dataclass: dataclasses imports inspect, which would cost
+    ``hkit query`` a sizeable share of its start-up time.)
+    """
+
+    __slots__ = ()
 
 
-@dataclass
 class Result:
     """A query's answer: rows for SELECT, a boolean for ASK, triples for CONSTRUCT/DESCRIBE."""
 
-    form: str
-    variables: list[str] = field(default_factory=list)
-    rows: list[dict[str, Term]] = field(default_factory=list)
-    boolean: bool | None = None
-    triples: list[tuple[Term, Term, Term]] = field(default_factory=list)
+    __slots__ = ("boolean", "form", "rows", "triples", "variables")
+
+    def __init__(
+        self,
+        form: str,
+        variables: list[str] | None = None,
+        rows: list[dict[str, Term]] | None = None,
+        boolean: bool | None = None,
+        triples: list[tuple[Term, Term, Term]] | None = None,
+    ) -> None:
+        self.form = form
+        self.variables = variables if variables is not None else []
+        self.rows = rows if rows is not None else []
+        self.boolean = boolean
+        self.triples = triples if triples is not None else []
+
+    def _key(self) -> tuple:
+        return (self.form, self.variables, self.rows, self.boolean, self.triples)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Result) and self._key() == other._key()
+
+    __hash__ = None  # mutable
+
+    def __repr__(self) -> str:
+        return (
+            f"Result(form={self.form!r}, variables={self.variables!r}, rows={self.rows!r}, "
+            f"boolean={self.boolean!r}, triples={self.triples!r})"
+        )
 
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

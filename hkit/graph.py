@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hkit.errors import InputError, ResourceError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
     import rdflib
@@ -174,6 +175,11 @@ def graph_files(root: Path, extra: Iterable[Path] = ()) -> list[Path]:
     return files
 
 
+#: Files from this size up are loaded with pyoxigraph's bulk loader (faster for big files, slower
+#: for small ones: benchmarks/).
+BULK_LOAD_BYTES = 4_000_000
+
+
 def load_store(files: Iterable[Path]):  # noqa: ANN201 - returns a pyoxigraph.Store
     """An in-memory pyoxigraph store with every file loaded into its default graph.
 
@@ -187,7 +193,10 @@ def load_store(files: Iterable[Path]):  # noqa: ANN201 - returns a pyoxigraph.St
         try:
             if fmt == pyoxigraph.RdfFormat.RDF_XML:
                 refuse_doctype(path)
-            store.bulk_load(path=str(path), format=fmt)
+            if path.stat().st_size < BULK_LOAD_BYTES:
+                store.load(path=str(path), format=fmt)  # faster for small files
+            else:
+                store.bulk_load(path=str(path), format=fmt)
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
         except SyntaxError as exc:

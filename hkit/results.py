@@ -3,14 +3,15 @@ an aligned table and Markdown for people, and Turtle / N-Triples for graph resul
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
-from xml.sax.saxutils import escape, quoteattr
 
-from hkit.engines import Result, Term
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from hkit.engines import Result, Term
+
+# The formatters import what they need when they run (json, csv, xml.sax.saxutils, decimal), so
+# that `hkit --help` and `hkit queries`, which read FORMATS, do not pay for them.
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PREFIXES = {
@@ -65,6 +66,8 @@ def readable(term: Term) -> str:
     if term.kind == "bnode":
         return f"_:{term.value}"
     if term.datatype in (XSD + "decimal", XSD + "integer"):
+        from decimal import Decimal, InvalidOperation
+
         try:
             number = Decimal(term.value)
         except InvalidOperation:
@@ -88,6 +91,8 @@ def _json_term(term: Term) -> dict[str, str]:
 
 
 def to_json(result: Result) -> str:
+    import json
+
     if result.form == "ASK":
         return json.dumps({"head": {}, "boolean": result.boolean}, indent=2) + "\n"
     doc = {
@@ -100,6 +105,8 @@ def to_json(result: Result) -> str:
 
 
 def to_xml(result: Result) -> str:
+    from xml.sax.saxutils import escape, quoteattr
+
     out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
     if result.form == "ASK":
         out += ["  <head/>", f"  <boolean>{'true' if result.boolean else 'false'}</boolean>"]
@@ -128,6 +135,9 @@ def to_xml(result: Result) -> str:
 
 
 def to_csv(result: Result) -> str:
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if result.form == "ASK":
