@@ -1,6 +1,6 @@
-"""Run the hkit command line as ``python -m hkit``."""
+"""python -m hkit: the same entry point as the hkit command."""
 
-from hkit.cli import main
+from hkit.fast import main
 
 if __name__ == "__main__":
     main()

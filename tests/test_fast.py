@@ -1,0 +1,124 @@
+"""The fast lane of the ``hkit`` entry point gives exactly what the click command line gives:
+the same output, errors and exit code, for every form it handles; anything else goes to click."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from helpers import ROOT
+
+from hkit.fast import _QUERY_FORMATS, plan
+from hkit.results import FORMATS
+
+FAST = "import sys; from hkit.fast import main; main(sys.argv[1:])"
+CLICK = "import sys; from hkit.cli import main; main(sys.argv[1:], prog_name='hkit')"
+
+CASES = [
+    ["queries"],
+    ["queries", "--tag", "funding"],
+    ["queries", "--format", "json"],
+    ["queries", "--format=md", "--tag=people"],
+    ["query", "funds-by-size"],
+    ["query", "unicorns-by-sector", "-p", "sector=fintech", "--format", "csv"],
+    ["query", "unicorns-by-sector", "-psector=fintech", "--format=json", "--with-sources"],
+    ["query", "who-works-in-sector", "--param", "sector=artificial intelligence"],
+    ["query", "who-works-in-sector", "--param=sector=robotics", "--format", "md"],
+    ["--timeout", "20", "query", "rankings", "--format", "tsv"],
+    ["--root", str(ROOT), "query", "targets", "--format", "xml"],
+    ["--timeout=10", "--root=" + str(ROOT), "queries"],
+    ["query", "no-such-query"],
+    ["query", "unicorns-by-sector", "-p", "bogus=1"],
+    ["query", "who-works-in-sector"],
+    ["query", "funds-by-size", "--format", "turtle"],
+    ["--help"],
+]
+
+
+def run(code: str, args: list[str], cwd, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, cwd=cwd, env=env, timeout=120
+    )
+
+
+@pytest.mark.parametrize("args", CASES, ids=lambda a: " ".join(a)[:60])
+def test_the_fast_lane_answers_as_click_does(args, tmp_path):
+    assert plan(args) is not None, "this case should take the fast lane"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "COLUMNS": "100"}
+    env.pop("HKIT_ENDPOINT", None)
+    fast = run(FAST, args, ROOT, env)
+    slow = run(CLICK, args, ROOT, env)
+    assert (fast.returncode, fast.stdout, fast.stderr) == (
+        slow.returncode,
+        slow.stdout,
+        slow.stderr,
+    )
+    if args == ["--help"]:  # the second time from the cache, still the same
+        again = run(FAST, args, ROOT, env)
+        assert again.stdout == slow.stdout
+        assert (tmp_path / "cache" / "hkit" / "help.txt").is_file()
+
+
+def test_output_files_are_the_same(tmp_path):
+    env = {**os.environ}
+    for code, name in ((FAST, "fast.csv"), (CLICK, "click.csv")):
+        done = run(
+            code,
+            ["query", "funds-by-size", "--format", "csv", "-o", str(tmp_path / name)],
+            ROOT,
+            env,
+        )
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "click.csv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--debug", "query", "funds-by-size"],
+        ["--data", "x.ttl", "query", "funds-by-size"],
+        ["query"],
+        ["query", "--format", "json", "funds-by-size"],
+        ["query", "funds-by-size", "--show"],
+        ["query", "funds-by-size", "--endpoint", "http://127.0.0.1:9/sparql"],
+        ["query", "funds-by-size", "--format", "yaml"],
+        ["query", "funds-by-size", "-p"],
+        ["query", "funds-by-size", "--", "-p"],
+        ["queries", "--format", "csv"],
+        ["queries", "--help"],
+        ["--timeout", "0", "queries"],
+        ["--timeout", "nan", "queries"],
+        ["--timeout", "soon", "queries"],
+        ["--help", "queries"],
+        ["sparql", "ASK {}"],
+        ["describe", "HKSTP"],
+        ["--version"],
+    ],
+    ids=lambda a: " ".join(a)[:60] or "(nothing)",
+)
+def test_everything_else_goes_to_click(args):
+    assert plan(args) is None
+
+
+def test_an_endpoint_in_the_environment_goes_to_click(monkeypatch):
+    monkeypatch.setenv("HKIT_ENDPOINT", "http://127.0.0.1:9/sparql")
+    assert plan(["query", "funds-by-size"]) is None
+
+
+def test_the_fast_lane_knows_every_result_format():
+    assert set(_QUERY_FORMATS) == set(FORMATS)
+
+
+def test_the_fast_lane_imports_neither_click_nor_rdflib():
+    code = (
+        "import sys; from hkit.fast import main\n"
+        "try:\n    main(['query', 'funds-by-size'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('click', 'rdflib', 'pyshacl', 'owlready2', 'dataclasses') "
+        "if m in sys.modules]\n"
+        "sys.stderr.write(repr(heavy))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, text=True)
+    assert done.stderr == "[]"
