@@ -328,12 +328,11 @@ def run_gates(
         return GateResult("parse", FAIL if problems else PASS, len(problems), 0, summary, problems)
 
     def shacl() -> GateResult:
+        from hkit.graph import load_rdflib_strict
         from hkit.results import compact
         from hkit.validate import validate
 
-        report = validate(
-            load_rdflib(files[1:]), load_rdflib([root / SHAPES]), load_rdflib([root / ONTOLOGY])
-        )
+        report = validate(load_rdflib_strict(files), load_rdflib([root / SHAPES]))
         problems = [
             f"{report.label(v.focus)}"
             + (f" <{compact(v.focus)}>" if v.focus in report.labels else "")

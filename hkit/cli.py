@@ -467,7 +467,7 @@ def validate_command(state: State, fmt: str, shapes: str | None, output: str | N
         hkit --data mine.ttl validate --format json
     """
     from hkit.errors import EXIT_CHECK_FAILED
-    from hkit.graph import ONTOLOGY, SHAPES, graph_files, load_rdflib
+    from hkit.graph import SHAPES, graph_files, load_rdflib, load_rdflib_strict
     from hkit.validate import validate
 
     root = state.root
@@ -475,9 +475,8 @@ def validate_command(state: State, fmt: str, shapes: str | None, output: str | N
     shapes_path = Path(shapes) if shapes else root / SHAPES
     if not shapes_path.is_file():
         raise HkitError(f"{shapes_path}: no such file", hint="check the --shapes path")
-    report = validate(
-        load_rdflib(files[1:]), load_rdflib([shapes_path]), load_rdflib([root / ONTOLOGY])
-    )
+    # one graph, ontology included, parsed by pyoxigraph (strict, and fast on large data)
+    report = validate(load_rdflib_strict(files), load_rdflib([shapes_path]))
     write_output(report.render(fmt), output)
     if not report.conforms:
         sys.exit(EXIT_CHECK_FAILED)

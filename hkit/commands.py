@@ -51,9 +51,9 @@ class State:
             raise HkitError("--default-graph needs --endpoint", hint="give --endpoint URL")
         if self._engine is None:
             from hkit.engines import EmbeddedEngine
-            from hkit.graph import graph_files, load_store
+            from hkit.graph import graph_files, open_store
 
-            self._engine = EmbeddedEngine(load_store(graph_files(self.root, self.data)))
+            self._engine = EmbeddedEngine(open_store(graph_files(self.root, self.data)))
         return self._engine
 
 

@@ -92,13 +92,19 @@ class EmbeddedEngine:
             return Result("ASK", boolean=bool(answer))
         if isinstance(answer, pyoxigraph.QuerySolutions):
             variables = [v.value for v in answer.variables]
+            indexed = list(enumerate(variables))
+            # Values repeat (a currency, a unit, a class): convert each distinct one once.
+            terms: dict[object, Term] = {}
             rows = []
             for solution in answer:
                 row = {}
-                for v in variables:
-                    value = solution[v]
+                for i, v in indexed:
+                    value = solution[i]
                     if value is not None:
-                        row[v] = _term(value)
+                        term = terms.get(value)
+                        if term is None:
+                            term = terms[value] = _term(value)
+                        row[v] = term
                 rows.append(row)
             return Result("SELECT", variables=variables, rows=rows)
         triples = [(_term(t.subject), _term(t.predicate), _term(t.object)) for t in answer]

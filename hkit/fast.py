@@ -3,13 +3,13 @@
 Importing click takes longer than the whole of ``hkit query`` without it (benchmarks/), so the
 entry point first looks at the command line. When it is one of the plain forms below, it runs the
 command directly, through the same code as the click command (hkit.commands); anything else (an
-option it does not know, an error in the options, --debug, --data, an endpoint, any other
+option it does not know, an error in the options, --debug, an endpoint, any other
 command) goes to the click command line in hkit.cli, which gives the same answer more slowly:
 
-    hkit [--root DIR] [--timeout SECONDS] --help
-    hkit [--root DIR] [--timeout SECONDS] queries [--tag T] [--format table|json|md]
-    hkit [--root DIR] [--timeout SECONDS] query NAME [-p NAME=VALUE]... [--format F]
-        [--output FILE] [--with-sources]
+    hkit [--root DIR] [--timeout SECONDS] [--data FILE]... --help
+    hkit [--root DIR] [--timeout SECONDS] [--data FILE]... queries [--tag T] [--format F]
+    hkit [--root DIR] [--timeout SECONDS] [--data FILE]... query NAME [-p NAME=VALUE]...
+        [--format F] [--output FILE] [--with-sources]
 
 ``hkit --help`` is click's own text, kept in the user's cache folder after its first run (keyed
 by hkit's version, the code of the command line and click, and the terminal width).
@@ -45,12 +45,12 @@ def _take(args: list[str], i: int, long: str, short: str | None = None) -> tuple
 
 def plan(args: list[str]) -> tuple[str, dict[str, object]] | None:
     """What the fast lane would run for these arguments, or None to leave them to click."""
-    options: dict[str, object] = {"root": None, "timeout": 30.0}
+    options: dict[str, object] = {"root": None, "timeout": 30.0, "data": []}
     i = 0
     while i < len(args) and args[i].startswith("-"):
         if args[i] in ("--help", "-h") and i == len(args) - 1:
             return "help", options
-        for name in ("root", "timeout"):
+        for name in ("root", "timeout", "data"):
             taken = _take(args, i, f"--{name}")
             if taken is not None:
                 break
@@ -65,6 +65,8 @@ def plan(args: list[str]) -> tuple[str, dict[str, object]] | None:
             if not seconds > 0 or seconds != seconds or seconds == float("inf"):
                 return None
             options["timeout"] = seconds
+        elif name == "data":
+            options["data"].append(value)
         else:
             options["root"] = value
     if i >= len(args):
@@ -200,7 +202,9 @@ def main(argv: list[str] | None = None) -> None:
     from hkit.commands import State, queries_text, run_query, write_output
     from hkit.errors import HkitError
 
-    state = State(options["root"] or os.environ.get("HKIT_ROOT"), (), options["timeout"])
+    state = State(
+        options["root"] or os.environ.get("HKIT_ROOT"), tuple(options["data"]), options["timeout"]
+    )
     try:
         if command == "queries":
             write_output(queries_text(state, options["tag"], options["fmt"]), None)

@@ -154,15 +154,34 @@ def to_tsv(result: Result) -> str:
     if result.form == "ASK":
         return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
     lines = ["\t".join(f"?{v}" for v in result.variables)]
+    shown: dict[Term, str] = {}  # terms repeat down a column: write each once
     for row in result.rows:
-        lines.append("\t".join(nt(row[v]) if v in row else "" for v in result.variables))
+        cells = []
+        for v in result.variables:
+            term = row.get(v)
+            if term is None:
+                cells.append("")
+                continue
+            text = shown.get(term)
+            if text is None:
+                text = shown[term] = nt(term)
+            cells.append(text)
+        lines.append("\t".join(cells))
     return "\n".join(lines) + "\n"
 
 
 def _cells(result: Result) -> tuple[list[str], list[list[str]]]:
     if result.form == "ASK":
         return ["boolean"], [["true" if result.boolean else "false"]]
-    rows = [[readable(row[v]) if v in row else "" for v in result.variables] for row in result.rows]
+    shown: dict[Term, str] = {}
+
+    def cell(term: Term) -> str:
+        text = shown.get(term)
+        if text is None:
+            text = shown[term] = readable(term)
+        return text
+
+    rows = [[cell(row[v]) if v in row else "" for v in result.variables] for row in result.rows]
     return list(result.variables), rows
 
 

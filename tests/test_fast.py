@@ -33,6 +33,14 @@ CASES = [
     ["query", "unicorns-by-sector", "-p", "bogus=1"],
     ["query", "who-works-in-sector"],
     ["query", "funds-by-size", "--format", "turtle"],
+    ["--data", str(ROOT / "tests" / "fixtures" / "export" / "tricky-literals.ttl"), "queries"],
+    [
+        "--data",
+        str(ROOT / "tests" / "fixtures" / "checks" / "isolated-entity.ttl"),
+        "query",
+        "people-and-posts",
+    ],
+    ["--data", "/no/such/file.ttl", "query", "funds-by-size"],
     ["--help"],
 ]
 
@@ -79,7 +87,6 @@ def test_output_files_are_the_same(tmp_path):
     [
         [],
         ["--debug", "query", "funds-by-size"],
-        ["--data", "x.ttl", "query", "funds-by-size"],
         ["query"],
         ["query", "--format", "json", "funds-by-size"],
         ["query", "funds-by-size", "--show"],

@@ -1,0 +1,182 @@
+"""Scale: the synthetic data generator, the on-disk store kept between runs, and the strict
+rdflib loader that validation uses. (Timings are measured by benchmarks/run.py, not here.)"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+import rdflib.compare
+from helpers import ROOT
+
+from hkit.graph import (
+    PERSISTENT_FROM_BYTES,
+    data_files,
+    graph_files,
+    load_rdflib,
+    load_rdflib_strict,
+    open_store,
+)
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from generate import generate
+
+
+def generated(triples: int, seed: int = 1) -> str:
+    out = io.StringIO()
+    generate(triples, seed, out)
+    return out.getvalue()
+
+
+def test_the_generator_is_deterministic_and_sized():
+    first, second = generated(5000), generated(5000)
+    assert first == second
+    assert generated(5000, seed=2) != first
+    count = first.count("\n")
+    assert 5000 <= count < 5030
+    assert (
+        len(list(pyoxigraph.parse(first.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES))) == count
+    )
+
+
+def test_generated_data_passes_every_gate(tmp_path):
+    from click.testing import CliRunner
+
+    from hkit.cli import main
+
+    data = tmp_path / "generated.nt"
+    data.write_text(generated(3000), encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["--root", str(ROOT), "--data", str(data), "check", "--skip", "reason"]
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_generated_data_widens_the_broad_queries_and_leaves_the_specific_ones(tmp_path):
+    """Queries over every company, figure or fund get more rows; queries about one named entity
+    of the shipped graph answer exactly as before (benchmarks/ shows that all of them have more
+    data to go through)."""
+    from hkit.catalog import bind_values, catalog, with_values
+    from hkit.engines import EmbeddedEngine
+
+    data = tmp_path / "generated.nt"
+    data.write_text(generated(20000), encoding="utf-8")
+    plain = EmbeddedEngine(open_store(graph_files(ROOT)))
+    bigger = EmbeddedEngine(open_store(graph_files(ROOT, [data])))
+    changed = set()
+    for name, q in catalog(ROOT / "queries").items():
+        text = with_values(q.text, bind_values(q, q.examples[0]))
+        if plain.run(text, 120).rows != bigger.run(text, 120).rows:
+            changed.add(name)
+    broad = {
+        "figures-by-measure",
+        "funds-by-size",
+        "start-ups-and-unicorns",
+        "research-centres",
+        "events-timeline",
+        "sector-activity",
+        "who-works-in-sector",
+        "unicorns-by-sector",
+    }
+    specific = {
+        "innohk-clusters",
+        "people-and-posts",
+        "stated-conversions",
+        "editorial-notes",
+        "plans-and-proposals",
+        "agreements",
+        "targets",
+    }
+    assert broad <= changed
+    assert not specific & changed
+
+
+def test_the_generator_command_writes_a_file(tmp_path):
+    out = tmp_path / "g.nt"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "generate.py"),
+            "--triples",
+            "100",
+            "--output",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    assert out.read_text(encoding="utf-8").count("\n") >= 100
+
+
+@pytest.fixture
+def big(tmp_path, monkeypatch):
+    """A data file just above the size from which hkit keeps an on-disk store."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("HKIT_CACHE_DIR", raising=False)
+    monkeypatch.delenv("HKIT_NO_CACHE", raising=False)
+    monkeypatch.setattr("hkit.graph.PERSISTENT_FROM_BYTES", 100_000)
+    data = tmp_path / "big.nt"
+    data.write_text(generated(2000), encoding="utf-8")
+    return data
+
+
+def stores(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "cache" / "hkit" / "stores").glob("*"))
+
+
+def test_the_store_is_built_once_and_reopened(big, tmp_path):
+    files = graph_files(ROOT, [big])
+    first = open_store(files)
+    (built,) = stores(tmp_path)
+    assert (built / "hkit-complete").is_file()
+    second = open_store(files)
+    assert stores(tmp_path) == [built]
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert next(iter(first.query(count)))["n"] == next(iter(second.query(count)))["n"]
+    with pytest.raises((OSError, RuntimeError)):  # reopened read-only
+        second.add(
+            pyoxigraph.Quad(
+                pyoxigraph.NamedNode("urn:x"),
+                pyoxigraph.NamedNode("urn:p"),
+                pyoxigraph.Literal("x"),
+            )
+        )
+
+
+def test_a_changed_file_rebuilds_the_store_and_drops_the_old_one(big, tmp_path):
+    files = graph_files(ROOT, [big])
+    open_store(files)
+    (old,) = stores(tmp_path)
+    with big.open("a", encoding="utf-8") as fh:
+        fh.write(
+            "<https://w3id.org/hkit/id/new> "
+            '<http://www.w3.org/2000/01/rdf-schema#label> "new"@en .\n'
+        )
+    store = open_store(files)
+    (new,) = stores(tmp_path)
+    assert new != old
+    ask = 'ASK { <https://w3id.org/hkit/id/new> ?p "new"@en }'
+    assert bool(store.query(ask))
+
+
+def test_small_inputs_and_no_cache_stay_in_memory(big, tmp_path, monkeypatch):
+    monkeypatch.setattr("hkit.graph.PERSISTENT_FROM_BYTES", PERSISTENT_FROM_BYTES)
+    open_store(graph_files(ROOT))
+    assert stores(tmp_path) == []
+    monkeypatch.setattr("hkit.graph.PERSISTENT_FROM_BYTES", 100_000)
+    assert stores(tmp_path) == []
+    monkeypatch.setenv("HKIT_NO_CACHE", "1")
+    open_store(graph_files(ROOT, [big]))
+    assert stores(tmp_path) == []
+    assert sum(p.stat().st_size for p in graph_files(ROOT)) < PERSISTENT_FROM_BYTES
+
+
+def test_the_strict_loader_reads_what_rdflib_reads():
+    files = [*data_files(ROOT), ROOT / "ontology" / "hkit.ttl"]
+    fast, slow = load_rdflib_strict(files), load_rdflib(files)
+    assert len(fast) == len(slow)
+    assert rdflib.compare.isomorphic(fast, slow)
