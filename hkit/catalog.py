@@ -332,11 +332,16 @@ def find(queries: dict[str, SavedQuery], name: str) -> SavedQuery:
 # -------------------------------------------------------------------------------------------------
 
 
-def _escape(text: str) -> str:
+def _escape(text: str, name: str) -> str:
     if "\\" in text:
-        raise QueryError("text parameters may not contain a backslash")
+        raise QueryError(
+            f"parameter '{name}': text values may not contain a backslash",
+            hint="\\u escapes are expanded before SPARQL is parsed (HAZARDS 1)",
+        )
     if any(ord(c) < 0x20 and c not in "\n\r\t" for c in text):
-        raise QueryError("text parameters may not contain control characters")
+        raise QueryError(
+            f"parameter '{name}': text values may not contain control characters"
+        )
     return text.replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
@@ -358,7 +363,7 @@ def term(param: Param, value: str) -> str:
             raise QueryError(f"parameter '{param.name}': '{value}' is not an IRI")
         return f"<{iri.value}>"
     if param.suffix == "en":
-        return f'"{_escape(value)}"@en'
+        return f'"{_escape(value, param.name)}"@en'
     if param.suffix in _LEXICAL:
         if not _LEXICAL[param.suffix].fullmatch(value):
             raise QueryError(
@@ -371,8 +376,8 @@ def term(param: Param, value: str) -> str:
                 raise QueryError(f"parameter '{param.name}' must be xsd:decimal") from None
         return f'"{value}"^^<{PARAM_TYPES[param.suffix][1]}>'
     if param.suffix == "xsd_string":
-        return f'"{_escape(value)}"^^<{XSD}string>'
-    return f'"{_escape(value)}"'
+        return f'"{_escape(value, param.name)}"^^<{XSD}string>'
+    return f'"{_escape(value, param.name)}"'
 
 
 def bind_values(query: SavedQuery, given: dict[str, list[str]]) -> dict[str, list[str]]:

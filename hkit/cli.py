@@ -42,9 +42,10 @@ class HkitGroup(click.Group):
         except HkitError as exc:
             if ctx.meta.get("hkit.debug"):
                 raise
-            click.echo(f"hkit: error: {exc.message}", err=True)
+            # one line each, whatever a library's message holds
+            click.echo(f"hkit: error: {' '.join(exc.message.split())}", err=True)
             if exc.hint:
-                click.echo(f"hkit: hint: {exc.hint}", err=True)
+                click.echo(f"hkit: hint: {' '.join(exc.hint.split())}", err=True)
             ctx.exit(exc.exit_code)
 
 

@@ -219,8 +219,8 @@ def main(argv: list[str] | None = None) -> None:
             )
     except HkitError as exc:
         sys.stdout.flush()
-        sys.stderr.write(f"hkit: error: {exc.message}\n")
+        sys.stderr.write(f"hkit: error: {' '.join(exc.message.split())}\n")
         if exc.hint:
-            sys.stderr.write(f"hkit: hint: {exc.hint}\n")
+            sys.stderr.write(f"hkit: hint: {' '.join(exc.hint.split())}\n")
         sys.exit(exc.exit_code)
     sys.exit(0)

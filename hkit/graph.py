@@ -115,13 +115,21 @@ def load_rdflib(paths: Iterable[Path], graph: rdflib.Graph | None = None) -> rdf
         try:
             if rdf_format(path) == "xml":
                 refuse_doctype(path)
+            if rdf_format(path) == "json-ld":
+                # rdflib fetches a JSON-LD document's remote @context (HAZARDS 6); pyoxigraph
+                # loads none, and refuses the file instead
+                for triple in load_rdflib_strict([path]):
+                    graph.add(triple)
+                continue
             graph.parse(path, format=rdf_format(path))
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
         except InputError:
             raise
         except Exception as exc:  # rdflib raises many kinds of parser errors
-            raise InputError(f"{path}: not valid RDF ({exc})") from exc
+            detail = " ".join(str(exc).split())  # rdflib's messages run over several lines
+            detail = detail if len(detail) <= 300 else detail[:300] + "..."
+            raise InputError(f"{path}: not valid RDF ({detail})") from exc
     return graph
 
 
@@ -169,9 +177,20 @@ def load_rdflib_strict(paths: Iterable[Path]):  # noqa: ANN201 - an rdflib.Graph
                 add((term(quad.subject), iri(quad.predicate.value), term(quad.object)))
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-        except SyntaxError as exc:
-            raise InputError(f"{path}: {exc}") from exc
+        except (SyntaxError, ValueError) as exc:
+            raise _syntax_error(path, exc) from exc
     return graph
+
+
+def _syntax_error(path: Path, exc: Exception) -> InputError:
+    """A parser's error as one line that names the file (and the line and column it gives)."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "LoadDocumentCallback" in text:
+        return InputError(
+            f"{path}: a JSON-LD @context that is not in the file is not fetched",
+            hint="put the context inside the document",
+        )
+    return InputError(f"{path}: {text}")
 
 
 def refuse_doctype(path: Path) -> None:
@@ -249,10 +268,8 @@ def load_store(files: Iterable[Path], store: object = None):  # noqa: ANN201 - a
                 store.bulk_load(path=str(path), format=fmt)
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-        except SyntaxError as exc:
-            raise InputError(f"{path}: {exc}") from exc
-        except ValueError as exc:
-            raise InputError(f"{path}: {exc}") from exc
+        except (SyntaxError, ValueError) as exc:
+            raise _syntax_error(path, exc) from exc
     return store
 
 

@@ -1,0 +1,317 @@
+"""Robustness and security: bad input of every kind gives one line on stderr, exit code 2, no
+traceback and no half-written file, through click's CliRunner and through the installed command;
+and nothing hkit does reaches the network unless asked (--endpoint): a canary HTTP server on
+127.0.0.1 sees no request."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from helpers import ROOT
+
+from hkit.cli import main
+
+HKIT = shutil.which("hkit", path=str(Path(sys.executable).parent)) or "hkit"
+
+
+class Canary:
+    """An HTTP server on 127.0.0.1 that records every request it gets."""
+
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+        canary = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                canary.hits.append(f"{self.command} {self.path}")
+                body = b'{"@context": {"x": "http://example.org/x"}}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/ld+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_POST = do_GET
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def canary():
+    server = Canary()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+def reaching_out(base: str, tmp: Path) -> dict[str, list[str]]:
+    remote_context = tmp / "remote-context.jsonld"
+    remote_context.write_text(
+        json.dumps(
+            {"@context": f"{base}/context.jsonld", "@id": "https://w3id.org/hkit/id/x", "x": "y"}
+        ),
+        encoding="utf-8",
+    )
+    imports = tmp / "imports.ttl"
+    imports.write_text(
+        "<https://w3id.org/hkit/id/o> a <http://www.w3.org/2002/07/owl#Ontology> ;\n"
+        f"  <http://www.w3.org/2002/07/owl#imports> <{base}/imported.owl> .\n",
+        encoding="utf-8",
+    )
+    shapes = tmp / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<https://example.org/S> a sh:NodeShape ; sh:targetClass "
+        "<https://w3id.org/hkit/ontology#University> ;\n"
+        f'  sh:sparql [ sh:message "m" ; sh:select "SELECT $this WHERE {{ SERVICE <{base}/s> '
+        '{ $this ?p ?o } }" ] .\n',
+        encoding="utf-8",
+    )
+    rc = str(remote_context)
+    return {
+        "SERVICE": ["sparql", f"SELECT * WHERE {{ SERVICE <{base}/sparql> {{ ?s ?p ?o }} }}"],
+        "FROM": ["sparql", f"SELECT * FROM <{base}/g> WHERE {{ ?s ?p ?o }}"],
+        "FROM NAMED": [
+            "sparql",
+            f"SELECT * FROM NAMED <{base}/g> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        ],
+        "LOAD": ["sparql", f"LOAD <{base}/data.ttl>"],
+        "INSERT DATA": ["sparql", f"INSERT DATA {{ <{base}/a> <{base}/b> <{base}/c> }}"],
+        "JSON-LD context, query": ["--data", rc, "query", "funds-by-size"],
+        "JSON-LD context, validate": ["--data", rc, "validate"],
+        "JSON-LD context, reason": ["--data", rc, "reason"],
+        "JSON-LD context, review": ["--data", rc, "review"],
+        "JSON-LD context, export": ["--data", rc, "export"],
+        "owl:imports, reason": ["--data", str(imports), "reason"],
+        "owl:imports, check": ["--data", str(imports), "check"],
+        "owl:imports, docs": ["--data", str(imports), "docs", "-o", str(tmp / "site")],
+        "SHACL-SPARQL SERVICE": ["validate", "--shapes", str(shapes)],
+    }
+
+
+def _reaching_names() -> list[str]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return list(reaching_out("http://127.0.0.1:1", Path(tmp)))
+
+
+NAMES = _reaching_names()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nothing_reaches_the_network(name, canary, tmp_path):
+    args = reaching_out(canary.base, tmp_path)[name]
+    before = len(canary.hits)
+    done = subprocess.run(
+        [HKIT, "--root", str(ROOT), *args], capture_output=True, text=True, timeout=300
+    )
+    assert canary.hits[before:] == [], done.stderr
+    assert "Traceback" not in done.stderr
+    if done.returncode == 2:
+        assert done.stderr.startswith("hkit: error: ")
+
+
+def test_a_jsonld_file_with_its_context_inside_is_read(tmp_path):
+    local = tmp_path / "local.jsonld"
+    local.write_text(
+        json.dumps(
+            {
+                "@context": {
+                    "label": {
+                        "@id": "http://www.w3.org/2000/01/rdf-schema#label",
+                        "@language": "en",
+                    }
+                },
+                "@id": "https://w3id.org/hkit/id/local-thing",
+                "label": "Local thing",
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "--root",
+            str(ROOT),
+            "--data",
+            str(local),
+            "sparql",
+            'ASK { ?s ?p "Local thing"@en }',
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0 and json.loads(result.output)["boolean"] is True
+
+
+# -- bad input, everywhere ------------
+
+
+def bad_inputs(tmp: Path) -> list[tuple[str, list[str], str]]:
+    """(name, arguments, words the one-line error must contain)."""
+
+    def file(name: str, content: bytes | str) -> str:
+        path = tmp / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        return str(path)
+
+    bad_ttl = file("bad.ttl", "@prefix ex: <https://example.org/> .\nex:a ex:b \n ex:c ex:d .\n")
+    latin1 = file(
+        "latin1.ttl",
+        '<https://example.org/a> <https://example.org/b> "caf\xe9" .\n'.encode("latin-1"),
+    )
+    doctype = file(
+        "entities.rdf",
+        '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "aaaa">'
+        '<!ENTITY b "&a;&a;&a;">]>\n<rdf:RDF xmlns:rdf='
+        '"http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n',
+    )
+    unknown_type = file("data.csv", "a,b\n")
+    bad_nt = file("bad.nt", '<not an iri> <https://example.org/p> "x" .\n')
+    bad_jsonld = file("bad.jsonld", "{not json")
+    empty_root = tmp / "empty-root"
+    (empty_root / "data").mkdir(parents=True)
+    shutil.copytree(ROOT / "queries", empty_root / "queries")
+    (empty_root / "ontology").mkdir()
+    shutil.copy(ROOT / "ontology" / "hkit.ttl", empty_root / "ontology" / "hkit.ttl")
+    bad_query = file("bad.rq", "SELECT ?x WHERE { ?x ?y }")
+    update = file("update.rq", "DELETE WHERE { ?s ?p ?o }")
+    not_utf8_query = file("latin1.rq", 'SELECT * WHERE { ?s ?p "caf\xe9" }'.encode("latin-1"))
+    missing = str(tmp / "missing.ttl")
+    no_dir = str(tmp / "no" / "such" / "dir" / "out.csv")
+    q = ["query", "funds-by-size"]
+    return [
+        ("malformed Turtle", ["--data", bad_ttl, "query", "funds-by-size"], "line"),
+        ("malformed Turtle, validate", ["--data", bad_ttl, "validate"], "bad.ttl"),
+        ("malformed Turtle, reason", ["--data", bad_ttl, "reason"], "bad.ttl"),
+        ("malformed Turtle, export", ["--data", bad_ttl, "export"], "bad.ttl"),
+        ("malformed Turtle, stats", ["--data", bad_ttl, "stats"], "bad.ttl"),
+        ("malformed Turtle, describe", ["--data", bad_ttl, "describe", "HKSTP"], "bad.ttl"),
+        ("malformed Turtle, review", ["--data", bad_ttl, "review"], "bad.ttl"),
+        ("malformed Turtle, docs", ["--data", bad_ttl, "docs", "-o", str(tmp / "s")], "bad.ttl"),
+        ("not UTF-8", ["--data", latin1, "query", "funds-by-size"], "latin1.ttl"),
+        ("not UTF-8, validate", ["--data", latin1, "validate"], "latin1.ttl"),
+        ("RDF/XML with a DOCTYPE", ["--data", doctype, "query", "funds-by-size"], "DOCTYPE"),
+        ("RDF/XML with a DOCTYPE, reason", ["--data", doctype, "reason"], "DOCTYPE"),
+        ("RDF/XML with a DOCTYPE, validate", ["--data", doctype, "validate"], "DOCTYPE"),
+        ("RDF/XML with a DOCTYPE, export", ["--data", doctype, "export"], "DOCTYPE"),
+        ("unknown file type", ["--data", unknown_type, "query", "funds-by-size"], "data.csv"),
+        ("bad IRI in N-Triples", ["--data", bad_nt, "query", "funds-by-size"], "bad.nt"),
+        ("bad JSON-LD", ["--data", bad_jsonld, "query", "funds-by-size"], "bad.jsonld"),
+        ("missing --data file", ["--data", missing, "query", "funds-by-size"], "no such file"),
+        ("missing --data file, check", ["--data", missing, "check"], "no such file"),
+        ("empty data folder", ["--root", str(empty_root), "query", "funds-by-size"], "data"),
+        ("missing root", ["--root", str(tmp / "nowhere"), "query", "funds-by-size"], ""),
+        ("unknown query", ["query", "funds-by-sise"], "funds-by-sise"),
+        ("unknown query, show", ["show", "nope"], "nope"),
+        ("unknown command", ["frobnicate"], "frobnicate"),
+        ("unknown option", ["query", "funds-by-size", "--colour"], "--colour"),
+        ("unknown global option", ["--verbose", "queries"], "--verbose"),
+        ("unknown format", ["query", "funds-by-size", "--format", "yaml"], "yaml"),
+        ("unknown export format", ["export", "--format", "n3"], "n3"),
+        ("unknown queries format", ["queries", "--format", "csv"], "csv"),
+        ("bad timeout", ["--timeout", "soon", "queries"], "soon"),
+        ("zero timeout", ["--timeout", "0", "queries"], "0"),
+        ("negative timeout", ["--timeout", "-1", "query", "funds-by-size"], "-1"),
+        ("parameter without =", [*q, "-p", "sector"], "name=value"),
+        ("unknown parameter", ["query", "unicorns-by-sector", "-p", "sectr=fintech"], "sectr"),
+        ("missing required parameter", ["query", "who-works-in-sector"], "sector"),
+        ("bad IRI parameter", ["query", "entity-provenance", "-p", "entity=not an iri"], "entity"),
+        (
+            "IRI parameter breaking out",
+            ["query", "entity-provenance", "-p", "entity=https://x/> } #"],
+            "entity",
+        ),
+        ("backslash in text", ["query", "who-works-in-sector", "-p", "sector=a\\u0022b"], "sector"),
+        (
+            "control character in text",
+            ["query", "who-works-in-sector", "-p", "sector=a\x07b"],
+            "sector",
+        ),
+        ("syntax error", ["sparql", "SELECT ?x WHERE { ?x ?y }"], "SPARQL"),
+        ("syntax error in a file", ["sparql", "-f", bad_query], "SPARQL"),
+        ("update", ["sparql", "-f", update], "DELETE"),
+        ("query file not UTF-8", ["sparql", "-f", not_utf8_query], "latin1.rq"),
+        ("query file missing", ["sparql", "-f", str(tmp / "nope.rq")], "nope.rq"),
+        ("query and file", ["sparql", "ASK {}", "-f", bad_query], "not both"),
+        ("neither query nor file", ["sparql"], "-f FILE"),
+        ("output folder missing", [*q, "-o", no_dir], "cannot write"),
+        ("output is a folder", [*q, "-o", str(tmp)], "cannot write"),
+        ("export output folder missing", ["export", "-o", no_dir], "cannot write"),
+        ("validate output folder missing", ["validate", "-o", no_dir], "cannot write"),
+        ("docs output is a file", ["docs", "-o", bad_ttl], "not a folder"),
+        ("diff of a missing file", ["diff", missing, bad_ttl], "no such file"),
+        (
+            "diff of malformed Turtle",
+            ["diff", bad_ttl, str(ROOT / "ontology" / "hkit.ttl")],
+            "bad.ttl",
+        ),
+        ("describe nothing", ["describe", "no such thing at all"], "no such thing"),
+        ("shapes missing", ["validate", "--shapes", missing], "no such file"),
+        ("shapes malformed", ["validate", "--shapes", bad_ttl], "bad.ttl"),
+        ("endpoint not http", [*q, "--endpoint", "file:///etc/passwd"], "http"),
+        ("default graph without endpoint", [*q, "--default-graph", "https://x/g"], "--endpoint"),
+        ("reasoner timeout", ["reason", "--timeout", "0.001"], "did not finish"),
+        ("check, unknown gate", ["check", "--skip", "lint"], "lint"),
+    ]
+
+
+def _names() -> list[str]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return [name for name, _, _ in bad_inputs(Path(tmp))]
+
+
+BAD = _names()
+
+
+def check_one_line(stderr: str, words: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert lines and lines[0].startswith("hkit: error: "), stderr
+    assert len(lines) <= 2 and all(line.startswith("hkit: ") for line in lines), stderr
+    assert "Traceback" not in stderr
+    assert words in lines[0], (words, lines[0])
+
+
+def test_there_are_at_least_fifty_bad_inputs():
+    assert len(BAD) >= 50
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_bad_input_through_clirunner(name, tmp_path):
+    _, args, words = next(c for c in bad_inputs(tmp_path) if c[0] == name)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    result = CliRunner().invoke(
+        main, ["--root", str(ROOT), *args] if "--root" not in args else args, catch_exceptions=False
+    )
+    assert result.exit_code == 2, result.output
+    check_one_line(
+        result.stderr if hasattr(result, "stderr") and result.stderr else result.output, words
+    )
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before, "a file was left behind"
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_bad_input_through_the_installed_command(name, tmp_path):
+    _, args, words = next(c for c in bad_inputs(tmp_path) if c[0] == name)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    full = args if "--root" in args else ["--root", str(ROOT), *args]
+    done = subprocess.run([HKIT, *full], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    check_one_line(done.stderr, words)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before, "a file was left behind"
