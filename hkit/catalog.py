@@ -259,6 +259,18 @@ def _lint(name: str, body: str, params: list[Param]) -> None:
         var = re.escape(p.variable)
         if re.search(rf"\bAS\s+[?$]{var}\b", body, re.I):
             raise QueryError(f"{where}: parameter ?{p.variable} is assigned by BIND or AS")
+    for call in re.finditer(r"\b(REGEX|REPLACE)\s*\(", body, re.I):
+        depth, j = 1, call.end()
+        while j < len(body) and depth:
+            depth += {"(": 1, ")": -1}.get(body[j], 0)
+            j += 1
+        for p in params:
+            if re.search(rf"[?$]{re.escape(p.variable)}\b", body[call.start() : j]):
+                raise QueryError(
+                    f"{where}: parameter ?{p.variable} is used in {call.group(1).upper()}",
+                    hint="a user's value must never become a regular expression (HAZARDS 5); "
+                    "compare with CONTAINS, STRSTARTS or =",
+                )
     for sub in re.finditer(r"\{\s*SELECT\b", body, re.I):
         depth, j = 1, sub.end()
         while j < len(body) and depth:
@@ -339,9 +351,7 @@ def _escape(text: str, name: str) -> str:
             hint="\\u escapes are expanded before SPARQL is parsed (HAZARDS 1)",
         )
     if any(ord(c) < 0x20 and c not in "\n\r\t" for c in text):
-        raise QueryError(
-            f"parameter '{name}': text values may not contain control characters"
-        )
+        raise QueryError(f"parameter '{name}': text values may not contain control characters")
     return text.replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 

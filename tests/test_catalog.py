@@ -196,3 +196,15 @@ def test_hostile_iri_values_are_refused_or_harmless(engine, value):
     iri = "https://w3id.org/hkit/id/" + value
     rows, within = results_within_everything(engine, "organisations-by-economy", {"economy": [iri]})
     assert rows is None or within
+
+
+@pytest.mark.parametrize("call", ["REGEX(?name, ?_pattern)", 'replace(str(?name), ?_pattern, "")'])
+def test_a_parameter_may_not_become_a_regular_expression(tmp_path, call):
+    path = tmp_path / "regex-param.rq"
+    path.write_text(
+        "#+ summary: s\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        f"SELECT ?x WHERE {{ ?x rdfs:label ?name . FILTER ({call}) }} ORDER BY ?x\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(QueryError, match="regular expression"):
+        read_query(path)
