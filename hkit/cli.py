@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from hkit import __version__
-from hkit.commands import State, queries_text, run_query, write_output
+from hkit.commands import State, queries_text, run_query, stream_result, write_output
 from hkit.errors import HkitError
 from hkit.export import EXPORT_FORMATS
 
@@ -268,8 +268,10 @@ def sparql_command(
         except (OSError, UnicodeDecodeError) as exc:
             raise HkitError(f"{file}: cannot read ({exc})") from exc
     check_read_only(query)
-    result = state.engine(endpoint, default_graphs).run(query, state.timeout)
-    write_output(render(result, fmt), output)
+    engine = state.engine(endpoint, default_graphs)
+    if stream_result(engine, query, fmt, output, state.timeout):
+        return
+    write_output(render(engine.run(query, state.timeout), fmt), output)
 
 
 @main.command("describe")

@@ -133,7 +133,62 @@ def run_query(
     q = state.query(name)
     text = with_values(q.text, bind_values(q, parse_param_options(params)))
     engine = state.engine(endpoint, default_graphs)
+    if stream_result(engine, text, fmt, output, state.timeout, with_sources):
+        return
     result = engine.run(text, state.timeout)
     if with_sources:
         result = add_sources(engine, result, state.timeout)
     write_output(render(result, fmt), output)
+
+
+def stream_result(
+    engine: object,
+    text: str,
+    fmt: str,
+    output: str | None,
+    timeout: float | None,
+    with_sources: bool = False,
+) -> bool:
+    """Write a SELECT result row by row, as the embedded engine produces it, when the format
+    allows (tsv, csv): a result larger than memory is never collected first. Return whether it
+    was written this way. A file is written to a temporary name and renamed only when complete.
+    """
+    from hkit.engines import EmbeddedEngine, query_form
+    from hkit.results import STREAMED_FORMATS, stream_lines
+
+    if (
+        fmt not in STREAMED_FORMATS
+        or with_sources
+        or not isinstance(engine, EmbeddedEngine)
+        or query_form(text) != "SELECT"
+    ):
+        return False
+    variables, rows = engine.stream(text, timeout)
+    chunks = stream_lines(fmt, variables, rows)
+    if output is None or output == "-":
+        sys.stdout.flush()
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk.encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return True
+    import tempfile
+
+    target = Path(output)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    except OSError as exc:
+        raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk.encode("utf-8"))
+        os.chmod(tmp, _file_mode())
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)  # nothing half-written
+        raise
+    return True

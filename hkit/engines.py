@@ -114,6 +114,68 @@ class EmbeddedEngine:
         """Evaluate a query, bounded by ``timeout`` seconds."""
         return _bounded(lambda: self._evaluate(text), timeout)
 
+    def stream(self, text: str, timeout: float | None = None, batch: int = 1000):  # noqa: ANN201
+        """A SELECT query's variables and an iterator over its rows, produced as they are read
+        (at most a few batches held in memory), the whole bounded by ``timeout`` seconds."""
+        import queue
+        import time
+
+        channel: queue.Queue = queue.Queue(maxsize=4)
+        done = object()
+
+        def work() -> None:
+            try:
+                answer = self.store.query(text)
+                variables = [v.value for v in answer.variables]
+                channel.put(("variables", variables))
+                terms: dict[object, Term] = {}
+                rows = []
+                for solution in answer:
+                    row = {}
+                    for i, v in enumerate(variables):
+                        value = solution[i]
+                        if value is not None:
+                            term = terms.get(value)
+                            if term is None:
+                                if len(terms) > 100_000:
+                                    terms.clear()  # keep the memo bounded too
+                                term = terms[value] = _term(value)
+                            row[v] = term
+                    rows.append(row)
+                    if len(rows) >= batch:
+                        channel.put(("rows", rows))
+                        rows = []
+                channel.put(("rows", rows))
+                channel.put(("end", done))
+            except BaseException as exc:  # handed back to the reading thread
+                channel.put(("error", exc))
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        threading.Thread(target=work, daemon=True, name="hkit-query").start()
+
+        def take() -> tuple[str, object]:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                kind, value = channel.get(timeout=remaining)
+            except queue.Empty:
+                raise QueryTimeout(
+                    f"the query did not finish within {timeout:g} seconds", hint="raise --timeout"
+                ) from None
+            if kind == "error":
+                _raise_engine_error(value)  # the same messages as run()
+            return kind, value
+
+        _, variables = take()
+
+        def rows():  # an iterator of rows
+            while True:
+                kind, value = take()
+                if kind == "end":
+                    return
+                yield from value
+
+        return variables, rows()
+
 
 def _bounded(work: object, timeout: float | None) -> Result:
     """Run ``work()`` bounded by ``timeout`` seconds. The work runs in a daemon thread, so that a
@@ -134,16 +196,20 @@ def _bounded(work: object, timeout: float | None) -> Result:
             f"the query did not finish within {timeout:g} seconds", hint="raise --timeout"
         )
     if "error" in outcome:
-        exc = outcome["error"]
-        if isinstance(exc, HkitError):
-            raise exc
-        if isinstance(exc, SyntaxError) or type(exc).__name__ == "ParseException":
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise QueryFailed(f"the query is not valid SPARQL: {first}") from exc
-        if isinstance(exc, (ValueError, OSError, TypeError)):
-            raise QueryFailed(f"the query failed: {exc}") from exc
-        raise exc  # an unexpected error: a bug, shown with --debug
+        _raise_engine_error(outcome["error"])
     return outcome["result"]
+
+
+def _raise_engine_error(exc: BaseException) -> None:
+    """Raise an engine's error as one of hkit's, or as it is when it is a bug."""
+    if isinstance(exc, HkitError):
+        raise exc
+    if isinstance(exc, SyntaxError) or type(exc).__name__ == "ParseException":
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise QueryFailed(f"the query is not valid SPARQL: {first}") from exc
+    if isinstance(exc, (ValueError, OSError, TypeError)):
+        raise QueryFailed(f"the query failed: {exc}") from exc
+    raise exc  # an unexpected error: a bug, shown with --debug
 
 
 class RdflibEngine:

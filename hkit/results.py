@@ -170,6 +170,46 @@ def to_tsv(result: Result) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The formats that ``hkit query`` writes row by row, as the rows arrive, for SELECT queries.
+STREAMED_FORMATS = ("tsv", "csv")
+
+
+def stream_lines(fmt: str, variables: list[str], rows: object):  # noqa: ANN201 - Iterator[str]
+    """A SELECT result in ``fmt`` (tsv or csv) as text chunks, one row at a time: the same text
+    as to_tsv and to_csv give for the whole result."""
+    if fmt == "tsv":
+        yield "\t".join(f"?{v}" for v in variables) + "\n"
+        shown: dict[Term, str] = {}
+        for row in rows:
+            cells = []
+            for v in variables:
+                term = row.get(v)
+                if term is None:
+                    cells.append("")
+                    continue
+                text = shown.get(term)
+                if text is None:
+                    if len(shown) > 100_000:
+                        shown.clear()
+                    text = shown[term] = nt(term)
+                cells.append(text)
+            yield "\t".join(cells) + "\n"
+        return
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(variables)
+    for row in rows:
+        writer.writerow([row[v].value if v in row else "" for v in variables])
+        if buffer.tell() > 65536:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
 def _cells(result: Result) -> tuple[list[str], list[list[str]]]:
     if result.form == "ASK":
         return ["boolean"], [["true" if result.boolean else "false"]]
