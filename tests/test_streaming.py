@@ -91,7 +91,10 @@ def test_hkit_sparql_streams_the_same_text(engine):
 
     from hkit.cli import main
 
-    text = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?s ?label"
+    text = (
+        "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } "
+        "ORDER BY ?s ?label"
+    )
     for fmt in ("tsv", "csv"):
         result = CliRunner().invoke(main, ["--root", str(ROOT), "sparql", text, "--format", fmt])
         assert result.exit_code == 0
