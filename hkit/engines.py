@@ -370,7 +370,7 @@ class EndpointEngine:
             with self._opener().open(request, timeout=timeout) as response:
                 content_type = response.headers.get_content_type()
                 charset = response.headers.get_content_charset() or "utf-8"
-                body = _read_until(response, deadline)
+                body = _read_until(response, deadline, where)
         except urllib.error.HTTPError as exc:
             raise _http_error(exc, where) from None
         except urllib.error.URLError as exc:
@@ -403,17 +403,37 @@ def _no_redirects():
     return NoRedirects()
 
 
-def _read_until(response: object, deadline: float | None) -> bytes:
-    """Read the whole body, giving up at the deadline."""
+#: The largest answer hkit reads from an endpoint, in bytes (HKIT_ENDPOINT_MAX_BYTES).
+DEFAULT_MAX_BYTES = 1 << 30
+
+
+def _max_bytes() -> int:
+    import os
+
+    try:
+        return max(1, int(os.environ.get("HKIT_ENDPOINT_MAX_BYTES", DEFAULT_MAX_BYTES)))
+    except ValueError:
+        return DEFAULT_MAX_BYTES
+
+
+def _read_until(response: object, deadline: float | None, where: str = "the endpoint") -> bytes:
+    """Read the whole body, giving up at the deadline or past the size limit."""
     import time
 
-    chunks = []
+    limit = _max_bytes()
+    chunks, size = [], 0
     while True:
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError
         chunk = response.read(65536)
         if not chunk:
             return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise EndpointError(
+                f"{where} sent more than {limit:,} bytes; hkit stopped reading",
+                hint="add a LIMIT to the query, or raise HKIT_ENDPOINT_MAX_BYTES",
+            )
         chunks.append(chunk)
 
 

@@ -393,3 +393,39 @@ def test_engine_rejects_a_term_of_unknown_type(fake):
     )
     with pytest.raises(EndpointError, match="unknown type"):
         EndpointEngine(fake.url).run("SELECT * {}", 5)
+
+
+def _many_rows(n: int) -> bytes:
+    row = {
+        "s": {"type": "uri", "value": "https://w3id.org/hkit/id/x"},
+        "n": {
+            "type": "literal",
+            "value": "1",
+            "datatype": "http://www.w3.org/2001/XMLSchema#integer",
+        },
+    }
+    return json.dumps({"head": {"vars": ["s", "n"]}, "results": {"bindings": [row] * n}}).encode()
+
+
+def test_a_very_large_answer_is_read_whole_within_the_limit(fake):
+    fake.reply = (200, "application/sparql-results+json", _many_rows(50_000))
+    result = invoke(
+        "sparql", "SELECT * WHERE { ?s ?p ?o }", "--endpoint", fake.url, "--format", "tsv"
+    )
+    assert result.exit_code == 0
+    assert result.output.count("\n") == 50_001
+
+
+def test_an_answer_over_the_size_limit_is_refused(fake):
+    fake.reply = (200, "application/sparql-results+json", _many_rows(50_000))
+    result = invoke(
+        "sparql",
+        "SELECT * WHERE { ?s ?p ?o }",
+        "--endpoint",
+        fake.url,
+        env={"HKIT_ENDPOINT_MAX_BYTES": "100000"},
+    )
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == (
+        f"hkit: error: the endpoint {fake.url} sent more than 100,000 bytes; hkit stopped reading"
+    )

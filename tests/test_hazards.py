@@ -1,0 +1,88 @@
+"""Every trap in ../shared/HAZARDS.md has tests that would catch its return: this table names
+them, and fails when one of them is renamed or removed."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+from helpers import ROOT
+
+#: HAZARDS.md item -> the tests that guard against it.
+GUARDS = {
+    1: [
+        "test_catalog::test_hostile_text_values_never_widen_the_results",
+        "test_catalog::test_hostile_iri_values_are_refused_or_harmless",
+        "test_properties::test_hostile_values_never_widen_results_on_rdflib",
+    ],
+    2: [
+        "test_catalog::test_unknown_parameter_lists_the_valid_ones",
+        "test_catalog::test_missing_required_parameter",
+    ],
+    3: [
+        "test_catalog::test_bad_saved_queries_are_refused",
+        "test_endpoint::test_virtuoso_gives_the_same_answers_through_hkit_query",
+    ],
+    4: ["test_catalog::test_wrong_type", "test_catalog::test_header_and_parameters_are_read"],
+    5: ["test_catalog::test_a_parameter_may_not_become_a_regular_expression"],
+    6: [
+        "test_security::test_nothing_reaches_the_network",
+        "test_validate::test_a_sparql_constraint_that_reaches_outside_is_refused",
+    ],
+    7: [
+        "test_security::test_bad_input_through_clirunner",
+        "test_security::test_bad_input_through_the_installed_command",
+    ],
+    8: [
+        "test_export::test_tricky_literals_survive_every_format",
+        "test_scale::test_the_strict_loader_reads_what_rdflib_reads",
+        "test_ontology::test_every_file_parses_strictly_and_the_same_with_rdflib",
+    ],
+    9: [
+        "test_ontology::test_strict_parse_rejects_what_rdflib_would_accept",
+        "test_checks::test_check_fails_on_a_broken_fixture_and_names_the_problem",
+    ],
+    10: ["test_reason::test_reason_on_the_shipped_graph_says_what_it_set_aside"],
+    11: [
+        "test_export::test_export_reparses_exactly_with_pyoxigraph",
+        "test_export::test_jsonld_is_strict_json",
+        "test_export::test_rdfxml_refuses_what_xml_cannot_carry",
+        "test_properties::test_tricky_graphs_survive_every_export_format",
+    ],
+    12: [
+        "test_endpoint::test_rdflib_over_the_turtle_export_gives_the_same_answers",
+        "test_queries::test_comparison_equates_only_what_rdf_equates",
+        "test_queries::test_query_has_metadata_and_a_total_order",
+    ],
+    13: [
+        "test_endpoint::test_virtuoso_gives_the_same_answers_through_hkit_query",
+        "test_endpoint::test_virtuoso_without_the_default_graph_is_not_hkit_alone",
+    ],
+    14: ["test_export::test_jena_accepts_every_export_strictly_and_reads_the_same_triples"],
+    15: [
+        "test_reason::test_prepare_for_owl_sets_aside_only_what_hermit_cannot_read",
+        "test_reason::test_reason_without_java_or_time_exits_2_with_one_line",
+        "test_reason::test_reason_exits_1_and_names_the_problem",
+    ],
+    16: [
+        "test_shapes::test_shapes_use_only_shacl_core_terms",
+        "test_shapes::test_fail_fixture_violates_that_shape_with_the_expected_messages",
+        "test_validate::test_a_sparql_constraint_that_reaches_outside_is_refused",
+    ],
+}
+
+
+def test_every_hazard_has_a_guard():
+    hazards = ROOT.parent / "shared" / "HAZARDS.md"
+    if not hazards.is_file():
+        pytest.skip("../shared/HAZARDS.md is not beside the checkout")
+    numbers = {int(n) for n in re.findall(r"^(\d+)\. ", hazards.read_text(encoding="utf-8"), re.M)}
+    assert numbers <= set(GUARDS), sorted(numbers - set(GUARDS))
+
+
+@pytest.mark.parametrize("number", sorted(GUARDS))
+def test_every_named_guard_exists(number):
+    for guard in GUARDS[number]:
+        module, name = guard.split("::")
+        assert callable(getattr(importlib.import_module(module), name, None)), guard
