@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from hkit.errors import HkitError
@@ -66,10 +67,17 @@ def _file_mode() -> int:
 
 def write_output(text: str | bytes, output: str | None) -> None:
     """Print, or write the file atomically (a temporary file beside it, then rename)."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
+    write_chunks([text.encode("utf-8") if isinstance(text, str) else text], output)
+
+
+def write_chunks(chunks: Iterable[bytes], output: str | None) -> None:
+    """Write ``chunks`` as they come: to stdout, or to the file ``output`` through a temporary
+    file beside it that is renamed into place only when every chunk is written (and removed
+    when anything fails, so nothing is left half-written)."""
     if output is None or output == "-":
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return
     import tempfile
@@ -82,12 +90,16 @@ def write_output(text: str | bytes, output: str | None) -> None:
         raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in chunks:
+                fh.write(chunk)
         os.chmod(tmp, _file_mode())
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def queries_text(state: State, tag: str | None = None, fmt: str = "table") -> str:
@@ -164,31 +176,5 @@ def stream_result(
     ):
         return False
     variables, rows = engine.stream(text, timeout)
-    chunks = stream_lines(fmt, variables, rows)
-    if output is None or output == "-":
-        sys.stdout.flush()
-        for chunk in chunks:
-            sys.stdout.buffer.write(chunk.encode("utf-8"))
-        sys.stdout.buffer.flush()
-        return True
-    import tempfile
-
-    target = Path(output)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    except OSError as exc:
-        raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk.encode("utf-8"))
-        os.chmod(tmp, _file_mode())
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)  # nothing half-written
-        raise
+    write_chunks((line.encode("utf-8") for line in stream_lines(fmt, variables, rows)), output)
     return True

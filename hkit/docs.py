@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import rdflib
@@ -558,6 +557,7 @@ def write_docs(root: Path, output: Path, extra: tuple[Path, ...] = ()) -> list[P
     """Write the documentation of the ontology of ``root`` into the folder ``output`` (created
     when missing; other files in it are left alone); return the files written."""
     from hkit.catalog import catalog
+    from hkit.commands import write_output
     from hkit.graph import ONTOLOGY, QUERIES_DIR, graph_files, load_rdflib
 
     files = graph_files(root, extra)
@@ -575,25 +575,11 @@ def write_docs(root: Path, output: Path, extra: tuple[Path, ...] = ()) -> list[P
     }
     if output.exists() and not output.is_dir():
         raise HkitError(f"{output} exists and is not a folder", hint="give a folder for --output")
-    written = []
-    umask = os.umask(0)
-    os.umask(umask)
-    mode = 0o666 & ~umask  # mkstemp makes private files; docs are for reading
     try:
         output.mkdir(parents=True, exist_ok=True)
-        for name, data in contents.items():
-            # each file atomically: a temporary file beside it, then rename; nothing else in the
-            # folder is touched
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=output)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.chmod(tmp, mode)
-                os.replace(tmp, output / name)
-            except OSError:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            written.append(output / name)
     except OSError as exc:
         raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    return written
+    # each file atomically (hkit.commands.write_output); nothing else in the folder is touched
+    for name, data in contents.items():
+        write_output(data, str(output / name))
+    return [output / name for name in contents]
