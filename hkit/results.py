@@ -135,39 +135,15 @@ def to_xml(result: Result) -> str:
 
 
 def to_csv(result: Result) -> str:
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
     if result.form == "ASK":
-        writer.writerow(["boolean"])
-        writer.writerow(["true" if result.boolean else "false"])
-        return buffer.getvalue()
-    writer.writerow(result.variables)
-    for row in result.rows:
-        writer.writerow([row[v].value if v in row else "" for v in result.variables])
-    return buffer.getvalue()
+        return "boolean\r\n" + ("true" if result.boolean else "false") + "\r\n"
+    return "".join(stream_lines("csv", result.variables, result.rows))
 
 
 def to_tsv(result: Result) -> str:
     if result.form == "ASK":
         return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
-    lines = ["\t".join(f"?{v}" for v in result.variables)]
-    shown: dict[Term, str] = {}  # terms repeat down a column: write each once
-    for row in result.rows:
-        cells = []
-        for v in result.variables:
-            term = row.get(v)
-            if term is None:
-                cells.append("")
-                continue
-            text = shown.get(term)
-            if text is None:
-                text = shown[term] = nt(term)
-            cells.append(text)
-        lines.append("\t".join(cells))
-    return "\n".join(lines) + "\n"
+    return "".join(stream_lines("tsv", result.variables, result.rows))
 
 
 #: The formats that ``hkit query`` writes row by row, as the rows arrive, for SELECT queries.
