@@ -111,25 +111,30 @@ def read_checks(directory: Path) -> list[Check]:
     return [read_check(p) for p in sorted(directory.glob("*-violation.rq"))]
 
 
-def read_allowed(directory: Path) -> dict[tuple[str, str], str]:
-    """The reviewed exceptions: (check name, entity IRI) -> reason."""
-    from hkit.results import PREFIXES
+def read_reasons(path: Path, what: str = "entity") -> list[tuple[int, str, str, str]]:
+    """The rows of a reviewed list (``check<TAB>{what}<TAB>reason``, a header row, lines starting
+    with # ignored) as (row number, check, IRI, reason); ``prefix:local`` names are expanded."""
+    from hkit.export import expand
 
-    path = directory / ALLOWED_FILE
     if not path.is_file():
-        return {}
-    allowed: dict[tuple[str, str], str] = {}
+        return []
     with path.open(encoding="utf-8", newline="") as fh:
         rows = [r for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
+    reasons = []
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != 3 or not all(cell.strip() for cell in row):
-            raise InputError(f"{path}: row {number} is not 'check<TAB>entity<TAB>reason'")
-        check, entity, reason = (cell.strip() for cell in row)
-        prefix, sep, local = entity.partition(":")
-        if sep and prefix in PREFIXES and not local.startswith("//"):
-            entity = PREFIXES[prefix] + local
-        allowed[(check, entity)] = reason
-    return allowed
+            raise InputError(f"{path}: row {number} is not 'check<TAB>{what}<TAB>reason'")
+        check, name, reason = (cell.strip() for cell in row)
+        reasons.append((number, check, expand(name), reason))
+    return reasons
+
+
+def read_allowed(directory: Path) -> dict[tuple[str, str], str]:
+    """The reviewed exceptions: (check name, entity IRI) -> reason."""
+    return {
+        (check, entity): reason
+        for _, check, entity, reason in read_reasons(directory / ALLOWED_FILE)
+    }
 
 
 # -------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import rdflib
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import RDF
 
 
 @dataclass
@@ -86,12 +86,10 @@ class OntologyDiff:
 
 
 def _compact(iri: str) -> str:
-    from hkit.export import PREFIXES
+    from hkit.export import compact
 
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return f"<{iri}>"
+    short = compact(iri)
+    return short if short != iri else f"<{iri}>"
 
 
 def _show(graph: rdflib.Graph, node: rdflib.term.Node, seen: frozenset = frozenset()) -> str:
@@ -126,11 +124,9 @@ def _describe(graph: rdflib.Graph, term: rdflib.term.Node) -> set[tuple[str, str
 
 
 def _label(graph: rdflib.Graph, term: rdflib.term.Node) -> str:
-    for p in (RDFS.label, SKOS.prefLabel):
-        for o in graph.objects(term, p):
-            if isinstance(o, rdflib.Literal) and o.language in (None, "en"):
-                return str(o)
-    return _compact(str(term))
+    from hkit.graph import english_label
+
+    return english_label(graph, term) or _compact(str(term))
 
 
 def _anonymous_axioms(graph: rdflib.Graph) -> set[str]:

@@ -21,6 +21,8 @@ import rdflib
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from hkit.errors import HkitError
+from hkit.export import compact
+from hkit.graph import english_label
 
 SCHEMA = rdflib.Namespace("https://schema.org/")
 NS = "https://w3id.org/hkit/ontology#"
@@ -85,21 +87,11 @@ class _Docs:
     # -- text ------------
 
     def label(self, term: rdflib.term.Node) -> str:
-        for p in (RDFS.label, SKOS.prefLabel):
-            for o in self.all.objects(term, p):
-                if isinstance(o, rdflib.Literal) and o.language in (None, "en"):
-                    return str(o)
-        return self.compact(term)
+        return english_label(self.all, term) or self.compact(term)
 
     @staticmethod
     def compact(term: rdflib.term.Node) -> str:
-        from hkit.export import PREFIXES
-
-        iri = str(term)
-        for prefix, ns in PREFIXES.items():
-            if iri.startswith(ns) and len(iri) > len(ns):
-                return f"{prefix}:{iri[len(ns) :]}"
-        return iri
+        return compact(str(term))
 
     @staticmethod
     def anchor(term: rdflib.term.Node) -> str:

@@ -46,6 +46,22 @@ PREFIXES = {
 }
 
 
+def compact(iri: str) -> str:
+    """``prefix:local`` for an IRI in one of PREFIXES' namespaces, else the IRI itself."""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns) :]}"
+    return iri
+
+
+def expand(name: str) -> str:
+    """The IRI of a ``prefix:local`` name with one of PREFIXES, else ``name`` itself."""
+    prefix, sep, local = name.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        return PREFIXES[prefix] + local
+    return name
+
+
 @dataclass(frozen=True)
 class ExportFormat:
     """One export format: its pyoxigraph name, file suffix, media type, and whether it holds

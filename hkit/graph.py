@@ -133,6 +133,18 @@ def load_rdflib(paths: Iterable[Path], graph: rdflib.Graph | None = None) -> rdf
     return graph
 
 
+def english_label(graph: object, term: object) -> str | None:
+    """A term's English (or untagged) rdfs:label, else its skos:prefLabel, in an rdflib graph."""
+    import rdflib
+    from rdflib.namespace import RDFS, SKOS
+
+    for predicate in (RDFS.label, SKOS.prefLabel):
+        for value in graph.objects(term, predicate):
+            if isinstance(value, rdflib.Literal) and value.language in (None, "en"):
+                return str(value)
+    return None
+
+
 def load_rdflib_strict(paths: Iterable[Path]):  # noqa: ANN201 - an rdflib.Graph
     """The files as one rdflib graph, parsed by pyoxigraph: strict, literals exactly as written,
     and several times faster than rdflib's own parsers on large files."""

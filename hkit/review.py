@@ -21,7 +21,6 @@ explained finding is reported as such and does not fail ``--fail-on``.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Iterable
@@ -32,6 +31,8 @@ import rdflib
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from hkit.errors import InputError
+from hkit.export import compact
+from hkit.graph import english_label
 
 SEVERITIES = ("error", "warn", "info")
 NOTES_FILE = Path("ontology/review-notes.tsv")
@@ -209,28 +210,14 @@ def _md(text: str) -> str:
 
 def read_notes(path: Path) -> dict[tuple[str, str], str]:
     """Reviewed explanations: (check, term IRI or compact name) -> reason."""
-    if not path.is_file():
-        return {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = [r for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
+    from hkit.checks import read_reasons
+
     notes = {}
-    for number, row in enumerate(rows[1:], start=2):
-        if len(row) != 3 or not all(c.strip() for c in row):
-            raise InputError(f"{path}: row {number} is not 'check<TAB>term<TAB>reason'")
-        check, term, reason = (c.strip() for c in row)
+    for number, check, term, reason in read_reasons(path, "term"):
         if check not in CHECKS:
             raise InputError(f"{path}: row {number} names no check called '{check}'")
-        notes[(check, _expand(term))] = reason
+        notes[(check, term)] = reason
     return notes
-
-
-def _expand(term: str) -> str:
-    from hkit.export import PREFIXES
-
-    prefix, sep, local = term.partition(":")
-    if sep and prefix in PREFIXES and not local.startswith("//"):
-        return PREFIXES[prefix] + local
-    return term
 
 
 class _Reviewer:
@@ -266,21 +253,11 @@ class _Reviewer:
     # -- helpers ------------
 
     def label(self, term: rdflib.term.Node) -> str:
-        for p in (RDFS.label, SKOS.prefLabel):
-            for o in self.g.objects(term, p):
-                if isinstance(o, rdflib.Literal) and o.language in (None, "en"):
-                    return str(o)
-        return self.compact(term)
+        return english_label(self.g, term) or self.compact(term)
 
     @staticmethod
     def compact(term: rdflib.term.Node) -> str:
-        from hkit.export import PREFIXES
-
-        iri = str(term)
-        for prefix, ns in PREFIXES.items():
-            if iri.startswith(ns) and len(iri) > len(ns):
-                return f"{prefix}:{iri[len(ns) :]}"
-        return iri
+        return compact(str(term))
 
     def add(self, severity: str, check: str, term: rdflib.term.Node | str, message: str) -> None:
         iri = str(term)
