@@ -336,27 +336,17 @@ class _Reviewer:
                         f"'{text[:40]}' has leading, trailing, doubled or line-break "
                         "whitespace; tidy it",
                     )
-        for text, terms in sorted(by_label.items()):
-            if len(set(terms)) > 1:
+        for check, shared, fix in (
+            ("duplicate_label", by_label, "give each a label a reader can tell apart"),
+            ("duplicate_definition", by_definition, "say what sets each apart"),
+        ):
+            for text, terms in sorted(shared.items()):
+                if len(set(terms)) < 2:
+                    continue
                 names = ", ".join(self.compact(t) for t in sorted(set(terms), key=str))
+                what = f"the label '{text}'" if check == "duplicate_label" else "its definition"
                 for term in sorted(set(terms), key=str):
-                    self.add(
-                        "error",
-                        "duplicate_label",
-                        term,
-                        f"shares the label '{text}' with {names}; give each a label a "
-                        "reader can tell apart",
-                    )
-        for _text, terms in sorted(by_definition.items()):
-            if len(set(terms)) > 1:
-                names = ", ".join(self.compact(t) for t in sorted(set(terms), key=str))
-                for term in sorted(set(terms), key=str):
-                    self.add(
-                        "error",
-                        "duplicate_definition",
-                        term,
-                        f"shares its definition with {names}; say what sets each apart",
-                    )
+                    self.add("error", check, term, f"shares {what} with {names}; {fix}")
         for cls in self.classes:
             if not any(isinstance(o, rdflib.URIRef) for o in g.objects(cls, RDFS.subClassOf)):
                 self.add(
