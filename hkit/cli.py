@@ -170,6 +170,12 @@ def _endpoint_options(command):  # noqa: ANN001 - a click command
     )(command)
 
 
+#: The --output option of every command that writes a report or a result.
+_output_option = click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
+)
+
+
 def _format_option(default: str = "table"):
     from hkit.results import FORMATS
 
@@ -195,9 +201,7 @@ def _format_option(default: str = "table"):
     help="A parameter value; repeat a name to bind several values.",
 )
 @_format_option()
-@click.option(
-    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
-)
+@_output_option
 @click.option("--with-sources", is_flag=True, help="Add the source documents behind each row.")
 @click.option(
     "--show", is_flag=True, help="Show the query's metadata and text instead of running it."
@@ -237,9 +241,7 @@ def query_command(
     "-f", "--file", "file", type=click.Path(dir_okay=False), help="Read the query from FILE."
 )
 @_format_option()
-@click.option(
-    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
-)
+@_output_option
 @_endpoint_options
 @click.pass_obj
 def sparql_command(
@@ -332,9 +334,7 @@ def stats_command(state: State) -> None:
     help="nquads and trig keep the named graphs (the ontology, the data); the others hold "
     "their union.",
 )
-@click.option(
-    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
-)
+@_output_option
 @click.pass_obj
 def export_command(state: State, fmt: str, output: str | None) -> None:
     """Write the ontology and the data (and any --data files) for another triple store.
@@ -371,9 +371,7 @@ def export_command(state: State, fmt: str, output: str | None) -> None:
     show_default=True,
     help="Exit 1 when a finding of this severity or worse is not explained.",
 )
-@click.option(
-    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
-)
+@_output_option
 @click.pass_obj
 def review_command(state: State, fmt: str, fail_on: str, output: str | None) -> None:
     """The ontology quality report: ROBOT report's checks, OOPS! pitfalls, terms the data and
@@ -456,9 +454,7 @@ def diff_command(state: State, old: str, new: str, fmt: str) -> None:
 @click.option(
     "--shapes", metavar="FILE", help="Validate against these shapes (default: ontology/shapes.ttl)."
 )
-@click.option(
-    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
-)
+@_output_option
 @click.pass_obj
 def validate_command(state: State, fmt: str, shapes: str | None, output: str | None) -> None:
     """Check the ontology, the data and any --data files against the SHACL shapes.
