@@ -42,10 +42,8 @@ class HkitGroup(click.Group):
         except HkitError as exc:
             if ctx.meta.get("hkit.debug"):
                 raise
-            # one line each, whatever a library's message holds
-            click.echo(f"hkit: error: {' '.join(exc.message.split())}", err=True)
-            if exc.hint:
-                click.echo(f"hkit: hint: {' '.join(exc.hint.split())}", err=True)
+            for line in exc.lines():
+                click.echo(line, err=True)
             ctx.exit(exc.exit_code)
 
 

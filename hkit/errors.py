@@ -22,6 +22,14 @@ class HkitError(Exception):
         self.message = message
         self.hint = hint
 
+    def lines(self) -> list[str]:
+        """What the command line prints: the message and the hint, one line each, whatever a
+        library put in them."""
+        out = [f"hkit: error: {' '.join(self.message.split())}"]
+        if self.hint:
+            out.append(f"hkit: hint: {' '.join(self.hint.split())}")
+        return out
+
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message} (hint: {self.hint})"
 

@@ -219,8 +219,6 @@ def main(argv: list[str] | None = None) -> None:
             )
     except HkitError as exc:
         sys.stdout.flush()
-        sys.stderr.write(f"hkit: error: {' '.join(exc.message.split())}\n")
-        if exc.hint:
-            sys.stderr.write(f"hkit: hint: {' '.join(exc.hint.split())}\n")
+        sys.stderr.write("".join(line + "\n" for line in exc.lines()))
         sys.exit(exc.exit_code)
     sys.exit(0)
