@@ -13,18 +13,10 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
 from hkit.checks import query_iris
 from hkit.graph import HKIT, ONTOLOGY, ONTOLOGY_IRI, SHAPES, load_rdflib, strict_parse
+from hkit.review import STANDARD_NAMESPACES
 
 VANN = rdflib.Namespace("http://purl.org/vocab/vann/")
 SCHEMA = rdflib.Namespace("https://schema.org/")
-STANDARD_NAMESPACES = (
-    "http://www.w3.org/ns/org#",
-    "https://schema.org/",
-    "http://purl.org/cerif/frapo/",
-    "http://xmlns.com/foaf/0.1/",
-    "http://www.w3.org/ns/prov#",
-    "http://www.w3.org/2004/02/skos/core#",
-    "http://purl.org/dc/terms/",
-)
 MAPPING_PREDICATES = (
     RDFS.subClassOf,
     RDFS.subPropertyOf,
