@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 import rdflib
-from rdflib.namespace import RDF, RDFS, SH, SKOS
+from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
 
 from hkit.errors import InputError
 
@@ -25,6 +25,10 @@ class Violation:
     node_shapes: tuple[str, ...]
     component: str
     value_kind: str | None = None  # 'uri', 'literal' or 'bnode', when there is a value
+    focus_kind: str = "uri"  # a value shape's focus node can be a literal or a blank node
+    focus_datatype: str | None = None  # a literal focus node's datatype IRI, or "@" + its language
+    # for a value shape's focus node: (node, property) for each node whose property has the value
+    used_by: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -55,7 +59,10 @@ class ValidationReport:
                 {
                     "severity": v.severity,
                     "focus": v.focus,
-                    "focusLabel": self.label(v.focus),
+                    "focusKind": v.focus_kind,
+                    "focusDatatype": v.focus_datatype,
+                    "focusLabel": self.label(v.focus) if v.focus_kind == "uri" else None,
+                    "usedBy": [{"node": n, "property": p} for n, p in v.used_by],
                     "path": v.path,
                     "value": v.value,
                     "valueKind": v.value_kind,
@@ -98,13 +105,89 @@ class ValidationReport:
             lines.append("")
             lines.append(f"{self.label(shape)}  [{compact(shape)}]")
             for focus in sorted(by_shape[shape], key=lambda f: (self.label(f).lower(), f)):
-                name = self.labels.get(focus)
-                lines.append(f"  {name}  <{compact(focus)}>" if name else f"  <{compact(focus)}>")
+                lines.append(f"  {_show_focus(by_shape[shape][focus][0], self)}")
                 for v in by_shape[shape][focus]:
-                    where = compact(v.path) if v.path else "(the node itself)"
-                    value = f" = {_show_value(v, self)}" if v.value is not None else ""
+                    itself = "(the node itself)" if v.focus_kind == "uri" else "(the value itself)"
+                    where = _show_path(v.path) if v.path else itself
+                    shown = v.value is not None and (v.path or v.value != v.focus)
+                    value = f" = {_show_value(v, self)}" if shown else ""
                     lines.append(f"    {v.severity}: {where}{value}: {v.message}")
         return "\n".join(lines) + "\n"
+
+
+#: How many of the nodes that use a bad value the text report names.
+USED_BY_SHOWN = 5
+
+
+def _show_focus(v: Violation, report: ValidationReport) -> str:
+    """A focus node: a node by its label and compact IRI, a literal in Turtle syntax; for a value
+    shape's focus node, also the nodes that use it."""
+    from hkit.results import compact
+
+    if v.focus_kind == "uri":
+        name = report.labels.get(v.focus)
+        shown = f"{name}  <{compact(v.focus)}>" if name else f"<{compact(v.focus)}>"
+    elif v.focus_kind == "bnode":
+        shown = "a blank node"
+    else:
+        shown = json.dumps(v.focus, ensure_ascii=False)
+        if v.focus_datatype and v.focus_datatype.startswith("@"):
+            shown += v.focus_datatype
+        elif v.focus_datatype and v.focus_datatype != str(XSD.string):
+            shown += f"^^{compact(v.focus_datatype)}"
+    by_property: dict[str, list[str]] = {}
+    for node, prop in v.used_by:
+        by_property.setdefault(prop, []).append(node)
+    for prop, nodes in sorted(by_property.items()):
+        users = [
+            f"{report.labels[n]} <{compact(n)}>" if n in report.labels else f"<{compact(n)}>"
+            for n in nodes[:USED_BY_SHOWN]
+        ]
+        if len(nodes) > USED_BY_SHOWN:
+            users.append(f"{len(nodes) - USED_BY_SHOWN:,} more")
+        shown += f", the {compact(prop)} of {', '.join(users)}"
+    return shown
+
+
+def _show_path(path: str) -> str:
+    """A result path with compact IRIs: ``hkit:value``, or ``hkit:value|hkit:amount``."""
+    import re
+
+    from hkit.results import compact
+
+    if not path.startswith(("<", "^", "(")):
+        return compact(path)
+    return re.sub(r"<([^<>]*)>", lambda m: compact(m.group(1)), path)
+
+
+def _path_text(graph: rdflib.Graph, node: rdflib.term.Node) -> str:
+    """A SHACL property path in SPARQL syntax: an IRI as itself, anything else with ``<IRI>``."""
+    if isinstance(node, rdflib.URIRef):
+        return str(node)
+
+    def part(n: rdflib.term.Node) -> str:
+        if isinstance(n, rdflib.URIRef):
+            return f"<{n}>"
+        items = list(graph.items(n)) if graph.value(n, RDF.first) is not None else None
+        if items is not None:
+            return "(" + "/".join(part(i) for i in items) + ")"
+        for predicate, suffix in (
+            (SH.zeroOrMorePath, "*"),
+            (SH.oneOrMorePath, "+"),
+            (SH.zeroOrOnePath, "?"),
+        ):
+            inner = graph.value(n, predicate)
+            if inner is not None:
+                return f"{part(inner)}{suffix}"
+        inner = graph.value(n, SH.inversePath)
+        if inner is not None:
+            return f"^{part(inner)}"
+        inner = graph.value(n, SH.alternativePath)
+        if inner is not None:
+            return "(" + "|".join(part(i) for i in graph.items(inner)) + ")"
+        return "(an unknown path)"
+
+    return part(node)
 
 
 def _show_value(v: Violation, report: ValidationReport) -> str:
@@ -150,6 +233,44 @@ def _node_shapes_of(
         or (rdflib.URIRef(o), SH.targetNode, None) in shapes
     ]
     return tuple(targeting or owners)
+
+
+def _kind(node: rdflib.term.Node | None) -> str | None:
+    """'uri', 'literal' or 'bnode'; None for no node."""
+    if node is None:
+        return None
+    if isinstance(node, rdflib.Literal):
+        return "literal"
+    return "bnode" if isinstance(node, rdflib.BNode) else "uri"
+
+
+def _datatype(node: rdflib.term.Node | None) -> str | None:
+    """A literal's datatype IRI, or ``@`` and its language tag."""
+    if not isinstance(node, rdflib.Literal):
+        return None
+    if node.language:
+        return f"@{node.language}"
+    return str(node.datatype or XSD.string)
+
+
+def _used_by(
+    graph: rdflib.Graph,
+    shapes: rdflib.Graph,
+    node_shapes: tuple[str, ...],
+    focus: rdflib.term.Node | None,
+) -> tuple[tuple[str, str], ...]:
+    """For a focus node of a value shape (``sh:targetObjectsOf``): (node, property) for each
+    node whose property has it as value."""
+    if focus is None:
+        return ()
+    users = {
+        (str(subject), str(predicate))
+        for shape in node_shapes
+        for predicate in shapes.objects(rdflib.URIRef(shape), SH.targetObjectsOf)
+        for subject in graph.subjects(predicate, focus)
+        if isinstance(subject, rdflib.URIRef)
+    }
+    return tuple(sorted(users))
 
 
 def _types_of(graph: rdflib.Graph, node: rdflib.term.Node) -> set[rdflib.term.Node]:
@@ -214,30 +335,29 @@ def validate(
             return None if value is None else str(value)
 
         source_shape = results_graph.value(result, SH.sourceShape)
-        value = results_graph.value(result, SH.value)
-        kind = None
-        if value is not None:
-            kind = "uri" if isinstance(value, rdflib.URIRef) else "literal"
-            kind = "bnode" if isinstance(value, rdflib.BNode) else kind
+        focus = results_graph.value(result, SH.focusNode)
+        node_shapes = _node_shapes_of(shapes, source_shape, _types_of(merged, focus))
+        path = results_graph.value(result, SH.resultPath)
         violations.append(
             Violation(
                 severity=(one(SH.resultSeverity) or "").rsplit("#", 1)[-1],
                 focus=one(SH.focusNode) or "",
-                path=one(SH.resultPath),
+                path=None if path is None else _path_text(results_graph, path),
                 value=one(SH.value),
                 message=one(SH.resultMessage) or "",
                 source_shape=str(source_shape) if isinstance(source_shape, rdflib.URIRef) else "",
-                node_shapes=_node_shapes_of(
-                    shapes,
-                    source_shape,
-                    _types_of(merged, results_graph.value(result, SH.focusNode)),
-                ),
+                node_shapes=node_shapes,
                 component=(one(SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1],
-                value_kind=kind,
+                value_kind=_kind(results_graph.value(result, SH.value)),
+                focus_kind=_kind(focus) or "uri",
+                focus_datatype=_datatype(focus),
+                used_by=_used_by(merged, shapes, node_shapes, focus),
             )
         )
     violations.sort(key=lambda v: (v.focus, v.source_shape, v.message))
-    mentioned = {v.focus for v in violations} | {v.value for v in violations if v.value}
+    mentioned = {v.focus for v in violations if v.focus_kind == "uri"}
+    mentioned |= {v.value for v in violations if v.value_kind == "uri"}
+    mentioned |= {node for v in violations for node, _ in v.used_by}
     mentioned |= {s for v in violations for s in (v.source_shape, *v.node_shapes)}
     return ValidationReport(
         conforms=bool(conforms),

@@ -8,9 +8,10 @@ import json
 import rdflib
 from click.testing import CliRunner
 from helpers import GATE_FIXTURES, ROOT, expected_messages
-from rdflib.namespace import SH
+from rdflib.namespace import SH, XSD
 
 from hkit.cli import main
+from hkit.graph import HKIT
 
 BROKEN = GATE_FIXTURES / "shacl-violation.ttl"
 
@@ -63,7 +64,7 @@ def test_turtle_report_is_a_shacl_validation_report(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.ttl"]
 
 
-def test_a_literal_value_is_shown_quoted(tmp_path):
+def test_a_bad_date_is_reported_on_the_value_with_the_node_that_uses_it(tmp_path):
     bad = tmp_path / "bad-date.ttl"
     bad.write_text(
         "@prefix hkit: <https://w3id.org/hkit/ontology#> .\n"
@@ -74,9 +75,49 @@ def test_a_literal_value_is_shown_quoted(tmp_path):
     result = invoke("--data", str(bad), "validate")
     assert result.exit_code == 1
     assert (
-        "Hong Kong University of Science and Technology  <id:hkust>\n"
-        '    Violation: hkit:foundingDate = "long ago"' in result.output
+        "date value  [hkit:DateValueShape]\n"
+        '  "long ago", the hkit:foundingDate of Hong Kong University of Science and Technology '
+        "<id:hkust>\n"
+        "    Violation: (the value itself): A date must be an xsd:date, xsd:gYearMonth or "
+        "xsd:gYear literal.\n"
+    ) in result.output
+
+
+def test_a_bad_value_used_by_many_nodes_is_reported_once(tmp_path):
+    """A value shape checks each value once; the text names a few of its users, JSON all."""
+    bad = tmp_path / "bad-dates.ttl"
+    lines = ["@prefix hkit: <https://w3id.org/hkit/ontology#> .", f"@prefix xsd: <{XSD}> ."]
+    lines += [f'<urn:x:n{i}> hkit:asOf "2023"^^xsd:integer .' for i in range(8)]
+    lines.append('<urn:x:n9> hkit:startDate "2023"^^xsd:integer .')
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = invoke("--data", str(bad), "validate")
+    assert result.exit_code == 1
+    assert result.output.startswith("SHACL: 1 result(s) (Violation) on 1 node(s)")
+    assert (
+        '  "2023"^^xsd:integer, the hkit:asOf of <urn:x:n0>, <urn:x:n1>, <urn:x:n2>, '
+        "<urn:x:n3>, <urn:x:n4>, 3 more, the hkit:startDate of <urn:x:n9>\n"
+    ) in result.output
+    report = json.loads(invoke("--data", str(bad), "validate", "--format", "json").output)
+    (finding,) = report["results"]
+    assert finding["focus"] == "2023"
+    assert finding["focusKind"] == "literal"
+    assert finding["focusDatatype"] == str(XSD.integer)
+    assert finding["focusLabel"] is None
+    assert len(finding["usedBy"]) == 9
+    assert finding["usedBy"][-1] == {"node": "urn:x:n9", "property": str(HKIT.startDate)}
+
+
+def test_an_alternative_path_is_shown_in_sparql_syntax(tmp_path):
+    bad = tmp_path / "both.ttl"
+    bad.write_text(
+        "@prefix hkit: <https://w3id.org/hkit/ontology#> .\n"
+        "@prefix id: <https://w3id.org/hkit/id/> .\n"
+        "id:obs-talent-arrivals-2023 hkit:amount id:amount-enterprises-investment-2023 .\n",
+        encoding="utf-8",
     )
+    result = invoke("--data", str(bad), "validate")
+    assert result.exit_code == 1
+    assert "    Violation: (hkit:value|hkit:amount): An observation needs either" in result.output
 
 
 def test_other_shapes_can_be_given(tmp_path):
