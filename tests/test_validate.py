@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import rdflib
 from click.testing import CliRunner
-from helpers import GATE_FIXTURES, ROOT, expected_messages
+from helpers import GATE_FIXTURES, ROOT, SHAPE_FIXTURES, expected_messages
 from rdflib.namespace import SH, XSD
 
 from hkit.cli import main
-from hkit.graph import HKIT
+from hkit.graph import HKIT, load_rdflib
+from hkit.validate import flatten, validate
 
 BROKEN = GATE_FIXTURES / "shacl-violation.ttl"
 
@@ -177,3 +179,73 @@ def test_a_sparql_constraint_that_reaches_outside_is_refused(tmp_path):
     assert result.output.splitlines()[0] == (
         "hkit: error: a SPARQL constraint in the shapes uses SERVICE, which hkit does not allow"
     )
+
+
+def _results(graph: rdflib.Graph) -> set[tuple]:
+    """A report graph's top-level results, comparable across runs."""
+    from hkit.validate import _path_text
+
+    found = set()
+    for report in graph.subjects(rdflib.RDF.type, SH.ValidationReport):
+        for result in graph.objects(report, SH.result):
+            path = graph.value(result, SH.resultPath)
+            found.add(
+                (
+                    graph.value(result, SH.focusNode),
+                    None if path is None else _path_text(graph, path),
+                    graph.value(result, SH.value),
+                    graph.value(result, SH.sourceShape),
+                    graph.value(result, SH.sourceConstraintComponent),
+                    graph.value(result, SH.resultSeverity),
+                    str(graph.value(result, SH.resultMessage)),
+                )
+            )
+    return found
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [*sorted(SHAPE_FIXTURES.glob("*.fail.ttl")), BROKEN],
+    ids=lambda p: p.name,
+)
+def test_flattened_shapes_give_the_results_of_the_shapes_as_written(
+    fixture, shapes_graph, ontology_graph
+):
+    """hkit hands pyshacl flatten()'s shapes graph; pyshacl on the shapes graph as written finds
+    the same results, down to each result's source shape."""
+    import pyshacl
+
+    data = load_rdflib([SHAPE_FIXTURES / "_context.ttl", fixture]) + ontology_graph
+    _, as_written, _ = pyshacl.validate(
+        data, shacl_graph=shapes_graph, inference="none", allow_warnings=True, advanced=False
+    )
+    report = validate(data, shapes_graph)
+    assert _results(as_written)
+    assert _results(report.graph) == _results(as_written)
+
+
+def test_flatten_leaves_shapes_without_targets_or_referred_to_alone():
+    shapes = rdflib.Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <urn:ex:> .
+        ex:Targeted a sh:NodeShape ; sh:targetClass ex:C ; sh:property ex:P .
+        ex:P sh:path ex:p ; sh:minCount 1 .
+        ex:Untargeted a sh:NodeShape ; sh:property [ sh:path ex:q ; sh:minCount 1 ] .
+        ex:Referred a sh:NodeShape ; sh:targetClass ex:D ;
+            sh:property [ sh:path ex:r ; sh:minCount 1 ] .
+        ex:User a sh:NodeShape ; sh:targetClass ex:E ; sh:node ex:Referred .
+        ex:Off a sh:NodeShape ; sh:targetClass ex:C ; sh:deactivated true ;
+            sh:property [ sh:path ex:s ; sh:minCount 1 ] .
+        """,
+        format="turtle",
+    )
+    flat, origins = flatten(shapes)
+    ex = rdflib.Namespace("urn:ex:")
+    ((copy, (original, owner)),) = origins.items()
+    assert (original, owner) == (ex.P, ex.Targeted)
+    assert (copy, SH.targetClass, ex.C) in flat and (copy, SH.path, ex.p) in flat
+    assert (ex.Targeted, SH.property, None) not in flat
+    for kept in (ex.Untargeted, ex.Referred, ex.Off):
+        assert (kept, SH.property, None) in flat
+    assert (ex.Targeted, SH.property, ex.P) in shapes  # the input is left as it was
