@@ -69,6 +69,7 @@ class ReasonerReport:
     memberships: list[tuple[str, str]] = field(default_factory=list)
     subclasses: list[tuple[str, str]] = field(default_factory=list)
     clashes: list[str] = field(default_factory=list)
+    imports_not_followed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -93,6 +94,7 @@ class ReasonerReport:
                 }
                 for s in self.set_aside
             ],
+            "importsNotFollowed": self.imports_not_followed,
             "seconds": round(self.seconds, 3),
         }
 
@@ -132,14 +134,24 @@ class ReasonerReport:
             f"  {n:>4} {datatype} values of {predicate}"
             for (datatype, predicate), n in sorted(counts.items())
         ]
+        if self.imports_not_followed:
+            lines.append(
+                "owl:imports not followed (hkit reads no ontology from the network): "
+                + ", ".join(f"<{iri}>" for iri in self.imports_not_followed)
+            )
         return "\n".join(lines) + "\n"
 
 
 def prepare_for_owl(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[SetAside]]:
-    """A copy of ``graph`` without literals outside the OWL 2 datatype map, and what was removed."""
+    """A copy of ``graph`` without literals outside the OWL 2 datatype map, and what was removed.
+
+    The copy has no ``owl:imports`` either: owlready2 would fetch the imported ontology from the
+    network when the importing ontology is the first one it meets in the file."""
     kept = rdflib.Graph()
     set_aside: list[SetAside] = []
     for s, p, o in graph:
+        if p == OWL.imports:
+            continue
         if (
             isinstance(o, rdflib.Literal)
             and o.datatype is not None
@@ -215,6 +227,7 @@ def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> Reasone
         memberships=memberships,
         subclasses=subclasses,
         clashes=[] if answer["consistent"] else disjoint_clashes(graph),
+        imports_not_followed=sorted({str(o) for o in graph.objects(None, OWL.imports)}),
     )
 
 

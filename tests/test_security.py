@@ -315,3 +315,29 @@ def test_bad_input_through_the_installed_command(name, tmp_path):
     assert done.returncode == 2, (done.stdout, done.stderr)
     check_one_line(done.stderr, words)
     assert sorted(p.name for p in tmp_path.rglob("*")) == before, "a file was left behind"
+
+
+@pytest.mark.reasoner
+def test_the_reasoner_never_follows_owl_imports(canary):
+    """owlready2 fetches an ontology's imports when that ontology is the first it meets in the
+    file, so `hkit reason` once reached the network for some hash seeds only. With a single
+    importing ontology it would always fetch; hkit gives HermiT no owl:imports."""
+    import rdflib
+    from rdflib.namespace import OWL, RDF
+
+    from hkit.reason import run_hermit
+
+    graph = rdflib.Graph()
+    onto = rdflib.URIRef("https://w3id.org/hkit/id/o")
+    graph.add((onto, RDF.type, OWL.Ontology))
+    graph.add((onto, OWL.imports, rdflib.URIRef(f"{canary.base}/only.owl")))
+    before = len(canary.hits)
+    report = run_hermit(graph)
+    assert canary.hits[before:] == []
+    assert report.consistent
+    imported = f"{canary.base}/only.owl"
+    assert report.imports_not_followed == [imported]
+    assert f"owl:imports not followed (hkit reads no ontology from the network): <{imported}>" in (
+        report.render()
+    )
+    assert report.as_dict()["importsNotFollowed"] == [imported]
