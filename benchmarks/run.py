@@ -104,6 +104,14 @@ def machine() -> list[str]:
     ]
 
 
+LOOP = "s = 0\nfor i in range(10_000_000):\n    s += i"
+
+
+def cpu_check() -> float:
+    """Seconds a fixed pure-Python loop takes here now: how fast this machine is at the moment."""
+    return measure([sys.executable, "-c", LOOP])[0]
+
+
 def jena_arq() -> list[str] | None:
     """A command running Debian's Jena arq (its jars need HAZARDS 14's fix), or None."""
     sys.path.insert(0, str(ROOT / "tests"))
@@ -302,9 +310,12 @@ NOTES = """
   node shape's property shapes one focus node at a time; hkit gives it an equivalent shapes graph
   in which each property shape carries its node shape's targets and is checked once for all its
   nodes (README, "How `hkit validate` runs pyshacl"). Dates and concepts are checked by value
-  shapes (`sh:targetObjectsOf`), once per distinct value. Together these took validation at 100k
-  triples from 29 s to the time above; what remains is mostly parsing into rdflib and the
-  per-value English-label count (`sh:qualifiedValueShape`).
+  shapes (`sh:targetObjectsOf`), once per distinct value. From 20,000 triples the shapes are
+  dealt out to two processes. Together these took validation at 100k triples from 29 s to the
+  time above. What remains is mostly building the rdflib graph pyshacl reads (about 2 s at
+  100k, in one process) and the per-value English-label count (`sh:qualifiedValueShape`).
+- This machine's speed varies from minute to minute: the same pure-Python loop took from 1.0 to
+  1.6 s within a few minutes, so absolute times here can differ by half between runs.
 - 10M triples was not run here; `python benchmarks/run.py --sizes 100000,1000000,10000000` runs it
   where the machine has the memory (the 1M store build peaked at about 850 MB).
 """
@@ -323,11 +334,18 @@ def main(argv: list[str] | None = None) -> None:
     runs = 3 if args.smoke else args.runs
     SIZES[:] = sizes
     about = machine()
+    before = cpu_check()
     lines = ["# Benchmarks", "", *about, ""]
     targets: list[tuple[str, str, float, float]] = []
     startup(runs, lines, targets)
     for size in sizes:
         scale(size, max(3, runs // 3), lines, targets, validate_at=min(sizes))
+    after = cpu_check()
+    about.append(
+        f"- Speed check (a 10-million-step Python loop, whole process): {ms(before)} before the "
+        f"run, {ms(after)} after it"
+    )
+    lines[2 : 2 + len(about) - 1] = about
     summary = ["## Targets", "", "| target | measured | limit | met |", "|---|---:|---:|---|"]
     for name, unit, value, limit in targets:
         if value != value or (unit == "x" and value == 0):

@@ -4,6 +4,7 @@ so that instances of subclasses are targets of their superclasses' shapes."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 
 import rdflib
@@ -324,12 +325,146 @@ def flatten(shapes: rdflib.Graph) -> tuple[rdflib.Graph, dict[rdflib.BNode, tupl
     return flat, origins
 
 
-def validate(
-    data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None
-) -> ValidationReport:
-    """Validate ``data`` (plus ``ontology``) against ``shapes``."""
+#: From this many triples, validation runs in two processes where the machine allows.
+PARALLEL_FROM = 20_000
+#: How many parts the targeted shapes are dealt into; each process takes the next part left.
+PARTS = 16
+
+
+def parallel_jobs(graph: rdflib.Graph) -> int:
+    """2 for a graph of PARALLEL_FROM triples or more on a machine with two CPUs and fork(),
+    else 1."""
+    if not hasattr(os, "fork") or len(graph) < PARALLEL_FROM:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return 2 if cpus >= 2 else 1
+
+
+def _run(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib.Graph, str]:
+    """pyshacl's (conforms, results graph, text), its errors as one-line InputErrors."""
     import pyshacl
 
+    try:
+        return pyshacl.validate(
+            graph, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=False
+        )
+    except (
+        pyshacl.errors.ShapeLoadError,
+        pyshacl.errors.ConstraintLoadError,
+        pyshacl.errors.RuleLoadError,
+    ) as exc:
+        first = str(exc.args[0] if exc.args else exc).splitlines()[0]
+        raise InputError(f"the shapes cannot be used: {first}") from exc
+    except pyshacl.errors.ReportableRuntimeError as exc:
+        first = str(exc.args[0] if exc.args else exc).splitlines()[0]
+        raise InputError(f"SHACL validation failed: {first}") from exc
+
+
+def _take_parts(queue: int, graph: rdflib.Graph, parts: list[rdflib.Graph]) -> list[tuple]:
+    """Validate the parts whose numbers this process reads from the shared queue (a pipe, read
+    one byte at a time, so that each part goes to exactly one process): (conforms, result
+    triples, text) for each."""
+    done = []
+    while number := os.read(queue, 1):
+        conforms, results, text = _run(graph, parts[number[0]])
+        done.append((conforms, list(results), text))
+    return done
+
+
+def _run_forked(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib.Graph, str]:
+    """_run() in two processes: the targeted shapes are dealt into PARTS shapes graphs (each the
+    whole graph with only its own shapes' targets, so references between shapes still resolve),
+    and this process and a forked copy of it (which shares the loaded data) each validate the
+    next part left until none is. pyshacl is pure Python, so one process uses one CPU."""
+    import pickle
+
+    targeted = sorted({s for t in TARGETS for s in shapes.subjects(t, None)}, key=str)
+    parts = []
+    for number in range(min(PARTS, len(targeted))):
+        others = set(targeted) - set(targeted[number::PARTS])
+        part = rdflib.Graph()
+        for triple in shapes:
+            if not (triple[1] in TARGETS and triple[0] in others):
+                part.add(triple)
+        parts.append(part)
+    queue, feed = os.pipe()
+    os.write(feed, bytes(range(len(parts))))
+    os.close(feed)
+    answer, reply = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the forked copy; its work is checked through its answer
+        try:
+            os.close(answer)
+            payload: tuple = ("ok", _take_parts(queue, graph, parts))
+        except InputError as exc:
+            payload = ("error", exc.message, exc.hint)
+        except BaseException as exc:  # reported to the parent, which raises it
+            payload = ("crash", f"{type(exc).__name__}: {exc}", None)
+        try:
+            with os.fdopen(reply, "wb") as out:
+                pickle.dump(payload, out)
+        finally:
+            os._exit(0)
+    os.close(reply)
+    try:
+        mine = _take_parts(queue, graph, parts)
+    finally:
+        with os.fdopen(answer, "rb") as received:
+            data = received.read()
+        os.waitpid(child, 0)
+        os.close(queue)
+    theirs = pickle.loads(data) if data else ("crash", "the second process ended early", None)
+    if theirs[0] == "error":
+        raise InputError(theirs[1], hint=theirs[2])
+    if theirs[0] != "ok":
+        raise RuntimeError(f"SHACL validation failed in the second process: {theirs[1]}")
+    return _merge_reports(mine, theirs[1], graph, shapes)
+
+
+def _merge_reports(
+    mine: list[tuple], theirs: list[tuple], graph: rdflib.Graph, shapes: rdflib.Graph
+) -> tuple[bool, rdflib.Graph, str]:
+    """One SHACL validation report from the parts' reports. The forked process made its blank
+    nodes from the same sequence as this one, so the results' own blank nodes get new names;
+    those of the shapes and of the data keep theirs."""
+    merged = rdflib.Graph()
+    report = rdflib.BNode()
+    conforms = all(part[0] for part in mine + theirs)
+    merged.add((report, RDF.type, SH.ValidationReport))
+    merged.add((report, SH.conforms, rdflib.Literal(conforms)))
+    shape_nodes = {n for triple in shapes for n in triple if isinstance(n, rdflib.BNode)}
+    for _, triples, _ in mine + theirs:
+        renamed: dict[rdflib.BNode, rdflib.BNode] = {}
+
+        def name(node: rdflib.term.Node, renamed: dict = renamed) -> rdflib.term.Node:
+            if not isinstance(node, rdflib.BNode) or node in shape_nodes:
+                return node
+            if (node, None, None) in graph or (None, None, node) in graph:
+                return node
+            return renamed.setdefault(node, rdflib.BNode())
+
+        reports = {s for s, p, o in triples if p == RDF.type and o == SH.ValidationReport}
+        for s, p, o in triples:
+            if s in reports:
+                if p == SH.result:
+                    merged.add((report, SH.result, name(o)))
+                continue
+            merged.add((name(s), p, name(o)))
+    text = "\n".join(part[2] for part in mine + theirs)
+    return conforms, merged, text
+
+
+def validate(
+    data: rdflib.Graph,
+    shapes: rdflib.Graph,
+    ontology: rdflib.Graph | None = None,
+    jobs: int | None = None,
+) -> ValidationReport:
+    """Validate ``data`` (plus ``ontology``) against ``shapes``, in ``jobs`` processes (1 or 2;
+    by default 2 for large graphs where the machine allows: see parallel_jobs())."""
     from hkit.catalog import check_read_only
 
     # SHACL-SPARQL constraints are queries too: pyshacl would run a SERVICE in one (HAZARDS 6, 16).
@@ -343,24 +478,12 @@ def validate(
     # with large data pass ontology=None and data that already holds the ontology.)
     merged = data + ontology if ontology is not None else data
     flat, origins = flatten(shapes)
-    try:
-        conforms, results_graph, text = pyshacl.validate(
-            merged,
-            shacl_graph=flat,
-            inference="none",
-            allow_warnings=True,
-            advanced=False,
-        )
-    except (
-        pyshacl.errors.ShapeLoadError,
-        pyshacl.errors.ConstraintLoadError,
-        pyshacl.errors.RuleLoadError,
-    ) as exc:
-        first = str(exc.args[0] if exc.args else exc).splitlines()[0]
-        raise InputError(f"the shapes cannot be used: {first}") from exc
-    except pyshacl.errors.ReportableRuntimeError as exc:
-        first = str(exc.args[0] if exc.args else exc).splitlines()[0]
-        raise InputError(f"SHACL validation failed: {first}") from exc
+    if jobs is None:
+        jobs = parallel_jobs(merged)
+    if jobs > 1:
+        conforms, results_graph, text = _run_forked(merged, flat)
+    else:
+        conforms, results_graph, text = _run(merged, flat)
     violations = []
     # Only the report's own results: nested sh:detail results (from sh:node) explain them.
     top_level = [

@@ -203,25 +203,99 @@ def _results(graph: rdflib.Graph) -> set[tuple]:
     return found
 
 
-@pytest.mark.parametrize(
-    "fixture",
-    [*sorted(SHAPE_FIXTURES.glob("*.fail.ttl")), BROKEN],
-    ids=lambda p: p.name,
-)
+FAILING = [*sorted(SHAPE_FIXTURES.glob("*.fail.ttl")), BROKEN]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("fixture", FAILING, ids=lambda p: p.name)
 def test_flattened_shapes_give_the_results_of_the_shapes_as_written(
-    fixture, shapes_graph, ontology_graph
+    fixture, jobs, shapes_graph, ontology_graph
 ):
-    """hkit hands pyshacl flatten()'s shapes graph; pyshacl on the shapes graph as written finds
-    the same results, down to each result's source shape."""
+    """hkit hands pyshacl flatten()'s shapes graph, in one process or dealt out to two; pyshacl
+    on the shapes graph as written finds the same results, down to each result's source shape."""
     import pyshacl
 
     data = load_rdflib([SHAPE_FIXTURES / "_context.ttl", fixture]) + ontology_graph
     _, as_written, _ = pyshacl.validate(
         data, shacl_graph=shapes_graph, inference="none", allow_warnings=True, advanced=False
     )
-    report = validate(data, shapes_graph)
+    report = validate(data, shapes_graph, jobs=jobs)
     assert _results(as_written)
     assert _results(report.graph) == _results(as_written)
+    assert len(list(report.graph.subjects(rdflib.RDF.type, SH.ValidationReport))) == 1
+
+
+@pytest.mark.parametrize("fixture", FAILING, ids=lambda p: p.name)
+def test_two_processes_report_what_one_does(fixture, shapes_graph, ontology_graph):
+    data = load_rdflib([SHAPE_FIXTURES / "_context.ttl", fixture])
+    one = validate(data, shapes_graph, ontology_graph, jobs=1)
+    two = validate(data, shapes_graph, ontology_graph, jobs=2)
+    assert (one.conforms, one.violations, one.labels) == (two.conforms, two.violations, two.labels)
+    assert one.render() == two.render() and one.render("json") == two.render("json")
+
+
+def test_two_processes_keep_the_data_s_blank_nodes_and_conform_together(shapes_graph):
+    """Results made in the forked process get new blank nodes; the data's keep their names, so
+    a blank-node value is still the data's node."""
+    data = load_rdflib([ROOT / "ontology" / "hkit.ttl"])
+    data.parse(
+        data="""
+        @prefix hkit: <https://w3id.org/hkit/ontology#> .
+        @prefix id: <https://w3id.org/hkit/id/> .
+        id:doc-x a hkit:NewsArticle ; hkit:author [ a hkit:Place ] , [ a hkit:Place ] .
+        """,
+        format="turtle",
+    )
+    report = validate(data, shapes_graph, jobs=2)
+    bad = [v for v in report.violations if v.message.startswith("hkit:author must")]
+    assert len(bad) == 2 and {v.value_kind for v in bad} == {"bnode"}
+    values = set(report.graph.objects(None, SH.value))
+    assert {n for n in values if isinstance(n, rdflib.BNode)} <= set(data.subjects())
+    shipped = validate(load_rdflib([ROOT / "ontology" / "hkit.ttl"]), shapes_graph, jobs=2)
+    assert shipped.conforms and not shipped.violations
+
+
+def test_bad_shapes_are_a_one_line_error_in_two_processes_too(tmp_path, shapes_graph):
+    from hkit.errors import InputError
+
+    shapes = rdflib.Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:x:S> a sh:NodeShape ; sh:targetClass <urn:x:C> ; sh:property [ sh:minCount 1 ] .
+        """,
+        format="turtle",
+    )
+    data = rdflib.Graph().parse(data="<urn:x:a> a <urn:x:C> .", format="turtle")
+    with pytest.raises(InputError, match="the shapes cannot be used"):
+        validate(data, shapes, jobs=2)
+
+
+def test_large_graphs_use_two_processes_where_the_machine_has_two_cpus(monkeypatch):
+    from hkit import validate as module
+
+    small = rdflib.Graph()
+    big = rdflib.Graph()
+    for i in range(module.PARALLEL_FROM):
+        big.add((rdflib.URIRef(f"urn:x:{i}"), rdflib.RDF.type, rdflib.URIRef("urn:x:C")))
+    monkeypatch.setattr(module.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert (module.parallel_jobs(small), module.parallel_jobs(big)) == (1, 2)
+    monkeypatch.setattr(module.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert module.parallel_jobs(big) == 1
+    monkeypatch.delattr(module.os, "fork")
+    monkeypatch.setattr(module.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert module.parallel_jobs(big) == 1
+
+
+def test_the_command_line_validates_a_large_graph_in_two_processes(monkeypatch):
+    from hkit import validate as module
+
+    monkeypatch.setattr(module, "PARALLEL_FROM", 1)
+    calls = []
+    forked = module._run_forked
+    monkeypatch.setattr(module, "_run_forked", lambda *a: calls.append(1) or forked(*a))
+    result = invoke("--data", str(BROKEN), "validate")
+    assert calls == [1] and result.exit_code == 1
+    assert "Fixture fund  <id:fixture-fund>" in result.output
 
 
 def test_flatten_leaves_shapes_without_targets_or_referred_to_alone():
