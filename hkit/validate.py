@@ -287,9 +287,11 @@ def _types_of(graph: rdflib.Graph, node: rdflib.term.Node) -> set[rdflib.term.No
 
 
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf)
+#: The IRIs of flatten()'s copies of property shapes: urn:hkit:shape-copy:1, 2...
+COPY = "urn:hkit:shape-copy:"
 
 
-def flatten(shapes: rdflib.Graph) -> tuple[rdflib.Graph, dict[rdflib.BNode, tuple]]:
+def flatten(shapes: rdflib.Graph) -> tuple[rdflib.Graph, dict[rdflib.URIRef, tuple]]:
     """An equivalent shapes graph that pyshacl validates far faster, and where each of its new
     property shapes came from: ``{new: (property shape, node shape)}``.
 
@@ -302,7 +304,7 @@ def flatten(shapes: rdflib.Graph) -> tuple[rdflib.Graph, dict[rdflib.BNode, tupl
     flat = rdflib.Graph()
     for triple in shapes:
         flat.add(triple)
-    origins: dict[rdflib.BNode, tuple] = {}
+    origins: dict[rdflib.URIRef, tuple] = {}
     for node_shape in set(shapes.subjects(SH.property, None)):
         targets = [(p, o) for p in TARGETS for o in shapes.objects(node_shape, p)]
         if (node_shape, RDF.type, RDFS.Class) in shapes:
@@ -314,7 +316,7 @@ def flatten(shapes: rdflib.Graph) -> tuple[rdflib.Graph, dict[rdflib.BNode, tupl
         ):
             continue
         for prop_shape in shapes.objects(node_shape, SH.property):
-            copy = rdflib.BNode()
+            copy = rdflib.URIRef(f"{COPY}{len(origins) + 1}")
             for predicate, obj in shapes.predicate_objects(prop_shape):
                 flat.add((copy, predicate, obj))
             flat.add((copy, RDF.type, SH.PropertyShape))
@@ -343,13 +345,21 @@ def parallel_jobs(graph: rdflib.Graph) -> int:
     return 2 if cpus >= 2 else 1
 
 
-def _run(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib.Graph, str]:
-    """pyshacl's (conforms, results graph, text), its errors as one-line InputErrors."""
+def _run(
+    graph: rdflib.Graph, shapes: rdflib.Graph, use: list[str] | None = None
+) -> tuple[bool, rdflib.Graph, str]:
+    """pyshacl's (conforms, results graph, text) for all the shapes' targets, or for those of
+    the shapes named in ``use`` only; its errors as one-line InputErrors."""
     import pyshacl
 
     try:
         return pyshacl.validate(
-            graph, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=False
+            graph,
+            shacl_graph=shapes,
+            inference="none",
+            allow_warnings=True,
+            advanced=False,
+            use_shapes=use,
         )
     except (
         pyshacl.errors.ShapeLoadError,
@@ -363,33 +373,30 @@ def _run(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib.Graph,
         raise InputError(f"SHACL validation failed: {first}") from exc
 
 
-def _take_parts(queue: int, graph: rdflib.Graph, parts: list[rdflib.Graph]) -> list[tuple]:
+def _take_parts(
+    queue: int, graph: rdflib.Graph, shapes: rdflib.Graph, parts: list[list[str]]
+) -> list[tuple]:
     """Validate the parts whose numbers this process reads from the shared queue (a pipe, read
     one byte at a time, so that each part goes to exactly one process): (conforms, result
     triples, text) for each."""
     done = []
     while number := os.read(queue, 1):
-        conforms, results, text = _run(graph, parts[number[0]])
+        conforms, results, text = _run(graph, shapes, parts[number[0]])
         done.append((conforms, list(results), text))
     return done
 
 
 def _run_forked(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib.Graph, str]:
-    """_run() in two processes: the targeted shapes are dealt into PARTS shapes graphs (each the
-    whole graph with only its own shapes' targets, so references between shapes still resolve),
-    and this process and a forked copy of it (which shares the loaded data) each validate the
-    next part left until none is. pyshacl is pure Python, so one process uses one CPU."""
+    """_run() in two processes: the targeted shapes are dealt into PARTS parts, and this process
+    and a forked copy of it (which shares the loaded data) each validate the next part left until
+    none is. pyshacl is pure Python, so one process uses one CPU. (Shapes that pyshacl cannot be
+    told to use by IRI, such as a blank node with a target, are validated in one process.)"""
     import pickle
 
-    targeted = sorted({s for t in TARGETS for s in shapes.subjects(t, None)}, key=str)
-    parts = []
-    for number in range(min(PARTS, len(targeted))):
-        others = set(targeted) - set(targeted[number::PARTS])
-        part = rdflib.Graph()
-        for triple in shapes:
-            if not (triple[1] in TARGETS and triple[0] in others):
-                part.add(triple)
-        parts.append(part)
+    targeted = sorted({str(s) for t in TARGETS for s in shapes.subjects(t, None)})
+    if any(not s.lower().startswith(("http:", "https:", "urn:", "file:")) for s in targeted):
+        return _run(graph, shapes)
+    parts = [targeted[number::PARTS] for number in range(min(PARTS, len(targeted)))]
     queue, feed = os.pipe()
     os.write(feed, bytes(range(len(parts))))
     os.close(feed)
@@ -398,7 +405,7 @@ def _run_forked(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib
     if child == 0:  # pragma: no cover - the forked copy; its work is checked through its answer
         try:
             os.close(answer)
-            payload: tuple = ("ok", _take_parts(queue, graph, parts))
+            payload: tuple = ("ok", _take_parts(queue, graph, shapes, parts))
         except InputError as exc:
             payload = ("error", exc.message, exc.hint)
         except BaseException as exc:  # reported to the parent, which raises it
@@ -410,7 +417,7 @@ def _run_forked(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib
             os._exit(0)
     os.close(reply)
     try:
-        mine = _take_parts(queue, graph, parts)
+        mine = _take_parts(queue, graph, shapes, parts)
     finally:
         with os.fdopen(answer, "rb") as received:
             data = received.read()

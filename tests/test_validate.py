@@ -323,3 +323,21 @@ def test_flatten_leaves_shapes_without_targets_or_referred_to_alone():
     for kept in (ex.Untargeted, ex.Referred, ex.Off):
         assert (kept, SH.property, None) in flat
     assert (ex.Targeted, SH.property, ex.P) in shapes  # the input is left as it was
+
+
+def test_shapes_pyshacl_cannot_name_are_validated_in_one_process(monkeypatch):
+    """pyshacl takes the shapes to use by IRI; a targeted blank-node shape has none."""
+    from hkit import validate as module
+
+    shapes = rdflib.Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        [] a sh:NodeShape ; sh:targetClass <urn:x:C> ; sh:nodeKind sh:BlankNode ;
+            sh:message "m" .
+        """,
+        format="turtle",
+    )
+    data = rdflib.Graph().parse(data="<urn:x:a> a <urn:x:C> .", format="turtle")
+    monkeypatch.setattr(module.os, "fork", lambda: pytest.fail("forked"))
+    report = validate(data, shapes, jobs=2)
+    assert [v.message for v in report.violations] == ["m"]
