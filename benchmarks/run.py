@@ -47,9 +47,13 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
     return seconds, usage.ru_maxrss / 1024, proc.returncode
 
 
-def median(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Median seconds and the largest peak memory over ``runs`` runs (after one warm-up)."""
-    measure(cmd, env)
+def median(
+    cmd: list[str], runs: int, env: dict[str, str] | None = None, warm: bool = True
+) -> tuple[float, float]:
+    """Median seconds and the largest peak memory over ``runs`` runs (after one warm-up run
+    unless ``warm`` is false)."""
+    if warm:
+        measure(cmd, env)
     times, peaks = [], []
     for _ in range(runs):
         seconds, peak, code = measure(cmd, env)
@@ -191,17 +195,23 @@ def startup(runs: int, lines: list[str], targets: list[tuple[str, str, float, fl
         targets.append((f"`{name}` ≤ 4 x python -c pass", "x", results[name] / base, 4))
 
 
+#: Runs of each saved query, in-process and whole-process, whose median is reported.
+QUERY_RUNS = 3
+
 DIRECT = r"""
-import json, sys, time
+import json, statistics, sys, time
 from pathlib import Path
 from hkit.graph import graph_files, open_store
 store = open_store(graph_files(Path(sys.argv[1]), [Path(sys.argv[2])]))  # as hkit opens it
 out = {}
 for name, text in json.load(sys.stdin).items():
-    start = time.perf_counter()
-    answer = store.query(text)
-    count = sum(1 for _ in answer)
-    out[name] = [time.perf_counter() - start, count]
+    times = []
+    for _ in range(int(sys.argv[3])):
+        start = time.perf_counter()
+        answer = store.query(text)
+        count = sum(1 for _ in answer)
+        times.append(time.perf_counter() - start)
+    out[name] = [statistics.median(times), count]
 print(json.dumps(out))
 """
 
@@ -231,7 +241,7 @@ def scale(size: int, runs: int, lines: list[str], targets: list, validate_at: in
     }
     rows = []
     done = subprocess.run(
-        [sys.executable, "-c", DIRECT, str(ROOT), str(data)],
+        [sys.executable, "-c", DIRECT, str(ROOT), str(data), str(QUERY_RUNS)],
         input=json.dumps(texts),
         capture_output=True,
         text=True,
@@ -242,7 +252,8 @@ def scale(size: int, runs: int, lines: list[str], targets: list, validate_at: in
     worst_ratio, worst_peak = 0.0, max(build_peak, lookup_peak)
     for name, q in sorted(queries.items()):
         args = [a for k, vs in q.examples[0].items() for v in vs for a in ("-p", f"{k}={v}")]
-        seconds, peak, code = measure([*base, "query", name, *args, "--format", "tsv"], env)
+        cmd = [*base, "query", name, *args, "--format", "tsv"]
+        seconds, peak = median(cmd, QUERY_RUNS, env, warm=False)
         inner, count = direct.get(name, [float("nan"), 0])
         ratio = seconds / inner if inner == inner and inner > 0 else float("nan")
         floor = 0.15  # below this a ratio says more about start-up than about the query
@@ -264,8 +275,9 @@ def scale(size: int, runs: int, lines: list[str], targets: list, validate_at: in
         f"- Lookup, `hkit {' '.join(LOOKUP[:2])} -p organisation=…` from the store: "
         f"median {ms(lookup)} of {runs}, peak {lookup_peak:,.0f} MB",
         "",
-        "Every saved query (its example), whole process from the store, against the same query "
-        "run directly on pyoxigraph in-process (opened store, results iterated):",
+        f"Every saved query (its example), whole process from the store, against the same query "
+        f"run directly on pyoxigraph in-process (opened store, results iterated); medians of "
+        f"{QUERY_RUNS} runs each:",
         "",
         "| query | rows | pyoxigraph in-process | hkit query | ratio | peak memory |",
         "|---|---:|---:|---:|---:|---:|",
