@@ -318,7 +318,8 @@ def flatten(shapes: rdflib.Graph) -> tuple[rdflib.Graph, dict[rdflib.URIRef, tup
         for prop_shape in shapes.objects(node_shape, SH.property):
             copy = rdflib.URIRef(f"{COPY}{len(origins) + 1}")
             for predicate, obj in shapes.predicate_objects(prop_shape):
-                flat.add((copy, predicate, obj))
+                if predicate not in TARGETS:  # its own targets stay with the original
+                    flat.add((copy, predicate, obj))
             flat.add((copy, RDF.type, SH.PropertyShape))
             for predicate, obj in targets:
                 flat.add((copy, predicate, obj))

@@ -304,7 +304,7 @@ def test_flatten_leaves_shapes_without_targets_or_referred_to_alone():
         @prefix sh: <http://www.w3.org/ns/shacl#> .
         @prefix ex: <urn:ex:> .
         ex:Targeted a sh:NodeShape ; sh:targetClass ex:C ; sh:property ex:P .
-        ex:P sh:path ex:p ; sh:minCount 1 .
+        ex:P sh:path ex:p ; sh:minCount 1 ; sh:targetNode ex:n .
         ex:Untargeted a sh:NodeShape ; sh:property [ sh:path ex:q ; sh:minCount 1 ] .
         ex:Referred a sh:NodeShape ; sh:targetClass ex:D ;
             sh:property [ sh:path ex:r ; sh:minCount 1 ] .
@@ -319,6 +319,7 @@ def test_flatten_leaves_shapes_without_targets_or_referred_to_alone():
     ((copy, (original, owner)),) = origins.items()
     assert (original, owner) == (ex.P, ex.Targeted)
     assert (copy, SH.targetClass, ex.C) in flat and (copy, SH.path, ex.p) in flat
+    assert (copy, SH.targetNode, None) not in flat and (ex.P, SH.targetNode, ex.n) in flat
     assert (ex.Targeted, SH.property, None) not in flat
     for kept in (ex.Untargeted, ex.Referred, ex.Off):
         assert (kept, SH.property, None) in flat
