@@ -536,7 +536,9 @@ def validate(
                 used_by=_used_by(merged, shapes, node_shapes, focus),
             )
         )
-    violations.sort(key=lambda v: (v.focus, v.source_shape, v.message))
+    violations.sort(
+        key=lambda v: (v.focus, v.source_shape, v.message, v.path or "", v.component, v.value or "")
+    )
     mentioned = {v.focus for v in violations if v.focus_kind == "uri"}
     mentioned |= {v.value for v in violations if v.value_kind == "uri"}
     mentioned |= {node for v in violations for node, _ in v.used_by}
