@@ -47,14 +47,20 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
     return seconds, usage.ru_maxrss / 1024, proc.returncode
 
 
+def measure_ok(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """measure() for a run that must succeed: (seconds, peak memory in MB); stops otherwise."""
+    seconds, peak, code = measure(cmd, env)
+    if code != 0:
+        raise SystemExit(f"failed ({code}): {' '.join(cmd)}")
+    return seconds, peak
+
+
 def median(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> tuple[float, float]:
     """Median seconds and the largest peak memory over ``runs`` runs (after one warm-up)."""
     measure(cmd, env)
     times, peaks = [], []
     for _ in range(runs):
-        seconds, peak, code = measure(cmd, env)
-        if code != 0:
-            raise SystemExit(f"failed ({code}): {' '.join(cmd)}")
+        seconds, peak = measure_ok(cmd, env)
         times.append(seconds)
         peaks.append(peak)
     return statistics.median(times), max(peaks)
@@ -67,10 +73,7 @@ def interleaved(cmds: dict[str, list[str]], runs: int) -> dict[str, float]:
     times: dict[str, list[float]] = {k: [] for k in cmds}
     for _ in range(runs):
         for key, cmd in cmds.items():
-            seconds, _, code = measure(cmd)
-            if code != 0:
-                raise SystemExit(f"failed ({code}): {' '.join(cmd)}")
-            times[key].append(seconds)
+            times[key].append(measure_ok(cmd)[0])
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -194,21 +197,16 @@ def startup(runs: int, lines: list[str], targets: list[tuple[str, str, float, fl
 #: Runs of each saved query, in-process and whole-process, whose median is reported.
 QUERY_RUNS = 3
 
+#: One query (on stdin) on pyoxigraph in-process: prints [seconds, rows].
 DIRECT = r"""
-import json, statistics, sys, time
+import json, sys, time
 from pathlib import Path
 from hkit.graph import graph_files, open_store
 store = open_store(graph_files(Path(sys.argv[1]), [Path(sys.argv[2])]))  # as hkit opens it
-out = {}
-for name, text in json.load(sys.stdin).items():
-    times = []
-    for _ in range(int(sys.argv[3])):
-        start = time.perf_counter()
-        answer = store.query(text)
-        count = sum(1 for _ in answer)
-        times.append(time.perf_counter() - start)
-    out[name] = [statistics.median(times), count]
-print(json.dumps(out))
+text = sys.stdin.read()
+start = time.perf_counter()
+count = sum(1 for _ in store.query(text))
+print(json.dumps([time.perf_counter() - start, count]))
 """
 
 
@@ -239,14 +237,14 @@ def scale(size: int, runs: int, lines: list[str], targets: list, validate_at: in
 
     def direct(name: str) -> tuple[float, int]:
         done = subprocess.run(
-            [sys.executable, "-c", DIRECT, str(ROOT), str(data), "1"],
-            input=json.dumps({name: texts[name]}),
+            [sys.executable, "-c", DIRECT, str(ROOT), str(data)],
+            input=texts[name],
             capture_output=True,
             text=True,
             check=True,
             env=env,
         )
-        seconds, count = json.loads(done.stdout)[name]
+        seconds, count = json.loads(done.stdout)
         return seconds, count
 
     worst_ratio, worst_peak = 0.0, max(build_peak, lookup_peak)
@@ -258,9 +256,7 @@ def scale(size: int, runs: int, lines: list[str], targets: list, validate_at: in
         inners, outers, peak = [], [], 0.0
         for _ in range(QUERY_RUNS):
             inner, count = direct(name)
-            seconds, run_peak, code = measure(cmd, env)
-            if code != 0:
-                raise SystemExit(f"failed ({code}): {' '.join(cmd)}")
+            seconds, run_peak = measure_ok(cmd, env)
             inners.append(inner)
             outers.append(seconds)
             peak = max(peak, run_peak)
