@@ -250,6 +250,16 @@ def check_read_only(text: str, where: str = "the query") -> None:
         )
 
 
+def _closing(text: str, start: int, pair: str) -> int:
+    """The index just past the bracket that closes the one opened before ``start`` (``pair`` is
+    "()" or "{}"), or the end of ``text``."""
+    depth, j = 1, start
+    while j < len(text) and depth:
+        depth += {pair[0]: 1, pair[1]: -1}.get(text[j], 0)
+        j += 1
+    return j
+
+
 def _lint(name: str, body: str, params: list[Param]) -> None:
     where = f"query '{name}'"
     check_read_only(body, where)
@@ -260,10 +270,7 @@ def _lint(name: str, body: str, params: list[Param]) -> None:
         if re.search(rf"\bAS\s+[?$]{var}\b", body, re.I):
             raise QueryError(f"{where}: parameter ?{p.variable} is assigned by BIND or AS")
     for call in re.finditer(r"\b(REGEX|REPLACE)\s*\(", body, re.I):
-        depth, j = 1, call.end()
-        while j < len(body) and depth:
-            depth += {"(": 1, ")": -1}.get(body[j], 0)
-            j += 1
+        j = _closing(body, call.end(), "()")
         for p in params:
             if re.search(rf"[?$]{re.escape(p.variable)}\b", body[call.start() : j]):
                 raise QueryError(
@@ -272,10 +279,7 @@ def _lint(name: str, body: str, params: list[Param]) -> None:
                     "compare with CONTAINS, STRSTARTS or =",
                 )
     for sub in re.finditer(r"\{\s*SELECT\b", body, re.I):
-        depth, j = 1, sub.end()
-        while j < len(body) and depth:
-            depth += {"{": 1, "}": -1}.get(body[j], 0)
-            j += 1
+        j = _closing(body, sub.end(), "{}")
         for p in params:
             if re.search(rf"[?$]{re.escape(p.variable)}\b", body[sub.start() : j]):
                 raise QueryError(f"{where}: parameter ?{p.variable} is used inside a subquery")
