@@ -17,7 +17,7 @@ from helpers import SHAPE_FIXTURES
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from hkit.graph import HKIT, load_rdflib
-from hkit.validate import validate
+from hkit.validate import TARGETS, validate
 
 #: Every term of the SHACL Core vocabulary that a shapes graph may use (HAZARDS 16: pyshacl
 #: silently ignores a misspelt one such as sh:minCout).
@@ -33,9 +33,6 @@ SHACL_CORE_TERMS = set(
     Info deactivated order group defaultValue
     """.split()
 )
-
-
-TARGETS = (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf)
 
 
 def target_shapes(shapes: rdflib.Graph) -> list[rdflib.URIRef]:
