@@ -33,6 +33,11 @@ README_COUNT_CLASSES = (
     "Observation",
     "Target",
     "MonetaryAmount",
+    "Statement",
+    "Quotation",
+    "Plan",
+    "Allocation",
+    "EligibilityCriterion",
 )
 
 
