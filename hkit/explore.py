@@ -47,7 +47,7 @@ class Description:
             out += [f"    {s} ({p})" for p, s in self.incoming]
         if self.figures:
             out.append("  figures:")
-            out += [f"    {m}: {v} (as of {d}; {src})" for m, v, d, src in self.figures]
+            out += [f"    {m}: {v} ({d}; {src})" for m, v, d, src in self.figures]
         if self.sources:
             out.append(f"  sources:   {'; '.join(self.sources)}")
         return "\n".join(out) + "\n"
@@ -130,24 +130,37 @@ def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None
         PREFIXES
         + f"""SELECT DISTINCT ?pl ?sl WHERE {{ ?s ?p <{iri}> . ?s rdfs:label ?sl .
         OPTIONAL {{ ?p rdfs:label ?plabel }} BIND(COALESCE(STR(?plabel), STR(?p)) AS ?pl)
-        FILTER NOT EXISTS {{ ?s a hkit:Observation }} FILTER (?p != prov:wasDerivedFrom) }}
+        FILTER NOT EXISTS {{ ?s a ?figure . VALUES ?figure {{ hkit:Observation hkit:Ranking }} }}
+        FILTER (?p != prov:wasDerivedFrom) }}
         ORDER BY ?pl ?sl""",
         timeout,
     ).rows:
         d.incoming.append((r["pl"].value, r["sl"].value))
     for r in engine.run(
         PREFIXES
-        + f"""SELECT ?m ?v ?a ?q ?asOf ?file WHERE {{ ?obs hkit:observedEntity <{iri}> ;
-        hkit:measure/skos:prefLabel ?m ; hkit:asOf ?asOf ; prov:wasDerivedFrom/hkit:fileName ?file .
+        + f"""SELECT ?m ?v ?a ?c ?q ?when ?file WHERE {{ ?obs hkit:observedEntity <{iri}> ;
+        hkit:measure/skos:prefLabel ?m ; prov:wasDerivedFrom/hkit:fileName ?file .
         OPTIONAL {{ ?obs hkit:value ?v }} OPTIONAL {{ ?obs hkit:amount/schema:value ?a }}
-        OPTIONAL {{ ?obs hkit:valueQualifier/skos:prefLabel ?q }} }}
-        ORDER BY ?m STR(?asOf) ?file""",
+        OPTIONAL {{ ?obs hkit:amount/schema:currency ?code }}
+        OPTIONAL {{ ?obs hkit:amount/hkit:currencySymbol ?symbol }}
+        BIND (COALESCE(?code, ?symbol) AS ?c)
+        OPTIONAL {{ ?obs hkit:valueQualifier/skos:prefLabel ?oq }}
+        OPTIONAL {{ ?obs hkit:amount/hkit:valueQualifier/skos:prefLabel ?aq }}
+        BIND (COALESCE(?oq, ?aq) AS ?q)
+        OPTIONAL {{ ?obs hkit:asOf ?asOf }} OPTIONAL {{ ?obs hkit:earliestDate ?from }}
+        OPTIONAL {{ ?obs hkit:latestDate ?to }}
+        BIND (COALESCE(CONCAT("as of ", STR(?asOf)),
+                       IF(BOUND(?from) || BOUND(?to), CONCAT("between ", COALESCE(STR(?from), ".."),
+                          " and ", COALESCE(STR(?to), "..")), "date not given")) AS ?when) }}
+        ORDER BY ?m ?when ?file""",
         timeout,
     ).rows:
         value = readable(r["v"] if "v" in r else r["a"])
+        if "v" not in r and "c" in r:
+            value = f"{value} {r['c'].value}"
         if "q" in r and r["q"].value != "exactly":
             value = f"{r['q'].value} {value}"
-        d.figures.append((r["m"].value, value, r["asOf"].value, r["file"].value))
+        d.figures.append((r["m"].value, value, r["when"].value, r["file"].value))
     d.sources = [
         r["file"].value
         for r in engine.run(

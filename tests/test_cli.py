@@ -263,13 +263,19 @@ def test_describe_by_alternative_label_any_case():
 
 def test_describe_shows_figures_with_dates_and_sources():
     out = invoke("describe", "id:hkust").output
-    assert "active start-ups founded by the institution's members: 1,800 (as of 2025; 001_" in out
+    assert (
+        "active start-ups founded by the institution's members: 1,800 (between 2024 and 2025; 001_"
+        in out
+    )
+    assert "rank in the QS World University Rankings: up to 100 (date not given; 001_" in out
+    out = invoke("describe", "id:enterprises-secured-2023").output
+    assert "make in Hong Kong: nearly 4,000,000,000 $ (as of 2023; 000_" in out
 
 
 def test_describe_lists_candidates_when_several_match():
     result = invoke("describe", "innopark")
     assert result.exit_code == 0
-    assert result.output.startswith("5 entities match 'innopark'")
+    assert result.output.startswith("7 entities match 'innopark'")
     assert "<https://w3id.org/hkit/id/innopark-tai-po>" in result.output
 
 

@@ -109,3 +109,60 @@ def test_comparison_equates_only_what_rdf_equates():
     assert typed_rows(result("2023", "http://www.w3.org/2001/XMLSchema#gYear")) != typed_rows(
         result("2023", integer)
     )
+
+
+# -- figures are shown as the text states them, and totals count each statement once ----------
+
+VALUE_COLUMNS = {"value": ("qualifier",), "value1": ("qualifier1",), "value2": ("qualifier2",)}
+UNIT_COLUMNS = ("unit", "currency")
+
+
+@pytest.mark.parametrize(("name", "index"), CASES)
+def test_every_figure_has_its_qualifier_and_its_unit_or_currency(name, index, engine):
+    """A figure is never shown without how exact the source says it is ("nearly 20", "more than
+    4,000") nor an amount without its currency: wherever a saved query answers a value, the same
+    row has its qualifier and its unit or currency."""
+    q = QUERIES[name]
+    result = json.loads(
+        to_json(engine.run(with_values(q.text, bind_values(q, q.examples[index])), timeout=60))
+    )
+    columns = result["head"]["vars"]
+    for value, qualifiers in VALUE_COLUMNS.items():
+        if value not in columns:
+            continue
+        assert all(c in columns for c in qualifiers), f"{name} shows ?{value} with no qualifier"
+        assert any(c in columns for c in UNIT_COLUMNS), f"{name} shows ?{value} with no unit"
+        for row in result["results"]["bindings"]:
+            if value in row:
+                missing = [c for c in qualifiers if c not in row]
+                missing += [] if any(c in row for c in UNIT_COLUMNS) else ["unit or currency"]
+                assert not missing, f"{name}: a row shows ?{value} without {missing}: {row}"
+
+
+def test_a_sum_that_two_documents_state_is_counted_once(engine):
+    """InnoHK's HK$10 billion is stated by sources 000 and 002: one amount with two references,
+    so both a SPARQL total and a total over the saved query's rows give HK$10 billion, not 20."""
+    total = engine.run(
+        """PREFIX hkit: <https://w3id.org/hkit/ontology#>
+        PREFIX schema: <https://schema.org/>
+        SELECT (SUM(?v) AS ?total) (COUNT(?amount) AS ?amounts) WHERE {
+          <https://w3id.org/hkit/id/innohk> hkit:fundingAmount ?amount .
+          ?amount schema:value ?v ; schema:currency "HKD" .
+        }""",
+        timeout=60,
+    )
+    row = json.loads(to_json(total))["results"]["bindings"][0]
+    assert Decimal(row["total"]["value"]) == Decimal(10_000_000_000)
+    assert int(row["amounts"]["value"]) == 1
+
+    q = QUERIES["funds-by-size"]
+    rows = json.loads(
+        to_json(engine.run(with_values(q.text, bind_values(q, {"currency": ["HKD"]})), timeout=60))
+    )["results"]["bindings"]
+    innohk = [r for r in rows if r["initiative"]["value"].endswith("/id/innohk")]
+    assert sum(Decimal(r["value"]["value"]) for r in innohk) == Decimal(10_000_000_000)
+    assert {(r["source"]["value"], r["alsoIn"]["value"]) for r in innohk} == {
+        ("000_1039700805b26dd8.txt", "002_5ca6ff13b72670fa.txt")
+    }
+    amounts = [r["amount"]["value"] for r in rows]
+    assert len(amounts) == len(set(amounts)), "an amount appears on two rows"
