@@ -208,3 +208,15 @@ def test_a_parameter_may_not_become_a_regular_expression(tmp_path, call):
     )
     with pytest.raises(QueryError, match="regular expression"):
         read_query(path)
+
+
+def test_every_saved_query_header_is_yaml_that_grlc_can_read():
+    """grlc reads the ``#+`` lines with ``yaml.safe_load``; a description with ': ' inside an
+    unquoted value is invalid YAML, and grlc then sees no metadata at all (HAZARDS 25)."""
+    yaml = pytest.importorskip("yaml")
+    for path in sorted((ROOT / "queries").glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        lines = [line[3:] for line in text.splitlines() if line.startswith("#+ ")]
+        header = yaml.safe_load("\n".join(lines))
+        assert isinstance(header, dict), path.name
+        assert {"summary", "description", "tags"} <= set(header), path.name
