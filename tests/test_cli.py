@@ -275,7 +275,7 @@ def test_describe_shows_figures_with_dates_and_sources():
 def test_describe_lists_candidates_when_several_match():
     result = invoke("describe", "innopark")
     assert result.exit_code == 0
-    assert result.output.startswith("7 entities match 'innopark'")
+    assert result.output.startswith("8 entities match 'innopark'")
     assert "<https://w3id.org/hkit/id/innopark-tai-po>" in result.output
 
 
