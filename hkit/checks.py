@@ -401,3 +401,61 @@ def exit_code(results: list[GateResult]) -> int:
     if any(r.result == ERROR for r in results):
         return EXIT_USAGE
     return EXIT_OK
+
+
+class GateReport:
+    """The verdict of every gate that ran (what ``hkit check`` prints): the gates' results as
+    data, the exit code they add up to, and one :meth:`render` for text or JSON."""
+
+    def __init__(self, results: list[GateResult]) -> None:
+        self.results = results
+
+    @property
+    def exit_code(self) -> int:
+        """1 if a gate failed, else 2 if a gate could not run, else 0."""
+        return exit_code(self.results)
+
+    @property
+    def passed(self) -> bool:
+        """Whether every gate that ran passed."""
+        return self.exit_code == EXIT_OK
+
+    def as_dict(self) -> dict[str, object]:
+        """The report as JSON-ready data."""
+        return {
+            "passed": self.passed,
+            "gates": [
+                {
+                    "gate": r.gate,
+                    "result": r.result.lower(),
+                    "count": r.count,
+                    "seconds": round(r.seconds, 3),
+                    "summary": r.summary,
+                    "problems": r.problems,
+                }
+                for r in self.results
+            ],
+        }
+
+    def render(self, fmt: str = "text") -> str:
+        """``text``: a summary table, then each gate's problems; ``json``: :meth:`as_dict`."""
+        if fmt == "json":
+            import json
+
+            return json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
+        rows = [("gate", "result", "count", "time", "details")]
+        rows += [
+            (r.gate, r.result, str(r.count), f"{r.seconds:.2f} s", r.summary) for r in self.results
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines = []
+        for n, row in enumerate(rows):
+            cells = "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True))
+            lines.append(cells + "  " + row[4])
+            if n == 0:
+                lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 7)
+        for r in self.results:
+            if r.problems:
+                lines += ["", f"{r.gate}: {r.result}"]
+                lines += [f"  {problem}" for problem in r.problems]
+        return "".join(line + "\n" for line in lines)

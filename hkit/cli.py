@@ -546,7 +546,7 @@ def check_command(state: State, skip: tuple[str, ...], fmt: str, list_checks: bo
 
         hkit check --skip reason
     """
-    from hkit.checks import CHECKS_DIR, exit_code, read_checks, run_gates
+    from hkit.checks import CHECKS_DIR, GateReport, read_checks, run_gates
 
     if list_checks:
         checks = read_checks(state.root / CHECKS_DIR)
@@ -554,52 +554,15 @@ def check_command(state: State, skip: tuple[str, ...], fmt: str, list_checks: bo
         for c in checks:
             click.echo(f"{c.name.ljust(width)}  {c.summary}")
         return
-    results = run_gates(
-        state.root,
-        state.data,
-        skip=skip,
-        query_timeout=state.timeout,
-        reasoner_timeout=state.timeout,
-    )
-    if fmt == "json":
-        import json
-
-        click.echo(
-            json.dumps(
-                {
-                    "passed": exit_code(results) == 0,
-                    "gates": [
-                        {
-                            "gate": r.gate,
-                            "result": r.result.lower(),
-                            "count": r.count,
-                            "seconds": round(r.seconds, 3),
-                            "summary": r.summary,
-                            "problems": r.problems,
-                        }
-                        for r in results
-                    ],
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
+    report = GateReport(
+        run_gates(
+            state.root,
+            state.data,
+            skip=skip,
+            query_timeout=state.timeout,
+            reasoner_timeout=state.timeout,
         )
-    else:
-        rows = [("gate", "result", "count", "time", "details")]
-        rows += [(r.gate, r.result, str(r.count), f"{r.seconds:.2f} s", r.summary) for r in results]
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
-        for n, row in enumerate(rows):
-            click.echo(
-                "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4]
-            )
-            if n == 0:
-                click.echo("  ".join("-" * w for w in widths) + "  " + "-" * 7)
-        for r in results:
-            if r.problems:
-                click.echo("")
-                click.echo(f"{r.gate}: {r.result}")
-                for problem in r.problems:
-                    click.echo(f"  {problem}")
-    code = exit_code(results)
-    if code:
-        sys.exit(code)
+    )
+    click.echo(report.render(fmt), nl=False)
+    if report.exit_code:
+        sys.exit(report.exit_code)

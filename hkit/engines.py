@@ -59,6 +59,38 @@ class Result:
             f"boolean={self.boolean!r}, triples={self.triples!r})"
         )
 
+    def __iter__(self):
+        """The rows of a SELECT answer as dicts of Python values (``Decimal``, ``int``,
+        ``datetime.date``, ``str``, :class:`hkit.values.IRI`...); an unbound variable is absent
+        from its row. ``rows`` keeps the RDF terms."""
+        from hkit.values import to_python
+
+        for row in self.rows:
+            yield {var: to_python(term) for var, term in row.items()}
+
+    def __len__(self) -> int:
+        """The number of rows (of triples, for CONSTRUCT and DESCRIBE)."""
+        return len(self.triples) if self.form in ("CONSTRUCT", "DESCRIBE") else len(self.rows)
+
+    def render(self, fmt: str = "table") -> str:
+        """The answer in one of the command line's formats (``table``, ``csv``, ``tsv``, ``json``,
+        ``xml``, ``md``; ``turtle`` and ``ntriples`` for graph answers)."""
+        from hkit.results import render
+
+        return render(self, fmt)
+
+    def to_pandas(self):  # noqa: ANN201 - a pandas.DataFrame
+        """The rows as a ``pandas.DataFrame``, one column per variable, Python values in the
+        cells. Needs pandas (``pip install 'hkit[pandas]'``), imported only here."""
+        try:
+            import pandas
+        except ImportError as exc:
+            raise HkitError(
+                "to_pandas() needs pandas, which is not installed",
+                hint="pip install 'hkit[pandas]'",
+            ) from exc
+        return pandas.DataFrame(list(self), columns=self.variables)
+
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"

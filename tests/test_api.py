@@ -1,0 +1,160 @@
+"""hkit as a Python library: ``hkit.open()``, saved queries and SPARQL as Python values, the
+reports, and the docstring examples, which run here as tests."""
+
+from __future__ import annotations
+
+import datetime
+import doctest
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+from helpers import ROOT
+
+import hkit
+from hkit.catalog import QueryError
+from hkit.cli import main
+from hkit.errors import HkitError
+from hkit.values import IRI
+
+
+@pytest.fixture(scope="module")
+def kg() -> hkit.KnowledgeGraph:
+    return hkit.open(root=ROOT)
+
+
+@pytest.mark.parametrize("module", ["hkit", "hkit.api", "hkit.values"])
+def test_docstring_examples_run(module, monkeypatch):
+    import importlib
+
+    monkeypatch.chdir(ROOT)
+    failed, attempted = doctest.testmod(importlib.import_module(module), verbose=False)
+    assert attempted > 0 and failed == 0
+
+
+def test_a_saved_query_answers_python_values(kg):
+    rows = list(kg.query("funds-by-size", currency="HKD"))
+    innohk = next(r for r in rows if r["initiative"] == "https://w3id.org/hkit/id/innohk")
+    assert innohk["value"] == Decimal(10_000_000_000)
+    assert isinstance(innohk["initiative"], IRI)
+    assert str(innohk["initiative"]) == "id:innohk"
+    assert repr(innohk["initiative"]) == "IRI('id:innohk')"
+    assert innohk["currency"] == "HKD" and innohk["qualifier"] == "exactly"
+
+
+def test_parameters_take_a_list_to_bind_several_values(kg):
+    both = kg.query("funds-by-size", currency=["HKD", "USD"])
+    assert {row["currency"] for row in both} == {"HKD", "USD"}
+    assert len(both) == len(kg.query("funds-by-size", currency="HKD")) + len(
+        kg.query("funds-by-size", currency="USD")
+    )
+
+
+def test_dates_are_dates(kg):
+    answer = kg.sparql(
+        "SELECT ?d WHERE { <https://w3id.org/hkit/id/innohk-summit-2023> "
+        "<https://w3id.org/hkit/ontology#startDate> ?d }"
+    )
+    assert next(iter(answer)) == {"d": datetime.date(2023, 12, 6)}
+
+
+def test_bad_parameters_and_queries_raise_hkit_errors(kg):
+    with pytest.raises(QueryError, match="cannot be 'EUR'"):
+        kg.query("funds-by-size", currency="EUR")
+    with pytest.raises(QueryError, match="has no parameter 'curency'"):
+        kg.query("funds-by-size", curency="HKD")
+    with pytest.raises(HkitError):
+        kg.query("no-such-query")
+    with pytest.raises(HkitError, match="SERVICE"):
+        kg.sparql("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+
+
+def test_render_gives_what_the_command_line_prints(kg):
+    for fmt in ("table", "csv", "tsv", "json", "md"):
+        printed = CliRunner().invoke(
+            main,
+            ["--root", str(ROOT), "query", "funds-by-size", "-p", "currency=HKD", "--format", fmt],
+        )
+        assert printed.exit_code == 0, printed.output
+        # (click's .output turns \r\n into \n; CSV and TSV lines end in \r\n)
+        expected = printed.stdout_bytes.decode("utf-8")
+        assert kg.query("funds-by-size", currency="HKD").render(fmt) == expected, fmt
+
+
+def test_to_pandas(kg):
+    pandas = pytest.importorskip("pandas")
+    frame = kg.query("funds-by-size", currency="HKD").to_pandas()
+    assert isinstance(frame, pandas.DataFrame)
+    assert list(frame.columns) == kg.query("funds-by-size", currency="HKD").variables
+    assert frame["value"].map(type).eq(Decimal).all()
+    assert sum(frame["value"]) == sum(r["value"] for r in kg.query("funds-by-size", currency="HKD"))
+
+
+def test_to_pandas_without_pandas_says_what_to_install(kg, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(HkitError, match="needs pandas") as info:
+        kg.query("funds-by-size", currency="HKD").to_pandas()
+    assert "hkit[pandas]" in info.value.hint
+
+
+def test_describe_by_label_and_ambiguity(kg):
+    assert "HKUST" in kg.describe("Hong Kong University of Science and Technology").render()
+    with pytest.raises(HkitError, match="entities match 'innopark'"):
+        kg.describe("innopark")
+    with pytest.raises(HkitError, match="nothing in the graph"):
+        kg.describe("no such thing at all")
+
+
+def test_the_underlying_stores(kg):
+    import pyoxigraph
+    import rdflib
+
+    assert isinstance(kg.store, pyoxigraph.Store)
+    graph = kg.rdflib_graph()
+    assert isinstance(graph, rdflib.Graph)
+    assert len(graph) == len(kg.store)
+
+
+def test_check_and_validate_are_reports_with_data_and_render(kg):
+    report = kg.check(skip=["reason"])
+    assert report.passed and report.exit_code == 0
+    printed = CliRunner().invoke(main, ["--root", str(ROOT), "check", "--skip", "reason"])
+    # the same gates and counts as the command prints (timings differ from run to run)
+    assert [line.split()[:3] for line in report.render().splitlines()] == [
+        line.split()[:3] for line in printed.output.splitlines()
+    ]
+    assert report.as_dict()["gates"][0]["gate"] == "parse"
+    assert kg.validate().conforms
+
+
+def test_export_and_stats(kg):
+    assert kg.export("ntriples").count(b"\n") == len(kg.store)
+    assert "triples" in kg.stats().render()
+
+
+def test_an_endpoint_does_not_take_data_files():
+    with pytest.raises(HkitError, match="cannot be used with an endpoint"):
+        hkit.open(root=ROOT, data=["mine.ttl"], endpoint="http://127.0.0.1:9/sparql")
+    with pytest.raises(HkitError, match="default graphs need an endpoint"):
+        hkit.open(root=ROOT, default_graphs=["https://w3id.org/hkit/data"])
+
+
+def test_importing_hkit_imports_no_rdf_library():
+    code = (
+        "import hkit, sys; "
+        "print(sorted(m for m in ('rdflib', 'pyoxigraph', 'click') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_readme_python_walk_through_runs(monkeypatch, capsys):
+    pytest.importorskip("pandas")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Python\n", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, "README.md", "exec"), {})
+    assert "InnoHK" in capsys.readouterr().out
