@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from hkit.errors import HkitError
+from hkit.sparql import blank, check_read_only
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -41,9 +42,6 @@ _LEXICAL = {
     "xsd_date": re.compile(r"\d{4}-\d{2}-\d{2}"),
     "xsd_gYear": re.compile(r"\d{4}"),
 }
-_FORBIDDEN = re.compile(
-    r"(?<![?$:\w])(SERVICE|LOAD|INSERT|DELETE|CLEAR|DROP|CREATE|COPY|MOVE|ADD|FROM|WITH)\b", re.I
-)
 
 
 class QueryError(HkitError):
@@ -169,35 +167,6 @@ def _unquote(value: str) -> str:
     return value
 
 
-def _strip_comments_and_strings(text: str) -> str:
-    """The query with comments, string literals and IRIs blanked out (same length)."""
-    out = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-        elif c in "\"'":
-            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
-            j = i + len(quote)
-            while j < n and text[j : j + len(quote)] != quote:
-                j += 2 if text[j] == "\\" else 1
-            j = min(n, j + len(quote))
-            out.append(" " * (j - i))
-            i = j
-        elif c == "<" and re.match(r"<[^\s<>\"{}|^`\\]*>", text[i:]):
-            j = i + re.match(r"<[^\s<>\"{}|^`\\]*>", text[i:]).end()
-            out.append(" " * (j - i))
-            i = j
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
-
-
 def _params_of(body: str, meta: dict[str, object], where: str) -> list[Param]:
     defaults = _one_key_maps(meta.get("defaults", []), where, "defaults")
     enumerate_ = _one_key_maps(meta.get("enumerate", []), where, "enumerate")
@@ -241,15 +210,6 @@ def _one_key_maps(items: object, where: str, key: str) -> dict[str, list[str]]:
     return result
 
 
-def check_read_only(text: str, where: str = "the query") -> None:
-    """Refuse updates and what reaches outside the graph (SERVICE, LOAD, FROM): HAZARDS 6."""
-    if match := _FORBIDDEN.search(_strip_comments_and_strings(text)):
-        raise QueryError(
-            f"{where} uses {match.group(1).upper()}, which hkit does not allow",
-            hint="queries are read-only and run on hkit's graph only",
-        )
-
-
 def _closing(text: str, start: int, pair: str) -> int:
     """The index just past the bracket that closes the one opened before ``start`` (``pair`` is
     "()" or "{}"), or the end of ``text``."""
@@ -262,7 +222,6 @@ def _closing(text: str, start: int, pair: str) -> int:
 
 def _lint(name: str, body: str, params: list[Param]) -> None:
     where = f"query '{name}'"
-    check_read_only(body, where)
     if not re.search(r"\bWHERE\s*\{", body, re.I):
         raise QueryError(f"{where} has no WHERE clause")
     for p in params:
@@ -275,8 +234,8 @@ def _lint(name: str, body: str, params: list[Param]) -> None:
             if re.search(rf"[?$]{re.escape(p.variable)}\b", body[call.start() : j]):
                 raise QueryError(
                     f"{where}: parameter ?{p.variable} is used in {call.group(1).upper()}",
-                    hint="a user's value must never become a regular expression (HAZARDS 5); "
-                    "compare with CONTAINS, STRSTARTS or =",
+                    hint="a user's value must never become a regular expression (a slow one "
+                    "can stall the engine); compare with CONTAINS, STRSTARTS or =",
                 )
     for sub in re.finditer(r"\{\s*SELECT\b", body, re.I):
         j = _closing(body, sub.end(), "{}")
@@ -293,7 +252,8 @@ def read_query(path: Path) -> SavedQuery:
     except (OSError, UnicodeDecodeError) as exc:
         raise QueryError(f"{path}: cannot read ({exc})") from exc
     meta = _parse_header(text, str(path))
-    body = _strip_comments_and_strings(text)
+    check_read_only(text, f"query '{name}'")
+    body = blank(text, expand=False)
     params = _params_of(body, meta, str(path))
     _lint(name, body, params)
     tags = meta.get("tags", [])
@@ -434,7 +394,7 @@ def with_values(text: str, bound: dict[str, list[str]]) -> str:
     """The query text with the bound values as VALUES blocks, first in the outermost WHERE group."""
     if not bound:
         return text
-    body = _strip_comments_and_strings(text)
+    body = blank(text, expand=False)
     match = re.search(r"\bWHERE\s*\{", body, re.I)
     if match is None:
         raise QueryError("the query has no WHERE clause to bind parameters in")

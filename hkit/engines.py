@@ -310,16 +310,10 @@ _ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q
 
 
 def query_form(text: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of these keywords outside comments,
-    strings and IRIs."""
-    import re
+    """SELECT, ASK, CONSTRUCT or DESCRIBE (see :func:`hkit.sparql.query_form`)."""
+    from hkit.sparql import query_form as form
 
-    from hkit.catalog import _strip_comments_and_strings
-
-    match = re.search(
-        r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", _strip_comments_and_strings(text), re.I
-    )
-    return match.group(1).upper() if match else "SELECT"
+    return form(text)
 
 
 class EndpointEngine:

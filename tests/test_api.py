@@ -25,7 +25,7 @@ def kg() -> hkit.KnowledgeGraph:
     return hkit.open(root=ROOT)
 
 
-@pytest.mark.parametrize("module", ["hkit", "hkit.api", "hkit.values"])
+@pytest.mark.parametrize("module", ["hkit", "hkit.api", "hkit.values", "hkit.sparql"])
 def test_docstring_examples_run(module, monkeypatch):
     import importlib
 

@@ -220,3 +220,34 @@ def test_every_saved_query_header_is_yaml_that_grlc_can_read():
         header = yaml.safe_load("\n".join(lines))
         assert isinstance(header, dict), path.name
         assert {"summary", "description", "tags"} <= set(header), path.name
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # '#' inside an escaped local name is no comment: SERVICE follows on the same line
+        "PREFIX e: <http://e/> SELECT ?s WHERE { ?s ?p e:a\\# . SERVICE <http://x/> { ?s ?p ?o } }",
+        # a \u escape closes the IRI before the '#', as the engines read it
+        "SELECT ?s WHERE { ?s ?p <http://a/#\\u003e . SERVICE <http://x/> { ?s ?p ?o } } #>",
+        # a keyword spelt with a \u escape is that keyword
+        "SELECT ?s WHERE { SERVIC\\u0045 <http://x/> { ?s ?p ?o } }",
+    ],
+)
+def test_a_saved_query_cannot_hide_service_behind_escapes(tmp_path, body):
+    path = tmp_path / "hidden.rq"
+    path.write_text(f"#+ summary: s\n#+ description: d\n#+ tags:\n#+   - t\n{body}\n")
+    with pytest.raises(QueryError, match="uses SERVICE"):
+        read_query(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?c WHERE { ?c a <https://w3id.org/hkit/ontology#Plan> }",
+        "PREFIX e: <http://e/> SELECT ?s WHERE { ?s ?p e:a\\#b }  # a comment: SERVICE, LOAD",
+        'SELECT ?s WHERE { ?s ?p "DROP ALL; LOAD <x>" . ?s ?q """INSERT\n#DATA""" }',
+        "PREFIX e: <http://e/> SELECT ?s WHERE { ?s e:service ?from . ?s ?p e:load }",
+    ],
+)
+def test_what_only_looks_like_an_update_is_allowed(text):
+    check_read_only(text)

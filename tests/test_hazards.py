@@ -28,6 +28,7 @@ GUARDS = {
     5: ["test_catalog::test_a_parameter_may_not_become_a_regular_expression"],
     6: [
         "test_security::test_nothing_reaches_the_network",
+        "test_catalog::test_a_saved_query_cannot_hide_service_behind_escapes",
         "test_validate::test_a_sparql_constraint_that_reaches_outside_is_refused",
     ],
     7: [

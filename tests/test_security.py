@@ -90,6 +90,34 @@ def reaching_out(base: str, tmp: Path) -> dict[str, list[str]]:
         ],
         "LOAD": ["sparql", f"LOAD <{base}/data.ttl>"],
         "INSERT DATA": ["sparql", f"INSERT DATA {{ <{base}/a> <{base}/b> <{base}/c> }}"],
+        # '#' is no comment in an escaped local name (e:a\#) nor in an IRI once its \u escape
+        # is read, as engines read it; a scan that took either for a comment missed what follows
+        "SERVICE after an escaped #": [
+            "sparql",
+            "PREFIX e: <http://e/> SELECT * WHERE { ?s ?p e:a\\# . "
+            f"SERVICE <{base}/sparql> {{ ?s ?p ?o }} }}",
+        ],
+        "SERVICE after a \\u escape in an IRI": [
+            "sparql",
+            "SELECT * WHERE { ?s ?p <http://a/#\\u003e . "
+            f"SERVICE <{base}/sparql> {{ ?s ?p ?o }} }} #>",
+        ],
+        "SERVICE spelt with a \\u escape": [
+            "sparql",
+            f"SELECT * WHERE {{ SERVIC\\u0045 <{base}/sparql> {{ ?s ?p ?o }} }}",
+        ],
+        "INSERT DATA to an endpoint, behind a \\u escape": [
+            "sparql",
+            "--endpoint",
+            f"{base}/sparql",
+            "PREFIX e: <http://e/#\\u003e INSERT DATA { e:a e:b e:c } #>",
+        ],
+        "LOAD to an endpoint, behind a \\u escape": [
+            "sparql",
+            "--endpoint",
+            f"{base}/sparql",
+            f"PREFIX e: <http://e/#\\u003e LOAD <{base}/data.ttl> #>",
+        ],
         "JSON-LD context, query": ["--data", rc, "query", "funds-by-size"],
         "JSON-LD context, validate": ["--data", rc, "validate"],
         "JSON-LD context, reason": ["--data", rc, "reason"],

@@ -1,0 +1,96 @@
+"""SPARQL text: what the query says once comments, strings and IRIs are set aside, whether it is
+read-only, and its form (SELECT, ASK, CONSTRUCT, DESCRIBE).
+
+The scan follows SPARQL 1.1's lexical rules, in linear time:
+
+- codepoint escapes (``\\u0023``, ``\\U00000023``) are replaced before anything else, as SPARQL
+  processors do before parsing, so ``<http://x/\\u003e`` and ``"\\u0022`` are read as the engines
+  read them;
+- an IRI (``<...>``), a string in any of its four quotings, or a comment is blanked out;
+- ``#`` starts a comment only outside IRIs, strings and escapes: in a prefixed name's local part
+  ``\\#`` is an escaped character (``ex:a\\#b``), not a comment.
+
+>>> check_read_only("SELECT * WHERE { ?s ?p ?o }")
+>>> try:
+...     check_read_only("SELECT * { ?s ?p e:a\\\\# } SERVICE <http://127.0.0.1/> { ?s ?p ?o } }")
+... except Exception as exc:
+...     print(exc.message)
+the query uses SERVICE, which hkit does not allow
+>>> query_form("PREFIX ex: <http://example.org/> # SELECT\\nASK { ?s ?p ?o }")
+'ASK'
+"""
+
+from __future__ import annotations
+
+import re
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+#: What the scanner sets aside, tried at each position in this order.
+_TOKEN = re.compile(
+    r"""
+      <[^<>"{}|^`\\\x00-\x20]*>             # an IRI
+    | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"   # a long string in double quotes
+    | '''(?:[^'\\]|\\.|'(?!''))*'''         # a long string in single quotes
+    | "(?:[^"\\\n\r]|\\.)*"                 # a string in double quotes
+    | '(?:[^'\\\n\r]|\\.)*'                 # a string in single quotes
+    | \#[^\n\r]*                            # a comment
+    | \\.                                   # an escaped character in a prefixed name
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+#: Keywords of updates and of what reaches outside the graph.
+_FORBIDDEN = re.compile(
+    r"(?<![?$:\w])(SERVICE|LOAD|INSERT|DELETE|CLEAR|DROP|CREATE|COPY|MOVE|ADD|FROM|WITH)\b", re.I
+)
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
+
+
+def expand_escapes(text: str) -> str:
+    """The text with SPARQL's codepoint escapes replaced by their characters (an escape of a
+    character that cannot be in a string, such as a lone surrogate, is left as it is)."""
+
+    def replace(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            return match.group(0)
+        return chr(code)
+
+    return _CODEPOINT.sub(replace, text) if "\\" in text else text
+
+
+def blank(text: str, expand: bool = True) -> str:
+    """The text, escapes expanded, with IRIs, strings, comments and escaped characters replaced
+    by spaces (newlines kept): what is left is keywords, variables, names and punctuation.
+    With ``expand=False`` codepoint escapes stay as they are, so that positions in the result
+    are positions in ``text`` (for inserting into it)."""
+    if expand:
+        text = expand_escapes(text)
+    out: list[str] = []
+    last = 0
+    for match in _TOKEN.finditer(text):
+        out.append(text[last : match.start()])
+        out.append(re.sub(r"[^\n]", " ", match.group(0)))
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def check_read_only(text: str, where: str = "the query") -> None:
+    """Refuse updates and what reaches outside the graph (SERVICE, LOAD, FROM, WITH), however
+    they are written: raise :class:`hkit.catalog.QueryError` naming the keyword."""
+    if match := _FORBIDDEN.search(blank(text)):
+        from hkit.catalog import QueryError
+
+        raise QueryError(
+            f"{where} uses {match.group(1).upper()}, which hkit does not allow",
+            hint="queries are read-only and run on hkit's graph only",
+        )
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside comments, strings and
+    IRIs (SELECT when there is none, so that the engine reports the syntax error)."""
+    match = _FORM.search(blank(text))
+    return match.group(1).upper() if match else "SELECT"
