@@ -71,35 +71,98 @@ def write_output(text: str | bytes, output: str | None) -> None:
 
 
 def write_chunks(chunks: Iterable[bytes], output: str | None) -> None:
-    """Write ``chunks`` as they come: to stdout, or to the file ``output`` through a temporary
-    file beside it that is renamed into place only when every chunk is written (and removed
-    when anything fails, so nothing is left half-written)."""
+    """Write ``chunks`` as they come: to stdout, or to the file ``output``.
+
+    A regular file is written through a temporary file beside it that is renamed into place only
+    when every chunk is written (and removed when anything fails or a SIGTERM or SIGHUP comes, so
+    nothing is left half-written); it keeps an existing file's mode, and a symbolic link is
+    written through, to the file it names. A file with other hard links is written in place once
+    the whole output is ready, so that the links stay one file. A device, a FIFO or a socket is
+    written to as it is, never replaced.
+    """
     if output is None or output == "-":
         sys.stdout.flush()
         for chunk in chunks:
             sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return
+    import stat
     import tempfile
 
-    target = Path(output)
-    directory = target.parent if str(target.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+        st = os.stat(output)
+    except FileNotFoundError:
+        st = None
     except OSError as exc:
         raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise HkitError(f"cannot write {output}: it is a folder", hint="give a file name")
+    with _CleanupOnSignals():
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            _write_in_place(chunks, output)
+            return
+        target = Path(os.path.realpath(output))
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        except OSError as exc:
+            raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in chunks:
+                    fh.write(chunk)
+            if st is not None and st.st_nlink > 1:
+                with open(tmp, "rb") as ready:
+                    _write_in_place(iter(lambda: ready.read(1 << 20), b""), output)
+                Path(tmp).unlink()
+                return
+            os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else _file_mode())
+            if st is not None and os.geteuid() == 0:
+                os.chown(tmp, st.st_uid, st.st_gid)
+            os.replace(tmp, target)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _write_in_place(chunks: Iterable[bytes], output: str) -> None:
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with open(output, "wb") as fh:
             for chunk in chunks:
                 fh.write(chunk)
-        os.chmod(tmp, _file_mode())
-        os.replace(tmp, target)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+
+class _CleanupOnSignals:
+    """While writing a file, SIGTERM and SIGHUP end the process through Python's own exit, so
+    that the temporary file is removed (their default action would leave it behind)."""
+
+    SIGNALS = ("SIGTERM", "SIGHUP")
+
+    def __enter__(self) -> None:
+        import signal
+        import threading
+
+        self.saved: dict[int, object] = {}
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for name in self.SIGNALS:
+            number = getattr(signal, name, None)
+            if number is not None and signal.getsignal(number) in (signal.SIG_DFL, None):
+                self.saved[number] = signal.signal(number, _exit_on_signal)
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for number, handler in self.saved.items():
+            signal.signal(number, handler)
+
+
+def _exit_on_signal(number: int, frame: object) -> None:
+    raise SystemExit(128 + number)
 
 
 def queries_text(state: State, tag: str | None = None, fmt: str = "table") -> str:
