@@ -7,6 +7,7 @@ repository, or the copy that the wheel carries inside the installed package (``h
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -301,8 +302,10 @@ def cache_dir() -> Path:
 
 
 def _store_key(files: list[Path]) -> tuple[str, str]:
-    """A name for the set of files, and a fingerprint of their current contents (path, size,
-    modification time): any change to any file gives a new fingerprint."""
+    """A name for the set of files, and a fingerprint of their current state: path, size,
+    modification and change times, device and inode. A write to a file always moves its change
+    time (which, unlike the modification time, no user can set back), and replacing it changes
+    its inode, so any change to any file gives a new fingerprint."""
     import hashlib
 
     from hkit import __version__
@@ -314,7 +317,9 @@ def _store_key(files: list[Path]) -> tuple[str, str]:
             info = path.stat()
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-        stats.append(f"{info.st_size}:{info.st_mtime_ns}")
+        stats.append(
+            f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_dev}:{info.st_ino}"
+        )
     return names[:16], hashlib.sha256("\0".join(stats).encode()).hexdigest()[:16]
 
 
@@ -341,12 +346,20 @@ def open_store(files: Iterable[Path]):  # noqa: ANN201 - a pyoxigraph.Store
     target = stores / f"{names}-{fingerprint}"
     if (target / "hkit-complete").is_file():
         try:
-            return pyoxigraph.Store.read_only(str(target))
-        except OSError:
-            shutil.rmtree(target, ignore_errors=True)  # damaged: build it again
+            store = pyoxigraph.Store.read_only(str(target))
+            next(iter(store.quads_for_pattern(None, None, None)), None)  # reads a block
+            return store
+        except Exception as exc:  # noqa: BLE001 - any failure of the store: build it again
+            print(
+                f"hkit: warning: the cached store of these files is damaged ({_one_line(exc)}); "
+                "building it again",
+                file=sys.stderr,
+            )
+            shutil.rmtree(target, ignore_errors=True)
+    _remove_abandoned_builds(stores)
     try:
         stores.mkdir(parents=True, exist_ok=True)
-        building = Path(tempfile.mkdtemp(prefix=f".{names}-", dir=stores))
+        building = Path(tempfile.mkdtemp(prefix=f".{names}-{os.getpid()}-", dir=stores))
     except OSError:
         return load_store(files)  # no usable cache folder: work in memory
     try:
@@ -368,3 +381,28 @@ def open_store(files: Iterable[Path]):  # noqa: ANN201 - a pyoxigraph.Store
         if old != target:
             shutil.rmtree(old, ignore_errors=True)
     return pyoxigraph.Store.read_only(str(target))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200] + ("..." if len(text) > 200 else "")
+
+
+def _remove_abandoned_builds(stores: Path) -> None:
+    """Remove the folders of builds whose process is gone (killed before it could clean up)."""
+    for folder in stores.glob(".*-*-*"):
+        pid = folder.name.split("-")[1] if folder.name.count("-") >= 2 else ""
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            _rmtree(folder)
+        except OSError:
+            continue
+
+
+def _rmtree(folder: Path) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)

@@ -4,6 +4,7 @@ rdflib loader that validation uses. (Timings are measured by benchmarks/run.py, 
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -161,6 +162,55 @@ def test_a_changed_file_rebuilds_the_store_and_drops_the_old_one(big, tmp_path):
     assert new != old
     ask = 'ASK { <https://w3id.org/hkit/id/new> ?p "new"@en }'
     assert bool(store.query(ask))
+
+
+def test_a_file_changed_in_place_with_its_size_and_times_kept_rebuilds_the_store(big, tmp_path):
+    files = graph_files(ROOT, [big])
+    open_store(files)
+    before = big.stat()
+    text = big.read_text(encoding="utf-8")
+    # the same length, another value, and the old modification time put back (touch -r)
+    changed = text.replace(
+        '"Synthetic benchmark article 0"@en', '"Synthetic benchmark article X"@en', 1
+    )
+    assert changed != text and len(changed) == len(text)
+    big.write_text(changed, encoding="utf-8")
+    os.utime(big, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert big.stat().st_mtime_ns == before.st_mtime_ns and big.stat().st_size == before.st_size
+    store = open_store(files)
+    assert bool(store.query('ASK { ?s ?p "Synthetic benchmark article X"@en }'))
+
+
+def test_a_damaged_store_is_rebuilt_with_one_warning(big, tmp_path, capsys):
+    files = graph_files(ROOT, [big])
+    open_store(files)
+    (built,) = stores(tmp_path)
+    for path in built.iterdir():
+        if path.is_file() and path.name != "hkit-complete":
+            path.write_bytes(b"\0" * 64)  # every file of the store garbled
+    store = open_store(files)
+    assert "the cached store of these files is damaged" in capsys.readouterr().err
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert int(next(iter(store.query(count)))["n"].value) > 2000
+
+
+def test_the_folder_of_a_killed_build_is_removed(big, tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    folder = tmp_path / "cache" / "hkit" / "stores"
+    folder.mkdir(parents=True)
+    abandoned = folder / f".0123456789abcdef-{dead}-x1y2z3"
+    abandoned.mkdir()
+    (abandoned / "000001.sst").write_bytes(b"half a store")
+    open_store(graph_files(ROOT, [big]))
+    assert not abandoned.exists()
 
 
 def test_small_inputs_and_no_cache_stay_in_memory(big, tmp_path, monkeypatch):
