@@ -495,6 +495,14 @@ def _parse_answer(body: bytes, content_type: str, charset: str, where: str) -> R
         import pyoxigraph
 
         fmt = getattr(pyoxigraph.RdfFormat, _GRAPH_TYPES[content_type])
+        if fmt == pyoxigraph.RdfFormat.RDF_XML:
+            from hkit.graph import xml_declares_entities
+
+            if xml_declares_entities([body]):
+                raise EndpointError(
+                    f"{where} sent RDF/XML with a DOCTYPE, which hkit refuses",
+                    hint="its entities could expand without bound; ask for N-Triples or Turtle",
+                )
         try:
             triples = [
                 (_term(q.subject), _term(q.predicate), _term(q.object))

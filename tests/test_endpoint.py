@@ -289,6 +289,16 @@ FAULTS = [
     ),
     ((200, "application/sparql-results+json", b'{"boolean": NaN}'), "malformed JSON", ""),
     ((200, "application/n-triples", b"<a> <b> ."), "malformed application/n-triples", ""),
+    (
+        (
+            200,
+            "application/rdf+xml",
+            b'<?xml version="1.0"?><!-- ' + b"x" * 100_000 + b' --><!DOCTYPE r [<!ENTITY a "aa">]>'
+            b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>',
+        ),
+        "RDF/XML with a DOCTYPE",
+        "N-Triples",
+    ),
 ]
 
 

@@ -369,3 +369,43 @@ def test_the_reasoner_never_follows_owl_imports(canary):
         report.render()
     )
     assert report.as_dict()["importsNotFollowed"] == [imported]
+
+
+LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+    + "".join(
+        f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'
+        for i in range(1, 10)
+    )
+    + ']>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+    'xmlns:e="http://e/"><rdf:Description rdf:about="http://e/a"><e:p>&lol9;</e:p>'
+    "</rdf:Description></rdf:RDF>\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("laughs.rdf", LAUGHS.encode("utf-8")),
+        # the DOCTYPE after a comment longer than any fixed look-ahead
+        (
+            "long-comment.rdf",
+            LAUGHS.replace("?>\n", "?>\n<!-- " + "c" * 200_000 + " -->\n", 1).encode(),
+        ),
+        # the same document in UTF-16, which a byte scan for "<!DOCTYPE" does not see
+        (
+            "utf16.rdf",
+            LAUGHS.replace('version="1.0"', 'version="1.0" encoding="UTF-16"').encode("utf-16"),
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    "command", [["check", "--skip", "reason"], ["validate"], ["query", "funds-by-size"], ["export"]]
+)
+def test_no_path_expands_xml_entities(tmp_path, name, content, command):
+    laughs = tmp_path / name
+    laughs.write_bytes(content)
+    result = CliRunner().invoke(main, ["--root", str(ROOT), "--data", str(laughs), *command])
+    assert result.exit_code in (1, 2), result.output
+    assert "DOCTYPE is refused" in result.output
+    assert "Traceback" not in result.output
