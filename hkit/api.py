@@ -177,9 +177,9 @@ class KnowledgeGraph:
         >>> next(iter(kg.sparql(plans)))["n"]
         5
         """
-        from hkit.catalog import check_read_only
+        from hkit.sparql import check_query
 
-        check_read_only(text)
+        check_query(text)
         return self.engine.run(text, self.timeout)
 
     # -- exploring ------------

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from hkit.errors import HkitError
-from hkit.sparql import blank, check_read_only
+from hkit.sparql import blank, check_query
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -252,7 +252,7 @@ def read_query(path: Path) -> SavedQuery:
     except (OSError, UnicodeDecodeError) as exc:
         raise QueryError(f"{path}: cannot read ({exc})") from exc
     meta = _parse_header(text, str(path))
-    check_read_only(text, f"query '{name}'")
+    check_query(text, f"query '{name}'")
     body = blank(text, expand=False)
     params = _params_of(body, meta, str(path))
     _lint(name, body, params)

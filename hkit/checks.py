@@ -81,7 +81,8 @@ class CheckOutcome:
 
 def read_check(path: Path) -> Check:
     """Read one ``*-violation.rq`` file and its header."""
-    from hkit.catalog import QueryError, _parse_header, check_read_only
+    from hkit.catalog import QueryError, _parse_header
+    from hkit.sparql import check_query
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -91,7 +92,7 @@ def read_check(path: Path) -> Check:
     missing = [key for key in ("summary", "message") if not meta.get(key)]
     if missing:
         raise QueryError(f"{path}: the header has no '#+ {missing[0]}:' line")
-    check_read_only(text, f"check '{path.stem}'")
+    check_query(text, f"check '{path.stem}'")
     if not re.search(r"^\s*SELECT\b", text, re.I | re.M):
         raise QueryError(f"{path}: a violation check is a SELECT query")
     return Check(

@@ -257,8 +257,8 @@ def sparql_command(
 
         hkit sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
     """
-    from hkit.catalog import check_read_only
     from hkit.results import render
+    from hkit.sparql import check_query
 
     if (query is None) == (file is None):
         raise HkitError("give a query, or -f FILE, but not both", hint="hkit sparql --help")
@@ -267,7 +267,7 @@ def sparql_command(
             query = Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise HkitError(f"{file}: cannot read ({exc})") from exc
-    check_read_only(query)
+    check_query(query)
     engine = state.engine(endpoint, default_graphs)
     if stream_result(engine, query, fmt, output, state.timeout):
         return

@@ -89,6 +89,52 @@ def check_read_only(text: str, where: str = "the query") -> None:
         )
 
 
+#: The deepest nesting of { }, ( ) and [ ] a query may have, and the most chained operators
+#: (UNION, ||, &&, and | and / in property paths): the engine's parser recurses on both, and
+#: pyoxigraph crashes the process (a segmentation fault) from a few thousand levels.
+MAX_DEPTH = 256
+MAX_CHAIN = 2000
+
+_OPEN, _CLOSE = "{([", "})]"
+_CHAIN = re.compile(r"\bUNION\b|\|\||&&|[|/]", re.I)
+
+
+def check_bounded(text: str, where: str = "the query") -> None:
+    """Refuse a query nested deeper than :data:`MAX_DEPTH` or with more than :data:`MAX_CHAIN`
+    chained operators, before any parser sees it (both would crash the engine's parser)."""
+    body = blank(text)
+    depth = deepest = 0
+    for char in body:
+        if char in _OPEN:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in _CLOSE:
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        from hkit.catalog import QueryError
+
+        raise QueryError(
+            f"{where} is nested {deepest} levels deep; hkit allows {MAX_DEPTH}",
+            hint="flatten the query: deeper nesting can crash the SPARQL parser",
+        )
+    chained = sum(1 for _ in _CHAIN.finditer(body))
+    if chained > MAX_CHAIN:
+        from hkit.catalog import QueryError
+
+        raise QueryError(
+            f"{where} chains {chained} operators (UNION, ||, &&, path | and /); "
+            f"hkit allows {MAX_CHAIN}",
+            hint="use VALUES or IN ( ... ) for long lists of alternatives",
+        )
+
+
+def check_query(text: str, where: str = "the query") -> None:
+    """Everything hkit requires of a query before it runs anywhere: bounded (see
+    :func:`check_bounded`) and read-only (see :func:`check_read_only`)."""
+    check_bounded(text, where)
+    check_read_only(text, where)
+
+
 def query_form(text: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside comments, strings and
     IRIs (SELECT when there is none, so that the engine reports the syntax error)."""

@@ -473,14 +473,14 @@ def validate(
 ) -> ValidationReport:
     """Validate ``data`` (plus ``ontology``) against ``shapes``, in ``jobs`` processes (1 or 2;
     by default 2 for large graphs where the machine allows: see parallel_jobs())."""
-    from hkit.catalog import check_read_only
+    from hkit.sparql import check_query
 
     # SHACL-SPARQL constraints are queries too: pyshacl would run a SERVICE in one (HAZARDS 6, 16).
     for predicate in (SH.select, SH.ask, SH.construct, SH.update):
         for query in shapes.objects(None, predicate):
             if predicate == SH.update:
                 raise InputError("the shapes contain a SPARQL update (sh:update), which is refused")
-            check_read_only(str(query), "a SPARQL constraint in the shapes")
+            check_query(str(query), "a SPARQL constraint in the shapes")
     # Merge the ontology in ourselves: pyshacl's own ont_graph mixing deep-copies the graphs and
     # took minutes on a few thousand triples where a plain union takes milliseconds. (Callers
     # with large data pass ontology=None and data that already holds the ontology.)

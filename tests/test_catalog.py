@@ -13,7 +13,6 @@ from hkit.catalog import (
     QueryError,
     bind_values,
     catalog,
-    check_read_only,
     load,
     parse_param_options,
     read_query,
@@ -21,6 +20,7 @@ from hkit.catalog import (
 )
 from hkit.engines import EmbeddedEngine
 from hkit.graph import graph_files, load_store
+from hkit.sparql import check_read_only
 
 HEADER = """#+ summary: A test query
 #+ description: A description that goes on

@@ -409,3 +409,28 @@ def test_no_path_expands_xml_entities(tmp_path, name, content, command):
     assert result.exit_code in (1, 2), result.output
     assert "DOCTYPE is refused" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("SELECT * WHERE " + "{" * 5000 + " ?s ?p ?o " + "}" * 5000, "levels deep"),
+        ("SELECT * WHERE { " + " UNION ".join(["{ ?s ?p ?o }"] * 100_000) + " }", "chains"),
+        ("SELECT * WHERE { ?s ?p ?o FILTER(" + " || ".join(["?o = 1"] * 100_000) + ") }", "chains"),
+    ],
+    ids=["nested braces", "UNION branches", "|| terms"],
+)
+def test_a_query_that_would_crash_the_parser_is_refused_first(tmp_path, query, message):
+    """pyoxigraph's parser crashes the process (exit 139) on a few thousand levels of nesting or
+    of chained operators; hkit refuses such a query before the parser sees it."""
+    path = tmp_path / "q.rq"
+    path.write_text(query, encoding="utf-8")
+    done = subprocess.run(
+        [HKIT, "--root", str(ROOT), "sparql", "-f", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2, done.stderr[-500:]
+    assert done.stderr.startswith("hkit: error: ") and message in done.stderr
+    assert "Traceback" not in done.stderr
