@@ -89,6 +89,8 @@ def write_chunks(chunks: Iterable[bytes], output: str | None) -> None:
     import stat
     import tempfile
 
+    if not output.strip():
+        raise HkitError("the output file name is empty", hint="give a file name, or - for stdout")
     try:
         st = os.stat(output)
     except FileNotFoundError:

@@ -436,10 +436,19 @@ DEFAULT_MAX_BYTES = 1 << 30
 def _max_bytes() -> int:
     import os
 
-    try:
-        return max(1, int(os.environ.get("HKIT_ENDPOINT_MAX_BYTES", DEFAULT_MAX_BYTES)))
-    except ValueError:
+    given = os.environ.get("HKIT_ENDPOINT_MAX_BYTES")
+    if given is None:
         return DEFAULT_MAX_BYTES
+    try:
+        value = int(given)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise EndpointError(
+            f"HKIT_ENDPOINT_MAX_BYTES is '{given[:40]}', not a number of bytes",
+            hint=f"give a whole number of at least 1 (the default is {DEFAULT_MAX_BYTES:,})",
+        )
+    return value
 
 
 def _read_until(response: object, deadline: float | None, where: str = "the endpoint") -> bytes:
@@ -448,10 +457,17 @@ def _read_until(response: object, deadline: float | None, where: str = "the endp
 
     limit = _max_bytes()
     chunks, size = [], 0
+    sock = _socket_of(response)
     while True:
-        if deadline is not None and time.monotonic() > deadline:
-            raise TimeoutError
-        chunk = response.read(65536)
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            if sock is not None:
+                sock.settimeout(left)  # no single wait may outlast the deadline
+        # read1: what one receive brings, so that a server that drips a byte at a time cannot
+        # keep one read going past the deadline
+        chunk = response.read1(65536) if hasattr(response, "read1") else response.read(65536)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
@@ -461,6 +477,12 @@ def _read_until(response: object, deadline: float | None, where: str = "the endp
                 hint="add a LIMIT to the query, or raise HKIT_ENDPOINT_MAX_BYTES",
             )
         chunks.append(chunk)
+
+
+def _socket_of(response: object) -> object:
+    """The socket under an http.client response, when it can be reached (to bound each wait)."""
+    raw = getattr(getattr(response, "fp", None), "raw", None)
+    return getattr(raw, "_sock", None)
 
 
 def _timed_out(where: str, timeout: float | None) -> EndpointError:

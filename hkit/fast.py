@@ -143,9 +143,12 @@ def _help_cache_key() -> tuple[str, str] | None:
         except OSError:
             return None
         parts += [path, str(info.st_mtime_ns), str(info.st_size)]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    # the one cache folder hkit uses (hkit.graph.cache_dir, without importing it): HKIT_CACHE_DIR
+    folder = os.environ.get("HKIT_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "hkit"
+    )
     key = hashlib.sha256("\0".join(parts).encode()).hexdigest()
-    return os.path.join(base, "hkit", "help.txt"), key
+    return os.path.join(folder, "help.txt"), key
 
 
 def _help() -> None:

@@ -172,6 +172,7 @@ class FakeEndpoint:
             json.dumps(SELECT_JSON).encode(),
         )
         self.delay = 0.0
+        self.drip = 0.0  # seconds between the bytes of the answer's body
         self.requests: list[dict] = []
         fake = self
 
@@ -191,7 +192,12 @@ class FakeEndpoint:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 with contextlib.suppress(OSError):  # the client may have given up
-                    self.wfile.write(payload)
+                    if not fake.drip:
+                        self.wfile.write(payload)
+                    for i in range(len(payload) if fake.drip else 0):
+                        self.wfile.write(payload[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(fake.drip)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -321,6 +327,22 @@ def test_no_answer_within_the_timeout(fake):
     assert time.monotonic() - started < 4
     assert result.exit_code == 2
     assert "did not answer within 1 seconds" in result.output
+
+
+def test_an_answer_dripped_a_byte_at_a_time_stops_at_the_deadline(fake):
+    fake.drip = 0.2  # the whole answer would take minutes
+    started = time.monotonic()
+    result = invoke("--timeout", "2", "query", "funds-by-size", "--endpoint", fake.url)
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 2
+    assert "did not answer within 2 seconds" in result.output
+
+
+def test_a_bad_size_limit_is_an_error_not_ignored(fake, monkeypatch):
+    monkeypatch.setenv("HKIT_ENDPOINT_MAX_BYTES", "abc")
+    result = invoke("query", "funds-by-size", "--endpoint", fake.url)
+    assert result.exit_code == 2
+    assert "HKIT_ENDPOINT_MAX_BYTES is 'abc'" in result.output
 
 
 def test_connection_refused():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from helpers import ROOT
@@ -129,3 +130,16 @@ def test_the_fast_lane_imports_neither_click_nor_rdflib():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, text=True)
     assert done.stderr == "[]"
+
+
+def test_help_is_cached_in_hkit_cache_dir_when_it_is_set(tmp_path):
+    home, cache = tmp_path / "home", tmp_path / "cache"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "HKIT_CACHE_DIR": str(cache)}
+    env.pop("XDG_CACHE_HOME", None)
+    hkit = Path(sys.executable).parent / "hkit"
+    for _ in range(2):
+        done = subprocess.run([str(hkit), "--help"], capture_output=True, text=True, env=env)
+        assert done.returncode == 0 and "Usage" in done.stdout
+    assert (cache / "help.txt").is_file()
+    assert not (home / ".cache").exists()

@@ -98,3 +98,9 @@ def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path):
     assert not out.exists()
     assert leftovers(tmp_path) == []
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_an_empty_file_name_is_a_clear_error():
+    result = CliRunner().invoke(main, ["--root", str(ROOT), "export", "-o", ""])
+    assert result.exit_code == 2
+    assert "the output file name is empty" in result.output
