@@ -9,7 +9,14 @@ import click
 
 from hkit import __version__
 from hkit.commands import State, queries_text, run_query, stream_result, write_output
-from hkit.errors import HkitError
+from hkit.errors import (
+    EXIT_INTERRUPTED,
+    HkitError,
+    Stopped,
+    handle_stop_signals,
+    quiet_broken_pipe,
+    unexpected_lines,
+)
 from hkit.export import EXPORT_FORMATS
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -23,6 +30,7 @@ class HkitGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ANN001, ANN201
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        handle_stop_signals()
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as exc:
@@ -32,8 +40,8 @@ class HkitGroup(click.Group):
             click.echo(f"hkit: hint: see '{where} --help'", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
-            click.echo("hkit: aborted", err=True)
-            sys.exit(1)
+            click.echo("hkit: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> object:
@@ -45,6 +53,17 @@ class HkitGroup(click.Group):
             for line in exc.lines():
                 click.echo(line, err=True)
             ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except BrokenPipeError:
+            quiet_broken_pipe()
+        except (Exception, KeyboardInterrupt, Stopped) as exc:
+            if ctx.meta.get("hkit.debug"):
+                raise
+            lines, code = unexpected_lines(exc)
+            for line in lines:
+                click.echo(line, err=True)
+            ctx.exit(code)
 
 
 @click.group(cls=HkitGroup, context_settings=CONTEXT_SETTINGS)

@@ -10,6 +10,12 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1  # a check ran and found problems (SHACL violations, inconsistency...)
 EXIT_USAGE = 2  # bad option, unknown name, unreadable or malformed input, cannot run
+EXIT_INTERNAL = 3  # an unexpected error inside hkit (a bug): one line, --debug shows where
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT); SIGTERM and SIGHUP give 128 + their number
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the program reading hkit's output stopped reading
+
+#: The signals that stop hkit with one line, cleaning up on the way (temporary files, children).
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
 
 
 class HkitError(Exception):
@@ -44,3 +50,66 @@ class ResourceError(HkitError):
 
 class ReasonerError(HkitError):
     """The reasoner could not run: no Java, a timeout, or a failure inside owlready2/HermiT."""
+
+
+class Stopped(BaseException):
+    """hkit was told to stop (SIGTERM or SIGHUP): raised in the main thread, so that ``finally``
+    blocks and cleanup run, then turned into one line and exit code 128 + the signal number."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+def _stop(number: int, frame: object) -> None:
+    raise Stopped(number)
+
+
+def handle_stop_signals() -> None:
+    """Make SIGTERM and SIGHUP raise :class:`Stopped` (only from the main thread, where Python
+    delivers signals; handlers a program set itself are kept)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) in (signal.SIG_DFL, None):
+            signal.signal(number, _stop)
+
+
+def unexpected_lines(exc: BaseException) -> tuple[list[str], int]:
+    """One line and an exit code for what is not an :class:`HkitError`: an interruption, a
+    signal, a closed or full output, or an error inside hkit."""
+    import errno
+
+    if isinstance(exc, KeyboardInterrupt):
+        return ["hkit: interrupted"], EXIT_INTERRUPTED
+    if isinstance(exc, Stopped):
+        import signal
+
+        name = signal.Signals(exc.number).name
+        return [f"hkit: stopped by {name}"], 128 + exc.number
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+        return [f"hkit: error: cannot write the output: {exc.strerror}"], EXIT_USAGE
+    text = " ".join(str(exc).split())
+    text = text[:300] + ("..." if len(text) > 300 else "")
+    return [
+        f"hkit: internal error: {type(exc).__name__}: {text}",
+        "hkit: hint: this is a bug in hkit; run again with --debug to see where, and report it",
+    ], EXIT_INTERNAL
+
+
+def quiet_broken_pipe() -> None:
+    """The reader of standard output went away (``hkit query ... | head``): stop quietly, with
+    no error message and no complaint from Python at exit, and exit 141 as a shell would."""
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_BROKEN_PIPE)

@@ -203,7 +203,10 @@ def main(argv: list[str] | None = None) -> None:
         _help()
         return
     from hkit.commands import State, queries_text, run_query, write_output
-    from hkit.errors import HkitError
+    from hkit.errors import HkitError, Stopped, handle_stop_signals, quiet_broken_pipe
+    from hkit.errors import unexpected_lines as unexpected
+
+    handle_stop_signals()
 
     state = State(
         options["root"] or os.environ.get("HKIT_ROOT"), tuple(options["data"]), options["timeout"]
@@ -224,4 +227,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.flush()
         sys.stderr.write("".join(line + "\n" for line in exc.lines()))
         sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        quiet_broken_pipe()
+    except (Exception, KeyboardInterrupt, Stopped) as exc:
+        lines, code = unexpected(exc)
+        sys.stderr.write("".join(line + "\n" for line in lines))
+        sys.exit(code)
     sys.exit(0)

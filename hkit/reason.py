@@ -185,6 +185,7 @@ def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> Reasone
         env = dict(os.environ)
         package_parent = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+        env["TMPDIR"] = tmp  # the child's own temporary files go where they are removed with it
         proc = subprocess.Popen(
             cmd,
             env=env,
@@ -203,6 +204,13 @@ def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> Reasone
                 f"the reasoner did not finish within {timeout:g} seconds",
                 hint="raise --timeout",
             ) from None
+        except BaseException:
+            # Ctrl-C, SIGTERM or SIGHUP: the child (and its Java) runs in a session of its own,
+            # so the terminal's signal does not reach it; stop it here, before the temporary
+            # folder is removed
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise
     if proc.returncode != 0 or not out.strip():
         last = (err.strip().splitlines() or ["no output"])[-1]
         raise ReasonerError(f"the reasoner failed: {last}")

@@ -1,0 +1,125 @@
+"""Stopping hkit: Ctrl-C, SIGTERM and SIGHUP, a closed output pipe, and errors inside hkit each
+give one line and a documented exit code, never a traceback (and never exit 1)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from helpers import ROOT
+
+import hkit.fast
+from hkit.cli import main
+
+HKIT = str(Path(sys.executable).parent / "hkit")
+
+#: Billions of rows to count: runs far longer than any test waits, in little memory.
+ALL = "SELECT * { ?s ?p ?o }"
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def start_slow_query() -> subprocess.Popen:
+    process = subprocess.Popen(
+        [HKIT, "--root", str(ROOT), "--timeout", "120", "sparql", SLOW],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2)  # started, and counting
+    assert process.poll() is None, process.communicate()
+    return process
+
+
+@pytest.mark.parametrize(
+    ("number", "code", "line"),
+    [
+        (signal.SIGINT, 130, "hkit: interrupted"),
+        (signal.SIGTERM, 143, "hkit: stopped by SIGTERM"),
+        (signal.SIGHUP, 129, "hkit: stopped by SIGHUP"),
+    ],
+    ids=["SIGINT", "SIGTERM", "SIGHUP"],
+)
+def test_a_signal_stops_a_query_with_one_line(number, code, line):
+    process = start_slow_query()
+    process.send_signal(number)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == code, err
+    assert err.strip() == line
+
+
+def test_ctrl_c_in_the_fast_lane(monkeypatch, capsys):
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("hkit.commands.run_query", interrupted)
+    with pytest.raises(SystemExit) as info:
+        hkit.fast.main(["--root", str(ROOT), "query", "funds-by-size"])
+    assert info.value.code == 130
+    assert capsys.readouterr().err == "hkit: interrupted\n"
+
+
+def test_an_error_inside_hkit_is_one_line_and_exit_3(monkeypatch):
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("an unexpected state\nover two lines")
+
+    monkeypatch.setattr("hkit.explore.stats", broken)
+    result = CliRunner().invoke(main, ["--root", str(ROOT), "stats"])
+    assert result.exit_code == 3
+    lines = result.output.splitlines()
+    assert lines[0] == "hkit: internal error: RuntimeError: an unexpected state over two lines"
+    assert "--debug" in lines[1] and len(lines) == 2
+    with pytest.raises(RuntimeError):
+        CliRunner().invoke(main, ["--root", str(ROOT), "--debug", "stats"], catch_exceptions=False)
+
+
+def test_a_closed_output_pipe_stops_quietly(tmp_path):
+    big = tmp_path / "big.nt"  # far more output than a pipe holds
+    big.write_text(
+        "".join(f'<urn:x:{i}> <urn:x:p> "{"x" * 100}" .\n' for i in range(50_000)),
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [HKIT, "--root", str(ROOT), "--data", str(big), "sparql", "--format", "tsv", ALL],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout.read(100)
+    process.stdout.close()
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 141
+    assert err == b""
+
+
+@pytest.mark.reasoner
+def test_sigterm_stops_the_reasoner_and_its_java(tmp_path):
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("no Java")
+    env = {**__import__("os").environ, "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [HKIT, "--root", str(ROOT), "reason"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(tmp_path.glob("hkit-reason-*")):
+        time.sleep(0.05)  # the reasoner's folder exists: the child is starting
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert err.strip() == "hkit: stopped by SIGTERM"
+    time.sleep(0.5)
+    assert list(tmp_path.iterdir()) == [], "the reasoner's temporary folder is left behind"
+    leftover = subprocess.run(
+        ["pgrep", "-f", f"hkit.reason {tmp_path}"], capture_output=True, text=True
+    )
+    assert leftover.stdout.strip() == "", "the reasoner's child still runs"
