@@ -337,11 +337,18 @@ class EndpointEngine:
         import os
         from urllib.parse import urlsplit
 
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise EndpointError(
-                f"'{url}' is not an http or https URL", hint="give the endpoint's full URL"
-            )
+        bad = EndpointError(
+            f"'{url[:200]}' is not an http or https URL", hint="give the endpoint's full URL"
+        )
+        if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+            raise bad  # a space, a tab, CR or LF would end up in the request line or a header
+        try:
+            parts = urlsplit(url)
+            hostname, _ = parts.hostname, parts.port  # both parse the authority (IPv6, port)
+        except ValueError:
+            raise bad from None
+        if parts.scheme not in ("http", "https") or not hostname:
+            raise bad
         if parts.username or parts.password:
             raise EndpointError(
                 "the endpoint URL carries credentials; they do not belong on the command line",
@@ -373,6 +380,7 @@ class EndpointEngine:
 
     def run(self, text: str, timeout: float | None = None) -> Result:
         """Send the query; the whole exchange is bounded by ``timeout`` seconds."""
+        import http.client
         import time
         import urllib.error
         import urllib.request
@@ -409,9 +417,23 @@ class EndpointEngine:
             ) from None
         except TimeoutError:
             raise _timed_out(where, timeout) from None
+        except http.client.HTTPException as exc:
+            # a garbled status line, too many or too long headers, a body cut short
+            detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise EndpointError(
+                f"{where} sent a malformed HTTP answer ({type(exc).__name__}: {detail})",
+                hint="is the URL a SPARQL endpoint, and is the server well?",
+            ) from None
         except (OSError, ValueError) as exc:
             raise EndpointError(f"the exchange with {where} failed: {exc}") from None
-        return _parse_answer(body, content_type, charset, where)
+        result = _parse_answer(body, content_type, charset, where)
+        if graph_form != (result.form in ("CONSTRUCT", "DESCRIBE")):
+            asked = "a graph" if graph_form else "results"
+            raise EndpointError(
+                f"{where} answered a query for {asked} with {content_type}",
+                hint="the endpoint does not answer this kind of query as SPARQL requires",
+            )
+        return result
 
 
 def _no_redirects():
@@ -564,6 +586,8 @@ def _parse_results_json(body: bytes, charset: str, where: str) -> Result:
         data = json.loads(body.decode(charset), parse_constant=no_constants)
     except (UnicodeDecodeError, LookupError, ValueError) as exc:
         raise EndpointError(f"{where} sent malformed JSON: {exc}") from None
+    except RecursionError:
+        raise EndpointError(f"{where} sent JSON nested too deep to read") from None
     if not isinstance(data, dict):
         raise EndpointError(f"{where} sent JSON that is not SPARQL results")
     if isinstance(data.get("boolean"), bool):
@@ -577,8 +601,16 @@ def _parse_results_json(body: bytes, charset: str, where: str) -> Result:
         and isinstance(results.get("bindings"), list)
         and len(results["bindings"]) == 1
     ):
-        value = results["bindings"][0].get("__ASK_RETVAL", {})
-        return Result("ASK", boolean=str(value.get("value", "0")) not in ("0", "false"))
+        row = results["bindings"][0]
+        value = row.get("__ASK_RETVAL") if isinstance(row, dict) else None
+        if not isinstance(value, dict) or str(value.get("value")) not in (
+            "0",
+            "1",
+            "false",
+            "true",
+        ):
+            raise EndpointError(f"{where} sent a malformed ASK answer")
+        return Result("ASK", boolean=str(value["value"]) in ("1", "true"))
     if (
         not isinstance(head, dict)
         or not isinstance(results, dict)

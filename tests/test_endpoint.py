@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import re
 import socket
 import threading
 import time
@@ -461,3 +462,91 @@ def test_an_answer_over_the_size_limit_is_refused(fake):
     assert result.output.splitlines()[0] == (
         f"hkit: error: the endpoint {fake.url} sent more than 100,000 bytes; hkit stopped reading"
     )
+
+
+class RawEndpoint:
+    """A TCP server on 127.0.0.1 that reads a request and answers with raw bytes, however
+    malformed, then closes the connection."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/sparql"
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self.sock.accept()
+                with conn:
+                    conn.settimeout(5)
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        data += conn.recv(65536)
+                    head, _, body = data.partition(b"\r\n\r\n")
+                    length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+                    while len(body) < length:
+                        body += conn.recv(65536)
+                    with contextlib.suppress(OSError):
+                        conn.sendall(self.answer)
+
+
+JSON_OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+
+
+def answer(content_type: str, body: bytes) -> bytes:
+    """A well-formed HTTP answer around ``body``."""
+    return (
+        f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+ASK_ROW = b'{"head": {"vars": ["__ASK_RETVAL"]}, "results": {"bindings": ["x"]}}'
+RAW_FAULTS = {
+    "garbage status line": b"HTTQ/9 two hundred\r\n\r\n",
+    "over 100 headers": JSON_OK + b"".join(b"X-H%d: v\r\n" % i for i in range(150)) + b"\r\n{}",
+    "a 70 KB header": JSON_OK + b"X-Big: " + b"v" * 70_000 + b"\r\n\r\n{}",
+    "a chunk cut short": JSON_OK
+    + b"Transfer-Encoding: chunked\r\n\r\n400\r\n"
+    + b'{"head": {"vars": []}',
+    "deeply nested JSON": answer(
+        "application/sparql-results+json", b"[" * 100_000 + b"]" * 100_000
+    ),
+    "a malformed ASK": answer("application/sparql-results+json", ASK_ROW),
+    "a SELECT answered with N-Triples": answer(
+        "application/n-triples", b"<urn:a> <urn:b> <urn:c> ."
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", list(RAW_FAULTS))
+def test_a_malformed_http_answer_is_one_line_and_exit_2(fault):
+    server = RawEndpoint(RAW_FAULTS[fault])
+    try:
+        result = invoke("--timeout", "10", "query", "funds-by-size", "--endpoint", server.url)
+    finally:
+        server.sock.close()
+    assert result.exit_code == 2, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("hkit: error: "), lines
+    assert len(lines) <= 2 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:1/spa rql",
+        "http://127.0.0.1:1/sparql\r\nX-Injected: 1",
+        "http://[::1/sparql",
+        "http://127.0.0.1:99999/sparql",
+    ],
+    ids=["a space", "CR LF", "a broken IPv6 literal", "a port out of range"],
+)
+def test_a_malformed_endpoint_url_is_one_line_and_exit_2(url):
+    result = invoke("query", "funds-by-size", "--endpoint", url)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("hkit: error: ") and "not an http or https URL" in result.output
