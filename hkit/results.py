@@ -59,6 +59,10 @@ def compact(iri: str) -> str:
     return iri
 
 
+#: Numbers longer than this are shown as written, not with grouped digits.
+MAX_GROUPED = 60
+
+
 def readable(term: Term) -> str:
     """The term for a person: compact IRIs, grouped digits for numbers, plain text."""
     if term.kind == "uri":
@@ -72,6 +76,8 @@ def readable(term: Term) -> str:
             number = Decimal(term.value)
         except InvalidOperation:
             return term.value
+        if not number.is_finite() or len(term.value) > MAX_GROUPED or abs(number.adjusted()) > 30:
+            return term.value  # grouping digits would take time and memory without bound
         if number == number.to_integral_value():
             return f"{int(number):,}"
         return f"{number:,f}"

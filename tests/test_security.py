@@ -434,3 +434,32 @@ def test_a_query_that_would_crash_the_parser_is_refused_first(tmp_path, query, m
     assert done.returncode == 2, done.stderr[-500:]
     assert done.stderr.startswith("hkit: error: ") and message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        '"1E+999999999"^^xsd:decimal',
+        '"' + "9" * 5000 + '"^^xsd:decimal',
+        '"' + "9" * 5000 + '"^^xsd:integer',
+    ],
+    ids=["a huge exponent", "5,000 digits", "a 5,000-digit integer"],
+)
+@pytest.mark.parametrize("fmt", ["table", "md", "json", "csv"])
+def test_a_huge_number_is_shown_as_written(tmp_path, literal, fmt):
+    result = CliRunner().invoke(
+        main,
+        [
+            "--root",
+            str(ROOT),
+            "--timeout",
+            "10",
+            "sparql",
+            "--format",
+            fmt,
+            "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+            f"SELECT ?n WHERE {{ BIND({literal} AS ?n) }}",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert literal.split('"')[1][:50] in result.output
