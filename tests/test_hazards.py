@@ -29,6 +29,7 @@ GUARDS = {
     6: [
         "test_security::test_nothing_reaches_the_network",
         "test_catalog::test_a_saved_query_cannot_hide_service_behind_escapes",
+        "test_readonly_differential::test_the_check_refuses_every_query_that_reaches_out",
         "test_validate::test_a_sparql_constraint_that_reaches_outside_is_refused",
     ],
     7: [
