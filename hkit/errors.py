@@ -31,13 +31,23 @@ class HkitError(Exception):
     def lines(self) -> list[str]:
         """What the command line prints: the message and the hint, one line each, whatever a
         library put in them."""
-        out = [f"hkit: error: {' '.join(self.message.split())}"]
+        out = [f"hkit: error: {_shorten(self.message)}"]
         if self.hint:
-            out.append(f"hkit: hint: {' '.join(self.hint.split())}")
+            out.append(f"hkit: hint: {_shorten(self.hint)}")
         return out
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message} (hint: {self.hint})"
+
+
+#: The longest message a line shows (a parser may quote a whole 15 MB token).
+MAX_MESSAGE = 500
+
+
+def _shorten(text: str) -> str:
+    """The text on one line, cut to MAX_MESSAGE characters."""
+    text = " ".join(text[: MAX_MESSAGE * 4].split())
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
 class InputError(HkitError):

@@ -192,7 +192,17 @@ def load_rdflib_strict(paths: Iterable[Path]):  # noqa: ANN201 - an rdflib.Graph
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
         except (SyntaxError, ValueError) as exc:
             raise _syntax_error(path, exc) from exc
+        except MemoryError as exc:
+            raise _too_long(path, exc) from None
     return graph
+
+
+def _too_long(path: Path, exc: MemoryError) -> InputError:
+    """pyoxigraph's parsers stop at a line or token over 16 MB with a MemoryError."""
+    return InputError(
+        f"{path}: a line or a value is too long to read ({_one_line(exc)})",
+        hint="split the file's long lines, or keep very long texts out of the graph",
+    )
 
 
 def _syntax_error(path: Path, exc: Exception) -> InputError:
@@ -203,6 +213,8 @@ def _syntax_error(path: Path, exc: Exception) -> InputError:
             f"{path}: a JSON-LD @context that is not in the file is not fetched",
             hint="put the context inside the document",
         )
+    if len(text) > 300:  # a parser may quote the whole offending token
+        text = text[:299] + "…"
     return InputError(f"{path}: {text}")
 
 
@@ -311,7 +323,9 @@ def strict_parse(path: Path) -> int:
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc})") from exc
     except SyntaxError as exc:
-        raise InputError(f"{path}: {exc}") from exc
+        raise _syntax_error(path, exc) from exc
+    except MemoryError as exc:
+        raise _too_long(path, exc) from None
 
 
 def _oxigraph_format(path: Path):
@@ -366,6 +380,8 @@ def load_store(files: Iterable[Path], store: object = None):  # noqa: ANN201 - a
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
         except (SyntaxError, ValueError) as exc:
             raise _syntax_error(path, exc) from exc
+        except MemoryError as exc:
+            raise _too_long(path, exc) from None
     return store
 
 

@@ -463,3 +463,21 @@ def test_a_huge_number_is_shown_as_written(tmp_path, literal, fmt):
     )
     assert result.exit_code == 0, result.output
     assert literal.split('"')[1][:50] in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('<urn:a> <urn:b> "' + "x" * 17_000_000 + '" .\n', "too long to read"),
+        ("<urn:a> <urn:b> " + "x" * 15_000_000 + " .\n", "/big.ttl: "),
+    ],
+    ids=["a 17 MB line", "a 15 MB bad token"],
+)
+@pytest.mark.parametrize("command", [["query", "funds-by-size"], ["check", "--skip", "reason"]])
+def test_a_huge_line_or_token_is_one_short_line(tmp_path, content, message, command):
+    big = tmp_path / "big.ttl"
+    big.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(main, ["--root", str(ROOT), "--data", str(big), *command])
+    assert result.exit_code in (1, 2), result.output[:300]
+    assert message in result.output
+    assert len(result.output) < 2000 and "Traceback" not in result.output
