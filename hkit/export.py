@@ -91,7 +91,7 @@ def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Qu
     """Parse each (file, graph IRI) with pyoxigraph, relabelling blank nodes in reading order."""
     import pyoxigraph
 
-    from hkit.graph import _oxigraph_format, refuse_doctype
+    from hkit.graph import _oxigraph_format, _syntax_error, _too_long, refuse_doctype
 
     quads = []
     counter = 0
@@ -120,8 +120,10 @@ def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Qu
                 )
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-        except SyntaxError as exc:
-            raise InputError(f"{path}: {exc}") from exc
+        except (SyntaxError, ValueError) as exc:
+            raise _syntax_error(path, exc) from exc
+        except MemoryError as exc:
+            raise _too_long(path, exc) from None
     return quads
 
 

@@ -465,6 +465,26 @@ def _merge_reports(
     return conforms, merged, text
 
 
+def _check_parses(query: str, shapes: rdflib.Graph) -> None:
+    """A SHACL-SPARQL constraint must be SPARQL that pyshacl's parser (rdflib's) reads, with the
+    shapes graph's prefixes; else a one-line error instead of pyshacl's raw parser exception."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    namespaces = {prefix: str(ns) for prefix, ns in shapes.namespaces() if prefix}
+    for declared in shapes.objects(None, SH.declare):  # the prefixes pyshacl adds (sh:prefixes)
+        prefix, namespace = shapes.value(declared, SH.prefix), shapes.value(declared, SH.namespace)
+        if prefix is not None and namespace is not None:
+            namespaces[str(prefix)] = str(namespace)
+    try:
+        prepareQuery(query, initNs=namespaces)
+    except Exception as exc:
+        text = " ".join(str(exc).split())[:200]
+        raise InputError(
+            f"a SPARQL constraint in the shapes is not valid SPARQL: {text}",
+            hint="check the sh:select or sh:ask text of the shape",
+        ) from None
+
+
 def validate(
     data: rdflib.Graph,
     shapes: rdflib.Graph,
@@ -481,6 +501,7 @@ def validate(
             if predicate == SH.update:
                 raise InputError("the shapes contain a SPARQL update (sh:update), which is refused")
             check_query(str(query), "a SPARQL constraint in the shapes")
+            _check_parses(str(query), shapes)
     # Merge the ontology in ourselves: pyshacl's own ont_graph mixing deep-copies the graphs and
     # took minutes on a few thousand triples where a plain union takes milliseconds. (Callers
     # with large data pass ontology=None and data that already holds the ontology.)

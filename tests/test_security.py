@@ -481,3 +481,14 @@ def test_a_huge_line_or_token_is_one_short_line(tmp_path, content, message, comm
     assert result.exit_code in (1, 2), result.output[:300]
     assert message in result.output
     assert len(result.output) < 2000 and "Traceback" not in result.output
+
+
+def test_export_of_a_file_with_a_remote_json_ld_context_says_why(tmp_path):
+    remote = tmp_path / "remote.jsonld"
+    remote.write_text(
+        '{"@context": "http://127.0.0.1:1/ctx.jsonld", "@id": "http://e/a", "x": "y"}',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["--root", str(ROOT), "--data", str(remote), "export"])
+    assert result.exit_code == 2
+    assert "a JSON-LD @context that is not in the file is not fetched" in result.output

@@ -342,3 +342,20 @@ def test_shapes_pyshacl_cannot_name_are_validated_in_one_process(monkeypatch):
     monkeypatch.setattr(module.os, "fork", lambda: pytest.fail("forked"))
     report = validate(data, shapes, jobs=2)
     assert [v.message for v in report.violations] == ["m"]
+
+
+def test_a_malformed_sparql_constraint_is_one_line(tmp_path):
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<https://example.org/S> a sh:NodeShape ; sh:targetClass "
+        "<https://w3id.org/hkit/ontology#University> ;\n"
+        '  sh:sparql [ sh:message "m" ; sh:select "SELECT $this WHERE { $this ?p " ] .\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["--root", str(ROOT), "validate", "--shapes", str(shapes)])
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        "hkit: error: a SPARQL constraint in the shapes is not valid SPARQL"
+    )
+    assert "Traceback" not in result.output
