@@ -15,6 +15,7 @@ from hkit.errors import (
     Stopped,
     handle_stop_signals,
     quiet_broken_pipe,
+    restore_signals,
     unexpected_lines,
 )
 from hkit.export import EXPORT_FORMATS
@@ -30,7 +31,7 @@ class HkitGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ANN001, ANN201
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        handle_stop_signals()
+        replaced = handle_stop_signals()
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as exc:
@@ -42,6 +43,8 @@ class HkitGroup(click.Group):
         except click.Abort:
             click.echo("hkit: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        finally:
+            restore_signals(replaced)
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> object:

@@ -143,12 +143,20 @@ class EmbeddedEngine:
         return Result("CONSTRUCT", triples=triples)
 
     def run(self, text: str, timeout: float | None = None) -> Result:
-        """Evaluate a query, bounded by ``timeout`` seconds."""
+        """Evaluate a query, bounded by ``timeout`` seconds (and, where the system can fork, by
+        the memory limit of :func:`query_memory_limit`, in a child process: see
+        :class:`_Child`)."""
+        if _can_fork():
+            child = _Child(lambda send: send(("result", _pack(self._evaluate(text)))), timeout)
+            with child:
+                return _unpack(child.receive()[1])
         return _bounded(lambda: self._evaluate(text), timeout)
 
     def stream(self, text: str, timeout: float | None = None, batch: int = 1000):  # noqa: ANN201
         """A SELECT query's variables and an iterator over its rows, produced as they are read
         (at most a few batches held in memory), the whole bounded by ``timeout`` seconds."""
+        if _can_fork():
+            return self._stream_in_child(text, timeout, batch)
         import queue
         import time
 
@@ -207,6 +215,266 @@ class EmbeddedEngine:
                 yield from value
 
         return variables, rows()
+
+    def _rows(self, text: str, batch: int):
+        answer = self.store.query(text)
+        variables = [v.value for v in answer.variables]
+        yield variables
+        terms: dict[object, Term] = {}
+        rows = []
+        for solution in answer:
+            row = {}
+            for i, v in enumerate(variables):
+                value = solution[i]
+                if value is not None:
+                    term = terms.get(value)
+                    if term is None:
+                        if len(terms) > 100_000:
+                            terms.clear()  # keep the memo bounded too
+                        term = terms[value] = _term(value)
+                    row[v] = term
+            rows.append(row)
+            if len(rows) >= batch:
+                yield rows
+                rows = []
+        yield rows
+
+    def _stream_in_child(self, text: str, timeout: float | None, batch: int):
+        def work(send: object) -> None:
+            produced = self._rows(text, batch)
+            send(("variables", next(produced)))
+            for rows in produced:
+                send(("rows", [_pack_row(row) for row in rows]))
+            send(("end", None))
+
+        child = _Child(work, timeout)
+        child.__enter__()
+        try:
+            _, variables = child.receive()
+        except BaseException:
+            child.__exit__(None, None, None)
+            raise
+
+        def rows():  # an iterator of rows
+            try:
+                while True:
+                    kind, value = child.receive()
+                    if kind == "end":
+                        return
+                    for row in value:
+                        yield {var: Term(*term) for var, term in row.items()}
+            finally:
+                child.__exit__(None, None, None)
+
+        return variables, rows()
+
+
+# -- queries in a child process --------------------------------------------------------------
+#
+# An embedded query runs in a forked child where the system allows it: a timeout kills it (no
+# thread is left running in a library caller), a memory limit stops a runaway query before it
+# exhausts the machine, and a crash of the engine (pyoxigraph aborts on some inputs) ends only
+# the child. The child shares the loaded store with the parent (copy-on-write) and sends its
+# answer back through a pipe with marshal, which needs no import on the query path.
+
+#: Environment variable: the memory, in megabytes, that one query may use (default: half the
+#: machine's memory, at most 8 GB); HKIT_IN_PROCESS=1 runs queries in a thread instead.
+ENV_QUERY_MEMORY = "HKIT_QUERY_MEMORY_MB"
+
+
+def _can_fork() -> bool:
+    import os
+
+    return hasattr(os, "fork") and not os.environ.get("HKIT_IN_PROCESS")
+
+
+def query_memory_limit() -> int:
+    """The bytes one query may use beyond what the process already holds."""
+    import os
+
+    given = os.environ.get(ENV_QUERY_MEMORY)
+    if given:
+        try:
+            megabytes = int(given)
+        except ValueError:
+            megabytes = 0
+        if megabytes < 1:
+            raise HkitError(
+                f"{ENV_QUERY_MEMORY} is '{given[:40]}', not a number of megabytes",
+                hint="give a whole number of megabytes, for example 2048",
+            )
+        return megabytes * 1024 * 1024
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        physical = 8 * 1024**3
+    return min(physical // 2, 8 * 1024**3)
+
+
+def _pack_row(row: dict[str, Term]) -> dict[str, tuple]:
+    return {var: tuple(term) for var, term in row.items()}
+
+
+def _pack(result: Result) -> tuple:
+    return (
+        result.form,
+        result.variables,
+        [_pack_row(row) for row in result.rows],
+        result.boolean,
+        [tuple(tuple(t) for t in triple) for triple in result.triples],
+    )
+
+
+def _unpack(packed: tuple) -> Result:
+    form, variables, rows, boolean, triples = packed
+    return Result(
+        form,
+        variables=list(variables),
+        rows=[{var: Term(*term) for var, term in row.items()} for row in rows],
+        boolean=boolean,
+        triples=[tuple(Term(*t) for t in triple) for triple in triples],
+    )
+
+
+class _Child:
+    """A forked child that runs ``work(send)``; ``receive()`` gives what it sent, one message at
+    a time, bounded by the deadline. Errors in the child come back as hkit's errors; a child that
+    dies (out of memory, a crash) or outlasts the deadline is reported in one line. Leaving the
+    ``with`` block kills the child if it still runs."""
+
+    def __init__(self, work: object, timeout: float | None) -> None:
+        import os
+        import time
+
+        self.timeout = timeout
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.limit = query_memory_limit()
+        self.buffer = b""
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns
+            os.close(read_end)
+            _child_main(work, write_end, self.limit)
+        os.close(write_end)
+        self.fd = read_end
+
+    def __enter__(self) -> _Child:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import contextlib
+        import os
+        import signal
+
+        if self.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def _read(self, size: int) -> bytes:
+        import os
+        import select
+        import time
+
+        while len(self.buffer) < size:
+            remaining = None if self.deadline is None else self.deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise self._timed_out()
+            ready, _, _ = select.select([self.fd], [], [], remaining)
+            if not ready:
+                raise self._timed_out()
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                raise self._died()
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def receive(self) -> tuple:
+        import marshal
+
+        size = int.from_bytes(self._read(8), "big")
+        message = marshal.loads(self._read(size))
+        if message[0] == "error":
+            _, kind, text, hint = message
+            error = {"QueryFailed": QueryFailed, "QueryTimeout": QueryTimeout}.get(kind, HkitError)
+            raise error(text, hint=hint)
+        if message[0] == "bug":
+            raise QueryFailed(f"the query failed inside the engine: {message[1]}")
+        return message
+
+    def _timed_out(self) -> QueryTimeout:
+        return QueryTimeout(
+            f"the query did not finish within {self.timeout:g} seconds", hint="raise --timeout"
+        )
+
+    def _died(self) -> QueryFailed:
+        import os
+        import signal
+
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGKILL):
+            megabytes = self.limit // (1024 * 1024)
+            return QueryFailed(
+                f"the query needed more than the {megabytes:,} MB of memory a query may use",
+                hint=f"narrow the query (a LIMIT, fewer joins), or raise {ENV_QUERY_MEMORY}",
+            )
+        if os.WIFSIGNALED(status):
+            name = signal.Signals(os.WTERMSIG(status)).name
+            return QueryFailed(f"the SPARQL engine crashed on this query ({name})")
+        return QueryFailed("the SPARQL engine stopped without an answer")
+
+
+def _child_main(work: object, fd: int, limit: int) -> None:
+    """In the forked child: bound the memory, run the work, send each message, exit."""
+    import marshal
+    import os
+
+    code = 0
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)  # the engine's own abort messages; the parent says what happened
+        import sys
+
+        faulthandler = sys.modules.get("faulthandler")  # a test runner's: it writes elsewhere
+        if faulthandler is not None and faulthandler.is_enabled():
+            faulthandler.disable()
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            in_use = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        resource.setrlimit(resource.RLIMIT_AS, (in_use + limit, in_use + limit))
+    except (OSError, ValueError, ImportError):
+        pass  # no /proc or no limits here: the timeout still bounds the query
+
+    def send(message: tuple) -> None:
+        data = marshal.dumps(message)
+        data = len(data).to_bytes(8, "big") + data
+        while data:
+            written = os.write(fd, data)
+            data = data[written:]
+
+    try:
+        try:
+            work(send)
+        except MemoryError:
+            os._exit(134)  # reported as running out of memory
+        except BaseException as exc:
+            try:
+                _raise_engine_error(exc)
+            except HkitError as error:
+                send(("error", type(error).__name__, error.message, error.hint))
+            except BaseException as other:
+                send(("bug", f"{type(other).__name__}: {other}"[:500]))
+    except BaseException:
+        code = 1
+    os._exit(code)
 
 
 def _bounded(work: object, timeout: float | None) -> Result:

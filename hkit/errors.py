@@ -75,18 +75,30 @@ def _stop(number: int, frame: object) -> None:
     raise Stopped(number)
 
 
-def handle_stop_signals() -> None:
+def handle_stop_signals() -> dict[int, object]:
     """Make SIGTERM and SIGHUP raise :class:`Stopped` (only from the main thread, where Python
-    delivers signals; handlers a program set itself are kept)."""
+    delivers signals; handlers a program set itself are kept). Returns the handlers replaced,
+    for :func:`restore_signals`."""
     import signal
     import threading
 
+    replaced: dict[int, object] = {}
     if threading.current_thread() is not threading.main_thread():
-        return
+        return replaced
     for name in STOP_SIGNALS:
         number = getattr(signal, name, None)
         if number is not None and signal.getsignal(number) in (signal.SIG_DFL, None):
-            signal.signal(number, _stop)
+            replaced[number] = signal.signal(number, _stop)
+    return replaced
+
+
+def restore_signals(replaced: dict[int, object]) -> None:
+    """Put back the handlers that :func:`handle_stop_signals` replaced (for a program that runs
+    the command line in its own process, such as a test runner)."""
+    import signal
+
+    for number, handler in replaced.items():
+        signal.signal(number, handler)
 
 
 def unexpected_lines(exc: BaseException) -> tuple[list[str], int]:

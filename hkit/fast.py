@@ -203,10 +203,16 @@ def main(argv: list[str] | None = None) -> None:
         _help()
         return
     from hkit.commands import State, queries_text, run_query, write_output
-    from hkit.errors import HkitError, Stopped, handle_stop_signals, quiet_broken_pipe
+    from hkit.errors import (
+        HkitError,
+        Stopped,
+        handle_stop_signals,
+        quiet_broken_pipe,
+        restore_signals,
+    )
     from hkit.errors import unexpected_lines as unexpected
 
-    handle_stop_signals()
+    replaced = handle_stop_signals()
 
     state = State(
         options["root"] or os.environ.get("HKIT_ROOT"), tuple(options["data"]), options["timeout"]
@@ -233,4 +239,6 @@ def main(argv: list[str] | None = None) -> None:
         lines, code = unexpected(exc)
         sys.stderr.write("".join(line + "\n" for line in lines))
         sys.exit(code)
+    finally:
+        restore_signals(replaced)
     sys.exit(0)

@@ -1,0 +1,75 @@
+"""Embedded queries run in a child process: a timeout, a memory limit and a crash of the engine
+end the child, never the caller, and leave nothing running."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from click.testing import CliRunner
+from helpers import ROOT
+
+import hkit
+from hkit.cli import main
+from hkit.engines import EmbeddedEngine, QueryFailed, QueryTimeout
+from hkit.errors import HkitError
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="queries run in a thread here")
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+GREEDY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
+
+
+def no_children() -> bool:
+    try:
+        return os.waitpid(-1, os.WNOHANG) == (0, 0) and False
+    except ChildProcessError:
+        return True
+
+
+def test_a_timed_out_query_leaves_no_thread_and_no_process():
+    kg = hkit.open(root=ROOT, timeout=1)
+    threads = threading.active_count()
+    with pytest.raises(QueryTimeout, match="did not finish within 1 seconds"):
+        kg.sparql(SLOW)
+    assert threading.active_count() == threads
+    assert no_children()
+
+
+def test_a_runaway_query_stops_at_the_memory_limit(monkeypatch):
+    monkeypatch.setenv("HKIT_QUERY_MEMORY_MB", "200")
+    result = CliRunner().invoke(main, ["--root", str(ROOT), "--timeout", "60", "sparql", GREEDY])
+    assert result.exit_code == 2
+    assert "needed more than the 200 MB of memory a query may use" in result.output
+    assert no_children()
+
+
+def test_a_crash_of_the_engine_ends_only_the_child(kg=None):
+    engine = hkit.open(root=ROOT).embedded
+    nested = "SELECT * WHERE " + "{" * 5000 + " ?s ?p ?o " + "}" * 5000  # crashes pyoxigraph
+    with pytest.raises(QueryFailed, match="crashed"):
+        engine.run(nested, timeout=60)
+    assert engine.run("ASK { ?s ?p ?o }", timeout=60).boolean is True
+
+
+def test_streamed_rows_come_from_the_child_and_stop_at_the_deadline():
+    engine: EmbeddedEngine = hkit.open(root=ROOT).embedded
+    variables, rows = engine.stream("SELECT ?s WHERE { ?s a ?c } ORDER BY ?s", 60, batch=7)
+    assert variables == ["s"] and len(list(rows)) > 100
+    variables, rows = engine.stream("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", 1)
+    with pytest.raises(QueryTimeout):
+        for _ in rows:
+            pass
+    assert no_children()
+
+
+def test_a_bad_memory_setting_is_an_error(monkeypatch):
+    monkeypatch.setenv("HKIT_QUERY_MEMORY_MB", "lots")
+    with pytest.raises(HkitError, match="HKIT_QUERY_MEMORY_MB is 'lots'"):
+        hkit.open(root=ROOT).sparql("ASK { ?s ?p ?o }")
+
+
+def test_in_process_mode_still_answers(monkeypatch):
+    monkeypatch.setenv("HKIT_IN_PROCESS", "1")
+    assert hkit.open(root=ROOT).sparql("ASK { ?s ?p ?o }").boolean is True
