@@ -327,6 +327,42 @@ def describe_command(state: State, text_or_iri: str) -> None:
     click.echo(describe(engine, iri, label, state.timeout).render(), nl=False)
 
 
+@main.command("cache")
+@click.option("--verify", is_flag=True, help="Open and read every store; exit 1 if one fails.")
+@click.option("--clear", is_flag=True, help="Remove every store (they are rebuilt when needed).")
+@click.pass_obj
+def cache_command(state: State, verify: bool, clear: bool) -> None:
+    """The on-disk stores hkit keeps for large inputs: where, how big, built from which files.
+
+    A store is rebuilt whenever one of its files changes; --verify reads each one in full, and
+    --clear removes them all.
+
+    Example:
+
+        hkit cache --verify
+    """
+    from hkit.errors import EXIT_CHECK_FAILED
+    from hkit.graph import cache_dir, cached_stores, clear_cache
+
+    if clear:
+        click.echo(f"removed {clear_cache()} store(s) from {cache_dir() / 'stores'}")
+        return
+    stores = cached_stores()
+    click.echo(f"cache folder: {cache_dir()}  ({len(stores)} store(s))")
+    failed = 0
+    for store in stores:
+        status = "complete" if store.complete else "unfinished build"
+        if verify:
+            problem = store.verify()
+            status = "verified" if problem is None else f"DAMAGED: {problem}"
+            failed += problem is not None
+        click.echo(f"  {store.folder.name}  {store.size / 1e6:,.1f} MB  {status}")
+        for name in store.files:
+            click.echo(f"      {name}")
+    if failed:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
 @main.command("stats")
 @click.pass_obj
 def stats_command(state: State) -> None:

@@ -505,3 +505,46 @@ def _rmtree(folder: Path) -> None:
     import shutil
 
     shutil.rmtree(folder, ignore_errors=True)
+
+
+class CachedStore:
+    """One on-disk store in the cache folder: its folder, size, the files it was built from, and
+    whether it is complete (a build that finished) and still opens and reads."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.complete = (folder / "hkit-complete").is_file()
+        self.files = (
+            (folder / "hkit-complete").read_text(encoding="utf-8").split() if self.complete else []
+        )
+        self.size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+    def verify(self) -> str | None:
+        """None when the store opens read-only and every quad reads; else what went wrong."""
+        import pyoxigraph
+
+        if not self.complete:
+            return "an unfinished build"
+        try:
+            store = pyoxigraph.Store.read_only(str(self.folder))
+            for _ in store.quads_for_pattern(None, None, None):
+                pass
+        except Exception as exc:
+            return _one_line(exc)
+        return None
+
+
+def cached_stores() -> list[CachedStore]:
+    """The on-disk stores in the cache folder, and any unfinished builds."""
+    stores = cache_dir() / "stores"
+    if not stores.is_dir():
+        return []
+    return [CachedStore(p) for p in sorted(stores.iterdir()) if p.is_dir()]
+
+
+def clear_cache() -> int:
+    """Remove every store in the cache folder; return how many were removed."""
+    stores = cached_stores()
+    for store in stores:
+        _rmtree(store.folder)
+    return len(stores)

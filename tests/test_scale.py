@@ -230,3 +230,24 @@ def test_the_strict_loader_reads_what_rdflib_reads():
     fast, slow = load_rdflib_strict(files), load_rdflib(files)
     assert len(fast) == len(slow)
     assert rdflib.compare.isomorphic(fast, slow)
+
+
+def test_the_cache_command_shows_verifies_and_clears_the_stores(big, tmp_path):
+    from click.testing import CliRunner
+
+    from hkit.cli import main
+
+    open_store(graph_files(ROOT, [big]))
+    (built,) = stores(tmp_path)
+    shown = CliRunner().invoke(main, ["--root", str(ROOT), "cache", "--verify"])
+    assert shown.exit_code == 0, shown.output
+    assert f"{built.name}" in shown.output and "verified" in shown.output
+    assert str(big.resolve()) in shown.output
+    for path in built.iterdir():
+        if path.is_file() and path.name != "hkit-complete":
+            path.write_bytes(b"\0" * 64)
+    damaged = CliRunner().invoke(main, ["--root", str(ROOT), "cache", "--verify"])
+    assert damaged.exit_code == 1 and "DAMAGED" in damaged.output
+    cleared = CliRunner().invoke(main, ["--root", str(ROOT), "cache", "--clear"])
+    assert cleared.exit_code == 0 and "removed 1 store(s)" in cleared.output
+    assert stores(tmp_path) == []
