@@ -84,5 +84,5 @@ def test_unreadable_input_exits_2(tmp_path):
     assert missing.exit_code == 2 and "no such file" in missing.output
     broken = write(tmp_path, "broken.ttl", "@prefix : <x> . this is not turtle")
     malformed = invoke("diff", str(broken), str(ROOT / ONTOLOGY))
-    assert malformed.exit_code == 2 and "not valid RDF" in malformed.output
+    assert malformed.exit_code == 2 and "broken.ttl: Parser error at line 1" in malformed.output
     assert "Traceback" not in malformed.output

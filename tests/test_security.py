@@ -492,3 +492,23 @@ def test_export_of_a_file_with_a_remote_json_ld_context_says_why(tmp_path):
     result = CliRunner().invoke(main, ["--root", str(ROOT), "--data", str(remote), "export"])
     assert result.exit_code == 2
     assert "a JSON-LD @context that is not in the file is not fetched" in result.output
+
+
+@pytest.mark.parametrize("command", [["diff", str(ROOT / "ontology" / "hkit.ttl")], ["review"]])
+def test_a_long_string_full_of_escapes_reads_in_linear_time(tmp_path, command):
+    """rdflib's Turtle parser took half a minute on this 1.2 MB string; hkit reads every file with
+    pyoxigraph. (The bound is generous: it fails only on the quadratic parser.)"""
+    import time
+
+    text = tmp_path / "long.ttl"
+    text.write_text(
+        '<urn:a> <http://www.w3.org/2000/01/rdf-schema#comment> """'
+        + 'x\\n\\"' * 300_000
+        + '""" .\n',
+        encoding="utf-8",
+    )
+    args = [*command, str(text)] if command[0] == "diff" else ["--data", str(text), *command]
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["--root", str(ROOT), *args])
+    assert time.monotonic() - started < 20, "reading the file took too long"
+    assert "Traceback" not in result.output
