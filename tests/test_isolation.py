@@ -12,7 +12,7 @@ from helpers import ROOT
 
 import hkit
 from hkit.cli import main
-from hkit.engines import EmbeddedEngine, QueryFailed, QueryTimeout
+from hkit.engines import EmbeddedEngine, QueryFailed, QueryTimeout, _Child
 from hkit.errors import HkitError
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="queries run in a thread here")
@@ -21,28 +21,46 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?
 GREEDY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
 
 
-def no_children() -> bool:
-    try:
-        return os.waitpid(-1, os.WNOHANG) == (0, 0) and False
-    except ChildProcessError:
-        return True
+@pytest.fixture(autouse=True)
+def children(monkeypatch) -> list[int]:
+    """The query children each test starts."""
+    started: list[int] = []
+    original = _Child.__init__
+
+    def record(self: _Child, *args: object) -> None:
+        original(self, *args)
+        started.append(self.pid)
+
+    monkeypatch.setattr(_Child, "__init__", record)
+    return started
 
 
-def test_a_timed_out_query_leaves_no_thread_and_no_process():
+def all_gone(pids: list[int]) -> bool:
+    """Every child has ended and been reaped (none is left running or a zombie)."""
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        return False
+    return bool(pids)
+
+
+def test_a_timed_out_query_leaves_no_thread_and_no_process(children):
     kg = hkit.open(root=ROOT, timeout=1)
     threads = threading.active_count()
     with pytest.raises(QueryTimeout, match="did not finish within 1 seconds"):
         kg.sparql(SLOW)
     assert threading.active_count() == threads
-    assert no_children()
+    assert all_gone(children)
 
 
-def test_a_runaway_query_stops_at_the_memory_limit(monkeypatch):
+def test_a_runaway_query_stops_at_the_memory_limit(monkeypatch, children):
     monkeypatch.setenv("HKIT_QUERY_MEMORY_MB", "200")
     result = CliRunner().invoke(main, ["--root", str(ROOT), "--timeout", "60", "sparql", GREEDY])
     assert result.exit_code == 2
     assert "needed more than the 200 MB of memory a query may use" in result.output
-    assert no_children()
+    assert all_gone(children)
 
 
 def test_a_crash_of_the_engine_ends_only_the_child(kg=None):
@@ -53,7 +71,7 @@ def test_a_crash_of_the_engine_ends_only_the_child(kg=None):
     assert engine.run("ASK { ?s ?p ?o }", timeout=60).boolean is True
 
 
-def test_streamed_rows_come_from_the_child_and_stop_at_the_deadline():
+def test_streamed_rows_come_from_the_child_and_stop_at_the_deadline(children):
     engine: EmbeddedEngine = hkit.open(root=ROOT).embedded
     variables, rows = engine.stream("SELECT ?s WHERE { ?s a ?c } ORDER BY ?s", 60, batch=7)
     assert variables == ["s"] and len(list(rows)) > 100
@@ -61,7 +79,7 @@ def test_streamed_rows_come_from_the_child_and_stop_at_the_deadline():
     with pytest.raises(QueryTimeout):
         for _ in rows:
             pass
-    assert no_children()
+    assert all_gone(children)
 
 
 def test_a_bad_memory_setting_is_an_error(monkeypatch):
