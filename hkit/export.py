@@ -23,43 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hkit.errors import InputError
+from hkit.vocab import PREFIXES, compact, expand  # noqa: F401 - re-exported (one table)
 
 ONTOLOGY_GRAPH = "https://w3id.org/hkit/ontology"
 DATA_GRAPH = "https://w3id.org/hkit/data"
-
-#: The prefixes written into Turtle, TriG and RDF/XML.
-PREFIXES = {
-    "hkit": "https://w3id.org/hkit/ontology#",
-    "id": "https://w3id.org/hkit/id/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "frapo": "http://purl.org/cerif/frapo/",
-    "org": "http://www.w3.org/ns/org#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "schema": "https://schema.org/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "vann": "http://purl.org/vocab/vann/",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
-
-
-def compact(iri: str) -> str:
-    """``prefix:local`` for an IRI in one of PREFIXES' namespaces, else the IRI itself."""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
-
-
-def expand(name: str) -> str:
-    """The IRI of a ``prefix:local`` name with one of PREFIXES, else ``name`` itself."""
-    prefix, sep, local = name.partition(":")
-    if sep and prefix in PREFIXES and not local.startswith("//"):
-        return PREFIXES[prefix] + local
-    return name
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from hkit.vocab import PREFIXES, XSD, compact
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
@@ -12,17 +14,6 @@ if TYPE_CHECKING:
 
 # The formatters import what they need when they run (json, csv, xml.sax.saxutils, decimal), so
 # that `hkit --help` and `hkit queries`, which read FORMATS, do not pay for them.
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
-PREFIXES = {
-    "id": "https://w3id.org/hkit/id/",
-    "hkit": "https://w3id.org/hkit/ontology#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "schema": "https://schema.org/",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": XSD,
-}
 
 
 # -- term rendering ------------
@@ -50,13 +41,6 @@ def nt(term: Term) -> str:
     if term.datatype:
         return f"{text}^^<{term.datatype}>"
     return text
-
-
-def compact(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and iri != ns:
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
 
 
 #: Numbers longer than this are shown as written, not with grouped digits.
