@@ -19,7 +19,7 @@ from collections import namedtuple
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from hkit.errors import HkitError
+from hkit.errors import QueryError
 from hkit.sparql import blank, check_query
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -42,10 +42,6 @@ _LEXICAL = {
     "xsd_date": re.compile(r"\d{4}-\d{2}-\d{2}"),
     "xsd_gYear": re.compile(r"\d{4}"),
 }
-
-
-class QueryError(HkitError):
-    """An unknown query, a bad saved query, or a bad parameter."""
 
 
 class Param(

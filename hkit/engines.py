@@ -5,15 +5,7 @@ from __future__ import annotations
 import threading
 from collections import namedtuple
 
-from hkit.errors import HkitError
-
-
-class QueryTimeout(HkitError):
-    """A query did not finish within the time allowed."""
-
-
-class QueryFailed(HkitError):
-    """The engine rejected or could not evaluate a query."""
+from hkit.errors import EndpointError, HkitError, QueryFailed, QueryTimeout
 
 
 class Term(namedtuple("Term", "kind value datatype lang", defaults=(None, None))):
@@ -552,10 +544,6 @@ def _rdflib_term(node: object) -> Term:
         return Term("bnode", str(node))
     datatype = None if node.language or node.datatype is None else str(node.datatype)
     return Term("literal", str(node), None if datatype == XSD_STRING else datatype, node.language)
-
-
-class EndpointError(HkitError):
-    """A remote SPARQL endpoint could not be reached or gave no usable answer."""
 
 
 #: Environment variables that carry an endpoint's credentials (never the command line).

@@ -50,6 +50,22 @@ def _shorten(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
+class QueryError(HkitError):
+    """An unknown query, a bad saved query, or a bad parameter."""
+
+
+class QueryTimeout(HkitError):
+    """A query did not finish within the time allowed."""
+
+
+class QueryFailed(HkitError):
+    """The engine rejected or could not evaluate a query."""
+
+
+class EndpointError(HkitError):
+    """A remote SPARQL endpoint could not be reached or gave no usable answer."""
+
+
 class InputError(HkitError):
     """A file is missing, unreadable or malformed."""
 

@@ -81,7 +81,7 @@ def check_read_only(text: str, where: str = "the query") -> None:
     """Refuse updates and what reaches outside the graph (SERVICE, LOAD, FROM, WITH), however
     they are written: raise :class:`hkit.catalog.QueryError` naming the keyword."""
     if match := _FORBIDDEN.search(blank(text)):
-        from hkit.catalog import QueryError
+        from hkit.errors import QueryError
 
         raise QueryError(
             f"{where} uses {match.group(1).upper()}, which hkit does not allow",
@@ -111,7 +111,7 @@ def check_bounded(text: str, where: str = "the query") -> None:
         elif char in _CLOSE:
             depth -= 1
     if deepest > MAX_DEPTH:
-        from hkit.catalog import QueryError
+        from hkit.errors import QueryError
 
         raise QueryError(
             f"{where} is nested {deepest} levels deep; hkit allows {MAX_DEPTH}",
@@ -119,7 +119,7 @@ def check_bounded(text: str, where: str = "the query") -> None:
         )
     chained = sum(1 for _ in _CHAIN.finditer(body))
     if chained > MAX_CHAIN:
-        from hkit.catalog import QueryError
+        from hkit.errors import QueryError
 
         raise QueryError(
             f"{where} chains {chained} operators (UNION, ||, &&, path | and /); "
