@@ -252,10 +252,13 @@ def read_query(path: Path) -> SavedQuery:
     body = blank(text, expand=False)
     params = _params_of(body, meta, str(path))
     _lint(name, body, params)
-    tags = meta.get("tags", [])
-    if isinstance(tags, str):
-        tags = [t.strip() for t in tags.strip("[]").split(",") if t.strip()]
-    examples = [{k: v for k, v in item.items()} for item in meta.get("example", []) or []]
+    raw_tags = meta.get("tags", [])
+    if isinstance(raw_tags, str):
+        tags = [t.strip() for t in raw_tags.strip("[]").split(",") if t.strip()]
+    else:
+        tags = [str(t) for t in raw_tags] if isinstance(raw_tags, list) else []
+    raw_examples = meta.get("example") or []
+    examples = [dict(item) for item in raw_examples] if isinstance(raw_examples, list) else []
     query = SavedQuery(
         name=name,
         path=path,

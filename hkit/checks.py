@@ -30,6 +30,11 @@ from pathlib import Path
 
 from hkit.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, HkitError, InputError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from typing import Any
+
 CHECKS_DIR = Path("queries/checks")
 ALLOWED_FILE = "allowed.tsv"
 SAVED_QUERIES_GRAPH = "urn:hkit:saved-queries"
@@ -218,7 +223,7 @@ def check_store(files: Iterable[Path], ontology: Path, queries: Iterable[Path]):
 # -------------------------------------------------------------------------------------------------
 
 
-def render_message(template: str, row: dict[str, object]) -> str:
+def render_message(template: str, row: dict[str, Any]) -> str:
     """The check's message with ``{variable}`` replaced by the row's values (IRIs compacted)."""
     from hkit.results import compact
 
@@ -232,7 +237,7 @@ def render_message(template: str, row: dict[str, object]) -> str:
 
 
 def run_checks(
-    engine: object,
+    engine: Any,
     checks: list[Check],
     allowed: dict[tuple[str, str], str] | None = None,
     timeout: float | None = None,

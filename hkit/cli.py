@@ -289,6 +289,7 @@ def sparql_command(
             query = Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise HkitError(f"{file}: cannot read ({exc})") from exc
+    assert query is not None  # one of the two, as checked above
     check_query(query)
     engine = state.engine(endpoint, default_graphs)
     if stream_result(engine, query, fmt, output, state.timeout):

@@ -10,6 +10,13 @@ from pathlib import Path
 
 from hkit.errors import HkitError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from hkit.engines import EmbeddedEngine
+
 
 class State:
     """What the global options chose, and the graph, loaded on first use."""
@@ -18,7 +25,7 @@ class State:
         self.root_option = root
         self.data = [Path(d) for d in data]
         self.timeout = timeout
-        self._engine = None
+        self._engine: EmbeddedEngine | None = None
 
     @property
     def root(self) -> Path:
@@ -148,7 +155,7 @@ class _CleanupOnSignals:
         import signal
         import threading
 
-        self.saved: dict[int, object] = {}
+        self.saved: dict[int, Any] = {}
         if threading.current_thread() is not threading.main_thread():
             return
         for name in self.SIGNALS:

@@ -7,6 +7,14 @@ from collections import namedtuple
 
 from hkit.errors import EndpointError, HkitError, QueryFailed, QueryTimeout
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
+    import pyoxigraph
+
 
 class Term(namedtuple("Term", "kind value datatype lang", defaults=(None, None))):
     """An RDF term, engine-neutral: kind is 'uri', 'literal' or 'bnode'.
@@ -43,7 +51,7 @@ class Result:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Result) and self._key() == other._key()
 
-    __hash__ = None  # mutable
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __repr__(self) -> str:
         return (
@@ -88,7 +96,7 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-def _term(node: object) -> Term:
+def _term(node: Any) -> Term:
     import pyoxigraph
 
     if isinstance(node, pyoxigraph.NamedNode):
@@ -105,7 +113,7 @@ class EmbeddedEngine:
 
     name = "embedded"
 
-    def __init__(self, store: object) -> None:
+    def __init__(self, store: pyoxigraph.Store) -> None:
         self.store = store
 
     def _evaluate(self, text: str) -> Result:
@@ -157,7 +165,7 @@ class EmbeddedEngine:
 
         def work() -> None:
             try:
-                answer = self.store.query(text)
+                answer = self._solutions(text)
                 variables = [v.value for v in answer.variables]
                 channel.put(("variables", variables))
                 terms: dict[object, Term] = {}
@@ -208,8 +216,17 @@ class EmbeddedEngine:
 
         return variables, rows()
 
-    def _rows(self, text: str, batch: int):
+    def _solutions(self, text: str) -> pyoxigraph.QuerySolutions:
+        import pyoxigraph
+
         answer = self.store.query(text)
+        if not isinstance(answer, pyoxigraph.QuerySolutions):
+            raise QueryFailed("only a SELECT query's rows can be streamed")
+        return answer
+
+    def _rows(self, text: str, batch: int) -> Iterator[Any]:
+        """The variables, then the rows in batches of ``batch``."""
+        answer = self._solutions(text)
         variables = [v.value for v in answer.variables]
         yield variables
         terms: dict[object, Term] = {}
@@ -232,7 +249,7 @@ class EmbeddedEngine:
         yield rows
 
     def _stream_in_child(self, text: str, timeout: float | None, batch: int):
-        def work(send: object) -> None:
+        def work(send: Callable[[tuple], None]) -> None:
             produced = self._rows(text, batch)
             send(("variables", next(produced)))
             for rows in produced:
@@ -324,7 +341,7 @@ def _unpack(packed: tuple) -> Result:
         variables=list(variables),
         rows=[{var: Term(*term) for var, term in row.items()} for row in rows],
         boolean=boolean,
-        triples=[tuple(Term(*t) for t in triple) for triple in triples],
+        triples=[(Term(*s), Term(*p), Term(*o)) for s, p, o in triples],
     )
 
 
@@ -334,7 +351,9 @@ class _Child:
     dies (out of memory, a crash) or outlasts the deadline is reported in one line. Leaving the
     ``with`` block kills the child if it still runs."""
 
-    def __init__(self, work: object, timeout: float | None) -> None:
+    def __init__(
+        self, work: Callable[[Callable[[tuple], None]], None], timeout: float | None
+    ) -> None:
         import os
         import time
 
@@ -348,7 +367,7 @@ class _Child:
             os.close(read_end)
             _child_main(work, write_end, self.limit)
         os.close(write_end)
-        self.fd = read_end
+        self.fd: int | None = read_end
 
     def __enter__(self) -> _Child:
         return self
@@ -373,14 +392,17 @@ class _Child:
         import select
         import time
 
+        fd = self.fd
+        if fd is None:
+            raise QueryFailed("the query's answer was already read to its end")
         while len(self.buffer) < size:
             remaining = None if self.deadline is None else self.deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise self._timed_out()
-            ready, _, _ = select.select([self.fd], [], [], remaining)
+            ready, _, _ = select.select([fd], [], [], remaining)
             if not ready:
                 raise self._timed_out()
-            chunk = os.read(self.fd, 1 << 20)
+            chunk = os.read(fd, 1 << 20)
             if not chunk:
                 raise self._died()
             self.buffer += chunk
@@ -423,7 +445,7 @@ class _Child:
         return QueryFailed("the SPARQL engine stopped without an answer")
 
 
-def _child_main(work: object, fd: int, limit: int) -> None:
+def _child_main(work: Callable[[Callable[[tuple], None]], None], fd: int, limit: int) -> None:
     """In the forked child: bound the memory, run the work, send each message, exit."""
     import marshal
     import os
@@ -469,10 +491,10 @@ def _child_main(work: object, fd: int, limit: int) -> None:
     os._exit(code)
 
 
-def _bounded(work: object, timeout: float | None) -> Result:
+def _bounded(work: Callable[[], Result], timeout: float | None) -> Result:
     """Run ``work()`` bounded by ``timeout`` seconds. The work runs in a daemon thread, so that a
     command line that gives up can exit at once; engine errors become one-line errors."""
-    outcome: dict[str, object] = {}
+    outcome: dict[str, Any] = {}
 
     def target() -> None:
         try:
@@ -510,7 +532,7 @@ class RdflibEngine:
 
     name = "rdflib"
 
-    def __init__(self, graph: object) -> None:
+    def __init__(self, graph: Any) -> None:
         import rdflib.plugins.sparql
 
         rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # never fetch FROM graphs (HAZARDS 6)
@@ -527,7 +549,7 @@ class RdflibEngine:
                 for row in answer
             ]
             return Result("SELECT", variables=variables, rows=rows)
-        triples = [tuple(_rdflib_term(x) for x in triple) for triple in answer]
+        triples = [(_rdflib_term(s), _rdflib_term(p), _rdflib_term(o)) for s, p, o in answer]
         return Result("CONSTRUCT", triples=triples)
 
     def run(self, text: str, timeout: float | None = None) -> Result:
@@ -535,7 +557,7 @@ class RdflibEngine:
         return _bounded(lambda: self._evaluate(text), timeout)
 
 
-def _rdflib_term(node: object) -> Term:
+def _rdflib_term(node: Any) -> Term:
     import rdflib
 
     if isinstance(node, rdflib.URIRef):
@@ -729,12 +751,13 @@ def _max_bytes() -> int:
     return value
 
 
-def _read_until(response: object, deadline: float | None, where: str = "the endpoint") -> bytes:
+def _read_until(response: Any, deadline: float | None, where: str = "the endpoint") -> bytes:
     """Read the whole body, giving up at the deadline or past the size limit."""
     import time
 
     limit = _max_bytes()
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     sock = _socket_of(response)
     while True:
         if deadline is not None:
@@ -757,7 +780,7 @@ def _read_until(response: object, deadline: float | None, where: str = "the endp
         chunks.append(chunk)
 
 
-def _socket_of(response: object) -> object:
+def _socket_of(response: Any) -> Any:
     """The socket under an http.client response, when it can be reached (to bound each wait)."""
     raw = getattr(getattr(response, "fp", None), "raw", None)
     return getattr(raw, "_sock", None)
@@ -769,7 +792,7 @@ def _timed_out(where: str, timeout: float | None) -> EndpointError:
     )
 
 
-def _http_error(exc: object, where: str) -> EndpointError:
+def _http_error(exc: Any, where: str) -> EndpointError:
     code = exc.code
     try:
         detail = exc.read(2000).decode("utf-8", "replace").strip().splitlines()

@@ -6,6 +6,11 @@ Library code raises these; the command line turns them into one line on stderr a
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
+
 #: Exit codes, documented in the README.
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1  # a check ran and found problems (SHACL violations, inconsistency...)
@@ -91,14 +96,14 @@ def _stop(number: int, frame: object) -> None:
     raise Stopped(number)
 
 
-def handle_stop_signals() -> dict[int, object]:
+def handle_stop_signals() -> dict[int, Any]:
     """Make SIGTERM and SIGHUP raise :class:`Stopped` (only from the main thread, where Python
     delivers signals; handlers a program set itself are kept). Returns the handlers replaced,
     for :func:`restore_signals`."""
     import signal
     import threading
 
-    replaced: dict[int, object] = {}
+    replaced: dict[int, Any] = {}
     if threading.current_thread() is not threading.main_thread():
         return replaced
     for name in STOP_SIGNALS:
@@ -108,7 +113,7 @@ def handle_stop_signals() -> dict[int, object]:
     return replaced
 
 
-def restore_signals(replaced: dict[int, object]) -> None:
+def restore_signals(replaced: dict[int, Any]) -> None:
     """Put back the handlers that :func:`handle_stop_signals` replaced (for a program that runs
     the command line in its own process, such as a test runner)."""
     import signal
@@ -139,7 +144,7 @@ def unexpected_lines(exc: BaseException) -> tuple[list[str], int]:
     ], EXIT_INTERNAL
 
 
-def quiet_broken_pipe() -> None:
+def quiet_broken_pipe() -> NoReturn:
     """The reader of standard output went away (``hkit query ... | head``): stop quietly, with
     no error message and no complaint from Python at exit, and exit 141 as a shell would."""
     import os

@@ -25,6 +25,11 @@ from pathlib import Path
 from hkit.errors import InputError
 from hkit.vocab import PREFIXES, compact, expand  # noqa: F401 - re-exported (one table)
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from typing import Any
+
 ONTOLOGY_GRAPH = "https://w3id.org/hkit/ontology"
 DATA_GRAPH = "https://w3id.org/hkit/data"
 
@@ -68,7 +73,7 @@ def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Qu
             refuse_doctype(path)
         labels: dict[str, pyoxigraph.BlankNode] = {}
 
-        def relabel(term: object, labels: dict = labels) -> object:
+        def relabel(term: Any, labels: dict = labels) -> Any:
             nonlocal counter
             if isinstance(term, pyoxigraph.BlankNode):
                 if term.value not in labels:
@@ -94,7 +99,7 @@ def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Qu
     return quads
 
 
-def _key(quad: object) -> tuple[str, int, str, str, int, str]:
+def _key(quad: Any) -> tuple[str, int, str, str, int, str]:
     """Sort by graph, then subjects (IRIs before blank nodes), predicate, object."""
     import pyoxigraph
 
@@ -132,9 +137,10 @@ def serialize(quads: list, fmt: str) -> bytes:
         _check_xml(statements)
     prefixes = PREFIXES if fmt in ("turtle", "trig", "rdfxml") else None
     try:
-        return pyoxigraph.serialize(
+        written = pyoxigraph.serialize(
             statements, format=getattr(pyoxigraph.RdfFormat, spec.oxigraph), prefixes=prefixes
         )
+        return written if written is not None else b""
     except (ValueError, SyntaxError) as exc:
         raise InputError(f"the graph cannot be written as {fmt}: {exc}") from exc
 
@@ -143,9 +149,9 @@ def _check_xml(triples: list) -> None:
     """Refuse what RDF/XML cannot carry, instead of writing a file no parser reads back."""
     for triple in triples:
         for term in (triple.subject, triple.predicate, triple.object):
-            text = term.value
-            if _NOT_XML.search(text):
-                char = _NOT_XML.search(text).group()
+            found = _NOT_XML.search(term.value)
+            if found:
+                char = found.group()
                 raise InputError(
                     f"the graph cannot be written as rdfxml: {term} contains the character "
                     f"U+{ord(char):04X}, which XML 1.0 cannot represent",

@@ -21,6 +21,11 @@ from __future__ import annotations
 import os
 import sys
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from typing import Any
+
 _QUERY_FORMATS = ("table", "json", "xml", "csv", "tsv", "md", "turtle", "ntriples")
 
 
@@ -43,9 +48,9 @@ def _take(args: list[str], i: int, long: str, short: str | None = None) -> tuple
     return None
 
 
-def plan(args: list[str]) -> tuple[str, dict[str, object]] | None:
+def plan(args: list[str]) -> tuple[str, dict[str, Any]] | None:
     """What the fast lane would run for these arguments, or None to leave them to click."""
-    options: dict[str, object] = {"root": None, "timeout": 30.0, "data": []}
+    options: dict[str, Any] = {"root": None, "timeout": 30.0, "data": []}
     i = 0
     while i < len(args) and args[i].startswith("-"):
         if args[i] in ("--help", "-h") and i == len(args) - 1:
@@ -167,7 +172,7 @@ def _help() -> None:
     import io
 
     buffer = io.StringIO()
-    code: object = 0
+    code: Any = 0
     with contextlib.redirect_stdout(buffer):
         try:
             _click(["--help"])

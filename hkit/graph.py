@@ -16,6 +16,8 @@ from hkit.errors import InputError, ResourceError
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
+    from typing import Any
+
     import rdflib
 
 ONTOLOGY = Path("ontology/hkit.ttl")
@@ -112,7 +114,7 @@ def load_rdflib(paths: Iterable[Path], graph: rdflib.Graph | None = None) -> rdf
     return load_rdflib_strict(paths, graph)
 
 
-def english_label(graph: object, term: object) -> str | None:
+def english_label(graph: Any, term: Any) -> str | None:
     """A term's English (or untagged) rdfs:label, else its skos:prefLabel, in an rdflib graph."""
     import rdflib
     from rdflib.namespace import RDFS, SKOS
@@ -124,7 +126,7 @@ def english_label(graph: object, term: object) -> str | None:
     return None
 
 
-def load_rdflib_strict(paths: Iterable[Path], graph: object = None):  # noqa: ANN201 - an rdflib.Graph
+def load_rdflib_strict(paths: Iterable[Path], graph: Any = None) -> Any:  # an rdflib.Graph
     """The files as one rdflib graph (or added to ``graph``), parsed by pyoxigraph: strict,
     literals exactly as written, and several times faster than rdflib's own parsers on large
     files. Each file's blank nodes are its own."""
@@ -147,7 +149,7 @@ def load_rdflib_strict(paths: Iterable[Path], graph: object = None):  # noqa: AN
         fmt = _oxigraph_format(path)
         bnodes: dict[str, rdflib.BNode] = {}
 
-        def term(t: object, bnodes: dict = bnodes) -> rdflib.term.Node:
+        def term(t: Any, bnodes: dict = bnodes) -> rdflib.term.Node:
             if isinstance(t, pyoxigraph.NamedNode):
                 return iri(t.value)
             if isinstance(t, pyoxigraph.BlankNode):
@@ -338,7 +340,7 @@ def graph_files(root: Path, extra: Iterable[Path] = ()) -> list[Path]:
 BULK_LOAD_BYTES = 4_000_000
 
 
-def load_store(files: Iterable[Path], store: object = None):  # noqa: ANN201 - a pyoxigraph.Store
+def load_store(files: Iterable[Path], store: Any = None) -> Any:  # a pyoxigraph.Store
     """A pyoxigraph store (in memory unless ``store`` is given) with every file loaded into its
     default graph.
 
@@ -402,7 +404,7 @@ def _store_key(files: list[Path]) -> tuple[str, str]:
     return names[:16], hashlib.sha256("\0".join(stats).encode()).hexdigest()[:16]
 
 
-def open_store(files: Iterable[Path]):  # noqa: ANN201 - a pyoxigraph.Store
+def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
     """The graph of ``files``, ready to query.
 
     Small inputs (the shipped graph) are parsed into memory, which is fastest. From

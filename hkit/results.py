@@ -3,7 +3,7 @@ an aligned table and Markdown for people, and Turtle / N-Triples for graph resul
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from hkit.vocab import PREFIXES, XSD, compact
 
@@ -140,7 +140,7 @@ def to_tsv(result: Result) -> str:
 STREAMED_FORMATS = ("tsv", "csv")
 
 
-def stream_lines(fmt: str, variables: list[str], rows: object):  # noqa: ANN201 - Iterator[str]
+def stream_lines(fmt: str, variables: list[str], rows: Iterable[dict[str, Term]]) -> Iterator[str]:
     """A SELECT result in ``fmt`` (tsv or csv) as text chunks, one row at a time: the same text
     as to_tsv and to_csv give for the whole result."""
     if fmt == "tsv":
@@ -238,9 +238,10 @@ def to_turtle(result: Result) -> str:
     import pyoxigraph
 
     triples = pyoxigraph.parse(to_ntriples(result).encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    return pyoxigraph.serialize(
+    text = pyoxigraph.serialize(
         sorted(triples, key=str), format=pyoxigraph.RdfFormat.TURTLE, prefixes=PREFIXES
-    ).decode()
+    )
+    return text.decode() if text is not None else ""
 
 
 #: One registry per kind of choice: the names feed --help, click.Choice and the dispatch.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
@@ -195,7 +196,7 @@ def _show_value(v: Violation, report: ValidationReport) -> str:
     """An offending value: a node by its label, a literal quoted."""
     from hkit.results import compact
 
-    if v.value_kind == "uri":
+    if v.value_kind == "uri" and v.value is not None:
         label = report.labels.get(v.value)
         return f"{label} <{compact(v.value)}>" if label else f"<{compact(v.value)}>"
     if v.value_kind == "bnode":
@@ -424,7 +425,9 @@ def _run_forked(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib
             data = received.read()
         os.waitpid(child, 0)
         os.close(queue)
-    theirs = pickle.loads(data) if data else ("crash", "the second process ended early", None)
+    theirs: tuple[Any, ...] = (
+        pickle.loads(data) if data else ("crash", "the second process ended early", None)
+    )
     if theirs[0] == "error":
         raise InputError(theirs[1], hint=theirs[2])
     if theirs[0] != "ok":
@@ -561,7 +564,7 @@ def validate(
         key=lambda v: (v.focus, v.source_shape, v.message, v.path or "", v.component, v.value or "")
     )
     mentioned = {v.focus for v in violations if v.focus_kind == "uri"}
-    mentioned |= {v.value for v in violations if v.value_kind == "uri"}
+    mentioned |= {v.value for v in violations if v.value_kind == "uri" and v.value is not None}
     mentioned |= {node for v in violations for node, _ in v.used_by}
     mentioned |= {s for v in violations for s in (v.source_shape, *v.node_shapes)}
     return ValidationReport(
