@@ -177,10 +177,10 @@ class KnowledgeGraph:
         >>> next(iter(kg.sparql(plans)))["n"]
         5
         """
-        from hkit.sparql import check_query
+        from hkit.sparql import check_query, with_prefixes
 
         check_query(text)
-        return self.engine.run(text, self.timeout)
+        return self.engine.run(with_prefixes(text), self.timeout)
 
     # -- exploring ------------
 

@@ -311,7 +311,7 @@ def _escape(text: str, name: str) -> str:
     if "\\" in text:
         raise QueryError(
             f"parameter '{name}': text values may not contain a backslash",
-            hint="\\u escapes are expanded before SPARQL is parsed (HAZARDS 1)",
+            hint="SPARQL reads \\u escapes first, so a backslash could change the query",
         )
     if any(ord(c) < 0x20 and c not in "\n\r\t" for c in text):
         raise QueryError(f"parameter '{name}': text values may not contain control characters")
@@ -328,6 +328,9 @@ def term(param: Param, value: str) -> str:
     if param.suffix == "iri":
         import pyoxigraph
 
+        from hkit.vocab import expand
+
+        value = expand(value.strip().removeprefix("<").removesuffix(">"))  # id:innohk, as printed
         try:
             iri = pyoxigraph.NamedNode(value)
         except ValueError:

@@ -280,7 +280,7 @@ def sparql_command(
         hkit sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
     """
     from hkit.results import render
-    from hkit.sparql import check_query
+    from hkit.sparql import check_query, with_prefixes
 
     if (query is None) == (file is None):
         raise HkitError("give a query, or -f FILE, but not both", hint="hkit sparql --help")
@@ -291,6 +291,7 @@ def sparql_command(
             raise HkitError(f"{file}: cannot read ({exc})") from exc
     assert query is not None  # one of the two, as checked above
     check_query(query)
+    query = with_prefixes(query)
     engine = state.engine(endpoint, default_graphs)
     if stream_result(engine, query, fmt, output, state.timeout):
         return

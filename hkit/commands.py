@@ -176,7 +176,11 @@ def _exit_on_signal(number: int, frame: object) -> None:
 
 def queries_text(state: State, tag: str | None = None, fmt: str = "table") -> str:
     """The catalogue of saved queries as a table, JSON or Markdown."""
-    queries = [q for q in state.queries().values() if tag is None or tag in q.tags]
+    every = state.queries().values()
+    queries = [q for q in every if tag is None or tag in q.tags]
+    if not queries and tag is not None:
+        tags = sorted({t for q in every for t in q.tags})
+        raise HkitError(f"no saved query has the tag '{tag}'", hint=f"tags: {', '.join(tags)}")
     if fmt == "json":
         import json
 

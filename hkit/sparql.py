@@ -135,6 +135,31 @@ def check_query(text: str, where: str = "the query") -> None:
     check_read_only(text, where)
 
 
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
+
+
+def with_prefixes(text: str) -> str:
+    """The query with PREFIX declarations for hkit's own prefixes (``id:``, ``hkit:``,
+    ``schema:``...) that it uses but does not declare, so that what hkit prints can be pasted
+    into a query. A prefix the query declares itself is left as it is.
+
+    >>> print(with_prefixes("SELECT ?x WHERE { ?x a hkit:Plan }"))
+    PREFIX hkit: <https://w3id.org/hkit/ontology#>
+    SELECT ?x WHERE { ?x a hkit:Plan }
+    """
+    from hkit.vocab import PREFIXES
+
+    body = blank(text)
+    declared = {m.group(1) or "" for m in _DECLARED.finditer(body)}
+    used = {
+        prefix
+        for prefix in PREFIXES
+        if prefix not in declared and re.search(rf"(?<![\w?$.-]){re.escape(prefix)}:", body)
+    }
+    head = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in PREFIXES if p in used)
+    return head + text
+
+
 def query_form(text: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside comments, strings and
     IRIs (SELECT when there is none, so that the engine reports the syntax error)."""

@@ -313,3 +313,26 @@ def test_query_does_not_import_heavy_modules():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_what_hkit_prints_it_takes_back():
+    """Compact IRIs as tables print them are parameters; hkit's prefixes need no declaration."""
+    compact = invoke("query", "entity-provenance", "-p", "entity=id:innohk", "--format", "tsv")
+    full = invoke(
+        "query",
+        "entity-provenance",
+        "-p",
+        "entity=https://w3id.org/hkit/id/innohk",
+        "--format",
+        "tsv",
+    )
+    assert compact.exit_code == 0 and compact.output == full.output
+    assert compact.output.count("\n") > 10
+    plans = invoke("sparql", "SELECT ?p WHERE { ?p a hkit:Plan } ORDER BY ?p", "--format", "csv")
+    assert plans.exit_code == 0 and "plan-hkbu-medical-school" in plans.output
+
+
+def test_an_unknown_tag_is_an_error_that_lists_the_tags():
+    result = invoke("queries", "--tag", "nope")
+    assert result.exit_code == 2
+    assert "no saved query has the tag 'nope'" in result.output and "funding" in result.output
