@@ -196,17 +196,17 @@ _output_option = click.option(
 )
 
 
-def _format_option(default: str = "table"):
+def _format_option():
     from hkit.results import FORMATS
 
     return click.option(
         "--format",
         "fmt",
         type=click.Choice(list(FORMATS)),
-        default=default,
-        show_default=True,
+        default=None,
         help="table/md for people; json, xml, csv, tsv are the W3C SPARQL result formats; "
-        "turtle/ntriples for CONSTRUCT and DESCRIBE.",
+        "turtle/ntriples for CONSTRUCT and DESCRIBE. Default: what the -o file's extension "
+        "says (.csv, .tsv, .json, .xml, .md, .ttl, .nt), else table.",
     )
 
 
@@ -268,7 +268,7 @@ def sparql_command(
     state: State,
     query: str | None,
     file: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     endpoint: str | None,
     default_graphs: tuple[str, ...],
@@ -279,7 +279,7 @@ def sparql_command(
 
         hkit sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
     """
-    from hkit.results import render
+    from hkit.results import output_format, render
     from hkit.sparql import check_query, with_prefixes
 
     if (query is None) == (file is None):
@@ -292,6 +292,7 @@ def sparql_command(
     assert query is not None  # one of the two, as checked above
     check_query(query)
     query = with_prefixes(query)
+    fmt = output_format(fmt, output)
     engine = state.engine(endpoint, default_graphs)
     if stream_result(engine, query, fmt, output, state.timeout):
         return

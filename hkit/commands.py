@@ -207,7 +207,7 @@ def run_query(
     state: State,
     name: str,
     params: tuple[str, ...] = (),
-    fmt: str = "table",
+    fmt: str | None = None,
     output: str | None = None,
     with_sources: bool = False,
     endpoint: str | None = None,
@@ -216,8 +216,9 @@ def run_query(
     """Run a saved query with its parameters and write the answer."""
     from hkit.catalog import bind_values, parse_param_options, with_values
     from hkit.engines import with_sources as add_sources
-    from hkit.results import render
+    from hkit.results import output_format, render
 
+    fmt = output_format(fmt, output)
     q = state.query(name)
     text = with_values(q.text, bind_values(q, parse_param_options(params)))
     engine = state.engine(endpoint, default_graphs)

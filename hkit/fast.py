@@ -98,7 +98,7 @@ def plan(args: list[str]) -> tuple[str, dict[str, Any]] | None:
     if command == "query":
         if not rest or rest[0].startswith("-") or os.environ.get("HKIT_ENDPOINT"):
             return None
-        options.update(name=rest[0], params=[], fmt="table", output=None, with_sources=False)
+        options.update(name=rest[0], params=[], fmt=None, output=None, with_sources=False)
         j = 1
         while j < len(rest):
             if rest[j] == "--with-sources":

@@ -269,3 +269,28 @@ def render(result: Result, fmt: str) -> str:
 
         raise HkitError(f"format '{fmt}' is for CONSTRUCT and DESCRIBE queries", hint="use table")
     return TABULAR_FORMATS[fmt](result)
+
+
+#: The format an --output file's extension implies when no --format is given.
+FORMAT_BY_SUFFIX = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".json": "json",
+    ".srj": "json",
+    ".xml": "xml",
+    ".srx": "xml",
+    ".md": "md",
+    ".ttl": "turtle",
+    ".nt": "ntriples",
+}
+
+
+def output_format(fmt: str | None, output: str | None) -> str:
+    """The format asked for; else the one the output file's extension implies (``-o
+    results.csv`` writes CSV); else ``table``."""
+    if fmt is not None:
+        return fmt
+    if output and output != "-":
+        suffix = output[output.rfind(".") :].lower() if "." in output else ""
+        return FORMAT_BY_SUFFIX.get(suffix, "table")
+    return "table"

@@ -336,3 +336,21 @@ def test_an_unknown_tag_is_an_error_that_lists_the_tags():
     result = invoke("queries", "--tag", "nope")
     assert result.exit_code == 2
     assert "no saved query has the tag 'nope'" in result.output and "funding" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "starts"),
+    [
+        ("r.csv", "initiative,label"),
+        ("r.tsv", "?initiative\t"),
+        ("r.json", "{"),
+        ("r.txt", "initiative "),
+    ],
+)
+def test_the_output_file_s_extension_picks_the_format(tmp_path, name, starts):
+    out = tmp_path / name
+    result = invoke("query", "funds-by-size", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith(starts)
+    given = invoke("query", "funds-by-size", "-o", str(out), "--format", "md")
+    assert given.exit_code == 0 and out.read_text(encoding="utf-8").startswith("| initiative")
