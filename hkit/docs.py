@@ -464,7 +464,9 @@ class _Docs:
         rows: dict[int, list[rdflib.term.Node]] = {}
         for cls in self.classes:
             rows.setdefault(level(cls), []).append(cls)
-        box_w, box_h, gap_x, gap_y = 170, 28, 14, 60
+        # wide enough for the longest label (about 6.6 px a character at 11 px Helvetica)
+        longest = max((len(self.label(c)) for c in self.classes), default=10)
+        box_w, box_h, gap_x, gap_y = max(120, int(longest * 6.6) + 16), 28, 14, 60
         width = max(len(r) for r in rows.values()) * (box_w + gap_x) + gap_x
         height = len(rows) * (box_h + gap_y) + gap_y
         position = {}
@@ -475,6 +477,9 @@ class _Docs:
             f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
             f'<rect width="{width}" height="{height}" fill="white"/>',
+            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" '
+            'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+            '<path d="M 0 0 L 10 5 L 0 10 z" fill="#9aa6bd"/></marker></defs>',
         ]
         for cls, (x, y) in position.items():
             for parent in self.g.objects(cls, RDFS.subClassOf):
@@ -482,14 +487,15 @@ class _Docs:
                     px, py = position[parent]
                     parts.append(
                         f'<line x1="{x + box_w / 2}" y1="{y}" x2="{px + box_w / 2}" '
-                        f'y2="{py + box_h}" stroke="#9aa6bd"/>'
+                        f'y2="{py + box_h}" stroke="#9aa6bd" marker-end="url(#arrow)"/>'
                     )
         for cls, (x, y) in position.items():
             parts.append(
-                f'<a xlink:href="#{self.anchor(cls)}"><rect x="{x}" y="{y}" width="{box_w}" '
+                f'<a xlink:href="#{self.anchor(cls)}"><title>{html.escape(str(cls))}</title>'
+                f'<rect x="{x}" y="{y}" width="{box_w}" '
                 f'height="{box_h}" rx="5" fill="#eef2f8" stroke="#56607a"/>'
                 f'<text x="{x + box_w / 2}" y="{y + 18}" font-family="Helvetica" font-size="11" '
-                f'text-anchor="middle">{html.escape(self.label(cls)[:26])}</text></a>'
+                f'text-anchor="middle">{html.escape(self.label(cls))}</text></a>'
             )
         parts.append("</svg>")
         return "\n".join(parts) + "\n"

@@ -98,6 +98,19 @@ def test_without_graphviz_a_simple_diagram_is_drawn(tmp_path):
     svg = ET.parse(out / "diagram.svg").getroot()
     rects = list(svg.iter("{http://www.w3.org/2000/svg}rect"))
     assert len(rects) == len(CLASSES) + 1  # one per class and the background
+    # readable: a title and a link on every class, arrows to superclasses, whole labels
+    titles = {e.text for e in svg.iter("{http://www.w3.org/2000/svg}title")}
+    assert set(CLASSES) <= titles
+    links = {
+        e.get("{http://www.w3.org/1999/xlink}href")
+        for e in svg.iter("{http://www.w3.org/2000/svg}a")
+    }
+    assert {"#" + c.split("#")[1] for c in CLASSES} <= links
+    lines = list(svg.iter("{http://www.w3.org/2000/svg}line"))
+    assert lines and all(line.get("marker-end") == "url(#arrow)" for line in lines)
+    width = float(rects[1].get("width"))
+    texts = [e.text for e in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert max(len(t) for t in texts) * 6.6 < width  # no label wider than its box
 
 
 def test_other_files_in_the_folder_are_left_alone(tmp_path):
