@@ -632,6 +632,11 @@ class EndpointEngine:
                 "the endpoint URL carries credentials; they do not belong on the command line",
                 hint=f"set {ENV_USER} and {ENV_PASSWORD} (or {ENV_TOKEN}) instead",
             )
+        from hkit.vocab import expand
+
+        default_graphs = [
+            expand(g.strip().removeprefix("<").removesuffix(">")) for g in default_graphs
+        ]
         for graph in default_graphs:
             if urlsplit(graph).scheme == "" or any(c in graph for c in ' <>"{}|^`\\'):
                 raise EndpointError(f"'{graph}' is not an absolute IRI", hint="--default-graph IRI")

@@ -56,10 +56,12 @@ class Description:
 def find_entities(
     engine: EmbeddedEngine, text: str, timeout: float | None
 ) -> list[tuple[str, str]]:
-    """(IRI, label) of the entities whose label or alternative label is ``text`` (ignoring case),
-    else those whose labels contain it; an IRI (full or id:slug) matches itself."""
-    if text.startswith("id:"):
-        text = "https://w3id.org/hkit/id/" + text[3:]
+    """(IRI, label) of the entities whose label, alternative label, source file name or IRI's
+    last part (``cuhk`` for id:cuhk) is ``text`` (ignoring case), else those whose labels contain
+    it; an IRI (full, in angle brackets, or compact: id:hkust, hkit:Plan) matches itself."""
+    from hkit.vocab import expand
+
+    text = expand(text.strip().removeprefix("<").removesuffix(">"))
     if text.startswith(("http://", "https://")):
         import pyoxigraph
 
@@ -73,12 +75,33 @@ def find_entities(
             timeout,
         ).rows
         return [(iri, rows[0]["label"].value)] if rows else []
-    needle = _string(text.casefold())
-    for test in ("LCASE(STR(?name)) = ?needle", "CONTAINS(LCASE(STR(?name)), ?needle)"):
+    import re
+
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", text):  # an IRI's last part: cuhk, HKU
+        slug = "https://w3id.org/hkit/id/" + text.lower()
         rows = engine.run(
-            PREFIXES + f"SELECT DISTINCT ?s ?label WHERE {{ VALUES ?needle {{ {needle} }} "
-            "?s rdfs:label|skos:altLabel|skos:prefLabel ?name . FILTER(" + test + ") "
-            "?s rdfs:label|skos:prefLabel ?label . "
+            PREFIXES + f"SELECT ?label WHERE {{ <{slug}> rdfs:label|skos:prefLabel ?label }} "
+            "ORDER BY ?label LIMIT 1",
+            timeout,
+        ).rows
+        if rows:
+            return [(slug, rows[0]["label"].value)]
+    needle = _string(text.casefold())
+    names = "?s rdfs:label|skos:altLabel|skos:prefLabel|hkit:fileName ?name . "
+    for names_of, test in (
+        (names, "LCASE(STR(?name)) = ?needle"),
+        (
+            "?s rdfs:label|skos:altLabel|skos:prefLabel ?name . ",
+            "CONTAINS(LCASE(STR(?name)), ?needle)",
+        ),
+    ):
+        rows = engine.run(
+            PREFIXES
+            + f"SELECT DISTINCT ?s ?label WHERE {{ VALUES ?needle {{ {needle} }} "
+            + names_of
+            + "FILTER("
+            + test
+            + ") ?s rdfs:label|skos:prefLabel ?label . "
             'FILTER(STRSTARTS(STR(?s), "https://w3id.org/hkit/id/")) } ORDER BY ?label ?s',
             timeout,
         ).rows

@@ -354,3 +354,20 @@ def test_the_output_file_s_extension_picks_the_format(tmp_path, name, starts):
     assert out.read_text(encoding="utf-8").startswith(starts)
     given = invoke("query", "funds-by-size", "-o", str(out), "--format", "md")
     assert given.exit_code == 0 and out.read_text(encoding="utf-8").startswith("| initiative")
+
+
+@pytest.mark.parametrize(
+    ("text", "iri"),
+    [
+        ("cuhk", "https://w3id.org/hkit/id/cuhk"),
+        ("HKU", "https://w3id.org/hkit/id/hku"),
+        ("id:hkust", "https://w3id.org/hkit/id/hkust"),
+        ("<https://w3id.org/hkit/id/innohk>", "https://w3id.org/hkit/id/innohk"),
+        ("003_e3ccee04f59197a2.txt", "https://w3id.org/hkit/id/doc-003"),
+        ("hkit:Plan", "https://w3id.org/hkit/ontology#Plan"),
+    ],
+)
+def test_describe_takes_what_people_know(text, iri):
+    result = invoke("describe", text)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].endswith(f"<{iri}>")

@@ -550,3 +550,12 @@ def test_a_malformed_endpoint_url_is_one_line_and_exit_2(url):
     result = invoke("query", "funds-by-size", "--endpoint", url)
     assert result.exit_code == 2, result.output
     assert result.output.startswith("hkit: error: ") and "not an http or https URL" in result.output
+
+
+def test_a_compact_default_graph_is_expanded(fake):
+    result = invoke(
+        "query", "funds-by-size", "--endpoint", fake.url, "--default-graph", "id:some-graph"
+    )
+    assert result.exit_code == 0, result.output
+    (request,) = fake.requests
+    assert request["form"]["default-graph-uri"] == ["https://w3id.org/hkit/id/some-graph"]
