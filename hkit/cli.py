@@ -301,8 +301,16 @@ def sparql_command(
 
 @main.command("describe")
 @click.argument("text_or_iri")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: {iri, label, types, alt_labels, notes, outgoing, incoming, figures, sources}.",
+)
 @click.pass_obj
-def describe_command(state: State, text_or_iri: str) -> None:
+def describe_command(state: State, text_or_iri: str, fmt: str) -> None:
     """Everything about one entity: labels, types, relations, figures, sources.
 
     TEXT_OR_IRI is a label or alternative label (any case; a part of one also matches), an IRI,
@@ -327,7 +335,7 @@ def describe_command(state: State, text_or_iri: str) -> None:
             click.echo(f"  {label}  <{iri}>")
         return
     iri, label = matches[0]
-    click.echo(describe(engine, iri, label, state.timeout).render(), nl=False)
+    click.echo(describe(engine, iri, label, state.timeout).render(fmt), nl=False)
 
 
 @main.command("cache")
@@ -367,8 +375,16 @@ def cache_command(state: State, verify: bool, clear: bool) -> None:
 
 
 @main.command("stats")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: {triples, per_class: [[class, n]...], per_source: [[file, n]...]}.",
+)
 @click.pass_obj
-def stats_command(state: State) -> None:
+def stats_command(state: State, fmt: str) -> None:
     """Triples, entities per class, and nodes per source document.
 
     Example:
@@ -377,7 +393,7 @@ def stats_command(state: State) -> None:
     """
     from hkit.explore import stats
 
-    click.echo(stats(state.engine(), state.timeout).render(), nl=False)
+    click.echo(stats(state.engine(), state.timeout).render(fmt), nl=False)
 
 
 # -- export ------------
@@ -477,10 +493,11 @@ def docs_command(state: State, output: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "md"]),
+    type=click.Choice(["text", "md", "json"]),
     default="text",
     show_default=True,
-    help="md: for a pull request or a changelog.",
+    help="md: for a pull request or a changelog; json: {added, removed, changed, axioms_added, "
+    "axioms_removed}.",
 )
 @click.pass_obj
 def diff_command(state: State, old: str, new: str, fmt: str) -> None:

@@ -42,7 +42,12 @@ class OntologyDiff:
         )
 
     def render(self, fmt: str = "text") -> str:
-        """The differences as ``text`` or ``md``."""
+        """The differences as ``text``, ``md`` or ``json`` (this object's fields)."""
+        if fmt == "json":
+            import dataclasses
+            import json
+
+            return json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False) + "\n"
         md = fmt == "md"
         lines: list[str] = ["# Ontology changes", ""] if md else []
         summary = (

@@ -31,7 +31,13 @@ class Description:
     figures: list[tuple[str, str, str, str]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 
-    def render(self) -> str:
+    def render(self, fmt: str = "text") -> str:
+        """``text`` for people; ``json``: this object's fields (lists of pairs as arrays)."""
+        if fmt == "json":
+            import dataclasses
+            import json
+
+            return json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False) + "\n"
         out = [f"{self.label}  <{self.iri}>"]
         if self.types:
             out.append(f"  type:      {', '.join(self.types)}")
@@ -203,7 +209,13 @@ class Stats:
     per_class: list[tuple[str, int]]
     per_source: list[tuple[str, int]]
 
-    def render(self) -> str:
+    def render(self, fmt: str = "text") -> str:
+        """``text`` for people; ``json``: ``triples``, ``per_class`` and ``per_source`` pairs."""
+        if fmt == "json":
+            import dataclasses
+            import json
+
+            return json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False) + "\n"
         out = [f"triples: {self.triples:,}", "", "entities per class:"]
         width = max([len(c) for c, _ in self.per_class] + [5])
         out += [f"  {c.ljust(width)}  {n:>5,}" for c, n in self.per_class]

@@ -371,3 +371,22 @@ def test_describe_takes_what_people_know(text, iri):
     result = invoke("describe", text)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].endswith(f"<{iri}>")
+
+
+def test_reporting_commands_write_json():
+    import json
+
+    stats = json.loads(invoke("stats", "--format", "json").output)
+    assert stats["triples"] > 4000 and ["hkit:Plan", 5] in stats["per_class"]
+    described = json.loads(invoke("describe", "cuhk", "--format", "json").output)
+    assert described["iri"] == "https://w3id.org/hkit/id/cuhk"
+    assert ["involved in", "InnoHK"] in described["outgoing"]
+    ontology = str(ROOT / "ontology" / "hkit.ttl")
+    diff = json.loads(invoke("diff", ontology, ontology, "--format", "json").output)
+    assert diff == {
+        "added": [],
+        "removed": [],
+        "changed": [],
+        "axioms_added": [],
+        "axioms_removed": [],
+    }
