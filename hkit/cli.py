@@ -135,6 +135,8 @@ def queries_command(state: State, tag: str | None, fmt: str) -> None:
 
 
 def _show(state: State, name: str) -> None:
+    import shlex
+
     q = state.query(name)
     click.echo(f"name:        {q.name}")
     click.echo(f"summary:     {q.summary}")
@@ -152,7 +154,9 @@ def _show(state: State, name: str) -> None:
             f"{'; '.join(extra)})"
         )
     for example in q.examples:
-        args = " ".join(f"-p {k}={v}" for k, values in example.items() for v in values)
+        args = " ".join(
+            f"-p {shlex.quote(f'{k}={v}')}" for k, values in example.items() for v in values
+        )
         click.echo(f"example:     hkit query {q.name}" + (f" {args}" if args else ""))
     click.echo("")
     click.echo(q.text.rstrip("\n"))

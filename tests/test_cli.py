@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import ROOT
 
+from hkit.catalog import catalog
 from hkit.cli import main
 
 RUN = ["--root", str(ROOT)]
@@ -390,3 +391,16 @@ def test_reporting_commands_write_json():
         "axioms_added": [],
         "axioms_removed": [],
     }
+
+
+def test_every_example_that_show_prints_runs_when_pasted_into_a_shell():
+    import shlex
+
+    for name in sorted(catalog(ROOT / "queries")):
+        for line in invoke("show", name).output.splitlines():
+            if line.startswith("example:"):
+                words = shlex.split(line.removeprefix("example:").strip())
+                assert words[:2] == ["hkit", "query"]
+                result = invoke(*words[1:], "--format", "tsv")
+                assert result.exit_code == 0, (line, result.output)
+                assert result.output.count("\n") > 1, line  # rows, not just the header
