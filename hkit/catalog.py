@@ -321,6 +321,9 @@ def _escape(text: str, name: str) -> str:
 def term(param: Param, value: str) -> str:
     """The value as a SPARQL term of the parameter's type, or a :class:`QueryError`."""
     if param.allowed and value not in param.allowed:
+        folded = {allowed.casefold(): allowed for allowed in param.allowed}
+        value = folded.get(value.casefold(), value)  # hkd is HKD
+    if param.allowed and value not in param.allowed:
         raise QueryError(
             f"parameter '{param.name}' cannot be '{value}'",
             hint=f"choose one of: {', '.join(param.allowed)}",

@@ -298,7 +298,7 @@ def sparql_command(
     query = with_prefixes(query)
     fmt = output_format(fmt, output)
     engine = state.engine(endpoint, default_graphs)
-    if stream_result(engine, query, fmt, output, state.timeout):
+    if stream_result(engine, query, fmt, output, state.timeout) is not None:
         return
     write_output(render(engine.run(query, state.timeout), fmt), output)
 

@@ -15,6 +15,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-u
 if TYPE_CHECKING:
     from typing import Any
 
+    from hkit.catalog import SavedQuery
     from hkit.engines import EmbeddedEngine
 
 
@@ -220,14 +221,60 @@ def run_query(
 
     fmt = output_format(fmt, output)
     q = state.query(name)
-    text = with_values(q.text, bind_values(q, parse_param_options(params)))
+    given = parse_param_options(params)
+    text = with_values(q.text, bind_values(q, given))
     engine = state.engine(endpoint, default_graphs)
-    if stream_result(engine, text, fmt, output, state.timeout, with_sources):
-        return
-    result = engine.run(text, state.timeout)
-    if with_sources:
-        result = add_sources(engine, result, state.timeout)
-    write_output(render(result, fmt), output)
+    streamed = stream_result(engine, text, fmt, output, state.timeout, with_sources)
+    if streamed is None:
+        result = engine.run(text, state.timeout)
+        if with_sources:
+            result = add_sources(engine, result, state.timeout)
+        write_output(render(result, fmt), output)
+    if (streamed if streamed is not None else len(result.rows)) == 0 and result_is_select(text):
+        note_unmatched_values(q, given, engine, state.timeout)
+
+
+def result_is_select(text: str) -> bool:
+    from hkit.engines import query_form
+
+    return query_form(text) == "SELECT"
+
+
+def note_unmatched_values(
+    query: SavedQuery, given: dict[str, list[str]], engine: Any, timeout: float | None
+) -> None:
+    """When a query with text parameters answers nothing, say on stderr which value matched
+    nothing, and the nearest values the graph holds for it (from the query's own column of that
+    name, asked without the parameter)."""
+    import difflib
+
+    from hkit.catalog import bind_values, with_values
+
+    for param in query.params:
+        values = given.get(param.name)
+        if not values or param.type not in ("text", "text@en") or param.allowed:
+            continue
+        others = {k: v for k, v in given.items() if k != param.name}
+        try:
+            everything = engine.run(with_values(query.text, bind_values(query, others)), timeout)
+        except HkitError:
+            return  # the note is a courtesy: never let it fail the command
+        if param.name not in everything.variables:
+            continue
+        known = sorted({row[param.name].value for row in everything.rows if param.name in row})
+        for value in values:
+            if value.casefold() in {k.casefold() for k in known}:
+                continue
+            nearest = difflib.get_close_matches(
+                value.casefold(), [k.casefold() for k in known], n=3, cutoff=0.5
+            )
+            shown = [next(k for k in known if k.casefold() == n) for n in nearest]
+            hint = (
+                f"; nearest: {', '.join(shown)}"
+                if shown
+                else f"; it takes values such as {', '.join(known[:5])}"
+            )
+            sys.stderr.write(f"hkit: note: no rows: {param.name}={value!r} matches nothing{hint}\n")
 
 
 def stream_result(
@@ -237,10 +284,11 @@ def stream_result(
     output: str | None,
     timeout: float | None,
     with_sources: bool = False,
-) -> bool:
+) -> int | None:
     """Write a SELECT result row by row, as the embedded engine produces it, when the format
-    allows (tsv, csv): a result larger than memory is never collected first. Return whether it
-    was written this way. A file is written to a temporary name and renamed only when complete.
+    allows (tsv, csv): a result larger than memory is never collected first. Return the number
+    of rows written this way, or None when the result is not streamed. A file is written to a
+    temporary name and renamed only when complete.
     """
     from hkit.engines import EmbeddedEngine, query_form
     from hkit.results import STREAMED_FORMATS, stream_lines
@@ -251,7 +299,15 @@ def stream_result(
         or not isinstance(engine, EmbeddedEngine)
         or query_form(text) != "SELECT"
     ):
-        return False
+        return None
     variables, rows = engine.stream(text, timeout)
-    write_chunks((line.encode("utf-8") for line in stream_lines(fmt, variables, rows)), output)
-    return True
+    counted = [0]
+
+    def counting(rows: Iterable[dict]) -> Iterable[dict]:
+        for row in rows:
+            counted[0] += 1
+            yield row
+
+    lines = stream_lines(fmt, variables, counting(rows))
+    write_chunks((line.encode("utf-8") for line in lines), output)
+    return counted[0]

@@ -404,3 +404,14 @@ def test_every_example_that_show_prints_runs_when_pasted_into_a_shell():
                 result = invoke(*words[1:], "--format", "tsv")
                 assert result.exit_code == 0, (line, result.output)
                 assert result.output.count("\n") > 1, line  # rows, not just the header
+
+
+def test_text_parameters_forgive_case_and_say_what_matches_nothing():
+    exact = invoke("query", "unicorns-by-sector", "-p", "sector=fintech", "--format", "tsv")
+    capital = invoke("query", "unicorns-by-sector", "-p", "sector=Fintech", "--format", "tsv")
+    assert exact.stdout == capital.stdout and exact.stdout.count("\n") > 1
+    usd = invoke("query", "funds-by-size", "-p", "currency=usd", "--format", "tsv")
+    assert usd.exit_code == 0 and "USD" in usd.stdout
+    typo = invoke("query", "unicorns-by-sector", "-p", "sector=fintek", "--format", "tsv")
+    assert typo.exit_code == 0 and typo.stdout.count("\n") == 1  # the header only
+    assert "hkit: note: no rows: sector='fintek' matches nothing; nearest: fintech" in typo.stderr
