@@ -200,6 +200,13 @@ _output_option = click.option(
 )
 
 
+_wide_option = click.option(
+    "--wide",
+    is_flag=True,
+    help="On a terminal, print each row on one line instead of fitting the table to its width.",
+)
+
+
 def _format_option():
     from hkit.results import FORMATS
 
@@ -230,6 +237,7 @@ def _format_option():
 @click.option(
     "--show", is_flag=True, help="Show the query's metadata and text instead of running it."
 )
+@_wide_option
 @_endpoint_options
 @click.pass_obj
 def query_command(
@@ -240,6 +248,7 @@ def query_command(
     output: str | None,
     with_sources: bool,
     show: bool,
+    wide: bool,
     endpoint: str | None,
     default_graphs: tuple[str, ...],
 ) -> None:
@@ -256,7 +265,7 @@ def query_command(
     if show:
         _show(state, name)
         return
-    run_query(state, name, params, fmt, output, with_sources, endpoint, default_graphs)
+    run_query(state, name, params, fmt, output, with_sources, endpoint, default_graphs, wide)
 
 
 @main.command("sparql")
@@ -266,6 +275,7 @@ def query_command(
 )
 @_format_option()
 @_output_option
+@_wide_option
 @_endpoint_options
 @click.pass_obj
 def sparql_command(
@@ -274,6 +284,7 @@ def sparql_command(
     file: str | None,
     fmt: str | None,
     output: str | None,
+    wide: bool,
     endpoint: str | None,
     default_graphs: tuple[str, ...],
 ) -> None:
@@ -283,7 +294,7 @@ def sparql_command(
 
         hkit sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
     """
-    from hkit.results import output_format, render
+    from hkit.results import output_format, render, terminal_width
     from hkit.sparql import check_query, with_prefixes
 
     if (query is None) == (file is None):
@@ -300,7 +311,8 @@ def sparql_command(
     engine = state.engine(endpoint, default_graphs)
     if stream_result(engine, query, fmt, output, state.timeout) is not None:
         return
-    write_output(render(engine.run(query, state.timeout), fmt), output)
+    width = None if wide else terminal_width(output)
+    write_output(render(engine.run(query, state.timeout), fmt, width), output)
 
 
 @main.command("describe")

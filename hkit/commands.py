@@ -213,11 +213,13 @@ def run_query(
     with_sources: bool = False,
     endpoint: str | None = None,
     default_graphs: tuple[str, ...] = (),
+    wide: bool = False,
 ) -> None:
-    """Run a saved query with its parameters and write the answer."""
+    """Run a saved query with its parameters and write the answer (a table fits the terminal
+    unless ``wide``)."""
     from hkit.catalog import bind_values, parse_param_options, with_values
     from hkit.engines import with_sources as add_sources
-    from hkit.results import output_format, render
+    from hkit.results import output_format, render, terminal_width
 
     fmt = output_format(fmt, output)
     q = state.query(name)
@@ -229,7 +231,7 @@ def run_query(
         result = engine.run(text, state.timeout)
         if with_sources:
             result = add_sources(engine, result, state.timeout)
-        write_output(render(result, fmt), output)
+        write_output(render(result, fmt, None if wide else terminal_width(output)), output)
     if (streamed if streamed is not None else len(result.rows)) == 0 and result_is_select(text):
         note_unmatched_values(q, given, engine, state.timeout)
 

@@ -191,9 +191,12 @@ def _cells(result: Result) -> tuple[list[str], list[list[str]]]:
     return list(result.variables), rows
 
 
-def to_table(result: Result) -> str:
+def to_table(result: Result, width: int | None = None) -> str:
+    """An aligned table: numbers right-aligned with grouped digits. Given ``width`` (a
+    terminal's), the table fits it: long cells wrap within their column, numbers stay whole, and
+    columns share the room by how much they hold; without it, every cell is on one line."""
     header, rows = _cells(result)
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    natural = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
     numeric = [
         all(
             r[i] == "" or r[i].replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
@@ -202,17 +205,89 @@ def to_table(result: Result) -> str:
         and bool(rows)
         for i in range(len(header))
     ]
+    widths, gap = natural, 2
+    if width is not None and sum(natural) + gap * (len(natural) - 1) > width:
+        widths, gap = _fit(natural, numeric, header, width)
+    wrap = _wrapper()
 
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if num else c.ljust(w)
+    def block(cells: list[str]) -> list[str]:
+        parts = [
+            [c] if num or len(c) <= w else wrap(c, w) or [""]
             for c, w, num in zip(cells, widths, numeric, strict=True)
-        ).rstrip()
+        ]
+        lines = []
+        for n in range(max(len(p) for p in parts)):
+            lines.append(
+                (" " * gap)
+                .join(
+                    (p[n] if n < len(p) else "").rjust(w)
+                    if num
+                    else (p[n] if n < len(p) else "").ljust(w)
+                    for p, w, num in zip(parts, widths, numeric, strict=True)
+                )
+                .rstrip()
+            )
+        return lines
 
-    out = [line(header), "  ".join("-" * w for w in widths)]
-    out += [line(r) for r in rows]
+    out = [*block(header), (" " * gap).join("-" * w for w in widths)]
+    for r in rows:
+        out += block(r)
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out) + "\n"
+
+
+def _fit(
+    natural: list[int], numeric: list[bool], header: list[str], width: int
+) -> tuple[list[int], int]:
+    """Column widths within ``width``: numbers keep their width; each text column gets at least
+    its header's width (else 6, 4 or 3 characters, whichever first fits), and the rest of the
+    room in proportion to its longest cell."""
+    numbers = sum(n for n, num in zip(natural, numeric, strict=True) if num)
+    text = [i for i, num in enumerate(numeric) if not num]
+    floors: dict[int, int] = {}
+    gap = 2
+    for least in (None, 6, 4, 3):
+        floors = {
+            i: min(natural[i], max(len(header[i]), 6) if least is None else least) for i in text
+        }
+        for gap in (2, 1):
+            if sum(floors.values()) + numbers + gap * (len(natural) - 1) <= width:
+                break
+        else:
+            continue
+        break
+    spare = width - gap * (len(natural) - 1) - numbers - sum(floors.values())
+    wanted = sum(natural[i] - floors[i] for i in text) or 1
+    widths = list(natural)
+    for i in text:
+        widths[i] = floors[i] + max(0, spare) * (natural[i] - floors[i]) // wanted
+    return widths, gap
+
+
+def _wrapper():
+    import textwrap
+
+    def wrap(text: str, width: int) -> list[str]:
+        return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+
+    return wrap
+
+
+def terminal_width(output: str | None = None) -> int | None:
+    """The width tables must fit: ``COLUMNS``, else the terminal's, when the output is a
+    terminal; None (no wrapping, one line a row) when writing to a file or a pipe, as
+    column-formatting tools do."""
+    import os
+    import sys
+
+    if output not in (None, "-") or not sys.stdout.isatty():
+        return None
+    try:
+        return max(20, int(os.environ["COLUMNS"]))
+    except (KeyError, ValueError):
+        import shutil
+
+        return max(20, shutil.get_terminal_size().columns)
 
 
 def to_markdown(result: Result) -> str:
@@ -260,14 +335,17 @@ GRAPH_FORMATS: dict[str, Callable[[Result], str]] = {
 FORMATS = {**TABULAR_FORMATS, **GRAPH_FORMATS}
 
 
-def render(result: Result, fmt: str) -> str:
-    """The result in format ``fmt``; graph results in a tabular format come out as Turtle."""
+def render(result: Result, fmt: str, width: int | None = None) -> str:
+    """The result in format ``fmt``; graph results in a tabular format come out as Turtle. A
+    ``table`` fits ``width`` columns when given."""
     if result.form == "CONSTRUCT":
         return GRAPH_FORMATS.get(fmt, to_turtle)(result)
     if fmt in GRAPH_FORMATS:
         from hkit.errors import HkitError
 
         raise HkitError(f"format '{fmt}' is for CONSTRUCT and DESCRIBE queries", hint="use table")
+    if fmt == "table" and width is not None:
+        return to_table(result, width)
     return TABULAR_FORMATS[fmt](result)
 
 

@@ -415,3 +415,37 @@ def test_text_parameters_forgive_case_and_say_what_matches_nothing():
     typo = invoke("query", "unicorns-by-sector", "-p", "sector=fintek", "--format", "tsv")
     assert typo.exit_code == 0 and typo.stdout.count("\n") == 1  # the header only
     assert "hkit: note: no rows: sector='fintek' matches nothing; nearest: fintech" in typo.stderr
+
+
+def test_on_a_terminal_the_table_fits_its_width_and_wide_opts_out():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    hkit = str(Path(sys.executable).parent / "hkit")
+
+    def on_a_terminal(*args: str) -> str:
+        controller, terminal = os.openpty()
+        env = {**os.environ, "COLUMNS": "80"}
+        done = subprocess.run(
+            [hkit, "--root", str(ROOT), *args], stdout=terminal, stderr=subprocess.PIPE, env=env
+        )
+        os.close(terminal)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(controller)
+        assert done.returncode == 0, done.stderr
+        return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+    fitted = on_a_terminal("query", "funds-by-size")
+    assert max(len(line) for line in fitted.splitlines()) <= 80
+    wide = on_a_terminal("query", "funds-by-size", "--wide")
+    assert max(len(line) for line in wide.splitlines()) > 80

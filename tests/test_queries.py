@@ -166,3 +166,31 @@ def test_a_sum_that_two_documents_state_is_counted_once(engine):
     }
     amounts = [r["amount"]["value"] for r in rows]
     assert len(amounts) == len(set(amounts)), "an amount appears on two rows"
+
+
+@pytest.mark.parametrize(("name", "index"), CASES)
+def test_every_table_fits_80_columns_and_wraps_rather_than_cuts(name, index, engine):
+    from hkit.results import render
+
+    q = QUERIES[name]
+    result = engine.run(with_values(q.text, bind_values(q, q.examples[index])), timeout=60)
+    table = render(result, "table", 80)
+    assert max(len(line) for line in table.splitlines()) <= 80, name
+    wide = render(result, "table")
+    # every character of every cell is still there, in order: nothing is cut
+    assert sorted(wide.replace(" ", "").replace("-", "").replace("\n", "")) == sorted(
+        table.replace(" ", "").replace("-", "").replace("\n", "")
+    )
+
+
+def test_the_table_width_is_the_terminal_s_and_only_on_a_terminal(monkeypatch):
+    import sys
+
+    from hkit.results import terminal_width
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setenv("COLUMNS", "80")
+    assert terminal_width() == 80
+    assert terminal_width("out.txt") is None  # a file: one line a row
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
+    assert terminal_width() is None  # a pipe: one line a row, as column-formatting tools do
