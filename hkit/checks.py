@@ -316,8 +316,10 @@ def run_gates(
     skip: Iterable[str] = (),
     query_timeout: float | None = None,
     reasoner_timeout: float | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[GateResult]:
-    """Run every gate on the graph of ``root`` plus ``extra`` files.
+    """Run every gate on the graph of ``root`` plus ``extra`` files; ``progress`` is told the name
+    of each gate as it starts.
 
     The strict parse comes first; if any file fails it, the other gates cannot load the graph and
     are skipped.
@@ -396,6 +398,8 @@ def run_gates(
         elif results and results[0].gate == "parse" and results[0].result != PASS:
             results.append(GateResult(name, SKIPPED, summary="a file does not parse"))
         else:
+            if progress is not None:
+                progress(name)
             results.append(_gate(name, work[name]))
     return results
 

@@ -498,8 +498,15 @@ def docs_command(state: State, output: str) -> None:
         hkit docs --output site && xdg-open site/index.html
     """
     from hkit.docs import write_docs
+    from hkit.errors import Progress
 
-    for path in write_docs(state.root, Path(output), tuple(state.data)):
+    progress = Progress("docs")
+    progress.step("writing the pages and the diagram")
+    try:
+        written = write_docs(state.root, Path(output), tuple(state.data))
+    finally:
+        progress.done()
+    for path in written:
         click.echo(str(path))
 
 
@@ -566,8 +573,17 @@ def validate_command(state: State, fmt: str, shapes: str | None, output: str | N
     shapes_path = Path(shapes) if shapes else root / SHAPES
     if not shapes_path.is_file():
         raise HkitError(f"{shapes_path}: no such file", hint="check the --shapes path")
-    # one graph, ontology included, parsed by pyoxigraph (strict, and fast on large data)
-    report = validate(load_rdflib_strict(files), load_rdflib([shapes_path]))
+    from hkit.errors import Progress
+
+    progress = Progress("validate")
+    try:
+        # one graph, ontology included, parsed by pyoxigraph (strict, and fast on large data)
+        progress.step("reading the graph")
+        graph = load_rdflib_strict(files)
+        progress.step("pyshacl is checking the shapes")
+        report = validate(graph, load_rdflib([shapes_path]))
+    finally:
+        progress.done()
     write_output(report.render(fmt), output)
     if not report.conforms:
         sys.exit(EXIT_CHECK_FAILED)
@@ -601,12 +617,18 @@ def reason_command(state: State, timeout: float | None, fmt: str) -> None:
 
         hkit reason --timeout 120
     """
-    from hkit.errors import EXIT_CHECK_FAILED
+    from hkit.errors import EXIT_CHECK_FAILED, Progress
     from hkit.graph import graph_files, load_rdflib
     from hkit.reason import run_hermit
 
-    graph = load_rdflib(graph_files(state.root, state.data))
-    report = run_hermit(graph, timeout=timeout or state.timeout)
+    progress = Progress("reason")
+    try:
+        progress.step("reading the graph")
+        graph = load_rdflib(graph_files(state.root, state.data))
+        progress.step("HermiT is reasoning")
+        report = run_hermit(graph, timeout=timeout or state.timeout)
+    finally:
+        progress.done()
     click.echo(report.render(fmt), nl=False)
     if not report.ok:
         sys.exit(EXIT_CHECK_FAILED)
@@ -648,15 +670,22 @@ def check_command(state: State, skip: tuple[str, ...], fmt: str, list_checks: bo
         for c in checks:
             click.echo(f"{c.name.ljust(width)}  {c.summary}")
         return
-    report = GateReport(
-        run_gates(
-            state.root,
-            state.data,
-            skip=skip,
-            query_timeout=state.timeout,
-            reasoner_timeout=state.timeout,
+    from hkit.errors import Progress
+
+    progress = Progress("check")
+    try:
+        report = GateReport(
+            run_gates(
+                state.root,
+                state.data,
+                skip=skip,
+                query_timeout=state.timeout,
+                reasoner_timeout=state.timeout,
+                progress=progress.step,
+            )
         )
-    )
+    finally:
+        progress.done()
     click.echo(report.render(fmt), nl=False)
     if report.exit_code:
         sys.exit(report.exit_code)

@@ -443,11 +443,17 @@ def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
         building = Path(tempfile.mkdtemp(prefix=f".{names}-{os.getpid()}-", dir=stores))
     except OSError:
         return load_store(files)  # no usable cache folder: work in memory
+    from hkit.errors import Progress
+
+    progress = Progress(f"building the on-disk store of {total / 1e6:,.0f} MB of input")
     try:
+        progress.step("loading")
         store = load_store(files, pyoxigraph.Store(str(building)))
+        progress.step("optimising")
         store.flush()
         store.optimize()
         del store
+        progress.done()
         (building / "hkit-complete").write_text(
             "\n".join(str(p.resolve()) for p in files) + "\n", encoding="utf-8"
         )
@@ -456,6 +462,7 @@ def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
         except OSError:  # another process finished first
             shutil.rmtree(building, ignore_errors=True)
     except BaseException:
+        progress.done()
         shutil.rmtree(building, ignore_errors=True)
         raise
     for old in stores.glob(f"{names}-*"):

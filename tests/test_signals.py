@@ -123,3 +123,40 @@ def test_sigterm_stops_the_reasoner_and_its_java(tmp_path):
         ["pgrep", "-f", f"hkit.reason {tmp_path}"], capture_output=True, text=True
     )
     assert leftover.stdout.strip() == "", "the reasoner's child still runs"
+
+
+def on_a_terminal(*args: str) -> tuple[int, str, str]:
+    """Run hkit with stderr on a terminal; its exit code, stdout and what the terminal showed."""
+    import os
+
+    controller, terminal = os.openpty()
+    done = subprocess.run(
+        [HKIT, "--root", str(ROOT), *args],
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        text=True,
+        timeout=300,
+    )
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    return done.returncode, done.stdout, shown.decode("utf-8")
+
+
+def test_long_work_shows_progress_on_a_terminal_and_nothing_elsewhere():
+    code, out, shown = on_a_terminal("check", "--skip", "reason")
+    assert code == 0, shown
+    assert "hkit: check: shacl..." in shown and "hkit: check: checks..." in shown
+    assert "hkit: check" not in out  # the report itself is unchanged
+    quiet = subprocess.run(
+        [HKIT, "--root", str(ROOT), "check", "--skip", "reason"], capture_output=True, text=True
+    )
+    assert quiet.returncode == 0 and quiet.stderr == ""
