@@ -19,6 +19,19 @@ def shapes_graph() -> rdflib.Graph:
     return load_rdflib([ROOT / SHAPES])
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow run in CI (HKIT_REQUIRE_EXTERNAL) or with HKIT_ALL_TESTS=1; the default
+    run skips them, with the reason, so that it stays within about three minutes."""
+    import os
+
+    if os.environ.get("HKIT_ALL_TESTS") or os.environ.get("HKIT_REQUIRE_EXTERNAL"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with HKIT_ALL_TESTS=1 (CI runs every test)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def pytest_addoption(parser):
     parser.addoption(
         "--generate-golden",

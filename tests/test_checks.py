@@ -81,6 +81,7 @@ def _root_with_query(tmp_path: Path, query: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", CHECK_NAMES)
 def test_broken_fixture_fails_its_check_and_no_other(name, tmp_path):
     fixtures = [p for p in CHECK_FIXTURES.glob(f"{name}.*")]
@@ -185,6 +186,7 @@ GATE_CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.reasoner
 @pytest.mark.parametrize(("fixture", "gate"), GATE_CASES)
 def test_check_fails_on_a_broken_fixture_and_names_the_problem(fixture, gate):

@@ -94,6 +94,7 @@ def _literal(value: str, datatype: str | None, lang: str | None) -> pyoxigraph.L
     return pyoxigraph.Literal(value)
 
 
+@pytest.mark.slow
 @settings(max_examples=900, deadline=None)
 @given(st.lists(st.tuples(IRIS, LITERALS), min_size=1, max_size=6))
 def test_tricky_graphs_survive_every_export_format(statements):

@@ -62,6 +62,7 @@ def line_strategy(service: str):
     return st.lists(piece, min_size=1, max_size=4).map(" ".join)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=1200,
     deadline=None,

@@ -140,6 +140,7 @@ def _reaching_names() -> list[str]:
 NAMES = _reaching_names()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_nothing_reaches_the_network(name, canary, tmp_path):
     args = reaching_out(canary.base, tmp_path)[name]
@@ -334,6 +335,7 @@ def test_bad_input_through_clirunner(name, tmp_path):
     assert sorted(p.name for p in tmp_path.rglob("*")) == before, "a file was left behind"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BAD)
 def test_bad_input_through_the_installed_command(name, tmp_path):
     _, args, words = next(c for c in bad_inputs(tmp_path) if c[0] == name)

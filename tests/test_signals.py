@@ -35,6 +35,7 @@ def start_slow_query() -> subprocess.Popen:
     return process
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("number", "code", "line"),
     [
