@@ -162,8 +162,56 @@ def _show(state: State, name: str) -> None:
     click.echo(q.text.rstrip("\n"))
 
 
+def _catalog_for_completion(ctx: click.Context) -> dict:
+    """The saved queries of the --root being completed (or the default one); {} on any error:
+    completion must never print an error into the user's shell."""
+    import os
+
+    from hkit.catalog import catalog
+    from hkit.graph import QUERIES_DIR, find_root
+
+    try:
+        root = ctx.find_root().params.get("root") or os.environ.get("HKIT_ROOT")
+        return catalog(find_root(root) / QUERIES_DIR)
+    except Exception:
+        return {}
+
+
+def _complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """Saved-query names, for shell completion."""
+    from click.shell_completion import CompletionItem
+
+    return [
+        CompletionItem(name, help=q.summary)
+        for name, q in sorted(_catalog_for_completion(ctx).items())
+        if name.startswith(incomplete)
+    ]
+
+
+def _complete_params(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """NAME= for the parameters of the saved query being completed, then its allowed values."""
+    import os
+
+    from click.shell_completion import CompletionItem
+
+    queries = _catalog_for_completion(ctx)
+    # while completing, click may not have bound the NAME argument yet: read it from the words
+    words = [ctx.params.get("name") or "", *os.environ.get("COMP_WORDS", "").split()]
+    saved = next((queries[w] for w in words if w in queries), None)
+    if saved is None:
+        return []
+    name, sep, _ = incomplete.partition("=")
+    items = []
+    for p in saved.params:
+        if sep and p.name == name:
+            items += [f"{p.name}={v}" for v in p.allowed]
+        elif not sep:
+            items.append(f"{p.name}=")
+    return [CompletionItem(item) for item in items if item.startswith(incomplete)]
+
+
 @main.command("show")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.pass_obj
 def show_command(state: State, name: str) -> None:
     """Show a saved query's metadata and text.
@@ -222,13 +270,14 @@ def _format_option():
 
 
 @main.command("query")
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.option(
     "-p",
     "--param",
     "params",
     multiple=True,
     metavar="NAME=VALUE",
+    shell_complete=_complete_params,
     help="A parameter value; repeat a name to bind several values.",
 )
 @_format_option()

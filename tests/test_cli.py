@@ -449,3 +449,32 @@ def test_on_a_terminal_the_table_fits_its_width_and_wide_opts_out():
     assert max(len(line) for line in fitted.splitlines()) <= 80
     wide = on_a_terminal("query", "funds-by-size", "--wide")
     assert max(len(line) for line in wide.splitlines()) > 80
+
+
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [
+        ("hkit que", 1, {"queries", "query"}),
+        ("hkit query funds-by", 2, {"funds-by-size"}),
+        ("hkit show who-", 2, {"who-said-what", "who-works-in-sector"}),
+        ("hkit query funds-by-size -p ", 4, {"currency="}),
+        ("hkit query funds-by-size -p currency=", 4, {"currency=HKD", "currency=USD"}),
+    ],
+)
+def test_shell_completion_knows_commands_queries_and_parameters(words, cword, expected):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(cword),
+        "_HKIT_COMPLETE": "bash_complete",
+        "HKIT_ROOT": str(ROOT),
+    }
+    hkit = str(Path(sys.executable).parent / "hkit")
+    done = subprocess.run([hkit], capture_output=True, text=True, env=env)
+    offered = {line.split(",", 1)[1] for line in done.stdout.splitlines()}
+    assert offered == expected, done.stdout + done.stderr
