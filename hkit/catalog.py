@@ -274,11 +274,21 @@ def read_query(path: Path) -> SavedQuery:
     return query
 
 
-def catalog(queries_dir: Path) -> dict[str, SavedQuery]:
-    """Every saved query in a folder (not its checks/ subfolder), by name."""
+def catalog(queries_dir: Path, problems: list[QueryError] | None = None) -> dict[str, SavedQuery]:
+    """Every saved query in a folder (not its checks/ subfolder), by name. A bad query raises its
+    error, or, when ``problems`` is a list, is left out and its error appended to it (so that one
+    bad query does not hide the others)."""
     if not queries_dir.is_dir():
         raise QueryError(f"no saved queries: {queries_dir} is not a folder")
-    return {p.stem: read_query(p) for p in sorted(queries_dir.glob("*.rq"))}
+    found = {}
+    for path in sorted(queries_dir.glob("*.rq")):
+        try:
+            found[path.stem] = read_query(path)
+        except QueryError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
+    return found
 
 
 def load(queries_dir: Path, name: str) -> SavedQuery:

@@ -8,7 +8,13 @@ from pathlib import Path
 import click
 
 from hkit import __version__
-from hkit.commands import State, queries_text, run_query, stream_result, write_output
+from hkit.commands import (
+    State,
+    list_queries,
+    run_query,
+    stream_result,
+    write_output,
+)
 from hkit.errors import (
     EXIT_INTERRUPTED,
     HkitError,
@@ -131,7 +137,9 @@ def queries_command(state: State, tag: str | None, fmt: str) -> None:
 
         hkit queries --tag funding
     """
-    click.echo(queries_text(state, tag, fmt), nl=False)
+    code = list_queries(state, tag, fmt)
+    if code:
+        sys.exit(code)
 
 
 def _show(state: State, name: str) -> None:

@@ -175,9 +175,15 @@ def _exit_on_signal(number: int, frame: object) -> None:
     raise SystemExit(128 + number)
 
 
-def queries_text(state: State, tag: str | None = None, fmt: str = "table") -> str:
-    """The catalogue of saved queries as a table, JSON or Markdown."""
-    every = state.queries().values()
+def queries_text(
+    state: State, tag: str | None = None, fmt: str = "table", problems: list | None = None
+) -> str:
+    """The catalogue of saved queries as a table, JSON or Markdown. A bad query is left out and
+    its error appended to ``problems`` (raised when no list is given)."""
+    from hkit.catalog import catalog
+    from hkit.graph import QUERIES_DIR
+
+    every = catalog(state.root / QUERIES_DIR, problems).values()
     queries = [q for q in every if tag is None or tag in q.tags]
     if not queries and tag is not None:
         tags = sorted({t for q in every for t in q.tags})
@@ -313,3 +319,13 @@ def stream_result(
     lines = stream_lines(fmt, variables, counting(rows))
     write_chunks((line.encode("utf-8") for line in lines), output)
     return counted[0]
+
+
+def list_queries(state: State, tag: str | None, fmt: str) -> int:
+    """Write the catalogue, then one line for each query that could not be read: one bad query
+    never hides the others. Returns the exit code (2 when a query is bad)."""
+    problems: list[HkitError] = []
+    write_output(queries_text(state, tag, fmt, problems), None)
+    for problem in problems:
+        sys.stderr.write("".join(line + "\n" for line in problem.lines()))
+    return 2 if problems else 0

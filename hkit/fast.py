@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> None:
     if command == "help":
         _help()
         return
-    from hkit.commands import State, queries_text, run_query, write_output
+    from hkit.commands import State, list_queries, run_query
     from hkit.errors import (
         HkitError,
         Stopped,
@@ -224,7 +224,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     try:
         if command == "queries":
-            write_output(queries_text(state, options["tag"], options["fmt"]), None)
+            code = list_queries(state, options["tag"], options["fmt"])
+            if code:
+                sys.stdout.flush()
+                sys.exit(code)
         else:
             run_query(
                 state,

@@ -478,3 +478,28 @@ def test_shell_completion_knows_commands_queries_and_parameters(words, cword, ex
     done = subprocess.run([hkit], capture_output=True, text=True, env=env)
     offered = {line.split(",", 1)[1] for line in done.stdout.splitlines()}
     assert offered == expected, done.stdout + done.stderr
+
+
+def test_one_bad_query_does_not_hide_the_others(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = tmp_path / "root"
+    for folder in ("ontology", "data", "queries"):
+        shutil.copytree(ROOT / folder, root / folder)
+    (root / "queries" / "broken.rq").write_text(
+        "#+ summary: s\nSELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        encoding="utf-8",
+    )
+    clicked = CliRunner().invoke(main, ["--root", str(root), "queries"])
+    hkit = str(Path(sys.executable).parent / "hkit")
+    fast = subprocess.run([hkit, "--root", str(root), "queries"], capture_output=True, text=True)
+    for code, out, err in (
+        (clicked.exit_code, clicked.stdout, clicked.stderr),
+        (fast.returncode, fast.stdout, fast.stderr),
+    ):
+        assert code == 2
+        assert "funds-by-size" in out and "broken" not in out
+        assert err.startswith("hkit: error: query 'broken' uses SERVICE")
