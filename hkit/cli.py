@@ -295,6 +295,11 @@ def _format_option():
     "--show", is_flag=True, help="Show the query's metadata and text instead of running it."
 )
 @_wide_option
+@click.option(
+    "--file-names",
+    is_flag=True,
+    help="In table and md, show source documents by file name instead of by name and date.",
+)
 @_endpoint_options
 @click.pass_obj
 def query_command(
@@ -306,6 +311,7 @@ def query_command(
     with_sources: bool,
     show: bool,
     wide: bool,
+    file_names: bool,
     endpoint: str | None,
     default_graphs: tuple[str, ...],
 ) -> None:
@@ -322,7 +328,9 @@ def query_command(
     if show:
         _show(state, name)
         return
-    run_query(state, name, params, fmt, output, with_sources, endpoint, default_graphs, wide)
+    run_query(
+        state, name, params, fmt, output, with_sources, endpoint, default_graphs, wide, file_names
+    )
 
 
 @main.command("sparql")

@@ -210,6 +210,11 @@ def queries_text(
     return "".join(line + "\n" for line in lines)
 
 
+#: The formats for people, in which a source document is shown by its name and date (the machine
+#: formats keep its file name).
+PEOPLE_FORMATS = ("table", "md")
+
+
 def run_query(
     state: State,
     name: str,
@@ -220,10 +225,12 @@ def run_query(
     endpoint: str | None = None,
     default_graphs: tuple[str, ...] = (),
     wide: bool = False,
+    file_names: bool = False,
 ) -> None:
     """Run a saved query with its parameters and write the answer (a table fits the terminal
     unless ``wide``)."""
     from hkit.catalog import bind_values, parse_param_options, with_values
+    from hkit.engines import EmbeddedEngine
     from hkit.engines import with_sources as add_sources
     from hkit.results import output_format, render, terminal_width
 
@@ -237,6 +244,10 @@ def run_query(
         result = engine.run(text, state.timeout)
         if with_sources:
             result = add_sources(engine, result, state.timeout)
+        if fmt in PEOPLE_FORMATS and not file_names and isinstance(engine, EmbeddedEngine):
+            from hkit.sources import source_names, with_source_names
+
+            result = with_source_names(result, source_names(engine, state.timeout))
         write_output(render(result, fmt, None if wide else terminal_width(output)), output)
     if (streamed if streamed is not None else len(result.rows)) == 0 and result_is_select(text):
         note_unmatched_values(q, given, engine, state.timeout)

@@ -8,6 +8,12 @@ from hkit.engines import EmbeddedEngine
 from hkit.errors import HkitError
 from hkit.results import PREFIXES as RESULT_PREFIXES
 from hkit.results import compact, readable
+from hkit.sources import source_names
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    pass
 
 PREFIXES = "".join(f"PREFIX {prefix}: <{ns}>\n" for prefix, ns in RESULT_PREFIXES.items())
 
@@ -30,6 +36,8 @@ class Description:
     incoming: list[tuple[str, str]] = field(default_factory=list)
     figures: list[tuple[str, str, str, str]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    #: file name -> the source's name and date, for people
+    source_names: dict[str, str] = field(default_factory=dict)
 
     def render(self, fmt: str = "text") -> str:
         """``text`` for people; ``json``: this object's fields (lists of pairs as arrays)."""
@@ -55,7 +63,8 @@ class Description:
             out.append("  figures:")
             out += [f"    {m}: {v} ({d}; {src})" for m, v, d, src in self.figures]
         if self.sources:
-            out.append(f"  sources:   {'; '.join(self.sources)}")
+            names = [self.source_names.get(s, s) for s in self.sources]
+            out.append("  sources:   " + "\n             ".join(names))
         return "\n".join(out) + "\n"
 
 
@@ -198,6 +207,7 @@ def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None
             timeout,
         ).rows
     ]
+    d.source_names = {s: n for s, n in source_names(engine, timeout).items() if s in d.sources}
     return d
 
 

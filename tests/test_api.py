@@ -75,7 +75,12 @@ def test_render_gives_what_the_command_line_prints(kg):
     for fmt in ("table", "csv", "tsv", "json", "md"):
         printed = CliRunner().invoke(
             main,
-            ["--root", str(ROOT), "query", "funds-by-size", "-p", "currency=HKD", "--format", fmt],
+            # --file-names: a result renders its values as they are; the command line shows
+            # sources by name in table and md unless asked not to
+            [
+                *("--root", str(ROOT), "query", "funds-by-size", "-p", "currency=HKD"),
+                *("--format", fmt, "--file-names"),
+            ],
         )
         assert printed.exit_code == 0, printed.output
         # (click's .output turns \r\n into \n; CSV and TSV lines end in \r\n)

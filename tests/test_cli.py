@@ -259,7 +259,21 @@ def test_describe_by_alternative_label_any_case():
     assert "type:      statutory body" in out
     assert "has site: Hong Kong Science Park" in out
     assert "Talent Foundry (established by)" in out
-    assert "sources:   000_1039700805b26dd8.txt; 001_6b075fc54bbad20f.txt" in out
+    # sources by the names people know them by, with their dates
+    assert "sources:   InnoHK Summit 2023 news article (source 000), between 2023-12-06" in out
+    assert (
+        "Repositioning Hong Kong As an Innovation and Technology Hub (source 002), 2022 or" in out
+    )
+
+
+def test_tables_show_sources_by_name_and_machine_formats_by_file():
+    table = invoke("query", "start-ups-and-unicorns", "--format", "md").output
+    assert "Hong Kong: A Global Hub for Innovation and Technology (source 001)" in table
+    assert "001_6b075fc54bbad20f.txt" not in table
+    named = invoke("query", "start-ups-and-unicorns", "--format", "md", "--file-names").output
+    assert "001_6b075fc54bbad20f.txt" in named
+    csv = invoke("query", "start-ups-and-unicorns", "--format", "csv").output
+    assert "001_6b075fc54bbad20f.txt" in csv
 
 
 def test_describe_shows_figures_with_dates_and_sources():

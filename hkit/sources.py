@@ -1,0 +1,58 @@
+"""Source documents as people know them: by their name and date, not their file name (the
+machine formats keep the file name). Light on imports: the query path uses it."""
+
+from __future__ import annotations
+
+from hkit.vocab import PREFIXES
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from typing import Any
+
+_PREFIXES = "".join(f"PREFIX {prefix}: <{ns}>\n" for prefix, ns in PREFIXES.items())
+
+
+def source_names(engine: Any, timeout: float | None) -> dict[str, str]:
+    """For each source document's file name, what a person knows it by: its label and date (its
+    own, or the range its content allows)."""
+    rows = engine.run(
+        _PREFIXES
+        + """SELECT ?file ?label ?issued ?earliest ?latest WHERE {
+        ?doc hkit:fileName ?file ; rdfs:label ?label .
+        OPTIONAL { ?doc dcterms:issued ?issued }
+        OPTIONAL { ?doc hkit:earliestDate ?earliest }
+        OPTIONAL { ?doc hkit:latestDate ?latest } } ORDER BY ?file""",
+        timeout,
+    ).rows
+    names = {}
+    for r in rows:
+        if "issued" in r:
+            when = r["issued"].value
+        elif "earliest" in r or "latest" in r:
+            start = r["earliest"].value if "earliest" in r else "?"
+            end = r["latest"].value if "latest" in r else "?"
+            when = f"between {start} and {end}" if "latest" in r else f"{start} or later"
+        else:
+            when = "undated"
+        names[r["file"].value] = f"{r['label'].value}, {when}"
+    return names
+
+
+def with_source_names(result: Any, names: dict[str, str]) -> Any:
+    """The result with every literal that is a source's file name shown as the source's name."""
+    from hkit.engines import Result, Term
+
+    if not names or result.form != "SELECT":
+        return result
+
+    def shown(t: Term) -> Term:
+        if t.kind != "literal":
+            return t
+        parts = t.value.split("; ")  # --with-sources joins a row's files with "; "
+        if not all(p in names for p in parts):
+            return t
+        return Term("literal", "; ".join(names[p] for p in parts))
+
+    rows = [{var: shown(t) for var, t in row.items()} for row in result.rows]
+    return Result("SELECT", variables=result.variables, rows=rows)
