@@ -177,10 +177,12 @@ class KnowledgeGraph:
         >>> next(iter(kg.sparql(plans)))["n"]
         5
         """
-        from hkit.sparql import check_query, with_prefixes
+        from hkit.sparql import check_prefixes, check_query, with_prefixes
 
         check_query(text)
-        return self.engine.run(with_prefixes(text), self.timeout)
+        text = with_prefixes(text)
+        check_prefixes(text)
+        return self.engine.run(text, self.timeout)
 
     # -- exploring ------------
 

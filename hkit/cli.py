@@ -360,7 +360,7 @@ def sparql_command(
         hkit sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
     """
     from hkit.results import output_format, render, terminal_width
-    from hkit.sparql import check_query, with_prefixes
+    from hkit.sparql import check_prefixes, check_query, with_prefixes
 
     if (query is None) == (file is None):
         raise HkitError("give a query, or -f FILE, but not both", hint="hkit sparql --help")
@@ -372,6 +372,7 @@ def sparql_command(
     assert query is not None  # one of the two, as checked above
     check_query(query)
     query = with_prefixes(query)
+    check_prefixes(query)
     fmt = output_format(fmt, output)
     engine = state.engine(endpoint, default_graphs)
     if stream_result(engine, query, fmt, output, state.timeout) is not None:

@@ -160,6 +160,32 @@ def with_prefixes(text: str) -> str:
     return head + text
 
 
+_USED = re.compile(r"(?<![\w?$:./#-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:(?=[\w%\\]|\s|$)")
+
+
+def check_prefixes(text: str, where: str = "the query") -> None:
+    """Refuse a query that uses a prefix it does not declare, naming the prefix (the engine's own
+    message is a list of what it expected instead)."""
+    from hkit.vocab import PREFIXES
+
+    body = blank(text)
+    declared = {m.group(1) or "" for m in _DECLARED.finditer(body)}
+    for match in _USED.finditer(body):
+        prefix = match.group(1) or ""
+        if prefix in declared or prefix == "_":
+            continue
+        line = body.count("\n", 0, match.start()) + 1
+        column = match.start() - (body.rfind("\n", 0, match.start()) + 1) + 1
+        from hkit.errors import QueryError
+
+        known = ", ".join(f"{p}:" for p in PREFIXES)
+        raise QueryError(
+            f"{where} uses the prefix '{prefix}:' (line {line}, column {column}) "
+            "but does not declare it",
+            hint=f"add PREFIX {prefix}: <...> (hkit declares these itself: {known})",
+        )
+
+
 def query_form(text: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside comments, strings and
     IRIs (SELECT when there is none, so that the engine reports the syntax error)."""

@@ -517,3 +517,15 @@ def test_one_bad_query_does_not_hide_the_others(tmp_path):
         assert code == 2
         assert "funds-by-size" in out and "broken" not in out
         assert err.startswith("hkit: error: query 'broken' uses SERVICE")
+
+
+def test_an_undeclared_prefix_is_named_in_one_line():
+    result = invoke("sparql", "SELECT * WHERE {\n  ?s a foo:Bar }")
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        "hkit: error: the query uses the prefix 'foo:' (line 2, column 8) but does not declare it"
+    )
+    assert lines[1].startswith("hkit: hint: add PREFIX foo: <...>") and len(lines) == 2
+    fine = invoke("sparql", 'SELECT ?s WHERE { ?s ?p "a:b" ; ?q <http://x.org/c:d> . ?s a _:b }')
+    assert fine.exit_code == 0, fine.output
