@@ -161,11 +161,13 @@ class KnowledgeGraph:
         nearly 20 2023-12-06 000
         """
         from hkit.catalog import bind_values, find, with_values
+        from hkit.explore import resolve_names
 
         saved = find(self.queries, name)
         given = {
             key: [value] if isinstance(value, str) else list(value) for key, value in params.items()
         }
+        given = resolve_names(saved, given, self.engine, self.timeout)
         text = with_values(saved.text, bind_values(saved, given))
         return self.engine.run(text, self.timeout)
 

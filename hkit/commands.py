@@ -237,8 +237,16 @@ def run_query(
     fmt = output_format(fmt, output)
     q = state.query(name)
     given = parse_param_options(params)
-    text = with_values(q.text, bind_values(q, given))
     engine = state.engine(endpoint, default_graphs)
+    if any(
+        p.suffix == "iri"
+        and any(":" not in v and not v.startswith("<") for v in given.get(p.name, []))
+        for p in q.params
+    ):
+        from hkit.explore import resolve_names  # only when a name is given for an IRI
+
+        given = resolve_names(q, given, engine, state.timeout)
+    text = with_values(q.text, bind_values(q, given))
     streamed = stream_result(engine, text, fmt, output, state.timeout, with_sources)
     if streamed is None:
         result = engine.run(text, state.timeout)

@@ -13,7 +13,7 @@ from hkit.sources import source_names
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
-    pass
+    from typing import Any
 
 PREFIXES = "".join(f"PREFIX {prefix}: <{ns}>\n" for prefix, ns in RESULT_PREFIXES.items())
 
@@ -260,3 +260,39 @@ def stats(engine: EmbeddedEngine, timeout: float | None) -> Stats:
         ).rows
     ]
     return Stats(triples, per_class, per_source)
+
+
+def resolve_names(
+    query: Any, given: dict[str, list[str]], engine: Any, timeout: float | None
+) -> dict[str, list[str]]:
+    """The parameter values with every IRI parameter's value that is a name (a label, an
+    alternative label, an abbreviation, an IRI's last part) replaced by the IRI of the one entity
+    it names; several matches are an error that lists them."""
+    from hkit.errors import QueryError
+
+    resolved = dict(given)
+    for param in query.params:
+        if param.suffix != "iri" or param.name not in given:
+            continue
+        iris = []
+        for value in given[param.name]:
+            if ":" in value or value.startswith("<"):
+                iris.append(value)  # an IRI, full or compact: checked when it is bound
+                continue
+            matches = find_entities(engine, value, timeout)
+            if len(matches) == 1:
+                iris.append(matches[0][0])
+                continue
+            if not matches:
+                raise QueryError(
+                    f"parameter '{param.name}': nothing in the graph is called '{value}'",
+                    hint="give an IRI (id:...), a label, or part of one",
+                )
+            shown = "; ".join(f"{label} <{compact(iri)}>" for iri, label in matches[:8])
+            more = f" and {len(matches) - 8} more" if len(matches) > 8 else ""
+            raise QueryError(
+                f"parameter '{param.name}': {len(matches)} entities match '{value}': {shown}{more}",
+                hint="give one of them by IRI",
+            )
+        resolved[param.name] = iris
+    return resolved

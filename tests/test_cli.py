@@ -182,7 +182,8 @@ def test_data_option_adds_a_users_file(tmp_path):
         (("query", "entity-provenance"), "needs parameter 'entity'"),
         (("query", "unicorns-by-sector", "-p", "sectr=x"), "has no parameter 'sectr'"),
         (("query", "funds-by-size", "-p", "currency=EUR"), "cannot be 'EUR'"),
-        (("query", "people-and-posts", "-p", "organisation=not an iri"), "is not an IRI"),
+        (("query", "people-and-posts", "-p", "organisation=not an iri"), "nothing in the graph"),
+        (("query", "people-and-posts", "-p", "organisation=x: y"), "is not an IRI"),
         (("query", "unicorns-by-sector", "-p", "sector"), "is not name=value"),
         (("query", "unicorns-by-sector", "-p", "sector=a\\b"), "backslash"),
         (("query", "funds-by-size", "--format", "turtle"), "for CONSTRUCT and DESCRIBE"),
@@ -529,3 +530,16 @@ def test_an_undeclared_prefix_is_named_in_one_line():
     assert lines[1].startswith("hkit: hint: add PREFIX foo: <...>") and len(lines) == 2
     fine = invoke("sparql", 'SELECT ?s WHERE { ?s ?p "a:b" ; ?q <http://x.org/c:d> . ?s a _:b }')
     assert fine.exit_code == 0, fine.output
+
+
+def test_iri_parameters_take_names_and_list_candidates():
+    by_name = invoke("query", "entity-provenance", "-p", "entity=HKUST", "--format", "tsv")
+    by_iri = invoke("query", "entity-provenance", "-p", "entity=id:hkust", "--format", "tsv")
+    assert by_name.exit_code == 0 and by_name.output == by_iri.output
+    several = invoke("query", "entity-provenance", "-p", "entity=innopark")
+    assert several.exit_code == 2
+    assert (
+        "8 entities match 'innopark'" in several.output and "<id:innopark-tai-po>" in several.output
+    )
+    none = invoke("query", "entity-provenance", "-p", "entity=zzzz")
+    assert none.exit_code == 2 and "nothing in the graph is called 'zzzz'" in none.output
