@@ -279,6 +279,12 @@ def resolve_names(
             if ":" in value or value.startswith("<"):
                 iris.append(value)  # an IRI, full or compact: checked when it is bound
                 continue
+            if "\\" in value or any(ord(c) < 0x20 for c in value):
+                raise QueryError(
+                    f"parameter '{param.name}': a name may not contain a backslash or control "
+                    "characters",
+                    hint="give an IRI (id:...) or a label",
+                )
             matches = find_entities(engine, value, timeout)
             if len(matches) == 1:
                 iris.append(matches[0][0])

@@ -543,3 +543,10 @@ def test_iri_parameters_take_names_and_list_candidates():
     )
     none = invoke("query", "entity-provenance", "-p", "entity=zzzz")
     assert none.exit_code == 2 and "nothing in the graph is called 'zzzz'" in none.output
+
+
+@pytest.mark.parametrize("value", ['x" } ?s ?p ?o . {', "a\\u0022b", "x\\", 'HKU" || true || "'])
+def test_a_hostile_name_for_an_iri_parameter_widens_nothing(value):
+    result = invoke("query", "entity-provenance", "-p", f"entity={value}", "--format", "tsv")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("hkit: error: parameter 'entity'")
