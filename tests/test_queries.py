@@ -139,6 +139,41 @@ def test_every_figure_has_its_qualifier_and_its_unit_or_currency(name, index, en
                 assert not missing, f"{name}: a row shows ?{value} without {missing}: {row}"
 
 
+@pytest.mark.parametrize(
+    ("name", "column", "cls"),
+    [
+        ("people-and-posts", "attested", "Appointment"),
+        ("events-timeline", "date", "Event"),
+    ],
+)
+def test_a_listing_query_drops_nothing_for_want_of_an_exact_date(name, column, cls, engine):
+    """A saved query that lists every appointment or every event must list the ones whose source
+    bounds the date only (2024/2025, ../2025-02-24) or gives none, not only the exactly dated."""
+    everything = engine.run(
+        f"""PREFIX hkit: <https://w3id.org/hkit/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{
+          {{ ?x a hkit:{cls} }} UNION {{ ?x a ?c . ?c rdfs:subClassOf hkit:{cls} }}
+        }}""",
+        timeout=60,
+    )
+    expected = int(json.loads(to_json(everything))["results"]["bindings"][0]["n"]["value"])
+    q = QUERIES[name]
+    rows = json.loads(to_json(engine.run(with_values(q.text, bind_values(q, {})), timeout=60)))
+    rows = rows["results"]["bindings"]
+    key = "event" if name == "events-timeline" else "post"
+    listed = {
+        (r.get("person", {}).get("value"), r[key]["value"], r["source"]["value"])
+        if "person" in r
+        else r[key]["value"]
+        for r in rows
+    }
+    assert expected >= 12
+    assert len(listed) == expected, f"{name} lists {len(listed)} of {expected}"
+    ranges = [r[column]["value"] for r in rows if column in r and "/" in r[column]["value"]]
+    assert ranges, f"{name} shows no date range"
+
+
 def test_a_sum_that_two_documents_state_is_counted_once(engine):
     """InnoHK's HK$10 billion is stated by sources 000 and 002: one amount with two references,
     so both a SPARQL total and a total over the saved query's rows give HK$10 billion, not 20."""
