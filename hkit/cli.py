@@ -486,14 +486,14 @@ def stats_command(state: State, fmt: str) -> None:
     "--format",
     "fmt",
     type=click.Choice(list(EXPORT_FORMATS)),
-    default="turtle",
-    show_default=True,
+    default=None,
     help="nquads and trig keep the named graphs (the ontology, the data); the others hold "
-    "their union.",
+    "their union. Default: what the -o file's extension says (.ttl, .nt, .nq, .trig, .jsonld, "
+    ".rdf/.owl), else turtle.",
 )
 @_output_option
 @click.pass_obj
-def export_command(state: State, fmt: str, output: str | None) -> None:
+def export_command(state: State, fmt: str | None, output: str | None) -> None:
     """Write the ontology and the data (and any --data files) for another triple store.
 
     The output is deterministic (the same bytes on every run) and lossless (every literal exactly
@@ -502,10 +502,13 @@ def export_command(state: State, fmt: str, output: str | None) -> None:
 
     Example:
 
-        hkit export --format nquads -o hkit.nq
+        hkit export -o hkit.nq
     """
     from hkit.export import export
+    from hkit.results import output_format
 
+    by_suffix = {spec.suffix: name for name, spec in EXPORT_FORMATS.items()}
+    fmt = output_format(fmt, output, {**by_suffix, ".owl": "rdfxml"}, "turtle")
     write_output(export(state.root, fmt, state.data), output)
 
 
@@ -517,9 +520,9 @@ def export_command(state: State, fmt: str, output: str | None) -> None:
     "--format",
     "fmt",
     type=click.Choice(["text", "md", "json"]),
-    default="text",
-    show_default=True,
-    help="json: an object with a 'findings' array of {severity, check, term, label, message}.",
+    default=None,
+    help="json: an object with a 'findings' array of {severity, check, term, label, message}. "
+    "Default: what the -o file's extension says (.md, .json), else text.",
 )
 @click.option(
     "--fail-on",
@@ -530,7 +533,7 @@ def export_command(state: State, fmt: str, output: str | None) -> None:
 )
 @_output_option
 @click.pass_obj
-def review_command(state: State, fmt: str, fail_on: str, output: str | None) -> None:
+def review_command(state: State, fmt: str | None, fail_on: str, output: str | None) -> None:
     """The ontology quality report: ROBOT report's checks, OOPS! pitfalls, terms the data and
     saved queries use but the ontology does not declare (and the reverse), alignment coverage.
 
@@ -541,8 +544,10 @@ def review_command(state: State, fmt: str, fail_on: str, output: str | None) -> 
         hkit review --fail-on warn
     """
     from hkit.errors import EXIT_CHECK_FAILED
+    from hkit.results import output_format
     from hkit.review import review_root
 
+    fmt = output_format(fmt, output, {".md": "md", ".json": "json"}, "text")
     report = review_root(state.root, state.data)
     write_output(report.render(fmt), output)
     if report.fails(fail_on):
@@ -612,16 +617,16 @@ def diff_command(state: State, old: str, new: str, fmt: str) -> None:
     "--format",
     "fmt",
     type=click.Choice(["text", "json", "ttl"]),
-    default="text",
-    show_default=True,
-    help="text: grouped by shape and node, with labels; json; ttl: the W3C SHACL report graph.",
+    default=None,
+    help="text: grouped by shape and node, with labels; json; ttl: the W3C SHACL report graph. "
+    "Default: what the -o file's extension says (.json, .ttl), else text.",
 )
 @click.option(
     "--shapes", metavar="FILE", help="Validate against these shapes (default: ontology/shapes.ttl)."
 )
 @_output_option
 @click.pass_obj
-def validate_command(state: State, fmt: str, shapes: str | None, output: str | None) -> None:
+def validate_command(state: State, fmt: str | None, shapes: str | None, output: str | None) -> None:
     """Check the ontology, the data and any --data files against the SHACL shapes.
 
     Exit 0 when the graph conforms, 1 when there are violations, 2 when it cannot run.
@@ -632,8 +637,10 @@ def validate_command(state: State, fmt: str, shapes: str | None, output: str | N
     """
     from hkit.errors import EXIT_CHECK_FAILED
     from hkit.graph import SHAPES, graph_files, load_rdflib, load_rdflib_strict
+    from hkit.results import output_format
     from hkit.validate import validate
 
+    fmt = output_format(fmt, output, {".json": "json", ".ttl": "ttl"}, "text")
     root = state.root
     files = graph_files(root, state.data)
     shapes_path = Path(shapes) if shapes else root / SHAPES

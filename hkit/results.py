@@ -3,7 +3,8 @@ an aligned table and Markdown for people, and Turtle / N-Triples for graph resul
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from hkit.vocab import PREFIXES, XSD, compact
 
@@ -363,12 +364,23 @@ FORMAT_BY_SUFFIX = {
 }
 
 
-def output_format(fmt: str | None, output: str | None) -> str:
+def output_format(
+    fmt: str | None,
+    output: str | None,
+    by_suffix: Mapping[str, str] = FORMAT_BY_SUFFIX,
+    default: str = "table",
+) -> str:
     """The format asked for; else the one the output file's extension implies (``-o
-    results.csv`` writes CSV); else ``table``."""
+    results.csv`` writes CSV); else ``default``.
+
+    >>> output_format(None, "rows.CSV"), output_format("json", "rows.csv"), output_format(None, "-")
+    ('csv', 'json', 'table')
+    >>> output_format(None, "hkit.nq", {".nq": "nquads"}, "turtle")
+    'nquads'
+    """
     if fmt is not None:
         return fmt
     if output and output != "-":
-        suffix = output[output.rfind(".") :].lower() if "." in output else ""
-        return FORMAT_BY_SUFFIX.get(suffix, "table")
-    return "table"
+        suffix = os.path.splitext(os.path.basename(output))[1].lower()
+        return by_suffix.get(suffix, default)
+    return default

@@ -373,6 +373,57 @@ def test_the_output_file_s_extension_picks_the_format(tmp_path, name, starts):
 
 
 @pytest.mark.parametrize(
+    ("name", "oxigraph"),
+    [
+        ("g.ttl", "TURTLE"),
+        ("g.nt", "N_TRIPLES"),
+        ("g.nq", "N_QUADS"),
+        ("g.trig", "TRIG"),
+        ("g.jsonld", "JSON_LD"),
+        ("g.rdf", "RDF_XML"),
+        ("g.owl", "RDF_XML"),
+        ("G.NQ", "N_QUADS"),
+    ],
+)
+def test_export_writes_what_the_output_file_s_extension_says(tmp_path, name, oxigraph):
+    import pyoxigraph
+
+    out = tmp_path / name
+    result = invoke("export", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    quads = list(pyoxigraph.parse(path=str(out), format=getattr(pyoxigraph.RdfFormat, oxigraph)))
+    assert len(quads) > 1000
+    if oxigraph in ("N_QUADS", "TRIG"):
+        assert {str(q.graph_name) for q in quads} == {
+            "<https://w3id.org/hkit/ontology>",
+            "<https://w3id.org/hkit/data>",
+        }
+    given = invoke("export", "--format", "ntriples", "-o", str(out))
+    assert given.exit_code == 0 and out.read_text(encoding="utf-8").startswith("<")
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "starts"),
+    [
+        ("validate", "v.json", "{"),
+        ("validate", "v.ttl", "@prefix"),
+        ("validate", "v.txt", "SHACL: the graph conforms"),
+        ("review", "r.md", "# hkit ontology review"),
+        ("review", "r.json", "{"),
+        ("review", "r.txt", "0 error(s)"),
+    ],
+)
+def test_reports_are_written_as_the_output_file_s_extension_says(tmp_path, command, name, starts):
+    out = tmp_path / name
+    result = invoke(command, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith(starts), text[:200]
+    if name.endswith(".json"):
+        json.loads(text)
+
+
+@pytest.mark.parametrize(
     ("text", "iri"),
     [
         ("cuhk", "https://w3id.org/hkit/id/cuhk"),
