@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
 
 import click
@@ -58,7 +59,7 @@ class HkitGroup(click.Group):
             return super().invoke(ctx)
         except HkitError as exc:
             if ctx.meta.get("hkit.debug"):
-                raise
+                traceback.print_exc()
             for line in exc.lines():
                 click.echo(line, err=True)
             ctx.exit(exc.exit_code)
@@ -68,7 +69,7 @@ class HkitGroup(click.Group):
             quiet_broken_pipe()
         except (Exception, KeyboardInterrupt, Stopped) as exc:
             if ctx.meta.get("hkit.debug"):
-                raise
+                traceback.print_exc()
             lines, code = unexpected_lines(exc)
             for line in lines:
                 click.echo(line, err=True)

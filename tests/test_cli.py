@@ -239,9 +239,12 @@ def test_timeout_is_a_clear_error_and_the_process_exits():
     )
 
 
-def test_debug_shows_the_traceback():
+def test_debug_shows_the_traceback_and_keeps_the_exit_code():
     result = CliRunner().invoke(main, [*RUN, "--debug", "query", "no-such-query"])
-    assert result.exception is not None and not isinstance(result.exception, SystemExit)
+    assert result.exit_code == 2
+    assert "Traceback (most recent call last)" in result.output
+    assert "QueryError: no saved query named 'no-such-query'" in result.output
+    assert result.output.rstrip().endswith("hint: run 'hkit queries' for the list")
 
 
 def test_readme_catalogue_is_current():

@@ -74,8 +74,10 @@ def test_an_error_inside_hkit_is_one_line_and_exit_3(monkeypatch):
     lines = result.output.splitlines()
     assert lines[0] == "hkit: internal error: RuntimeError: an unexpected state over two lines"
     assert "--debug" in lines[1] and len(lines) == 2
-    with pytest.raises(RuntimeError):
-        CliRunner().invoke(main, ["--root", str(ROOT), "--debug", "stats"], catch_exceptions=False)
+    debug = CliRunner().invoke(main, ["--root", str(ROOT), "--debug", "stats"])
+    assert debug.exit_code == 3
+    assert "Traceback (most recent call last)" in debug.output
+    assert "RuntimeError: an unexpected state" in debug.output
 
 
 def test_a_closed_output_pipe_stops_quietly(tmp_path):
