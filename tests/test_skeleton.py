@@ -129,6 +129,50 @@ def test_readme_model_table_lists_every_class(ontology_graph):
     assert not missing, f"README 'The model' does not list: {sorted(missing)}"
 
 
+def test_readme_model_table_gives_each_class_its_ontology_definition(ontology_graph):
+    """The README's meaning column is the ontology's skos:definition, word for word, so the two
+    cannot drift apart."""
+    import re
+
+    from rdflib import URIRef
+    from rdflib.namespace import SKOS
+
+    from hkit.graph import HKIT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    model = readme.split("## The model", 1)[1].split("\n## ", 1)[0]
+    table = model.split("| class | meaning |", 1)[1].split("\n\n", 1)[0]
+    rows = [re.split(r"(?<!\\) \| ", line.strip("| ")) for line in table.splitlines()[2:]]
+    classes = [(cells[0].strip("`").removeprefix("hkit:"), cells[1]) for cells in rows]
+    assert len(classes) > 40
+    differ = [
+        n
+        for n, meaning in classes
+        if meaning.replace("\\|", "|")
+        != str(ontology_graph.value(URIRef(HKIT + n), SKOS.definition))
+    ]
+    assert not differ, f"README 'The model' differs from the ontology's definition of {differ}"
+
+
+def test_readme_lists_every_environment_variable_hkit_reads():
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Environment", 1)[1].split("\n## ", 1)[0]
+    sources = [*sorted((ROOT / "hkit").glob("*.py")), ROOT / "tests" / "conftest.py"]
+    read = {
+        name
+        for path in sources
+        for name in re.findall(
+            r"""(?:environ(?:\.get)?\(|environ\[|getenv\(|envvar=)["'](HKIT_[A-Z_]+)""",
+            path.read_text(encoding="utf-8"),
+        )
+    }
+    assert len(read) >= 10
+    missing = sorted(name for name in read if f"`{name}`" not in table)
+    assert not missing, f"README 'Environment' does not list {missing}"
+
+
 @pytest.mark.skipif(os.name != "posix", reason="the CI script is a bash script")
 def test_ci_script_is_executable_bash():
     ci = ROOT / ".ci" / "run"
