@@ -8,7 +8,7 @@ from hkit.engines import EmbeddedEngine
 from hkit.errors import HkitError
 from hkit.results import PREFIXES as RESULT_PREFIXES
 from hkit.results import compact, readable
-from hkit.sources import source_names
+from hkit.sources import source_labels
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -36,8 +36,10 @@ class Description:
     incoming: list[tuple[str, str]] = field(default_factory=list)
     figures: list[tuple[str, str, str, str]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
-    #: file name -> the source's name and date, for people
+    #: file name -> the source's name and date, for people (the entity's sources and its figures')
     source_names: dict[str, str] = field(default_factory=dict)
+    #: file name -> the source's name alone
+    source_labels: dict[str, str] = field(default_factory=dict)
 
     def render(self, fmt: str = "text") -> str:
         """``text`` for people; ``json``: this object's fields (lists of pairs as arrays)."""
@@ -61,7 +63,10 @@ class Description:
             out += [f"    {s} ({p})" for p, s in self.incoming]
         if self.figures:
             out.append("  figures:")
-            out += [f"    {m}: {v} ({d}; {src})" for m, v, d, src in self.figures]
+            out += [
+                f"    {m}: {v} ({d}; {self.source_labels.get(src, src)})"
+                for m, v, d, src in self.figures
+            ]
         if self.sources:
             names = [self.source_names.get(s, s) for s in self.sources]
             out.append("  sources:   " + "\n             ".join(names))
@@ -188,9 +193,12 @@ def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None
         OPTIONAL {{ ?obs hkit:asOf ?asOf }} OPTIONAL {{ ?obs hkit:earliestDate ?from }}
         OPTIONAL {{ ?obs hkit:latestDate ?to }}
         BIND (COALESCE(CONCAT("as of ", STR(?asOf)),
-                       IF(BOUND(?from) || BOUND(?to), CONCAT("between ", COALESCE(STR(?from), ".."),
-                          " and ", COALESCE(STR(?to), "..")), "date not given")) AS ?when) }}
-        ORDER BY ?m ?when ?file""",
+                       IF(BOUND(?from) && BOUND(?to),
+                          CONCAT("between ", STR(?from), " and ", STR(?to)),
+                          IF(BOUND(?from), CONCAT(STR(?from), " or later"),
+                             IF(BOUND(?to), CONCAT("by ", STR(?to)), "date not given"))))
+             AS ?when) }}
+        ORDER BY ?m COALESCE(STR(?asOf), STR(?from), STR(?to), "") ?file""",
         timeout,
     ).rows:
         value = readable(r["v"] if "v" in r else r["a"])
@@ -207,7 +215,10 @@ def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None
             timeout,
         ).rows
     ]
-    d.source_names = {s: n for s, n in source_names(engine, timeout).items() if s in d.sources}
+    cited = set(d.sources) | {f[3] for f in d.figures}
+    labels = {s: v for s, v in source_labels(engine, timeout).items() if s in cited}
+    d.source_names = {s: f"{label}, {when}" for s, (label, when) in labels.items()}
+    d.source_labels = {s: label for s, (label, _) in labels.items()}
     return d
 
 

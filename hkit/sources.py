@@ -16,6 +16,14 @@ _PREFIXES = "".join(f"PREFIX {prefix}: <{ns}>\n" for prefix, ns in PREFIXES.item
 def source_names(engine: Any, timeout: float | None) -> dict[str, str]:
     """For each source document's file name, what a person knows it by: its label and date (its
     own, or the range its content allows)."""
+    return {
+        file: f"{label}, {when}" for file, (label, when) in source_labels(engine, timeout).items()
+    }
+
+
+def source_labels(engine: Any, timeout: float | None) -> dict[str, tuple[str, str]]:
+    """For each source document's file name, its label and its date as words ("2023-12-06",
+    "between 2024 and 2025", "2022 or later", "undated")."""
     rows = engine.run(
         _PREFIXES
         + """SELECT ?file ?label ?issued ?earliest ?latest WHERE {
@@ -35,7 +43,7 @@ def source_names(engine: Any, timeout: float | None) -> dict[str, str]:
             when = f"between {start} and {end}" if "latest" in r else f"{start} or later"
         else:
             when = "undated"
-        names[r["file"].value] = f"{r['label'].value}, {when}"
+        names[r["file"].value] = (r["label"].value, when)
     return names
 
 

@@ -281,14 +281,20 @@ def test_tables_show_sources_by_name_and_machine_formats_by_file():
 
 
 def test_describe_shows_figures_with_dates_and_sources():
+    hub = "Hong Kong: A Global Hub for Innovation and Technology (source 001)"
     out = invoke("describe", "id:hkust").output
     assert (
-        "active start-ups founded by the institution's members: 1,800 (between 2024 and 2025; 001_"
-        in out
+        "active start-ups founded by the institution's members: 1,800 (between 2024 and 2025; "
+        f"{hub})" in out
     )
-    assert "rank in the QS World University Rankings: up to 100 (date not given; 001_" in out
+    assert f"rank in the QS World University Rankings: up to 100 (date not given; {hub})" in out
     out = invoke("describe", "id:enterprises-secured-2023").output
-    assert "make in Hong Kong: nearly 4,000,000,000 $ (as of 2023; 000_" in out
+    assert "make in Hong Kong: nearly 4,000,000,000 $ (as of 2023; InnoHK Summit 2023 news" in out
+    out = invoke("describe", "id:innohk").output
+    assert "research laboratories: 28 (2022 or later; Repositioning Hong Kong" in out
+    assert ".txt" not in out, "a person reads sources by name, not file name"
+    machine = json.loads(invoke("describe", "id:innohk", "--format", "json").output)
+    assert all(f[3].endswith(".txt") for f in machine["figures"])
 
 
 def test_describe_lists_candidates_when_several_match():
