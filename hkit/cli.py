@@ -291,7 +291,12 @@ def _format_option():
 )
 @_format_option()
 @_output_option
-@click.option("--with-sources", is_flag=True, help="Add the source documents behind each row.")
+@click.option(
+    "--with-sources",
+    is_flag=True,
+    help="Add a column naming every document that any entity in the row cites (a query's own "
+    "'source' column is the document of the row's fact).",
+)
 @click.option(
     "--show", is_flag=True, help="Show the query's metadata and text instead of running it."
 )
