@@ -174,6 +174,25 @@ def test_a_listing_query_drops_nothing_for_want_of_an_exact_date(name, column, c
     assert ranges, f"{name} shows no date range"
 
 
+def test_a_planned_site_is_never_shown_as_a_current_one(engine):
+    """The Shenzhen branch and CATL's headquarters and R&D centre are plans in the sources: where
+    sites-and-occupants links an organisation to them, the row says planned."""
+    q = QUERIES["sites-and-occupants"]
+    rows = json.loads(to_json(engine.run(with_values(q.text, bind_values(q, {})), timeout=60)))
+    status = {
+        (r["site"]["value"].rsplit("/", 1)[1], r["organisation"]["value"]): r.get("status", {})
+        for r in rows["results"]["bindings"]
+        if "organisation" in r
+    }
+    for key in [
+        ("hkstp-shenzhen-branch", "Hong Kong Science and Technology Parks Corporation"),
+        ("hong-kong-science-park", "Contemporary Amperex Technology Co"),
+        ("hong-kong-science-park", "CATL innovation research and development center"),
+    ]:
+        assert status[key].get("value") == "planned", key
+    assert status[("hong-kong-science-park", "SenseTime")].get("value") == "in operation"
+
+
 def test_a_sum_that_two_documents_state_is_counted_once(engine):
     """InnoHK's HK$10 billion is stated by sources 000 and 002: one amount with two references,
     so both a SPARQL total and a total over the saved query's rows give HK$10 billion, not 20."""
