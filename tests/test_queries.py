@@ -174,23 +174,58 @@ def test_a_listing_query_drops_nothing_for_want_of_an_exact_date(name, column, c
     assert ranges, f"{name} shows no date range"
 
 
+def _site_statuses(engine: EmbeddedEngine) -> dict[tuple[str, str], str | None]:
+    q = QUERIES["sites-and-occupants"]
+    rows = json.loads(to_json(engine.run(with_values(q.text, bind_values(q, {})), timeout=60)))
+    rows = rows["results"]["bindings"]
+    keys = [
+        (r["site"]["value"].rsplit("/", 1)[1], r.get("organisation", {}).get("value")) for r in rows
+    ]
+    assert len(keys) == len(set(keys)), "a site and an organisation on two rows"
+    return {k: r.get("status", {}).get("value") for k, r in zip(keys, rows, strict=True)}
+
+
 def test_a_planned_site_is_never_shown_as_a_current_one(engine):
     """The Shenzhen branch and CATL's headquarters and R&D centre are plans in the sources: where
     sites-and-occupants links an organisation to them, the row says planned."""
-    q = QUERIES["sites-and-occupants"]
-    rows = json.loads(to_json(engine.run(with_values(q.text, bind_values(q, {})), timeout=60)))
-    status = {
-        (r["site"]["value"].rsplit("/", 1)[1], r["organisation"]["value"]): r.get("status", {})
-        for r in rows["results"]["bindings"]
-        if "organisation" in r
-    }
+    status = _site_statuses(engine)
     for key in [
         ("hkstp-shenzhen-branch", "Hong Kong Science and Technology Parks Corporation"),
         ("hong-kong-science-park", "Contemporary Amperex Technology Co"),
         ("hong-kong-science-park", "CATL innovation research and development center"),
     ]:
-        assert status[key].get("value") == "planned", key
-    assert status[("hong-kong-science-park", "SenseTime")].get("value") == "in operation"
+        assert status[key] == "planned", key
+    assert status[("hong-kong-science-park", "SenseTime")] == "in operation"
+    assert (
+        status[("innopark-yuen-long", "Hong Kong Science and Technology Parks Corporation")] is None
+    )
+
+
+def test_site_status_takes_the_least_settled_of_site_facility_and_organisation(tmp_path):
+    extra = tmp_path / "sites.ttl"
+    extra.write_text(
+        """@prefix hkit: <https://w3id.org/hkit/ontology#> .
+@prefix id: <https://w3id.org/hkit/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+id:t-planned-park a hkit:SciencePark ; rdfs:label "T planned park"@en ; hkit:status hkit:planned .
+id:t-office a hkit:Office ; rdfs:label "T office"@en ; hkit:locatedIn id:t-planned-park ;
+    hkit:siteOf id:t-company .
+id:t-company a hkit:Company ; rdfs:label "T company"@en .
+id:t-empty-park a hkit:SciencePark ; rdfs:label "T empty park"@en ; hkit:status hkit:planned .
+id:t-proposed-body a hkit:Company ; rdfs:label "T proposed body"@en ;
+    hkit:status hkit:proposed ; hkit:hasSite id:hong-kong-science-park .
+id:t-twice a hkit:Company ; rdfs:label "T twice"@en ;
+    hkit:hasSite id:hong-kong-science-park , id:t-planned-hq .
+id:t-planned-hq a hkit:Headquarters ; rdfs:label "T planned HQ"@en ;
+    hkit:locatedIn id:hong-kong-science-park ; hkit:status hkit:planned .
+""",
+        encoding="utf-8",
+    )
+    status = _site_statuses(EmbeddedEngine(load_store(graph_files(ROOT, [extra]))))
+    assert status[("t-planned-park", "T company")] == "planned"  # through a facility
+    assert status[("t-empty-park", None)] == "planned"  # no occupant
+    assert status[("hong-kong-science-park", "T proposed body")] == "proposed"
+    assert status[("hong-kong-science-park", "T twice")] == "planned"  # one row, not two
 
 
 def test_a_sum_that_two_documents_state_is_counted_once(engine):
