@@ -99,7 +99,11 @@ class HkitGroup(click.Group):
     show_default=True,
     help="Seconds any one query may run.",
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Print the traceback before the one-line error (the exit code is unchanged).",
+)
 @click.pass_context
 def main(
     ctx: click.Context, root: str | None, data: tuple[str, ...], timeout: float, debug: bool
@@ -494,8 +498,8 @@ def stats_command(state: State, fmt: str) -> None:
     type=click.Choice(list(EXPORT_FORMATS)),
     default=None,
     help="nquads and trig keep the named graphs (the ontology, the data); the others hold "
-    "their union. Default: what the -o file's extension says (.ttl, .nt, .nq, .trig, .jsonld, "
-    ".rdf/.owl), else turtle.",
+    "their union. Default: what the -o file's extension says (.ttl, .nt, .nq, .trig, "
+    ".jsonld/.json, .rdf/.owl/.xml), else turtle.",
 )
 @_output_option
 @click.pass_obj
@@ -514,7 +518,8 @@ def export_command(state: State, fmt: str | None, output: str | None) -> None:
     from hkit.results import output_format
 
     by_suffix = {spec.suffix: name for name, spec in EXPORT_FORMATS.items()}
-    fmt = output_format(fmt, output, {**by_suffix, ".owl": "rdfxml"}, "turtle")
+    extra = {".owl": "rdfxml", ".xml": "rdfxml", ".json": "jsonld", ".n3": "turtle"}
+    fmt = output_format(fmt, output, {**by_suffix, **extra}, "turtle")
     write_output(export(state.root, fmt, state.data), output)
 
 

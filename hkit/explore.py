@@ -198,7 +198,8 @@ def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None
                           IF(BOUND(?from), CONCAT(STR(?from), " or later"),
                              IF(BOUND(?to), CONCAT("by ", STR(?to)), "date not given"))))
              AS ?when) }}
-        ORDER BY ?m COALESCE(STR(?asOf), STR(?from), STR(?to), "") ?file""",
+        ORDER BY ?m (!BOUND(?asOf) && !BOUND(?from) && !BOUND(?to))
+                 COALESCE(STR(?asOf), STR(?from), STR(?to), "") ?file""",
         timeout,
     ).rows:
         value = readable(r["v"] if "v" in r else r["a"])

@@ -392,6 +392,8 @@ def test_the_output_file_s_extension_picks_the_format(tmp_path, name, starts):
         ("g.rdf", "RDF_XML"),
         ("g.owl", "RDF_XML"),
         ("G.NQ", "N_QUADS"),
+        ("g.json", "JSON_LD"),
+        ("g.xml", "RDF_XML"),
     ],
 )
 def test_export_writes_what_the_output_file_s_extension_says(tmp_path, name, oxigraph):
@@ -407,8 +409,11 @@ def test_export_writes_what_the_output_file_s_extension_says(tmp_path, name, oxi
             "<https://w3id.org/hkit/ontology>",
             "<https://w3id.org/hkit/data>",
         }
-    given = invoke("export", "--format", "ntriples", "-o", str(out))
-    assert given.exit_code == 0 and out.read_text(encoding="utf-8").startswith("<")
+    other = "trig" if oxigraph == "N_TRIPLES" else "ntriples"
+    given = invoke("export", "--format", other, "-o", str(out))
+    assert given.exit_code == 0
+    written = out.read_text(encoding="utf-8")
+    assert written.startswith("@prefix" if other == "trig" else "<"), written[:80]
 
 
 @pytest.mark.parametrize(
