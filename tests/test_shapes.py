@@ -62,6 +62,7 @@ def test_shapes_use_only_shacl_core_terms(shapes_graph):
     assert used <= SHACL_CORE_TERMS, f"unknown sh: terms: {sorted(used - SHACL_CORE_TERMS)}"
 
 
+@pytest.mark.slow  # pyshacl's SHACL-for-SHACL pass takes about 5 s; CI runs it
 def test_shapes_graph_is_valid_shacl(shapes_graph):
     import pyshacl
 
