@@ -165,27 +165,10 @@ class EmbeddedEngine:
 
         def work() -> None:
             try:
-                answer = self._solutions(text)
-                variables = [v.value for v in answer.variables]
-                channel.put(("variables", variables))
-                terms: dict[object, Term] = {}
-                rows = []
-                for solution in answer:
-                    row = {}
-                    for i, v in enumerate(variables):
-                        value = solution[i]
-                        if value is not None:
-                            term = terms.get(value)
-                            if term is None:
-                                if len(terms) > 100_000:
-                                    terms.clear()  # keep the memo bounded too
-                                term = terms[value] = _term(value)
-                            row[v] = term
-                    rows.append(row)
-                    if len(rows) >= batch:
-                        channel.put(("rows", rows))
-                        rows = []
-                channel.put(("rows", rows))
+                produced = self._rows(text, batch)
+                channel.put(("variables", next(produced)))
+                for rows in produced:
+                    channel.put(("rows", rows))
                 channel.put(("end", done))
             except BaseException as exc:  # handed back to the reading thread
                 channel.put(("error", exc))
