@@ -73,3 +73,21 @@ def expected_messages(path: Path) -> list[str]:
     import re
 
     return re.findall(r"^# expect: (.+)$", path.read_text(encoding="utf-8"), re.M)
+
+
+def read_terminal(controller: int) -> bytes:
+    """Everything a pseudo-terminal showed, read from its controller side until the other side is
+    closed (Linux reports that as EIO); closes the controller."""
+    import os
+
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(controller)
+    return b"".join(chunks)

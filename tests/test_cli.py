@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import ROOT
+from helpers import ROOT, read_terminal
 
 from hkit.catalog import catalog
 from hkit.cli import main
@@ -512,18 +512,9 @@ def test_on_a_terminal_the_table_fits_its_width_and_wide_opts_out():
             [hkit, "--root", str(ROOT), *args], stdout=terminal, stderr=subprocess.PIPE, env=env
         )
         os.close(terminal)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(controller, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.close(controller)
+        shown = read_terminal(controller)
         assert done.returncode == 0, done.stderr
-        return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+        return shown.decode("utf-8").replace("\r\n", "\n")
 
     fitted = on_a_terminal("query", "funds-by-size")
     assert max(len(line) for line in fitted.splitlines()) <= 80

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import ROOT
+from helpers import ROOT, read_terminal
 
 import hkit.fast
 from hkit.cli import main
@@ -141,17 +141,7 @@ def on_a_terminal(*args: str) -> tuple[int, str, str]:
         timeout=300,
     )
     os.close(terminal)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(controller)
-    return done.returncode, done.stdout, shown.decode("utf-8")
+    return done.returncode, done.stdout, read_terminal(controller).decode("utf-8")
 
 
 def test_long_work_shows_progress_on_a_terminal_and_nothing_elsewhere():
