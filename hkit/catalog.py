@@ -1,6 +1,6 @@
 """The saved-query catalogue: reading query headers, their parameters, and binding values safely.
 
-A saved query is a ``.rq`` file in ``queries/`` whose header carries grlc-style metadata in SPARQL
+A saved query is a ``.rq`` file in ``queries/`` whose header carries grlc's metadata, YAML in SPARQL
 comments (``#+ summary:``, ``#+ description:``, ``#+ tags:``, ``#+ defaults:``, ``#+ enumerate:``,
 and hkit's ``#+ example:``). Parameters are variables named the grlc way: ``?_name`` required,
 ``?__name`` optional, with an optional type suffix (``_iri``, ``_en``, ``_xsd_integer``,
@@ -14,6 +14,7 @@ outermost ``WHERE`` group, so that every engine (embedded or remote) binds them 
 
 from __future__ import annotations
 
+import marshal
 import re
 from collections import namedtuple
 from decimal import Decimal, InvalidOperation
@@ -115,52 +116,96 @@ class SavedQuery:
 # -------------------------------------------------------------------------------------------------
 
 
-def _parse_header(text: str, where: str) -> dict[str, object]:
-    """The ``#+`` lines: ``key: value`` scalars, and lists of scalars or of one-key maps
-    (``- name: value`` or ``- name:`` followed by a nested list), the subset of YAML grlc uses."""
-    lines = [line[2:].rstrip() for line in text.splitlines() if line.startswith("#+")]
-    meta: dict[str, object] = {}
-    key: str | None = None
-    current_map_key: str | None = None
-    for raw in lines:
-        if not raw.strip():
-            continue
-        indent = len(raw) - len(raw.lstrip())
-        line = raw.strip()
-        if indent <= 1 and not line.startswith("-"):
-            k, sep, value = line.partition(":")
-            if not sep:
-                raise QueryError(f"{where}: header line '#+{raw}' is not 'key: value'")
-            key, value = k.strip(), value.strip()
-            current_map_key = None
-            meta[key] = _unquote(value) if value else []
-            continue
-        if key is not None and not line.startswith("-") and isinstance(meta[key], str):
-            meta[key] = f"{meta[key]} {line}".strip()  # a scalar continued on the next line
-            continue
-        if key is None or not line.startswith("-"):
-            raise QueryError(f"{where}: header line '#+{raw}' belongs to no key")
-        item = line[1:].strip()
-        container = meta[key]
-        if not isinstance(container, list):
-            raise QueryError(f"{where}: '{key}' has both a value and a list")
-        if indent >= 4 and current_map_key is not None:
-            container[-1][current_map_key].append(_unquote(item))
-            continue
-        k, sep, value = item.partition(":")
-        if sep and not item.startswith(("'", '"')):
-            current_map_key = k.strip()
-            container.append({current_map_key: [_unquote(value.strip())] if value.strip() else []})
-        else:
-            current_map_key = None
-            container.append(_unquote(item))
+def read_header(text: str, where: str) -> dict[str, object]:
+    r"""The ``#+`` lines of a query as the YAML mapping they are, read as grlc reads them (PyYAML's
+    ``safe_load`` of the lines without their ``#+``). Scalars come back as text and each
+    ``defaults``/``enumerate``/``example`` entry as ``{name: [values]}``.
+
+    Parsing YAML means importing PyYAML, which costs more than the rest of ``hkit query``, so a
+    parsed header is kept in the cache folder beside its own text: a header that changes is
+    parsed again, and an unchanged one is read back without PyYAML.
+
+    >>> read_header("#+ summary: Funds\n#+ tags:\n#+   - funding\nSELECT", "q")["tags"]
+    ['funding']
+    """
+    header = "\n".join(line[2:] for line in text.splitlines() if line.startswith("#+"))
+    if not header.strip():
+        return {}
+    cached = _header_cache(header)
+    try:
+        with open(cached, "rb") as fh:
+            kept_header, meta = marshal.load(fh)
+        if kept_header == header and isinstance(meta, dict):
+            return meta
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # absent, damaged or another header's: parse it again
+    meta = _normalise(_safe_load(header, where), where)
+    from hkit.cache import remember
+
+    remember(cached, marshal.dumps((header, meta)))
     return meta
 
 
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value
+def _safe_load(header: str, where: str) -> object:
+    import yaml
+
+    try:
+        return yaml.safe_load(header)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" (header line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise QueryError(
+            f"{where}: the '#+' header is not valid YAML: {problem}{line}",
+            hint="a value that holds ': ' or starts with a quote needs quoting",
+        ) from None
+
+
+def _text(value: object) -> str:
+    """A YAML scalar as the text it was written as (a date stays 2024-01-01, true stays true)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _normalise(meta: object, where: str) -> dict[str, object]:
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise QueryError(f"{where}: the '#+' header must be 'key: value' lines")
+    result: dict[str, object] = {}
+    for key, value in meta.items():
+        if isinstance(value, list):
+            items: list[object] = []
+            for item in value:
+                if isinstance(item, dict):
+                    items.append(
+                        {
+                            _text(k): [_text(v) for v in (vs if isinstance(vs, list) else [vs])]
+                            for k, vs in item.items()
+                        }
+                    )
+                else:
+                    items.append(_text(item))
+            result[_text(key)] = items
+        elif isinstance(value, dict):
+            raise QueryError(f"{where}: '{key}' must be a value or a list, not a mapping")
+        else:
+            result[_text(key)] = _text(value)
+    return result
+
+
+def _header_cache(header: str) -> str:
+    """Where the parsed header is kept: named by a checksum of its text (and hkit's version);
+    the entry holds the text too, and is used only when that text is the same."""
+    import os
+    import zlib
+
+    from hkit import __version__
+    from hkit.cache import cache_dir
+
+    name = f"{zlib.crc32(header.encode('utf-8')):08x}-{len(header)}-{__version__}"
+    return os.path.join(cache_dir(), "headers", name)
 
 
 def _params_of(body: str, meta: dict[str, object], where: str) -> list[Param]:
@@ -247,7 +292,7 @@ def read_query(path: Path) -> SavedQuery:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise QueryError(f"{path}: cannot read ({exc})") from exc
-    meta = _parse_header(text, str(path))
+    meta = read_header(text, str(path))
     check_query(text, f"query '{name}'")
     body = blank(text, expand=False)
     params = _params_of(body, meta, str(path))

@@ -86,14 +86,14 @@ class CheckOutcome:
 
 def read_check(path: Path) -> Check:
     """Read one ``*-violation.rq`` file and its header."""
-    from hkit.catalog import QueryError, _parse_header
+    from hkit.catalog import QueryError, read_header
     from hkit.sparql import check_query
 
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise QueryError(f"{path}: cannot read ({exc})") from exc
-    meta = _parse_header(text, str(path))
+    meta = read_header(text, str(path))
     missing = [key for key in ("summary", "message") if not meta.get(key)]
     if missing:
         raise QueryError(f"{path}: the header has no '#+ {missing[0]}:' line")

@@ -148,10 +148,9 @@ def _help_cache_key() -> tuple[str, str] | None:
         except OSError:
             return None
         parts += [path, str(info.st_mtime_ns), str(info.st_size)]
-    # the one cache folder hkit uses (hkit.graph.cache_dir, without importing it): HKIT_CACHE_DIR
-    folder = os.environ.get("HKIT_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "hkit"
-    )
+    from hkit.cache import cache_dir
+
+    folder = cache_dir()
     key = hashlib.sha256("\0".join(parts).encode()).hexdigest()
     return os.path.join(folder, "help.txt"), key
 
@@ -182,17 +181,10 @@ def _help() -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
     if located is not None and not code:
-        import tempfile
+        from hkit.cache import remember
 
         path, key = located
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".help.", dir=os.path.dirname(path))
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(key + "\n" + text)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # no cache: the next --help asks click again
+        remember(path, (key + "\n" + text).encode("utf-8"))
     sys.exit(code or 0)
 
 

@@ -373,13 +373,10 @@ PERSISTENT_FROM_BYTES = 8_000_000
 
 
 def cache_dir() -> Path:
-    """Where hkit keeps what it can rebuild: HKIT_CACHE_DIR, else $XDG_CACHE_HOME/hkit, else
-    ~/.cache/hkit."""
-    explicit = os.environ.get("HKIT_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "hkit"
+    """Where hkit keeps what it can rebuild (see :func:`hkit.cache.cache_dir`)."""
+    from hkit import cache
+
+    return Path(cache.cache_dir())
 
 
 def _store_key(files: list[Path]) -> tuple[str, str]:

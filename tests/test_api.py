@@ -25,11 +25,14 @@ def kg() -> hkit.KnowledgeGraph:
     return hkit.open(root=ROOT)
 
 
-@pytest.mark.parametrize("module", ["hkit", "hkit.api", "hkit.values", "hkit.sparql"])
-def test_docstring_examples_run(module, monkeypatch):
+@pytest.mark.parametrize(
+    "module", ["hkit", "hkit.api", "hkit.values", "hkit.sparql", "hkit.catalog"]
+)
+def test_docstring_examples_run(module, monkeypatch, tmp_path):
     import importlib
 
     monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("HKIT_CACHE_DIR", str(tmp_path))
     failed, attempted = doctest.testmod(importlib.import_module(module), verbose=False)
     assert attempted > 0 and failed == 0
 

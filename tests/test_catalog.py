@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -220,6 +222,56 @@ def test_every_saved_query_header_is_yaml_that_grlc_can_read():
         header = yaml.safe_load("\n".join(lines))
         assert isinstance(header, dict), path.name
         assert {"summary", "description", "tags"} <= set(header), path.name
+    for path in sorted((ROOT / "queries" / "checks").glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        lines = [line[3:] for line in text.splitlines() if line.startswith("#+ ")]
+        header = yaml.safe_load("\n".join(lines))
+        assert {"summary", "message", "description"} <= set(header), path.name
+
+
+@pytest.mark.parametrize(
+    ("header", "problem"),
+    [
+        ("#+ summary: a: b\n", "mapping values are not allowed here"),
+        ("#+ summary: {x} is wrong\n", "header line 1"),
+        ("#+ - a list\n", "must be 'key: value' lines"),
+        ("#+ defaults:\n#+   nested: map\n", "a value or a list"),
+    ],
+)
+def test_a_header_that_is_not_yaml_is_one_line_error(tmp_path, monkeypatch, header, problem):
+    monkeypatch.setenv("HKIT_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "bad-header.rq"
+    path.write_text(header + "SELECT ?s WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    with pytest.raises(QueryError, match=re.escape(problem)) as caught:
+        read_query(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_parsed_header_is_read_back_from_the_cache_without_yaml(tmp_path):
+    """Importing PyYAML costs more than the rest of 'hkit query': a header already parsed is read
+    back from the cache folder, keyed by its own text (so an edited header is parsed again)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HKIT_CACHE_DIR": str(tmp_path)}
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from hkit.catalog import read_query\n"
+        f"q = read_query(Path({str(ROOT / 'queries' / 'funds-by-size.rq')!r}))\n"
+        "print(q.summary, q.params[0].allowed, 'yaml' in sys.modules)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    second = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert first.stdout.split()[-1] == "True", first.stderr
+    assert second.stdout.split()[-1] == "False", second.stderr
+    assert first.stdout.rsplit(" ", 1)[0] == second.stdout.rsplit(" ", 1)[0]
+    cached = list((tmp_path / "headers").iterdir())
+    assert cached
+    for path in cached:
+        path.write_bytes(b"\x00garbage")  # a damaged entry is parsed again, not trusted
+    third = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert third.stdout.rsplit(" ", 1)[0] == first.stdout.rsplit(" ", 1)[0], third.stderr
 
 
 @pytest.mark.parametrize(
