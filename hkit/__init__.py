@@ -6,11 +6,29 @@
 ['initiative', 'label', 'qualifier', 'value']
 
 ``hkit.open()`` returns a :class:`hkit.api.KnowledgeGraph`; see :mod:`hkit.api`.
+
+The public API is ``hkit.open`` and the modules in ``PUBLIC_MODULES``; the command line
+(``CLI_MODULES``) is built on them alone, and the other modules may change without notice.
 """
 
 __version__ = "0.1.0"
 
-__all__ = ["KnowledgeGraph", "__version__", "open"]
+#: The library's public modules: the graph and its queries and reports (api), errors and exit
+#: codes (errors), rendering answers (results), writing files (output), prefixes (vocab), the
+#: Python values of answers (values), the cache folder (cache).
+PUBLIC_MODULES = (
+    "hkit.api",
+    "hkit.errors",
+    "hkit.results",
+    "hkit.output",
+    "hkit.vocab",
+    "hkit.values",
+    "hkit.cache",
+)
+#: The command line: the click commands, the fast lane, the commands' work, the option table.
+CLI_MODULES = ("hkit.cli", "hkit.fast", "hkit.commands", "hkit.options", "hkit.__main__")
+
+__all__ = ["CLI_MODULES", "PUBLIC_MODULES", "KnowledgeGraph", "__version__", "open"]
 
 
 def __getattr__(name: str) -> object:

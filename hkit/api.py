@@ -27,19 +27,42 @@ from hkit.errors import HkitError
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     import pyoxigraph
     import rdflib
 
     from hkit.catalog import SavedQuery
-    from hkit.checks import GateReport
-    from hkit.engines import EmbeddedEngine, EndpointEngine, Result
+    from hkit.checks import Check, GateReport
+    from hkit.diff import OntologyDiff
+    from hkit.engines import EmbeddedEngine, EndpointEngine, Result, Term
     from hkit.explore import Description, Stats
+    from hkit.graph import CachedStore
     from hkit.reason import ReasonerReport
     from hkit.review import Review
     from hkit.validate import ValidationReport
 
 #: Seconds a query may run unless told otherwise (the command line's ``--timeout``).
 DEFAULT_TIMEOUT = 30.0
+
+#: The registries of the library's choices, by name: the formats an answer renders to, the
+#: export formats, the gates of ``check`` and the severities of ``review``. Each is read from its
+#: module on first use (some of those modules are heavy to import).
+REGISTRIES = {
+    "RESULT_FORMATS": ("hkit.results", "FORMATS"),
+    "EXPORT_FORMATS": ("hkit.export", "EXPORT_FORMATS"),
+    "GATES": ("hkit.checks", "GATES"),
+    "SEVERITIES": ("hkit.review", "SEVERITIES"),
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in REGISTRIES:
+        import importlib
+
+        module, attribute = REGISTRIES[name]
+        return getattr(importlib.import_module(module), attribute)
+    raise AttributeError(f"module 'hkit.api' has no attribute {name!r}")
 
 
 def open(
@@ -149,10 +172,53 @@ class KnowledgeGraph:
             self._queries = catalog(self.root / QUERIES_DIR)
         return self._queries
 
+    def read_queries(self, problems: list[HkitError] | None = None) -> dict[str, SavedQuery]:
+        """The saved queries by name, as :attr:`queries`; a query that cannot be read is left out
+        and its error appended to ``problems`` (raised when no list is given)."""
+        from hkit.catalog import catalog
+        from hkit.graph import QUERIES_DIR
+
+        return catalog(self.root / QUERIES_DIR, problems)  # type: ignore[arg-type]
+
+    def saved_query(self, name: str) -> SavedQuery:
+        """The saved query called ``name`` (reading only its own file when the catalogue has not
+        been read); an unknown name is an error that names the close matches."""
+        from hkit.catalog import find, load
+        from hkit.graph import QUERIES_DIR
+
+        if self._queries is not None:
+            return find(self._queries, name)
+        return load(self.root / QUERIES_DIR, name)
+
+    def prepare(self, name: str, /, **params: str | Iterable[str]) -> str:
+        """The SPARQL text that :meth:`query` runs: the saved query with its parameters typed,
+        checked and bound as RDF terms in a ``VALUES`` block. A name given for an IRI parameter
+        (a label, an abbreviation) becomes the IRI of the one entity it names.
+
+        >>> 'VALUES ?__currency { "HKD" }' in open().prepare("funds-by-size", currency="HKD")
+        True
+        """
+        from hkit.catalog import bind_values, with_values
+
+        saved = self.saved_query(name)
+        given = {
+            key: [value] if isinstance(value, str) else list(value) for key, value in params.items()
+        }
+        names_given = any(
+            p.suffix == "iri"
+            and any(":" not in v and not v.startswith("<") for v in given.get(p.name, []))
+            for p in saved.params
+        )
+        if names_given:
+            from hkit.explore import resolve_names
+
+            given = resolve_names(saved, given, self.engine, self.timeout)
+        return with_values(saved.text, bind_values(saved, given))
+
     def query(self, name: str, /, **params: str | Iterable[str]) -> Result:
         """Run a saved query. Parameters are given by name, as text (as on the command line) or
         as a list of texts to bind several values; they are typed and checked, and bound as RDF
-        terms, never pasted into the query.
+        terms, never pasted into the query (see :meth:`prepare`).
 
         >>> kg = open()
         >>> for row in kg.query("start-ups-and-unicorns"):
@@ -160,16 +226,92 @@ class KnowledgeGraph:
         ...         print(row["qualifier"], row["value"], row["when"], row["source"][:3])
         nearly 20 2023-12-06 000
         """
-        from hkit.catalog import bind_values, find, with_values
-        from hkit.explore import resolve_names
+        return self.run(self.prepare(name, **params))
 
-        saved = find(self.queries, name)
+    def run(self, text: str) -> Result:
+        """Run SPARQL text as it is, on :attr:`engine` (no read-only check: see :meth:`sparql`
+        for text from elsewhere)."""
+        return self.engine.run(text, self.timeout)
+
+    def stream(self, text: str) -> tuple[list[str], Iterator[dict[str, Term]]] | None:
+        """A SELECT query's variables and its rows as they are produced (the whole answer is
+        never held in memory), on the embedded engine; None for an endpoint or another form."""
+        from hkit.engines import EmbeddedEngine, query_form
+
+        engine = self.engine
+        if not isinstance(engine, EmbeddedEngine) or query_form(text) != "SELECT":
+            return None
+        return engine.stream(text, self.timeout)
+
+    def with_sources(self, result: Result) -> Result:
+        """``result`` with a ``sources`` column naming every document that an entity in the row
+        cites."""
+        from hkit.engines import with_sources
+
+        return with_sources(self.embedded, result, self.timeout)
+
+    def with_source_names(self, result: Result) -> Result:
+        """``result`` with each source document's file name shown as its title and date (on the
+        embedded graph; an endpoint's answer is returned as it is)."""
+        from hkit.engines import EmbeddedEngine
+        from hkit.sources import source_names, with_source_names
+
+        if not isinstance(self.engine, EmbeddedEngine):
+            return result
+        return with_source_names(result, source_names(self.embedded, self.timeout))
+
+    def unmatched(self, name: str, /, **params: str | Iterable[str]) -> list[str]:
+        """Why a saved query with text parameters answered nothing: for each text value that
+        matches nothing, a sentence naming the nearest values the graph holds (from the query's
+        own column of that name, asked without the parameter). Empty when every value matches.
+
+        >>> open().unmatched("funds-by-size", currency="HKD")
+        []
+        """
+        import difflib
+
+        from hkit.catalog import bind_values, with_values
+
+        saved = self.saved_query(name)
         given = {
             key: [value] if isinstance(value, str) else list(value) for key, value in params.items()
         }
-        given = resolve_names(saved, given, self.engine, self.timeout)
-        text = with_values(saved.text, bind_values(saved, given))
-        return self.engine.run(text, self.timeout)
+        notes: list[str] = []
+        for param in saved.params:
+            values = given.get(param.name)
+            if not values or param.type not in ("text", "text@en") or param.allowed:
+                continue
+            others = {k: v for k, v in given.items() if k != param.name}
+            try:
+                everything = self.run(with_values(saved.text, bind_values(saved, others)))
+            except HkitError:
+                return notes  # a courtesy: never let it fail
+            if param.name not in everything.variables:
+                continue
+            known = sorted({row[param.name].value for row in everything.rows if param.name in row})
+            folded = {k.casefold(): k for k in known}
+            for value in values:
+                if value.casefold() in folded:
+                    continue
+                nearest = difflib.get_close_matches(value.casefold(), list(folded), n=3, cutoff=0.5)
+                tail = (
+                    f"nearest: {', '.join(folded[n] for n in nearest)}"
+                    if nearest
+                    else f"it takes values such as {', '.join(known[:5])}"
+                )
+                notes.append(f"{param.name}={value!r} matches nothing; {tail}")
+        return notes
+
+    def checked(self, text: str) -> str:
+        """Ad-hoc SPARQL text made ready to run: refused unless it is a read-only query (no
+        update, SERVICE, LOAD or FROM), with hkit's prefixes declared where it uses them
+        undeclared."""
+        from hkit.sparql import check_prefixes, check_query, with_prefixes
+
+        check_query(text)
+        text = with_prefixes(text)
+        check_prefixes(text)
+        return text
 
     def sparql(self, text: str) -> Result:
         """Run an ad-hoc read-only SPARQL query (updates, SERVICE, LOAD and FROM are refused).
@@ -179,12 +321,7 @@ class KnowledgeGraph:
         >>> next(iter(kg.sparql(plans)))["n"]
         5
         """
-        from hkit.sparql import check_prefixes, check_query, with_prefixes
-
-        check_query(text)
-        text = with_prefixes(text)
-        check_prefixes(text)
-        return self.engine.run(text, self.timeout)
+        return self.run(self.checked(text))
 
     # -- exploring ------------
 
@@ -226,7 +363,11 @@ class KnowledgeGraph:
 
     # -- checks and reports ------------
 
-    def validate(self, shapes: str | Path | None = None) -> ValidationReport:
+    def validate(
+        self,
+        shapes: str | Path | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> ValidationReport:
         """The SHACL report of the graph (ontology, data and ``data`` files) against the shapes
         (default: ``ontology/shapes.ttl``).
 
@@ -239,18 +380,38 @@ class KnowledgeGraph:
         shapes_path = Path(shapes) if shapes is not None else self.root / SHAPES
         if not shapes_path.is_file():
             raise HkitError(f"{shapes_path}: no such file", hint="check the shapes path")
-        files = graph_files(self.root, self.data)
-        return validate(load_rdflib_strict(files), load_rdflib([shapes_path]))
+        tell = progress or _quiet
+        # one graph, ontology included, parsed by pyoxigraph (strict, and fast on large data)
+        tell("reading the graph")
+        graph = load_rdflib_strict(graph_files(self.root, self.data))
+        tell("pyshacl is checking the shapes")
+        return validate(graph, load_rdflib([shapes_path]))
 
-    def reason(self, timeout: float | None = None) -> ReasonerReport:
-        """The OWL 2 reasoner's verdict (HermiT, through owlready2; needs Java)."""
+    def reason(
+        self, timeout: float | None = None, progress: Callable[[str], None] | None = None
+    ) -> ReasonerReport:
+        """The OWL 2 reasoner's verdict (HermiT, through owlready2; needs Java), bounded by
+        ``timeout`` seconds (default: the graph's)."""
         from hkit.graph import graph_files, load_rdflib
         from hkit.reason import run_hermit
 
+        tell = progress or _quiet
+        tell("reading the graph")
         graph = load_rdflib(graph_files(self.root, self.data))
+        tell("HermiT is reasoning")
         return run_hermit(graph, timeout=timeout or self.timeout)
 
-    def check(self, skip: Iterable[str] = ()) -> GateReport:
+    @property
+    def checks(self) -> list[Check]:
+        """The violation checks (``queries/checks/*-violation.rq``) that the ``checks`` gate
+        runs, each with its name and summary."""
+        from hkit.checks import CHECKS_DIR, read_checks
+
+        return read_checks(self.root / CHECKS_DIR)
+
+    def check(
+        self, skip: Iterable[str] = (), progress: Callable[[str], None] | None = None
+    ) -> GateReport:
         """Every quality gate (strict parse, SHACL, the reasoner, the violation checks), as
         ``hkit check`` runs them; leave gates out with ``skip``.
 
@@ -267,6 +428,7 @@ class KnowledgeGraph:
                 skip=tuple(skip),
                 query_timeout=self.timeout,
                 reasoner_timeout=self.timeout,
+                progress=progress,
             )
         )
 
@@ -276,9 +438,60 @@ class KnowledgeGraph:
 
         return review_root(self.root, self.data)
 
+    def write_docs(self, folder: str | Path) -> list[Path]:
+        """Write the ontology's HTML documentation into ``folder``; return the files written."""
+        from hkit.docs import write_docs
+
+        return write_docs(self.root, Path(folder), tuple(self.data))
+
     def export(self, format: str = "turtle") -> bytes:
         """The ontology and the data for another triple store: ``turtle``, ``ntriples``,
         ``nquads``, ``trig``, ``jsonld`` or ``rdfxml``, deterministic and lossless."""
         from hkit.export import export
 
         return export(self.root, format, self.data)
+
+
+def _quiet(step: str) -> None:
+    """A progress callback that says nothing."""
+
+
+def diff(old: str | Path, new: str | Path) -> OntologyDiff:
+    """The terms and axioms added, removed and changed between two versions of an ontology (any
+    RDF file), by label; ``render(format)`` gives text, Markdown or JSON."""
+    from hkit.diff import diff_files
+
+    return diff_files(Path(old), Path(new))
+
+
+def export_suffixes() -> dict[str, str]:
+    """The export format that a file name's extension asks for, by extension (``.nq``:
+    ``nquads``), with the usual aliases (``.owl`` and ``.xml`` for RDF/XML, ``.json`` for
+    JSON-LD)."""
+    from hkit.export import EXPORT_FORMATS
+
+    by_suffix = {spec.suffix: name for name, spec in EXPORT_FORMATS.items()}
+    return {**by_suffix, ".owl": "rdfxml", ".xml": "rdfxml", ".json": "jsonld", ".n3": "turtle"}
+
+
+def cache_dir() -> Path:
+    """Where hkit keeps what it can rebuild: HKIT_CACHE_DIR, else $XDG_CACHE_HOME/hkit, else
+    ~/.cache/hkit."""
+    from hkit.graph import cache_dir
+
+    return cache_dir()
+
+
+def cached_stores() -> list[CachedStore]:
+    """The on-disk stores in the cache folder (each with its folder, size, input files, and a
+    ``verify()``), and any unfinished builds."""
+    from hkit.graph import cached_stores
+
+    return cached_stores()
+
+
+def clear_cache() -> int:
+    """Remove every on-disk store from the cache folder; return how many were removed."""
+    from hkit.graph import clear_cache
+
+    return clear_cache()

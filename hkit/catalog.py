@@ -460,16 +460,3 @@ def with_values(text: str, bound: dict[str, list[str]]) -> str:
         raise QueryError("the query has no WHERE clause to bind parameters in")
     at = match.end()
     return text[:at] + " " + _values_block(bound) + " " + text[at:]
-
-
-def parse_param_options(options: tuple[str, ...]) -> dict[str, list[str]]:
-    """``-p name=value`` options (repeatable) as a mapping of name to values."""
-    given: dict[str, list[str]] = {}
-    for option in options:
-        name, sep, value = option.partition("=")
-        if not sep or not name.strip():
-            raise QueryError(
-                f"parameter '{option}' is not name=value", hint="e.g. -p sector=fintech"
-            )
-        given.setdefault(name.strip(), []).append(value)
-    return given

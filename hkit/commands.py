@@ -1,208 +1,91 @@
-"""What the commands do, without click: the global state, the output writer, and the commands
-that the fast lane (hkit.fast) runs too, so that both command lines share one implementation."""
+"""What each command does, on the library's public API (hkit.api): parse nothing, call the
+library, render. The click commands (hkit.cli) and the fast lane (hkit.fast) both call these
+functions, by the command's name, with the values that the option table (hkit.options) parsed.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
-from hkit.errors import HkitError
+from hkit.errors import EXIT_CHECK_FAILED, HkitError, Progress
+from hkit.output import write_chunks, write_output
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
-    from typing import Any
-
+    from hkit.api import KnowledgeGraph
     from hkit.catalog import SavedQuery
-    from hkit.engines import EmbeddedEngine
 
 
 class State:
-    """What the global options chose, and the graph, loaded on first use."""
+    """What the global options chose, and the graph, opened on first use."""
 
-    def __init__(self, root: str | None, data: tuple[str, ...], timeout: float) -> None:
+    def __init__(
+        self,
+        root: str | None,
+        data: tuple[str, ...] = (),
+        timeout: float = 30.0,
+        debug: bool = False,
+    ) -> None:
         self.root_option = root
-        self.data = [Path(d) for d in data]
+        self.data = tuple(data)
         self.timeout = timeout
-        self._engine: EmbeddedEngine | None = None
+        self.debug = debug
+        self._graph: KnowledgeGraph | None = None
 
-    @property
-    def root(self) -> Path:
-        from hkit.graph import find_root
+    def graph(
+        self, endpoint: str | None = None, default_graphs: tuple[str, ...] = ()
+    ) -> KnowledgeGraph:
+        """The graph the command works on: the embedded one (opened once), or an endpoint."""
+        from hkit.api import KnowledgeGraph
 
-        return find_root(self.root_option)
-
-    def queries(self) -> dict:
-        from hkit.catalog import catalog
-        from hkit.graph import QUERIES_DIR
-
-        return catalog(self.root / QUERIES_DIR)
-
-    def query(self, name: str):  # noqa: ANN201 - a hkit.catalog.SavedQuery
-        from hkit.catalog import load
-        from hkit.graph import QUERIES_DIR
-
-        return load(self.root / QUERIES_DIR, name)
-
-    def engine(self, endpoint: str | None = None, default_graphs: tuple[str, ...] = ()):  # noqa: ANN201 - an engine from hkit.engines.ENGINES
         if endpoint is not None:
-            from hkit.engines import EndpointEngine
-
             if self.data:
                 raise HkitError(
                     "--data adds files to the embedded graph; it cannot be used with --endpoint",
                     hint="load your files into the endpoint's store instead",
                 )
-            return EndpointEngine(endpoint, default_graphs)
+            return KnowledgeGraph(self.root_option, (), endpoint, default_graphs, self.timeout)
         if default_graphs:
             raise HkitError("--default-graph needs --endpoint", hint="give --endpoint URL")
-        if self._engine is None:
-            from hkit.engines import EmbeddedEngine
-            from hkit.graph import graph_files, open_store
-
-            self._engine = EmbeddedEngine(open_store(graph_files(self.root, self.data)))
-        return self._engine
+        if self._graph is None:
+            self._graph = KnowledgeGraph(self.root_option, self.data, timeout=self.timeout)
+        return self._graph
 
 
-def _file_mode() -> int:
-    """The mode a new file gets under the user's umask (mkstemp's files are private, 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+def echo(text: str) -> None:
+    """Write ``text`` to stdout as it is (it ends with its own newline)."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
-def write_output(text: str | bytes, output: str | None) -> None:
-    """Print, or write the file atomically (a temporary file beside it, then rename)."""
-    write_chunks([text.encode("utf-8") if isinstance(text, str) else text], output)
+# -- the catalogue ------------
 
 
-def write_chunks(chunks: Iterable[bytes], output: str | None) -> None:
-    """Write ``chunks`` as they come: to stdout, or to the file ``output``.
-
-    A regular file is written through a temporary file beside it that is renamed into place only
-    when every chunk is written (and removed when anything fails or a SIGTERM or SIGHUP comes, so
-    nothing is left half-written); it keeps an existing file's mode, and a symbolic link is
-    written through, to the file it names. A file with other hard links is written in place once
-    the whole output is ready, so that the links stay one file. A device, a FIFO or a socket is
-    written to as it is, never replaced.
-    """
-    if output is None or output == "-":
-        sys.stdout.flush()
-        for chunk in chunks:
-            sys.stdout.buffer.write(chunk)
-        sys.stdout.buffer.flush()
-        return
-    import stat
-    import tempfile
-
-    if not output.strip():
-        raise HkitError("the output file name is empty", hint="give a file name, or - for stdout")
-    try:
-        st = os.stat(output)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise HkitError(f"cannot write {output}: it is a folder", hint="give a file name")
-    with _CleanupOnSignals():
-        if st is not None and not stat.S_ISREG(st.st_mode):
-            _write_in_place(chunks, output)
-            return
-        target = Path(os.path.realpath(output))
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        except OSError as exc:
-            raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                for chunk in chunks:
-                    fh.write(chunk)
-            if st is not None and st.st_nlink > 1:
-                with open(tmp, "rb") as ready:
-                    _write_in_place(iter(lambda: ready.read(1 << 20), b""), output)
-                Path(tmp).unlink()
-                return
-            os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else _file_mode())
-            if st is not None and os.geteuid() == 0:
-                os.chown(tmp, st.st_uid, st.st_gid)
-            os.replace(tmp, target)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-
-def _write_in_place(chunks: Iterable[bytes], output: str) -> None:
-    try:
-        with open(output, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-    except OSError as exc:
-        raise HkitError(f"cannot write {output}: {exc.strerror or exc}") from exc
-
-
-class _CleanupOnSignals:
-    """While writing a file, SIGTERM and SIGHUP end the process through Python's own exit, so
-    that the temporary file is removed (their default action would leave it behind)."""
-
-    SIGNALS = ("SIGTERM", "SIGHUP")
-
-    def __enter__(self) -> None:
-        import signal
-        import threading
-
-        self.saved: dict[int, Any] = {}
-        if threading.current_thread() is not threading.main_thread():
-            return
-        for name in self.SIGNALS:
-            number = getattr(signal, name, None)
-            if number is not None and signal.getsignal(number) in (signal.SIG_DFL, None):
-                self.saved[number] = signal.signal(number, _exit_on_signal)
-
-    def __exit__(self, *exc: object) -> None:
-        import signal
-
-        for number, handler in self.saved.items():
-            signal.signal(number, handler)
-
-
-def _exit_on_signal(number: int, frame: object) -> None:
-    raise SystemExit(128 + number)
-
-
-def queries_text(
-    state: State, tag: str | None = None, fmt: str = "table", problems: list | None = None
-) -> str:
+def queries_text(kg: KnowledgeGraph, tag: str | None, fmt: str, problems: list) -> str:
     """The catalogue of saved queries as a table, JSON or Markdown. A bad query is left out and
-    its error appended to ``problems`` (raised when no list is given)."""
-    from hkit.catalog import catalog
-    from hkit.graph import QUERIES_DIR
-
-    every = catalog(state.root / QUERIES_DIR, problems).values()
-    queries = [q for q in every if tag is None or tag in q.tags]
-    if not queries and tag is not None:
+    its error appended to ``problems``."""
+    every = kg.read_queries(problems).values()
+    chosen = [q for q in every if tag is None or tag in q.tags]
+    if not chosen and tag is not None:
         tags = sorted({t for q in every for t in q.tags})
         raise HkitError(f"no saved query has the tag '{tag}'", hint=f"tags: {', '.join(tags)}")
     if fmt == "json":
         import json
 
-        return json.dumps([q.as_dict() for q in queries], indent=2, ensure_ascii=False) + "\n"
+        return json.dumps([q.as_dict() for q in chosen], indent=2, ensure_ascii=False) + "\n"
     lines = []
     if fmt == "md":
         lines += ["| query | what it answers | parameters | tags |", "|---|---|---|---|"]
-        for q in queries:
+        for q in chosen:
             params = ", ".join(
                 f"`{p.name}` ({p.type}{'' if p.required else ', optional'})" for p in q.params
             )
             lines.append(f"| `{q.name}` | {q.summary} | {params or '—'} | {', '.join(q.tags)} |")
         return "".join(line + "\n" for line in lines)
-    width = max([len(q.name) for q in queries] + [4])
-    for q in queries:
+    width = max([len(q.name) for q in chosen] + [4])
+    for q in chosen:
         params = " ".join(
             f"{p.name}=<{p.type}>" if p.required else f"[{p.name}=<{p.type}>]" for p in q.params
         )
@@ -210,127 +93,127 @@ def queries_text(
     return "".join(line + "\n" for line in lines)
 
 
+def queries(state: State, tag: str | None, fmt: str) -> int:
+    """Write the catalogue, then one line for each query that could not be read: one bad query
+    never hides the others. Returns the exit code (2 when a query is bad)."""
+    problems: list[HkitError] = []
+    write_output(queries_text(state.graph(), tag, fmt, problems), None)
+    for problem in problems:
+        sys.stderr.write("".join(line + "\n" for line in problem.lines()))
+    return 2 if problems else 0
+
+
+def show_text(saved: SavedQuery) -> str:
+    """A saved query's metadata and text, as ``hkit show`` prints them."""
+    import shlex
+
+    lines = [
+        f"name:        {saved.name}",
+        f"summary:     {saved.summary}",
+        f"description: {saved.description}",
+        f"tags:        {', '.join(saved.tags)}",
+    ]
+    for p in saved.params:
+        extra = []
+        if p.default is not None:
+            extra.append(f"default {p.default}")
+        if p.allowed:
+            extra.append(f"one of {', '.join(p.allowed)}")
+        required = "required" if p.required else "optional"
+        lines.append(
+            f"param:       {p.name} ({p.type}, {required}, repeatable{'; ' if extra else ''}"
+            f"{'; '.join(extra)})"
+        )
+    for example in saved.examples:
+        args = " ".join(
+            f"-p {shlex.quote(f'{k}={v}')}" for k, values in example.items() for v in values
+        )
+        lines.append(f"example:     hkit query {saved.name}" + (f" {args}" if args else ""))
+    return "\n".join(lines) + "\n\n" + saved.text.rstrip("\n") + "\n"
+
+
+def show(state: State, name: str) -> int:
+    echo(show_text(state.graph().saved_query(name)))
+    return 0
+
+
+# -- queries ------------
+
 #: The formats for people, in which a source document is shown by its name and date (the machine
 #: formats keep its file name).
 PEOPLE_FORMATS = ("table", "md")
 
 
-def run_query(
+def parse_params(options: tuple[str, ...]) -> dict[str, list[str]]:
+    """``-p name=value`` options (repeatable) as a mapping of name to values."""
+    from hkit.errors import QueryError
+
+    given: dict[str, list[str]] = {}
+    for option in options:
+        name, sep, value = option.partition("=")
+        if not sep or not name.strip():
+            raise QueryError(
+                f"parameter '{option}' is not name=value", hint="e.g. -p sector=fintech"
+            )
+        given.setdefault(name.strip(), []).append(value)
+    return given
+
+
+def query(
     state: State,
     name: str,
     params: tuple[str, ...] = (),
     fmt: str | None = None,
     output: str | None = None,
     with_sources: bool = False,
-    endpoint: str | None = None,
-    default_graphs: tuple[str, ...] = (),
+    show: bool = False,
     wide: bool = False,
     file_names: bool = False,
-) -> None:
+    endpoint: str | None = None,
+    default_graphs: tuple[str, ...] = (),
+) -> int:
     """Run a saved query with its parameters and write the answer (a table fits the terminal
-    unless ``wide``)."""
-    from hkit.catalog import bind_values, parse_param_options, with_values
-    from hkit.engines import EmbeddedEngine
-    from hkit.engines import with_sources as add_sources
+    unless ``wide``); say on stderr which text value matched nothing when there are no rows."""
     from hkit.results import output_format, render, terminal_width
 
+    kg = state.graph(endpoint, default_graphs)
+    if show:
+        echo(show_text(kg.saved_query(name)))
+        return 0
     fmt = output_format(fmt, output)
-    q = state.query(name)
-    given = parse_param_options(params)
-    engine = state.engine(endpoint, default_graphs)
-    if any(
-        p.suffix == "iri"
-        and any(":" not in v and not v.startswith("<") for v in given.get(p.name, []))
-        for p in q.params
-    ):
-        from hkit.explore import resolve_names  # only when a name is given for an IRI
-
-        given = resolve_names(q, given, engine, state.timeout)
-    text = with_values(q.text, bind_values(q, given))
-    streamed = stream_result(engine, text, fmt, output, state.timeout, with_sources)
+    given = parse_params(params)
+    text = kg.prepare(name, **given)
+    streamed = None if with_sources else write_stream(kg, text, fmt, output)
     if streamed is None:
-        result = engine.run(text, state.timeout)
+        result = kg.run(text)
         if with_sources:
-            result = add_sources(engine, result, state.timeout)
-        if fmt in PEOPLE_FORMATS and not file_names and isinstance(engine, EmbeddedEngine):
-            from hkit.sources import source_names, with_source_names
-
-            result = with_source_names(result, source_names(engine, state.timeout))
+            result = kg.with_sources(result)
+        if fmt in PEOPLE_FORMATS and not file_names:
+            result = kg.with_source_names(result)
         write_output(render(result, fmt, None if wide else terminal_width(output)), output)
-    if (streamed if streamed is not None else len(result.rows)) == 0 and result_is_select(text):
-        note_unmatched_values(q, given, engine, state.timeout)
+        streamed = len(result.rows) if result.form == "SELECT" else None
+    if streamed == 0:
+        for note in kg.unmatched(name, **given):
+            sys.stderr.write(f"hkit: note: no rows: {note}\n")
+    return 0
 
 
-def result_is_select(text: str) -> bool:
-    from hkit.engines import query_form
-
-    return query_form(text) == "SELECT"
-
-
-def note_unmatched_values(
-    query: SavedQuery, given: dict[str, list[str]], engine: Any, timeout: float | None
-) -> None:
-    """When a query with text parameters answers nothing, say on stderr which value matched
-    nothing, and the nearest values the graph holds for it (from the query's own column of that
-    name, asked without the parameter)."""
-    import difflib
-
-    from hkit.catalog import bind_values, with_values
-
-    for param in query.params:
-        values = given.get(param.name)
-        if not values or param.type not in ("text", "text@en") or param.allowed:
-            continue
-        others = {k: v for k, v in given.items() if k != param.name}
-        try:
-            everything = engine.run(with_values(query.text, bind_values(query, others)), timeout)
-        except HkitError:
-            return  # the note is a courtesy: never let it fail the command
-        if param.name not in everything.variables:
-            continue
-        known = sorted({row[param.name].value for row in everything.rows if param.name in row})
-        for value in values:
-            if value.casefold() in {k.casefold() for k in known}:
-                continue
-            nearest = difflib.get_close_matches(
-                value.casefold(), [k.casefold() for k in known], n=3, cutoff=0.5
-            )
-            shown = [next(k for k in known if k.casefold() == n) for n in nearest]
-            hint = (
-                f"; nearest: {', '.join(shown)}"
-                if shown
-                else f"; it takes values such as {', '.join(known[:5])}"
-            )
-            sys.stderr.write(f"hkit: note: no rows: {param.name}={value!r} matches nothing{hint}\n")
-
-
-def stream_result(
-    engine: object,
-    text: str,
-    fmt: str,
-    output: str | None,
-    timeout: float | None,
-    with_sources: bool = False,
-) -> int | None:
+def write_stream(kg: KnowledgeGraph, text: str, fmt: str, output: str | None) -> int | None:
     """Write a SELECT result row by row, as the embedded engine produces it, when the format
     allows (tsv, csv): a result larger than memory is never collected first. Return the number
     of rows written this way, or None when the result is not streamed. A file is written to a
-    temporary name and renamed only when complete.
-    """
-    from hkit.engines import EmbeddedEngine, query_form
+    temporary name and renamed only when complete."""
     from hkit.results import STREAMED_FORMATS, stream_lines
 
-    if (
-        fmt not in STREAMED_FORMATS
-        or with_sources
-        or not isinstance(engine, EmbeddedEngine)
-        or query_form(text) != "SELECT"
-    ):
+    if fmt not in STREAMED_FORMATS:
         return None
-    variables, rows = engine.stream(text, timeout)
+    stream = kg.stream(text)
+    if stream is None:
+        return None
+    variables, rows = stream
     counted = [0]
 
-    def counting(rows: Iterable[dict]) -> Iterable[dict]:
+    def counting(rows):  # noqa: ANN001 - rows of terms, counted as they pass
         for row in rows:
             counted[0] += 1
             yield row
@@ -340,11 +223,165 @@ def stream_result(
     return counted[0]
 
 
-def list_queries(state: State, tag: str | None, fmt: str) -> int:
-    """Write the catalogue, then one line for each query that could not be read: one bad query
-    never hides the others. Returns the exit code (2 when a query is bad)."""
-    problems: list[HkitError] = []
-    write_output(queries_text(state, tag, fmt, problems), None)
-    for problem in problems:
-        sys.stderr.write("".join(line + "\n" for line in problem.lines()))
-    return 2 if problems else 0
+def sparql(
+    state: State,
+    query: str | None,
+    file: str | None = None,
+    fmt: str | None = None,
+    output: str | None = None,
+    wide: bool = False,
+    endpoint: str | None = None,
+    default_graphs: tuple[str, ...] = (),
+) -> int:
+    """Run an ad-hoc read-only query, from the command line or a file."""
+    from hkit.results import output_format, render, terminal_width
+
+    if (query is None) == (file is None):
+        raise HkitError("give a query, or -f FILE, but not both", hint="hkit sparql --help")
+    if file is not None:
+        try:
+            query = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise HkitError(f"{file}: cannot read ({exc})") from exc
+    assert query is not None  # one of the two, as checked above
+    kg = state.graph(endpoint, default_graphs)
+    text = kg.checked(query)
+    fmt = output_format(fmt, output)
+    if write_stream(kg, text, fmt, output) is None:
+        width = None if wide else terminal_width(output)
+        write_output(render(kg.run(text), fmt, width), output)
+    return 0
+
+
+# -- exploring ------------
+
+
+def describe(state: State, text_or_iri: str, fmt: str = "text") -> int:
+    kg = state.graph()
+    matches = kg.find(text_or_iri)
+    if not matches:
+        raise HkitError(
+            f"nothing in the graph is called '{text_or_iri}'",
+            hint="try part of the name, or an IRI",
+        )
+    if len(matches) > 1:
+        lines = [f"{len(matches)} entities match '{text_or_iri}'; describe one by IRI:"]
+        lines += [f"  {label}  <{iri}>" for iri, label in matches]
+        echo("".join(line + "\n" for line in lines))
+        return 0
+    echo(kg.describe(matches[0][0]).render(fmt))
+    return 0
+
+
+def stats(state: State, fmt: str = "text") -> int:
+    echo(state.graph().stats().render(fmt))
+    return 0
+
+
+def cache(state: State, verify: bool = False, clear: bool = False) -> int:
+    from hkit.api import cache_dir, cached_stores, clear_cache
+
+    if clear:
+        echo(f"removed {clear_cache()} store(s) from {cache_dir() / 'stores'}\n")
+        return 0
+    stores = cached_stores()
+    lines = [f"cache folder: {cache_dir()}  ({len(stores)} store(s))"]
+    failed = 0
+    for store in stores:
+        status = "complete" if store.complete else "unfinished build"
+        if verify:
+            problem = store.verify()
+            status = "verified" if problem is None else f"DAMAGED: {problem}"
+            failed += problem is not None
+        lines.append(f"  {store.folder.name}  {store.size / 1e6:,.1f} MB  {status}")
+        lines += [f"      {name}" for name in store.files]
+    echo("".join(line + "\n" for line in lines))
+    return EXIT_CHECK_FAILED if failed else 0
+
+
+# -- export, review, docs, diff ------------
+
+
+def export(state: State, fmt: str | None = None, output: str | None = None) -> int:
+    from hkit.api import export_suffixes
+    from hkit.results import output_format
+
+    fmt = output_format(fmt, output, export_suffixes(), "turtle")
+    write_output(state.graph().export(fmt), output)
+    return 0
+
+
+def review(
+    state: State, fmt: str | None = None, fail_on: str = "error", output: str | None = None
+) -> int:
+    from hkit.results import output_format
+
+    fmt = output_format(fmt, output, {".md": "md", ".json": "json"}, "text")
+    report = state.graph().review()
+    write_output(report.render(fmt), output)
+    return EXIT_CHECK_FAILED if report.fails(fail_on) else 0
+
+
+def docs(state: State, output: str) -> int:
+    progress = Progress("docs")
+    progress.step("writing the pages and the diagram")
+    try:
+        written = state.graph().write_docs(output)
+    finally:
+        progress.done()
+    echo("".join(f"{path}\n" for path in written))
+    return 0
+
+
+def diff(state: State, old: str, new: str, fmt: str = "text") -> int:
+    from hkit.api import diff as diff_files
+
+    echo(diff_files(old, new).render(fmt))
+    return 0
+
+
+# -- quality gates ------------
+
+
+def validate(
+    state: State, fmt: str | None = None, shapes: str | None = None, output: str | None = None
+) -> int:
+    from hkit.results import output_format
+
+    fmt = output_format(fmt, output, {".json": "json", ".ttl": "ttl"}, "text")
+    kg = state.graph()
+    progress = Progress("validate")
+    try:
+        report = kg.validate(shapes, progress=progress.step)
+    finally:
+        progress.done()
+    write_output(report.render(fmt), output)
+    return 0 if report.conforms else EXIT_CHECK_FAILED
+
+
+def reason(state: State, timeout: float | None = None, fmt: str = "text") -> int:
+    progress = Progress("reason")
+    try:
+        report = state.graph().reason(timeout, progress=progress.step)
+    finally:
+        progress.done()
+    echo(report.render(fmt))
+    return 0 if report.ok else EXIT_CHECK_FAILED
+
+
+def check(
+    state: State, skip: tuple[str, ...] = (), fmt: str = "text", list_checks: bool = False
+) -> int:
+    kg = state.graph()
+    if list_checks:
+        checks = kg.checks
+        width = max([len(c.name) for c in checks] + [5])
+        echo("".join(f"{c.name.ljust(width)}  {c.summary}\n" for c in checks))
+        return 0
+    progress = Progress("check")
+    try:
+        report = kg.check(skip, progress=progress.step)
+    finally:
+        progress.done()
+    echo(report.render(fmt))
+    return report.exit_code

@@ -555,8 +555,8 @@ def write_docs(root: Path, output: Path, extra: tuple[Path, ...] = ()) -> list[P
     """Write the documentation of the ontology of ``root`` into the folder ``output`` (created
     when missing; other files in it are left alone); return the files written."""
     from hkit.catalog import catalog
-    from hkit.commands import write_output
     from hkit.graph import ONTOLOGY, QUERIES_DIR, graph_files, load_rdflib
+    from hkit.output import write_output
 
     files = graph_files(root, extra)
     docs = _Docs(

@@ -894,10 +894,6 @@ def _parse_results_json(body: bytes, charset: str, where: str) -> Result:
     return Result("SELECT", variables=variables, rows=rows)
 
 
-#: The engines hkit can run queries on.
-ENGINES = {"embedded": EmbeddedEngine, "rdflib": RdflibEngine, "endpoint": EndpointEngine}
-
-
 def row_sources(engine: EmbeddedEngine, result: Result, timeout: float | None = None) -> list[str]:
     """For each row, the file names of the source documents that its entities cite, joined by
     '; ' (the documents behind every IRI in the row, via prov:wasDerivedFrom)."""

@@ -1,15 +1,12 @@
 """The ``hkit`` entry point: a fast lane for the commands people run most, then click.
 
 Importing click takes longer than the whole of ``hkit query`` without it (benchmarks/), so the
-entry point first looks at the command line. When it is one of the plain forms below, it runs the
-command directly, through the same code as the click command (hkit.commands); anything else (an
-option it does not know, an error in the options, --debug, an endpoint, any other
-command) goes to the click command line in hkit.cli, which gives the same answer more slowly:
-
-    hkit [--root DIR] [--timeout SECONDS] [--data FILE]... --help
-    hkit [--root DIR] [--timeout SECONDS] [--data FILE]... queries [--tag T] [--format F]
-    hkit [--root DIR] [--timeout SECONDS] [--data FILE]... query NAME [-p NAME=VALUE]...
-        [--format F] [--output FILE] [--with-sources]
+entry point first looks at the command line. When it is ``hkit [GLOBAL OPTIONS] --help``,
+or a command that the option table (hkit.options) marks ``fast`` (``queries``, ``query``), it parses
+the arguments with that table and runs the command's function in hkit.commands, as the click
+command does. Anything the table's grammar does not accept (an unknown option, a value outside
+its choices, ``--help`` of a command, ``--``) and every other command goes to the click command
+line in hkit.cli, which is built from the same table and gives click's answer or error.
 
 ``hkit --help`` is click's own text, kept in the user's cache folder after its first run (keyed
 by hkit's version, the code of the command line and click, and the terminal width).
@@ -26,8 +23,6 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-u
 if TYPE_CHECKING:
     from typing import Any
 
-_QUERY_FORMATS = ("table", "json", "xml", "csv", "tsv", "md", "turtle", "ntriples")
-
 
 def _click(args: list[str]) -> None:
     from hkit.cli import main as click_main
@@ -35,95 +30,28 @@ def _click(args: list[str]) -> None:
     click_main(args=args, prog_name="hkit")
 
 
-def _take(args: list[str], i: int, long: str, short: str | None = None) -> tuple[str, int] | None:
-    """The value of an option at args[i] (``--long V``, ``--long=V``, ``-s V``, ``-sV``) and the
-    index after it, or None when args[i] is not that option or has no value."""
-    token = args[i]
-    if token == long or (short is not None and token == short):
-        return (args[i + 1], i + 2) if i + 1 < len(args) else None
-    if token.startswith(long + "="):
-        return token[len(long) + 1 :], i + 1
-    if short is not None and token.startswith(short) and len(token) > len(short):
-        return token[len(short) :], i + 1
-    return None
+def plan(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+    """What the fast lane would run for these arguments (the command, the global options' values
+    and the command's), or None to leave them to click. Both are parsed with the option table."""
+    from hkit.options import COMMANDS, GLOBAL_OPTIONS, parse
 
-
-def plan(args: list[str]) -> tuple[str, dict[str, Any]] | None:
-    """What the fast lane would run for these arguments, or None to leave them to click."""
-    options: dict[str, Any] = {"root": None, "timeout": 30.0, "data": []}
+    takes_value = {flag for o in GLOBAL_OPTIONS if o.kind != "flag" for flag in o.flags}
     i = 0
-    while i < len(args) and args[i].startswith("-"):
-        if args[i] in ("--help", "-h") and i == len(args) - 1:
-            return "help", options
-        for name in ("root", "timeout", "data"):
-            taken = _take(args, i, f"--{name}")
-            if taken is not None:
-                break
-        else:
-            return None
-        value, i = taken
-        if name == "timeout":
-            try:
-                seconds = float(value)
-            except ValueError:
-                return None
-            if not seconds > 0 or seconds != seconds or seconds == float("inf"):
-                return None
-            options["timeout"] = seconds
-        elif name == "data":
-            options["data"].append(value)
-        else:
-            options["root"] = value
-    if i >= len(args):
+    while i < len(args) and args[i].startswith("-") and args[i] not in ("-h", "--help"):
+        i += 2 if args[i] in takes_value else 1
+    if i < len(args) and args[i] in ("-h", "--help") and i == len(args) - 1:
+        found = parse(GLOBAL_OPTIONS, (), args[:i])
+        return None if found is None else ("help", found, {})
+    globals_ = parse(GLOBAL_OPTIONS, (), args[:i])
+    if globals_ is None or i >= len(args):
         return None
-    command, rest = args[i], args[i + 1 :]
-    if command == "queries":
-        options.update(tag=None, fmt="table")
-        j = 0
-        while j < len(rest):
-            for name, key, choices in (
-                ("--tag", "tag", None),
-                ("--format", "fmt", ("table", "json", "md")),
-            ):
-                taken = _take(rest, j, name)
-                if taken is not None:
-                    value, j = taken
-                    if choices is not None and value not in choices:
-                        return None
-                    options[key] = value
-                    break
-            else:
-                return None
-        return "queries", options
-    if command == "query":
-        if not rest or rest[0].startswith("-") or os.environ.get("HKIT_ENDPOINT"):
-            return None
-        options.update(name=rest[0], params=[], fmt=None, output=None, with_sources=False)
-        j = 1
-        while j < len(rest):
-            if rest[j] == "--with-sources":
-                options["with_sources"] = True
-                j += 1
-                continue
-            for name, short, key in (
-                ("--param", "-p", "params"),
-                ("--format", None, "fmt"),
-                ("--output", "-o", "output"),
-            ):
-                taken = _take(rest, j, name, short)
-                if taken is not None:
-                    value, j = taken
-                    if key == "params":
-                        options["params"].append(value)
-                    elif key == "fmt" and value not in _QUERY_FORMATS:
-                        return None
-                    else:
-                        options[key] = value
-                    break
-            else:
-                return None
-        return "query", options
-    return None
+    command = COMMANDS.get(args[i])
+    if command is None or not command.fast:
+        return None
+    values = parse(command.options, command.arguments, args[i + 1 :])
+    if values is None:
+        return None
+    return command.name, globals_, values
 
 
 def _help_cache_key() -> tuple[str, str] | None:
@@ -139,6 +67,7 @@ def _help_cache_key() -> tuple[str, str] | None:
     parts = [__version__, str(shutil.get_terminal_size().columns)]
     for path in (
         os.path.join(os.path.dirname(__file__), "cli.py"),
+        os.path.join(os.path.dirname(__file__), "options.py"),
         click_spec and click_spec.origin,
     ):
         if not path:
@@ -195,11 +124,11 @@ def main(argv: list[str] | None = None) -> None:
     if planned is None:
         _click(args)
         return
-    command, options = planned
+    command, globals_, values = planned
     if command == "help":
         _help()
         return
-    from hkit.commands import State, list_queries, run_query
+    from hkit import commands
     from hkit.errors import (
         HkitError,
         Stopped,
@@ -210,35 +139,29 @@ def main(argv: list[str] | None = None) -> None:
     from hkit.errors import unexpected_lines as unexpected
 
     replaced = handle_stop_signals()
-
-    state = State(
-        options["root"] or os.environ.get("HKIT_ROOT"), tuple(options["data"]), options["timeout"]
-    )
+    state = commands.State(**globals_)
+    code = 0
     try:
-        if command == "queries":
-            code = list_queries(state, options["tag"], options["fmt"])
-            if code:
-                sys.stdout.flush()
-                sys.exit(code)
-        else:
-            run_query(
-                state,
-                options["name"],
-                tuple(options["params"]),
-                options["fmt"],
-                options["output"],
-                options["with_sources"],
-            )
+        code = getattr(commands, command)(state, **values)
     except HkitError as exc:
+        if state.debug:
+            import traceback
+
+            traceback.print_exc()
         sys.stdout.flush()
         sys.stderr.write("".join(line + "\n" for line in exc.lines()))
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         quiet_broken_pipe()
     except (Exception, KeyboardInterrupt, Stopped) as exc:
+        if state.debug:
+            import traceback
+
+            traceback.print_exc()
         lines, code = unexpected(exc)
         sys.stderr.write("".join(line + "\n" for line in lines))
         sys.exit(code)
     finally:
         restore_signals(replaced)
-    sys.exit(0)
+    sys.stdout.flush()
+    sys.exit(code or 0)

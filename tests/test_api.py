@@ -8,6 +8,7 @@ import doctest
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -166,3 +167,60 @@ def test_the_readme_python_walk_through_runs(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     exec(compile(code, "README.md", "exec"), {})
     assert "InnoHK" in capsys.readouterr().out
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """The hkit modules a file imports when it runs (imports under ``if TYPE_CHECKING:`` are
+    for the type checker only)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If)
+        and isinstance(block.test, ast.Name)
+        and block.test.id == "TYPE_CHECKING"
+        for node in ast.walk(block)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("hkit"):
+            if node.module == "hkit":
+                found |= {
+                    f"hkit.{a.name}" if f"hkit.{a.name}" in sys.modules else "hkit"
+                    for a in node.names
+                }
+            else:
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("hkit")}
+    return found
+
+
+def test_the_command_line_calls_only_the_public_api():
+    """An import lint: the command line's modules import only the public modules and each
+    other, and the registries its choices come from are the public API's."""
+    import hkit.cli
+    from hkit.options import COMMANDS, GLOBAL_OPTIONS
+
+    allowed = set(hkit.PUBLIC_MODULES) | set(hkit.CLI_MODULES) | {"hkit"}
+    package = Path(hkit.__file__).parent
+    for module in hkit.CLI_MODULES:
+        path = package / (module.split(".", 1)[1] + ".py")
+        imported = _runtime_imports(path)
+        assert imported <= allowed, f"{module} imports {sorted(imported - allowed)}"
+    options = [o for c in COMMANDS.values() for o in c.options] + list(GLOBAL_OPTIONS)
+    registries = {o.choices for o in options if isinstance(o.choices, str)}
+    assert registries and all(r.startswith("hkit.api:") for r in registries)
+
+
+def test_every_registry_is_used_by_a_choice():
+    """No dead registry: each of the library's registries gives the choices of an option."""
+    from hkit.api import REGISTRIES
+    from hkit.options import COMMANDS
+
+    used = {o.choices for c in COMMANDS.values() for o in c.options if isinstance(o.choices, str)}
+    assert {f"hkit.api:{name}" for name in REGISTRIES} == used

@@ -16,7 +16,6 @@ from hkit.catalog import (
     bind_values,
     catalog,
     load,
-    parse_param_options,
     read_query,
     with_values,
 )
@@ -143,6 +142,8 @@ def test_defaults_and_repeated_values(query):
 
 
 def test_parse_param_options():
+    from hkit.commands import parse_params as parse_param_options
+
     assert parse_param_options(("a=1", "a=2", "b=x=y")) == {"a": ["1", "2"], "b": ["x=y"]}
     with pytest.raises(QueryError, match="not name=value"):
         parse_param_options(("novalue",))

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
-from hkit.fast import _QUERY_FORMATS, plan
-from hkit.results import FORMATS
+from hkit.fast import plan
+from hkit.options import COMMANDS, GLOBAL_OPTIONS, choices_of
 
 FAST = "import sys; from hkit.fast import main; main(sys.argv[1:])"
 CLICK = "import sys; from hkit.cli import main; main(sys.argv[1:], prog_name='hkit')"
@@ -43,6 +43,12 @@ CASES = [
     ],
     ["--data", "/no/such/file.ttl", "query", "funds-by-size"],
     ["--help"],
+    ["--debug", "query", "funds-by-size"],
+    ["query", "--format", "json", "funds-by-size"],
+    ["query", "funds-by-size", "--show"],
+    ["query", "-p", "sector=fintech", "unicorns-by-sector", "--wide", "--file-names"],
+    ["query", "funds-by-size", "--endpoint", "http://127.0.0.1:9/sparql"],
+    ["query", "funds-by-size", "--default-graph", "https://w3id.org/hkit/data"],
 ]
 
 
@@ -87,11 +93,10 @@ def test_output_files_are_the_same(tmp_path):
     "args",
     [
         [],
-        ["--debug", "query", "funds-by-size"],
         ["query"],
-        ["query", "--format", "json", "funds-by-size"],
-        ["query", "funds-by-size", "--show"],
-        ["query", "funds-by-size", "--endpoint", "http://127.0.0.1:9/sparql"],
+        ["query", "a", "b"],
+        ["query", "funds-by-size", "--with-sources=yes"],
+        ["query", "funds-by-size", "--no-such-option"],
         ["query", "funds-by-size", "--format", "yaml"],
         ["query", "funds-by-size", "-p"],
         ["query", "funds-by-size", "--", "-p"],
@@ -111,13 +116,56 @@ def test_everything_else_goes_to_click(args):
     assert plan(args) is None
 
 
-def test_an_endpoint_in_the_environment_goes_to_click(monkeypatch):
+def _sample(option) -> list[str]:
+    if option.kind == "flag":
+        return []
+    if option.choices:
+        return [choices_of(option)[0]]
+    return ["7" if option.kind == "seconds" else "x=1"]
+
+
+@pytest.mark.parametrize(
+    ("command", "flag"),
+    [(c.name, flag) for c in COMMANDS.values() if c.fast for o in c.options for flag in o.flags],
+)
+def test_every_option_of_a_fast_command_takes_the_fast_lane(command, flag):
+    """The fast lane parses with the option table, so an option added to it is never left to
+    click by mistake (nor parsed differently)."""
+    spec = COMMANDS[command]
+    option = next(o for o in spec.options if flag in o.flags)
+    args = [command, *(["funds-by-size"] if spec.arguments else []), flag, *_sample(option)]
+    planned = plan(args)
+    assert planned is not None
+    value = planned[2][option.dest]
+    expected = _sample(option)
+    if option.kind == "flag":
+        assert value is True
+    elif option.multiple:
+        assert value == tuple(expected)
+    else:
+        assert value == (7.0 if option.kind == "seconds" else expected[0])
+    for global_option in GLOBAL_OPTIONS:
+        assert global_option.dest in planned[1]
+
+
+def test_the_click_commands_are_built_from_the_option_table():
+    from hkit.cli import main
+
+    for name, spec in COMMANDS.items():
+        command = main.commands[name]
+        table = [(a.dest, ()) for a in spec.arguments] + [(o.dest, o.flags) for o in spec.options]
+        built = [
+            (p.name, tuple(p.opts) if p.param_type_name == "option" else ()) for p in command.params
+        ]
+        assert built == table, name
+    assert set(main.commands) == set(COMMANDS)
+
+
+def test_an_endpoint_in_the_environment_is_used_by_the_fast_lane(monkeypatch):
     monkeypatch.setenv("HKIT_ENDPOINT", "http://127.0.0.1:9/sparql")
-    assert plan(["query", "funds-by-size"]) is None
-
-
-def test_the_fast_lane_knows_every_result_format():
-    assert set(_QUERY_FORMATS) == set(FORMATS)
+    planned = plan(["query", "funds-by-size"])
+    assert planned is not None
+    assert planned[2]["endpoint"] == "http://127.0.0.1:9/sparql"
 
 
 def test_the_fast_lane_imports_neither_click_nor_rdflib():

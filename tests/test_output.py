@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from helpers import ROOT
 
 from hkit.cli import main
-from hkit.commands import write_chunks
 from hkit.errors import HkitError
+from hkit.output import write_chunks
 
 
 def export(output: Path) -> None:

@@ -57,7 +57,7 @@ def test_ctrl_c_in_the_fast_lane(monkeypatch, capsys):
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("hkit.commands.run_query", interrupted)
+    monkeypatch.setattr("hkit.commands.query", interrupted)
     with pytest.raises(SystemExit) as info:
         hkit.fast.main(["--root", str(ROOT), "query", "funds-by-size"])
     assert info.value.code == 130

@@ -10,7 +10,7 @@ import pytest
 from helpers import ROOT
 
 from hkit.catalog import bind_values, catalog, with_values
-from hkit.commands import stream_result
+from hkit.commands import write_stream
 from hkit.engines import EmbeddedEngine, QueryFailed
 from hkit.graph import graph_files, load_store
 from hkit.results import render, stream_lines
@@ -54,12 +54,13 @@ def test_a_timed_out_stream_is_hkits_and_leaves_no_file(tmp_path):
 
     code = (
         "import sys\n"
-        "from hkit.commands import State, stream_result\n"
+        "import hkit\n"
+        "from hkit.commands import write_stream\n"
         "from hkit.engines import QueryTimeout\n"
-        f"state = State({str(ROOT)!r}, (), 0.3)\n"
+        f"kg = hkit.open({str(ROOT)!r}, timeout=0.3)\n"
         "slow = 'SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }'\n"
         "try:\n"
-        f"    stream_result(state.engine(), slow, 'tsv', {str(tmp_path / 'out.tsv')!r}, 0.3)\n"
+        f"    write_stream(kg, slow, 'tsv', {str(tmp_path / 'out.tsv')!r})\n"
         "except QueryTimeout as exc:\n"
         "    print(exc.message)\n"
     )
@@ -81,9 +82,12 @@ def test_stream_to_stdout(engine, monkeypatch):
     monkeypatch.setattr(sys, "stdout", Out())
     q = QUERIES["funds-by-size"]
     text = with_values(q.text, bind_values(q, {}))
-    assert stream_result(engine, text, "tsv", None, 60)
+    import hkit
+
+    kg = hkit.open(ROOT, timeout=60)
+    assert write_stream(kg, text, "tsv", None)
     assert buffer.getvalue().decode() == render(engine.run(text, 60), "tsv")
-    assert not stream_result(engine, text, "table", None, 60)
+    assert write_stream(kg, text, "table", None) is None
 
 
 def test_hkit_sparql_streams_the_same_text(engine):
