@@ -214,7 +214,8 @@ def scale(size: int, runs: int, lines: list[str], targets: list, validate_at: in
     """Synthetic data of ``size`` triples: build, lookup, every saved query, validate, check."""
     import json
 
-    from hkit.catalog import bind_values, catalog, with_values
+    from hkit.catalog import bind_values, catalog
+    from hkit.sparql import with_values
 
     work = Path(tempfile.mkdtemp(prefix=f"hkit-bench-{size}-"))
     data = work / f"generated-{size}.nt"

@@ -198,7 +198,8 @@ class KnowledgeGraph:
         >>> 'VALUES ?__currency { "HKD" }' in open().prepare("funds-by-size", currency="HKD")
         True
         """
-        from hkit.catalog import bind_values, with_values
+        from hkit.catalog import bind_values
+        from hkit.sparql import with_values
 
         saved = self.saved_query(name)
         given = {
@@ -270,7 +271,8 @@ class KnowledgeGraph:
         """
         import difflib
 
-        from hkit.catalog import bind_values, with_values
+        from hkit.catalog import bind_values
+        from hkit.sparql import with_values
 
         saved = self.saved_query(name)
         given = {
@@ -331,6 +333,16 @@ class KnowledgeGraph:
 
         return find_entities(self.embedded, text_or_iri, self.timeout)
 
+    def match(self, text_or_iri: str) -> list[tuple[str, str]]:
+        """As :meth:`find`, but an error when nothing matches."""
+        matches = self.find(text_or_iri)
+        if not matches:
+            raise HkitError(
+                f"nothing in the graph is called '{text_or_iri}'",
+                hint="try part of the name, or an IRI",
+            )
+        return matches
+
     def describe(self, text_or_iri: str) -> Description:
         """Everything about one entity: labels, types, relations, figures, sources. Raises
         :class:`hkit.errors.HkitError` when nothing matches, or when several do (naming them).
@@ -340,12 +352,7 @@ class KnowledgeGraph:
         """
         from hkit.explore import describe
 
-        matches = self.find(text_or_iri)
-        if not matches:
-            raise HkitError(
-                f"nothing in the graph is called '{text_or_iri}'",
-                hint="try part of the name, or an IRI",
-            )
+        matches = self.match(text_or_iri)
         if len(matches) > 1:
             names = "; ".join(f"{label} <{iri}>" for iri, label in matches[:10])
             raise HkitError(

@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from hkit.errors import QueryError
-from hkit.sparql import blank, check_query
+from hkit.sparql import blank, check_query, iri, literal
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -362,17 +362,6 @@ def find(queries: dict[str, SavedQuery], name: str) -> SavedQuery:
 # -------------------------------------------------------------------------------------------------
 
 
-def _escape(text: str, name: str) -> str:
-    if "\\" in text:
-        raise QueryError(
-            f"parameter '{name}': text values may not contain a backslash",
-            hint="SPARQL reads \\u escapes first, so a backslash could change the query",
-        )
-    if any(ord(c) < 0x20 and c not in "\n\r\t" for c in text):
-        raise QueryError(f"parameter '{name}': text values may not contain control characters")
-    return text.replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-
-
 def term(param: Param, value: str) -> str:
     """The value as a SPARQL term of the parameter's type, or a :class:`QueryError`."""
     if param.allowed and value not in param.allowed:
@@ -383,21 +372,11 @@ def term(param: Param, value: str) -> str:
             f"parameter '{param.name}' cannot be '{value}'",
             hint=f"choose one of: {', '.join(param.allowed)}",
         )
+    what = f"parameter '{param.name}'"
     if param.suffix == "iri":
-        import pyoxigraph
-
-        from hkit.vocab import expand
-
-        value = expand(value.strip().removeprefix("<").removesuffix(">"))  # id:innohk, as printed
-        try:
-            iri = pyoxigraph.NamedNode(value)
-        except ValueError:
-            raise QueryError(f"parameter '{param.name}': '{value}' is not an IRI") from None
-        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*", iri.value):
-            raise QueryError(f"parameter '{param.name}': '{value}' is not an IRI")
-        return f"<{iri.value}>"
+        return iri(value, what)
     if param.suffix == "en":
-        return f'"{_escape(value, param.name)}"@en'
+        return literal(value, what, lang="en")
     if param.suffix in _LEXICAL:
         if not _LEXICAL[param.suffix].fullmatch(value):
             raise QueryError(
@@ -408,10 +387,10 @@ def term(param: Param, value: str) -> str:
                 Decimal(value)
             except InvalidOperation:
                 raise QueryError(f"parameter '{param.name}' must be xsd:decimal") from None
-        return f'"{value}"^^<{PARAM_TYPES[param.suffix][1]}>'
+        return literal(value, what, datatype=PARAM_TYPES[param.suffix][1])
     if param.suffix == "xsd_string":
-        return f'"{_escape(value, param.name)}"^^<{XSD}string>'
-    return f'"{_escape(value, param.name)}"'
+        return literal(value, what, datatype=XSD + "string")
+    return literal(value, what)
 
 
 def bind_values(query: SavedQuery, given: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -440,23 +419,3 @@ def bind_values(query: SavedQuery, given: dict[str, list[str]]) -> dict[str, lis
             continue
         bound[p.variable] = [term(p, v) for v in dict.fromkeys(values)]
     return bound
-
-
-def _values_block(bound: dict[str, list[str]]) -> str:
-    blocks = []
-    for variable, terms in bound.items():
-        rows = " ".join(terms)
-        blocks.append(f"VALUES ?{variable} {{ {rows} }}")
-    return " ".join(blocks)
-
-
-def with_values(text: str, bound: dict[str, list[str]]) -> str:
-    """The query text with the bound values as VALUES blocks, first in the outermost WHERE group."""
-    if not bound:
-        return text
-    body = blank(text, expand=False)
-    match = re.search(r"\bWHERE\s*\{", body, re.I)
-    if match is None:
-        raise QueryError("the query has no WHERE clause to bind parameters in")
-    at = match.end()
-    return text[:at] + " " + _values_block(bound) + " " + text[at:]

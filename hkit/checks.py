@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from hkit.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, HkitError, InputError
 
@@ -120,7 +121,7 @@ def read_checks(directory: Path) -> list[Check]:
 def read_reasons(path: Path, what: str = "entity") -> list[tuple[int, str, str, str]]:
     """The rows of a reviewed list (``check<TAB>{what}<TAB>reason``, a header row, lines starting
     with # ignored) as (row number, check, IRI, reason); ``prefix:local`` names are expanded."""
-    from hkit.export import expand
+    from hkit.vocab import expand
 
     if not path.is_file():
         return []
@@ -225,7 +226,7 @@ def check_store(files: Iterable[Path], ontology: Path, queries: Iterable[Path]):
 
 def render_message(template: str, row: dict[str, Any]) -> str:
     """The check's message with ``{variable}`` replaced by the row's values (IRIs compacted)."""
-    from hkit.results import compact
+    from hkit.vocab import compact
 
     def value(match: re.Match[str]) -> str:
         term = row.get(match.group(1))
@@ -295,18 +296,119 @@ class GateResult:
     problems: list[str] = field(default_factory=list)
 
 
-def _gate(name: str, work: Callable[[], GateResult]) -> GateResult:
+def _gate(gate: Gate, given: GateInput) -> GateResult:
+    """Run one gate, timed; a gate that cannot run is an ERROR with hkit's one-line message."""
     started = time.monotonic()
     try:
-        result = work()
+        result = gate.run(given)
     except HkitError as exc:
-        result = GateResult(name, ERROR, summary=exc.message, problems=[exc.message])
+        result = GateResult(gate.name, ERROR, summary=exc.message, problems=[exc.message])
     result.seconds = time.monotonic() - started
     return result
 
 
-#: The gates, in the order they run.
-GATES = ("parse", "shacl", "reason", "checks")
+class GateInput(NamedTuple):
+    """What every gate is given: the project root, the graph's files, and the time limits."""
+
+    root: Path
+    files: list[Path]
+    query_timeout: float | None
+    reasoner_timeout: float | None
+
+
+class Gate(NamedTuple):
+    """One gate of ``hkit check``: its name, the standard or tool it checks against (its
+    anchor), and the function that runs it."""
+
+    name: str
+    anchor: str
+    run: Callable[[GateInput], GateResult]
+
+
+#: The gates by name, in the order they run (the order in which they are registered below).
+GATES: dict[str, Gate] = {}
+
+
+def _register_gate(name: str, anchor: str) -> Callable[[Callable], Callable]:
+    def register(function: Callable[[GateInput], GateResult]) -> Callable:
+        GATES[name] = Gate(name, anchor, function)
+        return function
+
+    return register
+
+
+@_register_gate("parse", "RDF 1.1 syntaxes, parsed strictly by pyoxigraph")
+def _parse_gate(given: GateInput) -> GateResult:
+    from hkit.graph import SHAPES, strict_parse
+
+    problems, triples = [], 0
+    for path in [given.root / SHAPES, *given.files]:
+        try:
+            triples += strict_parse(path)
+        except HkitError as exc:
+            problems.append(exc.message)
+    summary = f"{len(given.files) + 1} files, {triples} triples"
+    return GateResult("parse", FAIL if problems else PASS, len(problems), 0, summary, problems)
+
+
+@_register_gate("shacl", "W3C SHACL, by pyshacl")
+def _shacl_gate(given: GateInput) -> GateResult:
+    from hkit.graph import SHAPES, load_rdflib, load_rdflib_strict
+    from hkit.validate import validate
+    from hkit.vocab import compact
+
+    report = validate(load_rdflib_strict(given.files), load_rdflib([given.root / SHAPES]))
+    problems = [
+        f"{report.label(v.focus)}"
+        + (f" <{compact(v.focus)}>" if v.focus in report.labels else "")
+        + (f", {compact(v.path)}" if v.path else "")
+        + f": {v.message}"
+        + (f" (value: {compact(v.value)})" if v.value is not None else "")
+        for v in report.violations
+    ]
+    failed = [v for v in report.violations if v.severity == "Violation"]
+    summary = f"{len(report.violations)} results" if problems else "conforms"
+    return GateResult("shacl", FAIL if failed else PASS, len(problems), 0, summary, problems)
+
+
+@_register_gate("reason", "OWL 2 Direct Semantics, by HermiT")
+def _reason_gate(given: GateInput) -> GateResult:
+    from hkit.graph import load_rdflib
+    from hkit.reason import run_hermit
+
+    timeout = {} if given.reasoner_timeout is None else {"timeout": given.reasoner_timeout}
+    report = run_hermit(load_rdflib(given.files), **timeout)
+    if not report.consistent:
+        problems = ["the graph is inconsistent", *(f"cause: {c}" for c in report.clashes)]
+        return GateResult("reason", FAIL, 1, 0, "inconsistent", problems)
+    problems = [f"unsatisfiable class: {c}" for c in report.unsatisfiable]
+    summary = (
+        f"consistent; {len(report.memberships)} new memberships, "
+        f"{len(report.subclasses)} new subclass axioms; {len(report.set_aside)} set aside"
+    )
+    return GateResult("reason", FAIL if problems else PASS, len(problems), 0, summary, problems)
+
+
+@_register_gate("checks", "hkit's violation checks (queries/checks/*-violation.rq)")
+def _checks_gate(given: GateInput) -> GateResult:
+    from hkit.engines import EmbeddedEngine
+    from hkit.graph import ONTOLOGY
+
+    checks_dir = given.root / CHECKS_DIR
+    allowed = read_allowed(checks_dir)
+    store = check_store(given.files, given.root / ONTOLOGY, saved_query_files(given.root))
+    outcomes = run_checks(
+        EmbeddedEngine(store), read_checks(checks_dir), allowed, given.query_timeout
+    )
+    problems = [f"{f.check}: {f.message}" for o in outcomes for f in o.failures]
+    problems += [
+        f"{ALLOWED_FILE}: the allowance for {entity} in '{check}' matches nothing; remove it"
+        for check, entity in stale_allowances(outcomes, allowed)
+    ]
+    n_allowed = sum(len(o.findings) - len(o.failures) for o in outcomes)
+    failing = sum(1 for o in outcomes if o.failures)
+    summary = f"{len(outcomes)} checks, {failing} failing, {n_allowed} allowed"
+    return GateResult("checks", FAIL if problems else PASS, len(problems), 0, summary, problems)
 
 
 def run_gates(
@@ -318,89 +420,26 @@ def run_gates(
     reasoner_timeout: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[GateResult]:
-    """Run every gate on the graph of ``root`` plus ``extra`` files; ``progress`` is told the name
-    of each gate as it starts.
+    """Run every gate of :data:`GATES` on the graph of ``root`` plus ``extra`` files;
+    ``progress`` is told the name of each gate as it starts.
 
     The strict parse comes first; if any file fails it, the other gates cannot load the graph and
     are skipped.
     """
-    from hkit.graph import ONTOLOGY, SHAPES, graph_files, load_rdflib, strict_parse
+    from hkit.graph import graph_files
 
     skip = set(skip)
-    files = graph_files(root, extra)
+    given = GateInput(root, graph_files(root, extra), query_timeout, reasoner_timeout)
     results: list[GateResult] = []
-
-    def parse() -> GateResult:
-        problems, triples = [], 0
-        for path in [root / SHAPES, *files]:
-            try:
-                triples += strict_parse(path)
-            except HkitError as exc:
-                problems.append(exc.message)
-        summary = f"{len(files) + 1} files, {triples} triples"
-        return GateResult("parse", FAIL if problems else PASS, len(problems), 0, summary, problems)
-
-    def shacl() -> GateResult:
-        from hkit.graph import load_rdflib_strict
-        from hkit.results import compact
-        from hkit.validate import validate
-
-        report = validate(load_rdflib_strict(files), load_rdflib([root / SHAPES]))
-        problems = [
-            f"{report.label(v.focus)}"
-            + (f" <{compact(v.focus)}>" if v.focus in report.labels else "")
-            + (f", {compact(v.path)}" if v.path else "")
-            + f": {v.message}"
-            + (f" (value: {compact(v.value)})" if v.value is not None else "")
-            for v in report.violations
-        ]
-        failed = [v for v in report.violations if v.severity == "Violation"]
-        summary = f"{len(report.violations)} results" if problems else "conforms"
-        return GateResult("shacl", FAIL if failed else PASS, len(problems), 0, summary, problems)
-
-    def reason() -> GateResult:
-        from hkit.reason import run_hermit
-
-        kwargs = {} if reasoner_timeout is None else {"timeout": reasoner_timeout}
-        report = run_hermit(load_rdflib(files), **kwargs)
-        if not report.consistent:
-            problems = ["the graph is inconsistent", *(f"cause: {c}" for c in report.clashes)]
-            return GateResult("reason", FAIL, 1, 0, "inconsistent", problems)
-        problems = [f"unsatisfiable class: {c}" for c in report.unsatisfiable]
-        summary = (
-            f"consistent; {len(report.memberships)} new memberships, "
-            f"{len(report.subclasses)} new subclass axioms; {len(report.set_aside)} set aside"
-        )
-        return GateResult("reason", FAIL if problems else PASS, len(problems), 0, summary, problems)
-
-    def checks() -> GateResult:
-        from hkit.engines import EmbeddedEngine
-
-        checks_dir = root / CHECKS_DIR
-        all_checks = read_checks(checks_dir)
-        allowed = read_allowed(checks_dir)
-        store = check_store(files, root / ONTOLOGY, saved_query_files(root))
-        outcomes = run_checks(EmbeddedEngine(store), all_checks, allowed, query_timeout)
-        problems = [f"{f.check}: {f.message}" for o in outcomes for f in o.failures]
-        problems += [
-            f"{ALLOWED_FILE}: the allowance for {entity} in '{check}' matches nothing; remove it"
-            for check, entity in stale_allowances(outcomes, allowed)
-        ]
-        n_allowed = sum(len(o.findings) - len(o.failures) for o in outcomes)
-        failing = sum(1 for o in outcomes if o.failures)
-        summary = f"{len(outcomes)} checks, {failing} failing, {n_allowed} allowed"
-        return GateResult("checks", FAIL if problems else PASS, len(problems), 0, summary, problems)
-
-    work = {"parse": parse, "shacl": shacl, "reason": reason, "checks": checks}
-    for name in GATES:
-        if name in skip:
-            results.append(GateResult(name, SKIPPED, summary="--skip"))
+    for gate in GATES.values():
+        if gate.name in skip:
+            results.append(GateResult(gate.name, SKIPPED, summary="--skip"))
         elif results and results[0].gate == "parse" and results[0].result != PASS:
-            results.append(GateResult(name, SKIPPED, summary="a file does not parse"))
+            results.append(GateResult(gate.name, SKIPPED, summary="a file does not parse"))
         else:
             if progress is not None:
-                progress(name)
-            results.append(_gate(name, work[name]))
+                progress(gate.name)
+            results.append(_gate(gate, given))
     return results
 
 

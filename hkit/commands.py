@@ -258,12 +258,7 @@ def sparql(
 
 def describe(state: State, text_or_iri: str, fmt: str = "text") -> int:
     kg = state.graph()
-    matches = kg.find(text_or_iri)
-    if not matches:
-        raise HkitError(
-            f"nothing in the graph is called '{text_or_iri}'",
-            hint="try part of the name, or an IRI",
-        )
+    matches = kg.match(text_or_iri)
     if len(matches) > 1:
         lines = [f"{len(matches)} entities match '{text_or_iri}'; describe one by IRI:"]
         lines += [f"  {label}  <{iri}>" for iri, label in matches]

@@ -14,6 +14,8 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import RDF
 
+from hkit.sparql import quoted
+
 
 @dataclass
 class TermChange:
@@ -91,7 +93,7 @@ class OntologyDiff:
 
 
 def _compact(iri: str) -> str:
-    from hkit.export import compact
+    from hkit.vocab import compact
 
     short = compact(iri)
     return short if short != iri else f"<{iri}>"
@@ -103,7 +105,7 @@ def _show(graph: rdflib.Graph, node: rdflib.term.Node, seen: frozenset = frozens
     if isinstance(node, rdflib.URIRef):
         return _compact(str(node))
     if isinstance(node, rdflib.Literal):
-        text = '"' + str(node).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+        text = quoted(str(node))
         if node.language:
             return f"{text}@{node.language}"
         if node.datatype is not None:

@@ -21,8 +21,9 @@ import rdflib
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from hkit.errors import HkitError
-from hkit.export import compact
 from hkit.graph import english_label
+from hkit.ontology import disjoint_pairs, disjoint_with
+from hkit.vocab import compact
 
 SCHEMA = rdflib.Namespace("https://schema.org/")
 NS = "https://w3id.org/hkit/ontology#"
@@ -77,6 +78,7 @@ class _Docs:
             {s for s in self.all.subjects(RDF.type, SKOS.ConceptScheme)},
             key=lambda t: (self.label(t).lower(), str(t)),
         )
+        self.disjoint_pairs = disjoint_pairs(ontology)
         self.documented = (
             set(self.classes)
             | {p for props in self.properties.values() for p in props}
@@ -211,11 +213,7 @@ class _Docs:
         equivalents = list(g.objects(cls, OWL.equivalentClass))
         if equivalents:
             rows.append(("Equivalent to", ", ".join(self.expression(e) for e in equivalents)))
-        disjoint = set(g.objects(cls, OWL.disjointWith)) | set(g.subjects(OWL.disjointWith, cls))
-        for axiom in g.subjects(RDF.type, OWL.AllDisjointClasses):
-            members = list(rdflib.collection.Collection(g, g.value(axiom, OWL.members)))
-            if cls in members:
-                disjoint.update(m for m in members if m != cls)
+        disjoint = disjoint_with(self.disjoint_pairs, cls)
         if disjoint:
             rows.append(
                 (
@@ -448,7 +446,8 @@ class _Docs:
         return self.simple_svg()
 
     def simple_svg(self) -> str:
-        """Classes in rows by depth in the hierarchy, each linked to its superclasses."""
+        """Classes in rows by depth in the hierarchy, each linked to its superclasses (the
+        diagram when Graphviz is missing; one drawing, longer than most functions)."""
         classes = set(self.classes)
         depth: dict[rdflib.term.Node, int] = {}
 

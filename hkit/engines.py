@@ -645,7 +645,9 @@ class EndpointEngine:
         return urllib.request.build_opener(*handlers)
 
     def run(self, text: str, timeout: float | None = None) -> Result:
-        """Send the query; the whole exchange is bounded by ``timeout`` seconds."""
+        """Send the query; the whole exchange is bounded by ``timeout`` seconds. (Longer than most
+        functions: one request's life, from the URL's checks to the answer's, with each failure
+        turned into its own one-line error.)"""
         import http.client
         import time
         import urllib.error

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hkit.engines import EmbeddedEngine
-from hkit.errors import HkitError
 from hkit.results import PREFIXES as RESULT_PREFIXES
-from hkit.results import compact, readable
+from hkit.results import readable
 from hkit.sources import source_labels
+from hkit.sparql import iri, literal, with_values
+from hkit.vocab import compact
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -16,11 +17,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 PREFIXES = "".join(f"PREFIX {prefix}: <{ns}>\n" for prefix, ns in RESULT_PREFIXES.items())
-
-
-def _string(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
-    return f'"{escaped}"'
 
 
 @dataclass
@@ -82,31 +78,20 @@ def find_entities(
     from hkit.vocab import expand
 
     text = expand(text.strip().removeprefix("<").removesuffix(">"))
+    label_of = PREFIXES + "SELECT ?label WHERE { ?s rdfs:label|skos:prefLabel ?label } "
+    label_of += "ORDER BY ?label LIMIT 1"
     if text.startswith(("http://", "https://")):
-        import pyoxigraph
-
-        try:
-            iri = pyoxigraph.NamedNode(text).value
-        except ValueError:
-            raise HkitError(f"'{text}' is not an IRI") from None
-        rows = engine.run(
-            PREFIXES + f"SELECT ?label WHERE {{ <{iri}> rdfs:label|skos:prefLabel ?label }} "
-            "ORDER BY ?label LIMIT 1",
-            timeout,
-        ).rows
-        return [(iri, rows[0]["label"].value)] if rows else []
+        term = iri(text, f"'{text}'")
+        rows = engine.run(with_values(label_of, {"s": [term]}), timeout).rows
+        return [(term[1:-1], rows[0]["label"].value)] if rows else []
     import re
 
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", text):  # an IRI's last part: cuhk, HKU
         slug = "https://w3id.org/hkit/id/" + text.lower()
-        rows = engine.run(
-            PREFIXES + f"SELECT ?label WHERE {{ <{slug}> rdfs:label|skos:prefLabel ?label }} "
-            "ORDER BY ?label LIMIT 1",
-            timeout,
-        ).rows
+        rows = engine.run(with_values(label_of, {"s": [f"<{slug}>"]}), timeout).rows
         if rows:
             return [(slug, rows[0]["label"].value)]
-    needle = _string(text.casefold())
+    needle = literal(text.casefold(), f"'{text}'")
     names = "?s rdfs:label|skos:altLabel|skos:prefLabel|hkit:fileName ?name . "
     for names_of, test in (
         (names, "LCASE(STR(?name)) = ?needle"),
@@ -115,107 +100,108 @@ def find_entities(
             "CONTAINS(LCASE(STR(?name)), ?needle)",
         ),
     ):
-        rows = engine.run(
+        query = (
             PREFIXES
-            + f"SELECT DISTINCT ?s ?label WHERE {{ VALUES ?needle {{ {needle} }} "
+            + "SELECT DISTINCT ?s ?label WHERE { "
             + names_of
             + "FILTER("
             + test
             + ") ?s rdfs:label|skos:prefLabel ?label . "
-            'FILTER(STRSTARTS(STR(?s), "https://w3id.org/hkit/id/")) } ORDER BY ?label ?s',
-            timeout,
-        ).rows
+            'FILTER(STRSTARTS(STR(?s), "https://w3id.org/hkit/id/")) } ORDER BY ?label ?s'
+        )
+        rows = engine.run(with_values(query, {"needle": [needle]}), timeout).rows
         if rows:
             return [(r["s"].value, r["label"].value) for r in rows]
     return []
 
 
-def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None) -> Description:
-    """Everything about one entity."""
-    d = Description(iri=iri, label=label)
-    rows = engine.run(
-        PREFIXES
-        + f"""SELECT ?p ?o ?pl ?ol WHERE {{ <{iri}> ?p ?o .
-        OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?o rdfs:label|skos:prefLabel ?ol }} }}
-        ORDER BY ?p STR(?o)""",
-        timeout,
-    ).rows
-    skip = {
-        "http://www.w3.org/2000/01/rdf-schema#label",
-        "http://www.w3.org/2004/02/skos/core#prefLabel",
-    }
-    notes = {
-        "http://www.w3.org/2004/02/skos/core#definition": "about",
-        "http://www.w3.org/2004/02/skos/core#scopeNote": "scope",
-        "http://www.w3.org/2004/02/skos/core#editorialNote": "note",
-    }
+_OUTGOING = """SELECT ?p ?o ?pl ?ol WHERE { ?entity ?p ?o .
+    OPTIONAL { ?p rdfs:label ?pl } OPTIONAL { ?o rdfs:label|skos:prefLabel ?ol } }
+    ORDER BY ?p STR(?o)"""
+_INCOMING = """SELECT DISTINCT ?pl ?sl WHERE { ?s ?p ?entity . ?s rdfs:label ?sl .
+    OPTIONAL { ?p rdfs:label ?plabel } BIND(COALESCE(STR(?plabel), STR(?p)) AS ?pl)
+    FILTER NOT EXISTS { ?s a ?figure . VALUES ?figure { hkit:Observation hkit:Ranking } }
+    FILTER (?p != prov:wasDerivedFrom) }
+    ORDER BY ?pl ?sl"""
+_FIGURES = """SELECT ?m ?v ?a ?c ?q ?when ?file WHERE { ?obs hkit:observedEntity ?entity ;
+    hkit:measure/skos:prefLabel ?m ; prov:wasDerivedFrom/hkit:fileName ?file .
+    OPTIONAL { ?obs hkit:value ?v } OPTIONAL { ?obs hkit:amount/schema:value ?a }
+    OPTIONAL { ?obs hkit:amount/schema:currency ?code }
+    OPTIONAL { ?obs hkit:amount/hkit:currencySymbol ?symbol }
+    BIND (COALESCE(?code, ?symbol) AS ?c)
+    OPTIONAL { ?obs hkit:valueQualifier/skos:prefLabel ?oq }
+    OPTIONAL { ?obs hkit:amount/hkit:valueQualifier/skos:prefLabel ?aq }
+    BIND (COALESCE(?oq, ?aq) AS ?q)
+    OPTIONAL { ?obs hkit:asOf ?asOf } OPTIONAL { ?obs hkit:earliestDate ?from }
+    OPTIONAL { ?obs hkit:latestDate ?to }
+    BIND (COALESCE(CONCAT("as of ", STR(?asOf)),
+                   IF(BOUND(?from) && BOUND(?to),
+                      CONCAT("between ", STR(?from), " and ", STR(?to)),
+                      IF(BOUND(?from), CONCAT(STR(?from), " or later"),
+                         IF(BOUND(?to), CONCAT("by ", STR(?to)), "date not given"))))
+         AS ?when) }
+    ORDER BY ?m (!BOUND(?asOf) && !BOUND(?from) && !BOUND(?to))
+             COALESCE(STR(?asOf), STR(?from), STR(?to), "") ?file"""
+_SOURCES = """SELECT DISTINCT ?file WHERE { ?entity prov:wasDerivedFrom/hkit:fileName ?file }
+    ORDER BY ?file"""
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_NAMES = (
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+)
+_NOTES = {
+    "http://www.w3.org/2004/02/skos/core#definition": "about",
+    "http://www.w3.org/2004/02/skos/core#scopeNote": "scope",
+    "http://www.w3.org/2004/02/skos/core#editorialNote": "note",
+}
+
+
+def _outgoing(d: Description, rows: list) -> None:
+    """Types, alternative labels, notes and relations, from the entity's own statements."""
     seen: set[tuple[str, str]] = set()
     for r in rows:
         p, o = r["p"].value, r["o"]
         olabel = r["ol"].value if "ol" in r else readable(o)
-        if p in skip:
+        if p in _NAMES or p == "http://www.w3.org/ns/prov#wasDerivedFrom":
             continue
-        if p == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type":
+        if p == _RDF_TYPE:
             if olabel not in d.types:
                 d.types.append(olabel)
         elif p == "http://www.w3.org/2004/02/skos/core#altLabel":
             d.alt_labels.append(o.value)
-        elif p in notes:
-            d.notes.append((notes[p], o.value))
-        elif p == "http://www.w3.org/ns/prov#wasDerivedFrom":
-            continue
+        elif p in _NOTES:
+            d.notes.append((_NOTES[p], o.value))
         else:
             key = (r["pl"].value if "pl" in r else compact(p), olabel)
             if key not in seen:
                 seen.add(key)
                 d.outgoing.append(key)
-    for r in engine.run(
-        PREFIXES
-        + f"""SELECT DISTINCT ?pl ?sl WHERE {{ ?s ?p <{iri}> . ?s rdfs:label ?sl .
-        OPTIONAL {{ ?p rdfs:label ?plabel }} BIND(COALESCE(STR(?plabel), STR(?p)) AS ?pl)
-        FILTER NOT EXISTS {{ ?s a ?figure . VALUES ?figure {{ hkit:Observation hkit:Ranking }} }}
-        FILTER (?p != prov:wasDerivedFrom) }}
-        ORDER BY ?pl ?sl""",
-        timeout,
-    ).rows:
-        d.incoming.append((r["pl"].value, r["sl"].value))
-    for r in engine.run(
-        PREFIXES
-        + f"""SELECT ?m ?v ?a ?c ?q ?when ?file WHERE {{ ?obs hkit:observedEntity <{iri}> ;
-        hkit:measure/skos:prefLabel ?m ; prov:wasDerivedFrom/hkit:fileName ?file .
-        OPTIONAL {{ ?obs hkit:value ?v }} OPTIONAL {{ ?obs hkit:amount/schema:value ?a }}
-        OPTIONAL {{ ?obs hkit:amount/schema:currency ?code }}
-        OPTIONAL {{ ?obs hkit:amount/hkit:currencySymbol ?symbol }}
-        BIND (COALESCE(?code, ?symbol) AS ?c)
-        OPTIONAL {{ ?obs hkit:valueQualifier/skos:prefLabel ?oq }}
-        OPTIONAL {{ ?obs hkit:amount/hkit:valueQualifier/skos:prefLabel ?aq }}
-        BIND (COALESCE(?oq, ?aq) AS ?q)
-        OPTIONAL {{ ?obs hkit:asOf ?asOf }} OPTIONAL {{ ?obs hkit:earliestDate ?from }}
-        OPTIONAL {{ ?obs hkit:latestDate ?to }}
-        BIND (COALESCE(CONCAT("as of ", STR(?asOf)),
-                       IF(BOUND(?from) && BOUND(?to),
-                          CONCAT("between ", STR(?from), " and ", STR(?to)),
-                          IF(BOUND(?from), CONCAT(STR(?from), " or later"),
-                             IF(BOUND(?to), CONCAT("by ", STR(?to)), "date not given"))))
-             AS ?when) }}
-        ORDER BY ?m (!BOUND(?asOf) && !BOUND(?from) && !BOUND(?to))
-                 COALESCE(STR(?asOf), STR(?from), STR(?to), "") ?file""",
-        timeout,
-    ).rows:
-        value = readable(r["v"] if "v" in r else r["a"])
-        if "v" not in r and "c" in r:
-            value = f"{value} {r['c'].value}"
-        if "q" in r and r["q"].value != "exactly":
-            value = f"{r['q'].value} {value}"
-        d.figures.append((r["m"].value, value, r["when"].value, r["file"].value))
-    d.sources = [
-        r["file"].value
-        for r in engine.run(
-            PREFIXES + f"SELECT DISTINCT ?file WHERE {{ <{iri}> prov:wasDerivedFrom/hkit:fileName "
-            "?file } ORDER BY ?file",
-            timeout,
-        ).rows
-    ]
+
+
+def _figure(r: dict) -> tuple[str, str, str, str]:
+    """(measure, value with its qualifier and currency, when, file) of one figure's row."""
+    value = readable(r["v"] if "v" in r else r["a"])
+    if "v" not in r and "c" in r:
+        value = f"{value} {r['c'].value}"
+    if "q" in r and r["q"].value != "exactly":
+        value = f"{r['q'].value} {value}"
+    return r["m"].value, value, r["when"].value, r["file"].value
+
+
+def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None) -> Description:
+    """Everything about one entity: its statements, what points at it, its figures and the
+    documents it cites, each asked with the entity bound as a term."""
+    entity = {"entity": [f"<{iri}>"]}
+
+    def rows(query: str) -> list:
+        return engine.run(with_values(PREFIXES + query, entity), timeout).rows
+
+    d = Description(iri=iri, label=label)
+    _outgoing(d, rows(_OUTGOING))
+    d.incoming = [(r["pl"].value, r["sl"].value) for r in rows(_INCOMING)]
+    d.figures = [_figure(r) for r in rows(_FIGURES)]
+    d.sources = [r["file"].value for r in rows(_SOURCES)]
     cited = set(d.sources) | {f[3] for f in d.figures}
     labels = {s: v for s, v in source_labels(engine, timeout).items() if s in cited}
     d.source_names = {s: f"{label}, {when}" for s, (label, when) in labels.items()}

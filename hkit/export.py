@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hkit.errors import InputError
-from hkit.vocab import PREFIXES, compact, expand  # noqa: F401 - re-exported (one table)
+from hkit.vocab import PREFIXES
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -63,14 +63,11 @@ def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Qu
     """Parse each (file, graph IRI) with pyoxigraph, relabelling blank nodes in reading order."""
     import pyoxigraph
 
-    from hkit.graph import _oxigraph_format, _syntax_error, _too_long, refuse_doctype
+    from hkit.graph import parsing
 
     quads = []
     counter = 0
     for path, graph in files:
-        fmt = _oxigraph_format(path)
-        if fmt == pyoxigraph.RdfFormat.RDF_XML:
-            refuse_doctype(path)
         labels: dict[str, pyoxigraph.BlankNode] = {}
 
         def relabel(term: Any, labels: dict = labels) -> Any:
@@ -83,19 +80,13 @@ def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Qu
             return term
 
         target = pyoxigraph.NamedNode(graph)
-        try:
+        with parsing(path) as fmt:
             for quad in pyoxigraph.parse(path=str(path), format=fmt):
                 quads.append(
                     pyoxigraph.Quad(
                         relabel(quad.subject), quad.predicate, relabel(quad.object), target
                     )
                 )
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-        except (SyntaxError, ValueError) as exc:
-            raise _syntax_error(path, exc) from exc
-        except MemoryError as exc:
-            raise _too_long(path, exc) from None
     return quads
 
 

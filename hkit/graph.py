@@ -6,9 +6,10 @@ repository, or the copy that the wheel carries inside the installed package (``h
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from hkit.errors import InputError, ResourceError
@@ -146,7 +147,6 @@ def load_rdflib_strict(paths: Iterable[Path], graph: Any = None) -> Any:  # an r
         return node
 
     for path in paths:
-        fmt = _oxigraph_format(path)
         bnodes: dict[str, rdflib.BNode] = {}
 
         def term(t: Any, bnodes: dict = bnodes) -> rdflib.term.Node:
@@ -164,19 +164,31 @@ def load_rdflib_strict(paths: Iterable[Path], graph: Any = None) -> Any:  # an r
                 return rdflib.Literal(t.value)
             return rdflib.Literal(t.value, datatype=iri(datatype))
 
-        try:
-            if fmt == pyoxigraph.RdfFormat.RDF_XML:
-                refuse_doctype(path)
+        with parsing(path) as fmt:
             add = graph.add
             for quad in pyoxigraph.parse(path=str(path), format=fmt):
                 add((term(quad.subject), iri(quad.predicate.value), term(quad.object)))
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-        except (SyntaxError, ValueError) as exc:
-            raise _syntax_error(path, exc) from exc
-        except MemoryError as exc:
-            raise _too_long(path, exc) from None
     return graph
+
+
+@contextlib.contextmanager
+def parsing(path: Path) -> Iterator[Any]:  # the pyoxigraph.RdfFormat of the file
+    """Parse ``path`` inside this block: it gives the file's pyoxigraph format, refuses RDF/XML
+    with a DOCTYPE first (entity expansion, HAZARDS 7), and turns every error of reading or
+    parsing it into one line that names the file."""
+    import pyoxigraph
+
+    fmt = _oxigraph_format(path)
+    try:
+        if fmt == pyoxigraph.RdfFormat.RDF_XML:
+            refuse_doctype(path)
+        yield fmt
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    except (SyntaxError, ValueError) as exc:
+        raise _syntax_error(path, exc) from exc
+    except MemoryError as exc:
+        raise _too_long(path, exc) from None
 
 
 def _too_long(path: Path, exc: MemoryError) -> InputError:
@@ -350,20 +362,11 @@ def load_store(files: Iterable[Path], store: Any = None) -> Any:  # a pyoxigraph
 
     store = pyoxigraph.Store() if store is None else store
     for path in files:
-        fmt = _oxigraph_format(path)
-        try:
-            if fmt == pyoxigraph.RdfFormat.RDF_XML:
-                refuse_doctype(path)
+        with parsing(path) as fmt:
             if path.stat().st_size < BULK_LOAD_BYTES:
                 store.load(path=str(path), format=fmt)  # faster for small files
             else:
                 store.bulk_load(path=str(path), format=fmt)
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-        except (SyntaxError, ValueError) as exc:
-            raise _syntax_error(path, exc) from exc
-        except MemoryError as exc:
-            raise _too_long(path, exc) from None
     return store
 
 
@@ -407,14 +410,9 @@ def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
     Small inputs (the shipped graph) are parsed into memory, which is fastest. From
     PERSISTENT_FROM_BYTES up, the graph is kept in an on-disk pyoxigraph store in the cache
     folder: the first run builds it, later runs reopen it read-only, and it is rebuilt when any
-    input file changes (older stores of the same files are removed). HKIT_NO_CACHE=1 turns this
-    off.
+    input file changes (older stores of the same files are removed) or the store cannot be read.
+    HKIT_NO_CACHE=1 turns this off.
     """
-    import shutil
-    import tempfile
-
-    import pyoxigraph
-
     files = list(files)
     total = sum(p.stat().st_size for p in files if p.is_file())
     if total < PERSISTENT_FROM_BYTES or os.environ.get("HKIT_NO_CACHE"):
@@ -422,26 +420,56 @@ def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
     names, fingerprint = _store_key(files)
     stores = cache_dir() / "stores"
     target = stores / f"{names}-{fingerprint}"
-    if (target / "hkit-complete").is_file():
-        try:
-            store = pyoxigraph.Store.read_only(str(target))
-            next(iter(store.quads_for_pattern(None, None, None)), None)  # reads a block
-            return store
-        except Exception as exc:
-            print(
-                f"hkit: warning: the cached store of these files is damaged ({_one_line(exc)}); "
-                "building it again",
-                file=sys.stderr,
-            )
-            shutil.rmtree(target, ignore_errors=True)
+    store = _reopen(target)
+    if store is not None:
+        return store
     _remove_abandoned_builds(stores)
+    if not _build(files, stores, names, target, total):
+        return load_store(files)  # no usable cache folder: work in memory
+    for old in stores.glob(f"{names}-*"):
+        if old != target:
+            _rmtree(old)
+    import pyoxigraph
+
+    return pyoxigraph.Store.read_only(str(target))
+
+
+def _reopen(target: Path) -> Any:  # a pyoxigraph.Store, or None
+    """The complete store in ``target`` opened read-only; None when there is none, or when it
+    cannot be read (it is then removed, with a warning, to be built again)."""
+    import pyoxigraph
+
+    if not (target / "hkit-complete").is_file():
+        return None
+    try:
+        store = pyoxigraph.Store.read_only(str(target))
+        next(iter(store.quads_for_pattern(None, None, None)), None)  # reads a block
+        return store
+    except Exception as exc:
+        print(
+            f"hkit: warning: the cached store of these files is damaged ({_one_line(exc)}); "
+            "building it again",
+            file=sys.stderr,
+        )
+        _rmtree(target)
+        return None
+
+
+def _build(files: list[Path], stores: Path, names: str, target: Path, total: int) -> bool:
+    """Build the on-disk store of ``files`` in a folder of its own, then rename it to
+    ``target``, marked complete; False when the cache folder cannot be written. A build that
+    fails or is interrupted leaves nothing behind."""
+    import tempfile
+
+    import pyoxigraph
+
+    from hkit.errors import Progress
+
     try:
         stores.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f".{names}-{os.getpid()}-", dir=stores))
     except OSError:
-        return load_store(files)  # no usable cache folder: work in memory
-    from hkit.errors import Progress
-
+        return False
     progress = Progress(f"building the on-disk store of {total / 1e6:,.0f} MB of input")
     try:
         progress.step("loading")
@@ -457,15 +485,12 @@ def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
         try:
             building.rename(target)
         except OSError:  # another process finished first
-            shutil.rmtree(building, ignore_errors=True)
+            _rmtree(building)
     except BaseException:
         progress.done()
-        shutil.rmtree(building, ignore_errors=True)
+        _rmtree(building)
         raise
-    for old in stores.glob(f"{names}-*"):
-        if old != target:
-            shutil.rmtree(old, ignore_errors=True)
-    return pyoxigraph.Store.read_only(str(target))
+    return True
 
 
 def _one_line(exc: BaseException) -> str:

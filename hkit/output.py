@@ -37,7 +37,8 @@ def write_chunks(chunks: Iterable[bytes], output: str | None) -> None:
     nothing is left half-written); it keeps an existing file's mode, and a symbolic link is
     written through, to the file it names. A file with other hard links is written in place once
     the whole output is ready, so that the links stay one file. A device, a FIFO or a socket is
-    written to as it is, never replaced.
+    written to as it is, never replaced. (One function, longer than most: each case is a branch
+    of the same atomic write, and apart they would each repeat its cleanup.)
     """
     if output is None or output == "-":
         sys.stdout.flush()

@@ -24,6 +24,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from hkit.errors import ReasonerError
+from hkit.ontology import Hierarchy, disjoint_pairs
 
 #: The datatypes of the OWL 2 datatype map (OWL 2 Structural Specification, section 4).
 OWL2_DATATYPES = frozenset(
@@ -102,7 +103,7 @@ class ReasonerReport:
         """The report as ``text`` for people or ``json``."""
         if fmt == "json":
             return json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
-        from hkit.results import compact
+        from hkit.vocab import compact
 
         lines = [f"reasoner:     HermiT (owlready2), {self.seconds:.1f} s"]
         if not self.consistent:
@@ -164,20 +165,10 @@ def prepare_for_owl(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[SetAside]]:
     return kept, set_aside
 
 
-def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> ReasonerReport:
-    """Check ``graph`` with HermiT: consistency and unsatisfiable classes.
-
-    Runs owlready2 in a child process (in its own process group, so that the Java process it
-    starts is stopped too) and raises :class:`ReasonerError` when Java is missing, the time is up,
-    or the reasoner fails for another reason.
-    """
-    if shutil.which(os.environ.get("HKIT_JAVA", "java")) is None:
-        raise ReasonerError(
-            "the reasoner needs Java, and there is no 'java' on PATH",
-            hint="install a Java runtime (Debian: apt-get install default-jre-headless)",
-        )
-    prepared, set_aside = prepare_for_owl(graph)
-    started = time.monotonic()
+def _run_worker(prepared: rdflib.Graph, timeout: float) -> dict:
+    """Run the reasoner's worker (``python -m hkit.reason``) on ``prepared`` in a session of
+    its own, bounded by ``timeout``; its answer as a dict. The worker and its Java are killed on
+    a timeout or a signal, before the temporary folder is removed."""
     with tempfile.TemporaryDirectory(prefix="hkit-reason-") as tmp:
         nt_path = Path(tmp) / "graph.nt"
         prepared.serialize(nt_path, format="nt", encoding="utf-8")
@@ -214,8 +205,25 @@ def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> Reasone
     if proc.returncode != 0 or not out.strip():
         last = (err.strip().splitlines() or ["no output"])[-1]
         raise ReasonerError(f"the reasoner failed: {last}")
-    answer = json.loads(out.strip().splitlines()[-1])
-    hierarchy = _Hierarchy(graph)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> ReasonerReport:
+    """Check ``graph`` with HermiT: consistency and unsatisfiable classes.
+
+    Runs owlready2 in a child process (in its own process group, so that the Java process it
+    starts is stopped too) and raises :class:`ReasonerError` when Java is missing, the time is up,
+    or the reasoner fails for another reason.
+    """
+    if shutil.which(os.environ.get("HKIT_JAVA", "java")) is None:
+        raise ReasonerError(
+            "the reasoner needs Java, and there is no 'java' on PATH",
+            hint="install a Java runtime (Debian: apt-get install default-jre-headless)",
+        )
+    prepared, set_aside = prepare_for_owl(graph)
+    started = time.monotonic()
+    answer = _run_worker(prepared, timeout)
+    hierarchy = Hierarchy(graph)
     types = _asserted_types(graph, hierarchy)
     memberships = sorted(
         (i, c)
@@ -239,31 +247,8 @@ def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> Reasone
     )
 
 
-class _Hierarchy:
-    """The asserted rdfs:subClassOf hierarchy of a graph, with memoised transitive ancestors."""
-
-    def __init__(self, graph: rdflib.Graph) -> None:
-        self._direct: dict[rdflib.term.Node, set[rdflib.term.Node]] = {}
-        for sub, sup in graph.subject_objects(RDFS.subClassOf):
-            self._direct.setdefault(sub, set()).add(sup)
-        self._memo: dict[rdflib.term.Node, frozenset[rdflib.term.Node]] = {}
-
-    def ancestors(self, cls: rdflib.term.Node) -> frozenset[rdflib.term.Node]:
-        """The class itself and all its asserted superclasses."""
-        if cls not in self._memo:
-            found: set[rdflib.term.Node] = {cls}
-            todo = list(self._direct.get(cls, ()))
-            while todo:
-                c = todo.pop()
-                if c not in found:
-                    found.add(c)
-                    todo.extend(self._direct.get(c, ()))
-            self._memo[cls] = frozenset(found)
-        return self._memo[cls]
-
-
 def _asserted_types(
-    graph: rdflib.Graph, hierarchy: _Hierarchy
+    graph: rdflib.Graph, hierarchy: Hierarchy
 ) -> dict[rdflib.term.Node, set[rdflib.term.Node]]:
     """Each node's stated classes with their asserted superclasses."""
     types: dict[rdflib.term.Node, set[rdflib.term.Node]] = {}
@@ -274,10 +259,11 @@ def _asserted_types(
 
 def disjoint_clashes(graph: rdflib.Graph) -> list[str]:
     """Individuals that belong to two disjoint classes, by their stated types and the domains and
-    ranges of the properties they use, each with how it came to belong to both."""
-    from hkit.results import compact
+    ranges of the properties they use, each with how it came to belong to both. (Longer than
+    most functions: the three ways of belonging are three short loops over one table.)"""
+    from hkit.vocab import compact
 
-    hierarchy = _Hierarchy(graph)
+    hierarchy = Hierarchy(graph)
     why: dict[rdflib.term.Node, dict[rdflib.term.Node, str]] = {}
 
     def add(node: rdflib.term.Node, cls: rdflib.term.Node, reason: str) -> None:
@@ -314,12 +300,7 @@ def disjoint_clashes(graph: rdflib.Graph) -> list[str]:
                 range_,
                 f"the value of {compact(str(prop))}, whose range is {compact(str(range_))}",
             )
-    pairs: set[tuple[rdflib.term.Node, rdflib.term.Node]] = set()
-    for a, b in graph.subject_objects(OWL.disjointWith):
-        pairs.update({(a, b), (b, a)})
-    for group in graph.subjects(RDF.type, OWL.AllDisjointClasses):
-        members = list(rdflib.collection.Collection(graph, graph.value(group, OWL.members)))
-        pairs.update((a, b) for a in members for b in members if a != b)
+    pairs = [(a, b) for pair in disjoint_pairs(graph) for a in pair for b in pair if a != b]
     clashes = set()
     for node, classes in why.items():
         for a, b in pairs:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
+from hkit.sparql import quoted
 from hkit.vocab import PREFIXES, XSD, compact
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -20,23 +21,13 @@ if TYPE_CHECKING:
 # -- term rendering ------------
 
 
-def _nt_string(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
-
-
 def nt(term: Term) -> str:
     """The term in N-Triples / SPARQL syntax."""
     if term.kind == "uri":
         return f"<{term.value}>"
     if term.kind == "bnode":
         return f"_:{term.value}"
-    text = f'"{_nt_string(term.value)}"'
+    text = quoted(term.value)
     if term.lang:
         return f"{text}@{term.lang}"
     if term.datatype:

@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import rdflib
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from hkit.errors import InputError
-from hkit.export import compact
 from hkit.graph import english_label
+from hkit.ontology import Hierarchy, disjoint_pairs
+from hkit.vocab import compact
 
 SEVERITIES = ("error", "warn", "info")
 NOTES_FILE = Path("ontology/review-notes.tsv")
@@ -67,35 +69,6 @@ BUILT_IN = (
     "http://www.w3.org/2002/07/owl#",
     "http://www.w3.org/2001/XMLSchema#",
 )
-#: The check names, in report order, with the anchor each comes from.
-CHECKS = {
-    "missing_label": "ROBOT",
-    "multiple_labels": "ROBOT",
-    "duplicate_label": "ROBOT",
-    "missing_definition": "ROBOT, OOPS! P08",
-    "multiple_definitions": "ROBOT",
-    "duplicate_definition": "ROBOT",
-    "annotation_whitespace": "ROBOT",
-    "lowercase_definition": "ROBOT",
-    "missing_superclass": "ROBOT",
-    "missing_ontology_title": "ROBOT",
-    "missing_ontology_description": "ROBOT",
-    "missing_ontology_license": "ROBOT",
-    "missing_ontology_version": "ROBOT",
-    "unconnected_element": "OOPS! P04",
-    "missing_is_defined_by": "OOPS! P08",
-    "missing_disjointness": "OOPS! P10",
-    "missing_domain_or_range": "OOPS! P11",
-    "missing_inverse": "OOPS! P13",
-    "multiple_domains_or_ranges": "OOPS! P19",
-    "inconsistent_naming": "OOPS! P22",
-    "recursive_definition": "OOPS! P24",
-    "equivalent_classes_not_declared": "OOPS! P30",
-    "undeclared_term": "hkit",
-    "unused_term": "hkit",
-    "not_aligned": "hkit",
-    "alignment_coverage": "hkit",
-}
 
 
 @dataclass(frozen=True)
@@ -108,6 +81,10 @@ class Finding:
     label: str
     message: str
     explanation: str | None = None  # from review-notes.tsv, when the finding is explained
+
+    def explained(self, explanation: str | None) -> Finding:
+        """The finding with the reviewed note that explains it (or none)."""
+        return Finding(self.severity, self.check, self.term, self.label, self.message, explanation)
 
     def as_dict(self) -> dict[str, str]:
         """The finding as JSON: ``{severity, check, term, label, message}``."""
@@ -220,7 +197,39 @@ def read_notes(path: Path) -> dict[tuple[str, str], str]:
     return notes
 
 
-class _Reviewer:
+class ReviewCheck(NamedTuple):
+    """One check of the review (a line of ROBOT's profile table): its name, the checklist it
+    comes from (its anchor), the severity of its findings, its message (a ``str.format``
+    template that also says how to fix the finding), and the function that finds them. The
+    function is given the :class:`Ontology` under review and yields ``(term, fields)``, or
+    ``(term, fields, severity, template)`` for a finding that differs from the check's own."""
+
+    name: str
+    anchor: str
+    severity: str
+    message: str
+    find: Callable[[Ontology], Iterator[tuple]]
+
+
+#: The checks by name, in report order (the order in which they are registered below).
+CHECKS: dict[str, ReviewCheck] = {}
+
+
+def _check(name: str, anchor: str, severity: str, message: str) -> Callable[[Callable], Callable]:
+    """Register the decorated function as the check ``name``."""
+
+    def register(function: Callable[[Ontology], Iterator[tuple]]) -> Callable:
+        CHECKS[name] = ReviewCheck(name, anchor, severity, message, function)
+        return function
+
+    return register
+
+
+class Ontology:
+    """The ontology under review, with what the checks ask of it computed once: its terms by
+    kind, its English labels and definitions, its hierarchies and disjoint pairs, and the IRIs
+    the data and the saved queries use."""
+
     def __init__(
         self,
         onto: rdflib.Graph,
@@ -232,7 +241,6 @@ class _Reviewer:
         self.data = data if data is not None else rdflib.Graph()
         self.queries = query_iris
         self.ns = namespace
-        self.findings: list[Finding] = []
         self.terms = sorted(
             {
                 s
@@ -249,20 +257,13 @@ class _Reviewer:
         self.object_properties = [
             t for t in self.terms if (t, RDF.type, OWL.ObjectProperty) in onto
         ]
-
-    # -- helpers ------------
+        self.disjoint = disjoint_pairs(onto)
+        self.subclasses = Hierarchy(onto, RDFS.subClassOf)
+        self.subproperties = Hierarchy(onto, RDFS.subPropertyOf)
+        self._alignment: tuple[list[rdflib.term.Node], list[rdflib.term.Node]] | None = None
 
     def label(self, term: rdflib.term.Node) -> str:
-        return english_label(self.g, term) or self.compact(term)
-
-    @staticmethod
-    def compact(term: rdflib.term.Node) -> str:
-        return compact(str(term))
-
-    def add(self, severity: str, check: str, term: rdflib.term.Node | str, message: str) -> None:
-        iri = str(term)
-        label = self.label(rdflib.URIRef(iri)) if iri.startswith(("http", "urn")) else iri
-        self.findings.append(Finding(severity, check, iri, label, message))
+        return english_label(self.g, term) or compact(str(term))
 
     def english(self, term: rdflib.term.Node, predicate: rdflib.URIRef) -> list[str]:
         return [
@@ -271,248 +272,20 @@ class _Reviewer:
             if isinstance(o, rdflib.Literal) and (o.language or "en").lower().startswith("en")
         ]
 
-    # -- ROBOT report ------------
+    def labels(self, term: rdflib.term.Node) -> list[str]:
+        """Its English rdfs:label and skos:prefLabel values."""
+        return self.english(term, RDFS.label) + self.english(term, SKOS.prefLabel)
 
-    def robot(self) -> None:
-        g = self.g
-        by_label: dict[str, list[rdflib.term.Node]] = {}
-        by_definition: dict[str, list[rdflib.term.Node]] = {}
-        for term in self.terms:
-            labels = self.english(term, RDFS.label) + self.english(term, SKOS.prefLabel)
-            if not labels:
-                self.add(
-                    "error",
-                    "missing_label",
-                    term,
-                    "no English rdfs:label (skos:prefLabel for a concept); add one",
-                )
-            for predicate in (RDFS.label, SKOS.prefLabel):
-                per_lang: dict[str, int] = {}
-                for o in g.objects(term, predicate):
-                    if isinstance(o, rdflib.Literal):
-                        key = (o.language or "").lower()
-                        per_lang[key] = per_lang.get(key, 0) + 1
-                for lang, n in per_lang.items():
-                    if n > 1:
-                        self.add(
-                            "error",
-                            "multiple_labels",
-                            term,
-                            f"{n} values of {self.compact(predicate)} in language "
-                            f"'{lang or 'none'}'; keep one, move the others to skos:altLabel",
-                        )
-            for text in set(labels):
-                by_label.setdefault(text.strip().lower(), []).append(term)
-            definitions = self.english(term, SKOS.definition)
-            if not definitions and (term, RDF.type, OWL.NamedIndividual) not in g:
-                self.add(
-                    "warn",
-                    "missing_definition",
-                    term,
-                    "no skos:definition; add one sentence a newcomer can act on",
-                )
-            if len(definitions) > 1:
-                self.add(
-                    "error",
-                    "multiple_definitions",
-                    term,
-                    f"{len(definitions)} English skos:definition values; merge them into one",
-                )
-            for text in definitions:
-                by_definition.setdefault(text.strip().lower(), []).append(term)
-                if text[:1].islower():
-                    self.add(
-                        "info",
-                        "lowercase_definition",
-                        term,
-                        "the definition starts with a lowercase letter; begin with a capital",
-                    )
-            for text in labels + definitions:
-                if text != text.strip() or "  " in text or ("\n" in text and text in labels):
-                    self.add(
-                        "warn",
-                        "annotation_whitespace",
-                        term,
-                        f"'{text[:40]}' has leading, trailing, doubled or line-break "
-                        "whitespace; tidy it",
-                    )
-        for check, shared, fix in (
-            ("duplicate_label", by_label, "give each a label a reader can tell apart"),
-            ("duplicate_definition", by_definition, "say what sets each apart"),
-        ):
-            for text, terms in sorted(shared.items()):
-                if len(set(terms)) < 2:
-                    continue
-                names = ", ".join(self.compact(t) for t in sorted(set(terms), key=str))
-                what = f"the label '{text}'" if check == "duplicate_label" else "its definition"
-                for term in sorted(set(terms), key=str):
-                    self.add("error", check, term, f"shares {what} with {names}; {fix}")
-        for cls in self.classes:
-            if not any(isinstance(o, rdflib.URIRef) for o in g.objects(cls, RDFS.subClassOf)):
-                self.add(
-                    "info",
-                    "missing_superclass",
-                    cls,
-                    "no named superclass; place it in the hierarchy or align it with "
-                    "rdfs:subClassOf a standard class",
-                )
-        self.ontology_metadata()
+    def definitions(self, term: rdflib.term.Node) -> list[str]:
+        """Its English skos:definition values."""
+        return self.english(term, SKOS.definition)
 
-    def ontology_metadata(self) -> None:
-        g = self.g
-        ontologies = [
-            o for o in g.subjects(RDF.type, OWL.Ontology) if str(o).startswith(self.ns.rstrip("#/"))
-        ]
-        if not ontologies:
-            self.add(
-                "error",
-                "missing_ontology_title",
-                self.ns,
-                "no owl:Ontology header for this namespace; declare one with a title, "
-                "description and license",
-            )
-            return
-        onto = ontologies[0]
-        for predicate, check, severity, hint in (
-            (DCTERMS.title, "missing_ontology_title", "error", "dcterms:title"),
-            (DCTERMS.description, "missing_ontology_description", "warn", "dcterms:description"),
-            (DCTERMS.license, "missing_ontology_license", "error", "dcterms:license (an IRI)"),
-        ):
-            if g.value(onto, predicate) is None:
-                self.add(severity, check, onto, f"the ontology has no {hint}; add it")
-        if g.value(onto, OWL.versionInfo) is None and g.value(onto, OWL.versionIRI) is None:
-            self.add(
-                "info",
-                "missing_ontology_version",
-                onto,
-                "no owl:versionInfo or owl:versionIRI; add one so that users can cite a version",
-            )
+    def finding(self, severity: str, check: str, term: rdflib.term.Node | str, message: str):  # noqa: ANN201 - a Finding
+        iri = str(term)
+        label = self.label(rdflib.URIRef(iri)) if iri.startswith(("http", "urn")) else iri
+        return Finding(severity, check, iri, label, message)
 
-    # -- OOPS! ------------
-
-    def oops(self) -> None:
-        g = self.g
-        axiom_predicates = (
-            RDFS.subClassOf,
-            OWL.equivalentClass,
-            OWL.disjointWith,
-            RDFS.domain,
-            RDFS.range,
-            SCHEMA.domainIncludes,
-            SCHEMA.rangeIncludes,
-            RDFS.subPropertyOf,
-            OWL.inverseOf,
-            OWL.someValuesFrom,
-            OWL.allValuesFrom,
-            OWL.onClass,
-            OWL.unionOf,
-            OWL.members,
-        )
-        in_lists = set(g.objects(None, RDF.first))
-        for cls in self.classes:
-            used = any((cls, p, None) in g or (None, p, cls) in g for p in axiom_predicates)
-            if not used and cls not in in_lists:
-                self.add(
-                    "warn",
-                    "unconnected_element",
-                    cls,
-                    "the class takes part in no axiom (no superclass, subclass, "
-                    "disjointness, domain or range); connect it or remove it",
-                )
-        for prop in self.properties:
-            if not any((prop, p, None) in g for p in axiom_predicates):
-                self.add(
-                    "warn",
-                    "unconnected_element",
-                    prop,
-                    "the property has no domain, range, super-property or inverse; "
-                    "connect it or remove it",
-                )
-        for term in self.terms:
-            if (term, RDFS.isDefinedBy, None) not in g and (
-                (term, RDF.type, OWL.Class) in g or term in self.properties
-            ):
-                self.add(
-                    "info",
-                    "missing_is_defined_by",
-                    term,
-                    "no rdfs:isDefinedBy; point it at the ontology IRI",
-                )
-        self.disjointness()
-        for prop in self.properties:
-            if (prop, RDF.type, OWL.AnnotationProperty) in g:
-                continue
-            for hard, soft, what in (
-                (RDFS.domain, SCHEMA.domainIncludes, "domain"),
-                (RDFS.range, SCHEMA.rangeIncludes, "range"),
-            ):
-                if (prop, hard, None) not in g:
-                    if (prop, soft, None) in g:
-                        self.add(
-                            "info",
-                            "missing_domain_or_range",
-                            prop,
-                            f"no rdfs:{what}, only {self.compact(soft)} (an open {what}); "
-                            f"fine when deliberate, else state rdfs:{what}",
-                        )
-                    else:
-                        self.add(
-                            "warn",
-                            "missing_domain_or_range",
-                            prop,
-                            f"no rdfs:{what}; state one (or {self.compact(soft)} when the "
-                            f"{what} is open)",
-                        )
-                values = list(g.objects(prop, hard))
-                if len(values) > 1:
-                    self.add(
-                        "warn",
-                        "multiple_domains_or_ranges",
-                        prop,
-                        f"{len(values)} rdfs:{what} values, which OWL reads as their "
-                        f"intersection; use one class, or owl:unionOf for 'any of'",
-                    )
-        for prop in self.object_properties:
-            symmetric = (prop, RDF.type, OWL.SymmetricProperty) in g
-            inverse = (prop, OWL.inverseOf, None) in g or (None, OWL.inverseOf, prop) in g
-            if not symmetric and not inverse:
-                self.add(
-                    "info",
-                    "missing_inverse",
-                    prop,
-                    "no owl:inverseOf; declare the inverse if users navigate the relation "
-                    "both ways",
-                )
-        for term in self.terms:
-            local = re.split(r"[#/]", str(term))[-1]
-            if (term, RDF.type, OWL.Class) in g or (term, RDF.type, SKOS.ConceptScheme) in g:
-                if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", local):
-                    self.add(
-                        "warn",
-                        "inconsistent_naming",
-                        term,
-                        "class and scheme names are UpperCamelCase; rename it",
-                    )
-            elif not re.fullmatch(r"[a-z][A-Za-z0-9]*", local):
-                self.add(
-                    "warn",
-                    "inconsistent_naming",
-                    term,
-                    "property and individual names are lowerCamelCase; rename it",
-                )
-        for cls in self.classes:
-            if (cls, RDFS.subClassOf, cls) in g or cls in self._mentions(
-                list(g.objects(cls, OWL.equivalentClass))
-            ):
-                self.add(
-                    "error",
-                    "recursive_definition",
-                    cls,
-                    "the class is defined in terms of itself; define it by other classes",
-                )
-        self.equivalents()
-
-    def _mentions(self, nodes: list[rdflib.term.Node]) -> set[rdflib.term.Node]:
+    def mentions(self, nodes: list[rdflib.term.Node]) -> set[rdflib.term.Node]:
         """The named terms inside class expressions (blank-node structures)."""
         found: set[rdflib.term.Node] = set()
         seen: set[rdflib.term.Node] = set()
@@ -528,136 +301,15 @@ class _Reviewer:
                 found.add(node)
         return found
 
-    def disjointness(self) -> None:
-        g = self.g
-        disjoint: set[frozenset[rdflib.term.Node]] = set()
-        for a, b in g.subject_objects(OWL.disjointWith):
-            disjoint.add(frozenset((a, b)))
-        for axiom in g.subjects(RDF.type, OWL.AllDisjointClasses):
-            members = list(rdflib.collection.Collection(g, g.value(axiom, OWL.members)))
-            disjoint.update(frozenset((a, b)) for a in members for b in members if a != b)
-        for parent in sorted({o for o in g.objects(None, RDFS.subClassOf)}, key=str):
-            children = sorted(
-                (c for c in g.subjects(RDFS.subClassOf, parent) if c in self.classes), key=str
-            )
-            if len(children) < 2:
-                continue
-            pairs = [frozenset((a, b)) for i, a in enumerate(children) for b in children[i + 1 :]]
-            if not any(p in disjoint for p in pairs):
-                names = ", ".join(self.compact(c) for c in children)
-                self.add(
-                    "info",
-                    "missing_disjointness",
-                    parent,
-                    f"its subclasses {names} have no disjointness axiom between them; "
-                    "declare owl:AllDisjointClasses if nothing can be two of them",
-                )
-
-    def equivalents(self) -> None:
-        g = self.g
-        targets: dict[rdflib.term.Node, list[rdflib.term.Node]] = {}
-        for cls in self.classes:
-            for p in (OWL.equivalentClass, SKOS.exactMatch):
-                for o in g.objects(cls, p):
-                    if isinstance(o, rdflib.URIRef):
-                        targets.setdefault(o, []).append(cls)
-        for target, classes in sorted(targets.items(), key=lambda kv: str(kv[0])):
-            classes = sorted(set(classes), key=str)
-            for i, a in enumerate(classes):
-                for b in classes[i + 1 :]:
-                    if (a, OWL.equivalentClass, b) not in g and (
-                        b,
-                        OWL.equivalentClass,
-                        a,
-                    ) not in g:
-                        self.add(
-                            "warn",
-                            "equivalent_classes_not_declared",
-                            a,
-                            f"both it and {self.compact(b)} match {self.compact(target)} "
-                            "exactly but are not declared equivalent; declare it, or "
-                            "weaken one match to skos:closeMatch",
-                        )
-
-    # -- use in the data and the saved queries ------------
-
-    def usage(self) -> None:
-        g, data = self.g, self.data
-        declared = set(g.subjects(RDF.type, None))
-        described = set(data.subjects())
-        used_by: dict[str, set[str]] = {}
-        problems: dict[str, set[str]] = {}
-        for s, p, o in data:
-            for term in (s, p, o):
-                if isinstance(term, rdflib.URIRef):
-                    used_by.setdefault(str(term), set()).add("data")
-            schema_terms = [p] + ([o] if p == RDF.type else [])
-            namespace_terms = [x for x in (s, o) if str(x).startswith(self.ns)]
-            for term in schema_terms + namespace_terms:
-                if isinstance(term, rdflib.URIRef) and term not in declared:
-                    problems.setdefault(str(term), set()).add("data")
-        for name, iris in self.queries.items():
-            for iri in iris:
-                used_by.setdefault(iri, set()).add(f"saved query {name}")
-                term = rdflib.URIRef(iri)
-                if term not in declared and (iri.startswith(self.ns) or term not in described):
-                    problems.setdefault(iri, set()).add(f"saved query {name}")
-        for iri, where in sorted(problems.items()):
-            if iri.startswith(BUILT_IN) or iri.startswith("urn:hkit:"):
-                continue
-            self.add(
-                "error",
-                "undeclared_term",
-                iri,
-                f"used in {', '.join(sorted(where)[:3])} but declared nowhere in the "
-                "ontology; declare it (or fix the spelling)",
-            )
-        axiom_objects = {o for _, p, o in g if p not in (RDF.type, RDFS.isDefinedBy)}
-        for term in self.classes + self.properties:
-            if str(term) in used_by:
-                continue
-            if any(str(sub) in used_by for sub in g.transitive_subjects(RDFS.subClassOf, term)):
-                continue  # a superclass of something in use
-            if any(str(sub) in used_by for sub in g.transitive_subjects(RDFS.subPropertyOf, term)):
-                continue
-            note = " (other terms' axioms mention it)" if term in axiom_objects else ""
-            self.add(
-                "info",
-                "unused_term",
-                term,
-                f"no data and no saved query uses it{note}; fine for a term meant for data "
-                "to come, else remove it",
-            )
-
-    # -- alignment ------------
-
-    def alignment(self) -> tuple[int, int]:
-        g = self.g
-        alignable = self.classes + [
-            p for p in self.properties if (p, RDF.type, OWL.AnnotationProperty) not in g
-        ]
-        aligned = 0
-        for term in alignable:
-            if self._aligned(term, set()):
-                aligned += 1
-            else:
-                self.add(
-                    "info",
-                    "not_aligned",
-                    term,
-                    "no mapping to W3C ORG, schema.org, FRAPO, FOAF, PROV-O, SKOS or DCTERMS, "
-                    "directly or through its parents; add rdfs:subClassOf, "
-                    "rdfs:subPropertyOf or skos:closeMatch",
-                )
-        if alignable and aligned / len(alignable) < 0.8:
-            self.add(
-                "warn",
-                "alignment_coverage",
-                self.ns,
-                f"only {aligned} of {len(alignable)} classes and properties are aligned "
-                "(below 80%); align more of them",
-            )
-        return aligned, len(alignable)
+    def alignment(self) -> tuple[list[rdflib.term.Node], list[rdflib.term.Node]]:
+        """The classes and properties that can be aligned, and those of them that are."""
+        if self._alignment is None:
+            alignable = self.classes + [
+                p for p in self.properties if (p, RDF.type, OWL.AnnotationProperty) not in self.g
+            ]
+            aligned = [t for t in alignable if self._aligned(t, set())]
+            self._alignment = alignable, aligned
+        return self._alignment
 
     def _aligned(self, term: rdflib.term.Node, seen: set[rdflib.term.Node]) -> bool:
         """A mapping to a standard vocabulary, directly or through an hkit parent."""
@@ -674,6 +326,484 @@ class _Reviewer:
         return False
 
 
+# -- ROBOT report's default profile ------------
+
+
+@_check(
+    "missing_label",
+    "ROBOT",
+    "error",
+    "no English rdfs:label (skos:prefLabel for a concept); add one",
+)
+def _missing_label(o: Ontology) -> Iterator[tuple]:
+    for term in o.terms:
+        if not o.labels(term):
+            yield term, {}
+
+
+@_check(
+    "multiple_labels",
+    "ROBOT",
+    "error",
+    "{n} values of {predicate} in language '{lang}'; keep one, move the others to skos:altLabel",
+)
+def _multiple_labels(o: Ontology) -> Iterator[tuple]:
+    for term in o.terms:
+        for predicate in (RDFS.label, SKOS.prefLabel):
+            per_lang: dict[str, int] = {}
+            for value in o.g.objects(term, predicate):
+                if isinstance(value, rdflib.Literal):
+                    key = (value.language or "").lower()
+                    per_lang[key] = per_lang.get(key, 0) + 1
+            for lang, n in per_lang.items():
+                if n > 1:
+                    yield (
+                        term,
+                        {"n": n, "predicate": compact(str(predicate)), "lang": lang or "none"},
+                    )
+
+
+def _shared(o: Ontology, texts: Callable[[rdflib.term.Node], list[str]]) -> Iterator[tuple]:
+    """Terms that share a text (a label, a definition) with another term."""
+    by_text: dict[str, list[rdflib.term.Node]] = {}
+    for term in o.terms:
+        for text in set(texts(term)):
+            by_text.setdefault(text.strip().lower(), []).append(term)
+    for text, terms in sorted(by_text.items()):
+        distinct = sorted(set(terms), key=str)
+        if len(distinct) > 1:
+            names = ", ".join(compact(str(t)) for t in distinct)
+            yield from ((term, {"text": text, "names": names}) for term in distinct)
+
+
+@_check(
+    "duplicate_label",
+    "ROBOT",
+    "error",
+    "shares the label '{text}' with {names}; give each a label a reader can tell apart",
+)
+def _duplicate_label(o: Ontology) -> Iterator[tuple]:
+    yield from _shared(o, o.labels)
+
+
+@_check(
+    "missing_definition",
+    "ROBOT, OOPS! P08",
+    "warn",
+    "no skos:definition; add one sentence a newcomer can act on",
+)
+def _missing_definition(o: Ontology) -> Iterator[tuple]:
+    for term in o.terms:
+        named_individual = (term, RDF.type, OWL.NamedIndividual) in o.g
+        if not o.definitions(term) and not named_individual:
+            yield term, {}
+
+
+@_check(
+    "multiple_definitions",
+    "ROBOT",
+    "error",
+    "{n} English skos:definition values; merge them into one",
+)
+def _multiple_definitions(o: Ontology) -> Iterator[tuple]:
+    for term in o.terms:
+        if len(o.definitions(term)) > 1:
+            yield term, {"n": len(o.definitions(term))}
+
+
+@_check(
+    "duplicate_definition",
+    "ROBOT",
+    "error",
+    "shares its definition with {names}; say what sets each apart",
+)
+def _duplicate_definition(o: Ontology) -> Iterator[tuple]:
+    yield from _shared(o, o.definitions)
+
+
+@_check(
+    "annotation_whitespace",
+    "ROBOT",
+    "warn",
+    "'{start}' has leading, trailing, doubled or line-break whitespace; tidy it",
+)
+def _annotation_whitespace(o: Ontology) -> Iterator[tuple]:
+    for term in o.terms:
+        labels = o.labels(term)
+        for text in labels + o.definitions(term):
+            if text != text.strip() or "  " in text or ("\n" in text and text in labels):
+                yield term, {"start": text[:40]}
+
+
+@_check(
+    "lowercase_definition",
+    "ROBOT",
+    "info",
+    "the definition starts with a lowercase letter; begin with a capital",
+)
+def _lowercase_definition(o: Ontology) -> Iterator[tuple]:
+    for term in o.terms:
+        for text in o.definitions(term):
+            if text[:1].islower():
+                yield term, {}
+
+
+@_check(
+    "missing_superclass",
+    "ROBOT",
+    "info",
+    "no named superclass; place it in the hierarchy or align it with rdfs:subClassOf a standard "
+    "class",
+)
+def _missing_superclass(o: Ontology) -> Iterator[tuple]:
+    for cls in o.classes:
+        if not any(isinstance(s, rdflib.URIRef) for s in o.g.objects(cls, RDFS.subClassOf)):
+            yield cls, {}
+
+
+def _ontology_header(o: Ontology) -> rdflib.term.Node | None:
+    prefix = o.ns.rstrip("#/")
+    return next(
+        (s for s in o.g.subjects(RDF.type, OWL.Ontology) if str(s).startswith(prefix)), None
+    )
+
+
+def _header_lacks(o: Ontology, *predicates: rdflib.URIRef) -> Iterator[tuple]:
+    """The ontology's header, when it has none of ``predicates``."""
+    header = _ontology_header(o)
+    if header is not None and all(o.g.value(header, p) is None for p in predicates):
+        yield header, {}
+
+
+@_check(
+    "missing_ontology_title",
+    "ROBOT",
+    "error",
+    "the ontology has no dcterms:title; add it",
+)
+def _missing_ontology_title(o: Ontology) -> Iterator[tuple]:
+    if _ontology_header(o) is None:
+        yield (
+            o.ns,
+            {},
+            "error",
+            (
+                "no owl:Ontology header for this namespace; declare one with a title, description "
+                "and license"
+            ),
+        )
+    yield from _header_lacks(o, DCTERMS.title)
+
+
+@_check(
+    "missing_ontology_description",
+    "ROBOT",
+    "warn",
+    "the ontology has no dcterms:description; add it",
+)
+def _missing_ontology_description(o: Ontology) -> Iterator[tuple]:
+    yield from _header_lacks(o, DCTERMS.description)
+
+
+@_check(
+    "missing_ontology_license",
+    "ROBOT",
+    "error",
+    "the ontology has no dcterms:license (an IRI); add it",
+)
+def _missing_ontology_license(o: Ontology) -> Iterator[tuple]:
+    yield from _header_lacks(o, DCTERMS.license)
+
+
+@_check(
+    "missing_ontology_version",
+    "ROBOT",
+    "info",
+    "no owl:versionInfo or owl:versionIRI; add one so that users can cite a version",
+)
+def _missing_ontology_version(o: Ontology) -> Iterator[tuple]:
+    yield from _header_lacks(o, OWL.versionInfo, OWL.versionIRI)
+
+
+# -- OOPS! pitfalls ------------
+
+_AXIOM_PREDICATES = (
+    RDFS.subClassOf,
+    OWL.equivalentClass,
+    OWL.disjointWith,
+    RDFS.domain,
+    RDFS.range,
+    SCHEMA.domainIncludes,
+    SCHEMA.rangeIncludes,
+    RDFS.subPropertyOf,
+    OWL.inverseOf,
+    OWL.someValuesFrom,
+    OWL.allValuesFrom,
+    OWL.onClass,
+    OWL.unionOf,
+    OWL.members,
+)
+
+
+@_check(
+    "unconnected_element",
+    "OOPS! P04",
+    "warn",
+    "the {kind} {lacks}; connect it or remove it",
+)
+def _unconnected_element(o: Ontology) -> Iterator[tuple]:
+    g = o.g
+    in_lists = set(g.objects(None, RDF.first))
+    for cls in o.classes:
+        used = any((cls, p, None) in g or (None, p, cls) in g for p in _AXIOM_PREDICATES)
+        if not used and cls not in in_lists:
+            lacks = (
+                "takes part in no axiom (no superclass, subclass, disjointness, domain or range)"
+            )
+            yield cls, {"kind": "class", "lacks": lacks}
+    for prop in o.properties:
+        if not any((prop, p, None) in g for p in _AXIOM_PREDICATES):
+            lacks = "has no domain, range, super-property or inverse"
+            yield prop, {"kind": "property", "lacks": lacks}
+
+
+@_check(
+    "missing_is_defined_by",
+    "OOPS! P08",
+    "info",
+    "no rdfs:isDefinedBy; point it at the ontology IRI",
+)
+def _missing_is_defined_by(o: Ontology) -> Iterator[tuple]:
+    for term in o.terms:
+        if (term, RDFS.isDefinedBy, None) not in o.g and (
+            (term, RDF.type, OWL.Class) in o.g or term in o.properties
+        ):
+            yield term, {}
+
+
+@_check(
+    "missing_disjointness",
+    "OOPS! P10",
+    "info",
+    "its subclasses {names} have no disjointness axiom between them; declare "
+    "owl:AllDisjointClasses if nothing can be two of them",
+)
+def _missing_disjointness(o: Ontology) -> Iterator[tuple]:
+    g = o.g
+    for parent in sorted(set(g.objects(None, RDFS.subClassOf)), key=str):
+        children = sorted(
+            (c for c in g.subjects(RDFS.subClassOf, parent) if c in o.classes), key=str
+        )
+        pairs = [frozenset((a, b)) for i, a in enumerate(children) for b in children[i + 1 :]]
+        if pairs and not any(p in o.disjoint for p in pairs):
+            yield parent, {"names": ", ".join(compact(str(c)) for c in children)}
+
+
+@_check(
+    "missing_domain_or_range",
+    "OOPS! P11",
+    "warn",
+    "no rdfs:{what}; state one (or {soft} when the {what} is open)",
+)
+def _missing_domain_or_range(o: Ontology) -> Iterator[tuple]:
+    """An open domain or range (schema:domainIncludes) is only information."""
+    for prop in o.properties:
+        if (prop, RDF.type, OWL.AnnotationProperty) in o.g:
+            continue
+        for hard, soft, what in (
+            (RDFS.domain, SCHEMA.domainIncludes, "domain"),
+            (RDFS.range, SCHEMA.rangeIncludes, "range"),
+        ):
+            fields = {"what": what, "soft": compact(str(soft))}
+            if (prop, hard, None) in o.g:
+                continue
+            if (prop, soft, None) in o.g:
+                yield (
+                    prop,
+                    fields,
+                    "info",
+                    (
+                        "no rdfs:{what}, only {soft} (an open {what}); fine when deliberate, else "
+                        "state rdfs:{what}"
+                    ),
+                )
+            else:
+                yield prop, fields
+
+
+@_check(
+    "missing_inverse",
+    "OOPS! P13",
+    "info",
+    "no owl:inverseOf; declare the inverse if users navigate the relation both ways",
+)
+def _missing_inverse(o: Ontology) -> Iterator[tuple]:
+    g = o.g
+    for prop in o.object_properties:
+        symmetric = (prop, RDF.type, OWL.SymmetricProperty) in g
+        inverse = (prop, OWL.inverseOf, None) in g or (None, OWL.inverseOf, prop) in g
+        if not symmetric and not inverse:
+            yield prop, {}
+
+
+@_check(
+    "multiple_domains_or_ranges",
+    "OOPS! P19",
+    "warn",
+    "{n} rdfs:{what} values, which OWL reads as their intersection; use one class, or "
+    "owl:unionOf for 'any of'",
+)
+def _multiple_domains_or_ranges(o: Ontology) -> Iterator[tuple]:
+    for prop in o.properties:
+        if (prop, RDF.type, OWL.AnnotationProperty) in o.g:
+            continue
+        for hard, what in ((RDFS.domain, "domain"), (RDFS.range, "range")):
+            n = len(list(o.g.objects(prop, hard)))
+            if n > 1:
+                yield prop, {"n": n, "what": what}
+
+
+@_check(
+    "inconsistent_naming",
+    "OOPS! P22",
+    "warn",
+    "{kind} names are {case}; rename it",
+)
+def _inconsistent_naming(o: Ontology) -> Iterator[tuple]:
+    for term in o.terms:
+        local = re.split(r"[#/]", str(term))[-1]
+        if (term, RDF.type, OWL.Class) in o.g or (term, RDF.type, SKOS.ConceptScheme) in o.g:
+            if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", local):
+                yield term, {"kind": "class and scheme", "case": "UpperCamelCase"}
+        elif not re.fullmatch(r"[a-z][A-Za-z0-9]*", local):
+            yield term, {"kind": "property and individual", "case": "lowerCamelCase"}
+
+
+@_check(
+    "recursive_definition",
+    "OOPS! P24",
+    "error",
+    "the class is defined in terms of itself; define it by other classes",
+)
+def _recursive_definition(o: Ontology) -> Iterator[tuple]:
+    for cls in o.classes:
+        equivalents = list(o.g.objects(cls, OWL.equivalentClass))
+        if (cls, RDFS.subClassOf, cls) in o.g or cls in o.mentions(equivalents):
+            yield cls, {}
+
+
+@_check(
+    "equivalent_classes_not_declared",
+    "OOPS! P30",
+    "warn",
+    "both it and {other} match {target} exactly but are not declared equivalent; declare it, or "
+    "weaken one match to skos:closeMatch",
+)
+def _equivalent_classes_not_declared(o: Ontology) -> Iterator[tuple]:
+    g = o.g
+    targets: dict[rdflib.term.Node, list[rdflib.term.Node]] = {}
+    for cls in o.classes:
+        for p in (OWL.equivalentClass, SKOS.exactMatch):
+            for target in g.objects(cls, p):
+                if isinstance(target, rdflib.URIRef):
+                    targets.setdefault(target, []).append(cls)
+    for target, found in sorted(targets.items(), key=lambda kv: str(kv[0])):
+        classes = sorted(set(found), key=str)
+        for i, a in enumerate(classes):
+            for b in classes[i + 1 :]:
+                if (a, OWL.equivalentClass, b) not in g and (b, OWL.equivalentClass, a) not in g:
+                    yield a, {"other": compact(str(b)), "target": compact(str(target))}
+
+
+# -- what the data and the saved queries use ------------
+
+
+def _used_by(o: Ontology) -> dict[str, set[str]]:
+    """Each IRI the data or a saved query uses, with where."""
+    used: dict[str, set[str]] = {}
+    for triple in o.data:
+        for term in triple:
+            if isinstance(term, rdflib.URIRef):
+                used.setdefault(str(term), set()).add("data")
+    for name, iris in o.queries.items():
+        for iri in iris:
+            used.setdefault(iri, set()).add(f"saved query {name}")
+    return used
+
+
+@_check(
+    "undeclared_term",
+    "hkit",
+    "error",
+    "used in {where} but declared nowhere in the ontology; declare it (or fix the spelling)",
+)
+def _undeclared_term(o: Ontology) -> Iterator[tuple]:
+    declared = set(o.g.subjects(RDF.type, None))
+    described = set(o.data.subjects())
+    problems: dict[str, set[str]] = {}
+    for s, p, obj in o.data:
+        schema_terms = [p] + ([obj] if p == RDF.type else [])
+        namespace_terms = [x for x in (s, obj) if str(x).startswith(o.ns)]
+        for term in schema_terms + namespace_terms:
+            if isinstance(term, rdflib.URIRef) and term not in declared:
+                problems.setdefault(str(term), set()).add("data")
+    for name, iris in o.queries.items():
+        for iri in iris:
+            term = rdflib.URIRef(iri)
+            if term not in declared and (iri.startswith(o.ns) or term not in described):
+                problems.setdefault(iri, set()).add(f"saved query {name}")
+    for iri, where in sorted(problems.items()):
+        if not iri.startswith(BUILT_IN) and not iri.startswith("urn:hkit:"):
+            yield iri, {"where": ", ".join(sorted(where)[:3])}
+
+
+@_check(
+    "unused_term",
+    "hkit",
+    "info",
+    "no data and no saved query uses it{note}; fine for a term meant for data to come, else "
+    "remove it",
+)
+def _unused_term(o: Ontology) -> Iterator[tuple]:
+    used = _used_by(o)
+    axiom_objects = {obj for _, p, obj in o.g if p not in (RDF.type, RDFS.isDefinedBy)}
+    for term in o.classes + o.properties:
+        below = o.subclasses.descendants(term) | o.subproperties.descendants(term)
+        if not any(str(t) in used for t in below):  # nor a super-term of something in use
+            note = " (other terms' axioms mention it)" if term in axiom_objects else ""
+            yield term, {"note": note}
+
+
+# -- alignment ------------
+
+
+@_check(
+    "not_aligned",
+    "hkit",
+    "info",
+    "no mapping to W3C ORG, schema.org, FRAPO, FOAF, PROV-O, SKOS or DCTERMS, directly or "
+    "through its parents; add rdfs:subClassOf, rdfs:subPropertyOf or skos:closeMatch",
+)
+def _not_aligned(o: Ontology) -> Iterator[tuple]:
+    alignable, aligned = o.alignment()
+    for term in alignable:
+        if term not in aligned:
+            yield term, {}
+
+
+@_check(
+    "alignment_coverage",
+    "hkit",
+    "warn",
+    "only {aligned} of {alignable} classes and properties are aligned (below 80%); align more "
+    "of them",
+)
+def _alignment_coverage(o: Ontology) -> Iterator[tuple]:
+    alignable, aligned = o.alignment()
+    if alignable and len(aligned) / len(alignable) < 0.8:
+        yield o.ns, {"aligned": len(aligned), "alignable": len(alignable)}
+
+
 def review(
     ontology: rdflib.Graph,
     data: rdflib.Graph | None = None,
@@ -681,19 +811,20 @@ def review(
     notes: dict[tuple[str, str], str] | None = None,
     namespace: str = "https://w3id.org/hkit/ontology#",
 ) -> Review:
-    """Review ``ontology`` (with the data and the IRIs each saved query uses)."""
-    reviewer = _Reviewer(ontology, data, query_iris or {}, namespace)
-    reviewer.robot()
-    reviewer.oops()
-    reviewer.usage()
-    aligned, alignable = reviewer.alignment()
+    """Review ``ontology`` (with the data and the IRIs each saved query uses): run every check of
+    :data:`CHECKS`, mark the findings that ``notes`` explain, and list the notes that explain
+    nothing."""
+    o = Ontology(ontology, data, query_iris or {}, namespace)
     notes = notes or {}
+    found = set()
+    for check in CHECKS.values():
+        for term, fields, *other in check.find(o):
+            severity, template = other or (check.severity, check.message)
+            f = o.finding(severity, check.name, term, template.format(**fields))
+            found.add(f.explained(notes.get((f.check, f.term))))
     order = {name: i for i, name in enumerate(CHECKS)}
     findings = sorted(
-        {
-            Finding(f.severity, f.check, f.term, f.label, f.message, notes.get((f.check, f.term)))
-            for f in reviewer.findings
-        },
+        found,
         key=lambda f: (
             SEVERITIES.index(f.severity),
             order[f.check],
@@ -704,7 +835,8 @@ def review(
     )
     used = {(f.check, f.term) for f in findings}
     stale = sorted(key for key in notes if key not in used)
-    return Review(findings, aligned, alignable, stale)
+    alignable, aligned = o.alignment()
+    return Review(findings, len(aligned), len(alignable), stale)
 
 
 def review_root(root: Path, extra: Iterable[Path] = ()) -> Review:

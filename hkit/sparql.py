@@ -1,5 +1,7 @@
 """SPARQL text: what the query says once comments, strings and IRIs are set aside, whether it is
-read-only, and its form (SELECT, ASK, CONSTRUCT, DESCRIBE).
+read-only, and its form (SELECT, ASK, CONSTRUCT, DESCRIBE); and the one way a value goes into a
+query: written as an RDF term (:func:`literal`, :func:`iri`) and bound in a ``VALUES`` block
+(:func:`with_values`), never pasted into the text.
 
 The scan follows SPARQL 1.1's lexical rules, in linear time:
 
@@ -191,3 +193,91 @@ def query_form(text: str) -> str:
     IRIs (SELECT when there is none, so that the engine reports the syntax error)."""
     match = _FORM.search(blank(text))
     return match.group(1).upper() if match else "SELECT"
+
+
+# -- values into queries ------------
+
+
+def quoted(text: str) -> str:
+    """``text`` as a quoted string of N-Triples, Turtle and SPARQL (backslash, quote, line breaks
+    and tabs escaped): for writing a graph's literal out.
+
+    >>> print(quoted('say "hi"\\n'))
+    "say \\"hi\\"\\n"
+    """
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return f'"{escaped}"'
+
+
+def literal(
+    text: str, what: str = "a value", lang: str | None = None, datatype: str | None = None
+) -> str:
+    """A value that a person gave, as a SPARQL literal to bind. A backslash is refused, not
+    escaped: SPARQL reads ``\\u`` escapes before anything else, so no escaping of it is safe on
+    every engine; so are control characters. ``what`` names the value in the error.
+
+    >>> literal("Hong Kong", lang="en")
+    '"Hong Kong"@en'
+    """
+    from hkit.errors import QueryError
+
+    if "\\" in text:
+        raise QueryError(
+            f"{what}: text values may not contain a backslash",
+            hint="SPARQL reads \\u escapes first, so a backslash could change the query",
+        )
+    if any(ord(c) < 0x20 and c not in "\n\r\t" for c in text):
+        raise QueryError(f"{what}: text values may not contain control characters")
+    term = quoted(text)
+    if lang:
+        return f"{term}@{lang}"
+    return f"{term}^^<{datatype}>" if datatype else term
+
+
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|^`\\]*")
+
+
+def iri(value: str, what: str = "a value") -> str:
+    """An IRI (full, in angle brackets, or compact: ``id:innohk``) as a SPARQL term, or a
+    :class:`hkit.errors.QueryError` when it is not one.
+
+    >>> iri("id:innohk")
+    '<https://w3id.org/hkit/id/innohk>'
+    """
+    import pyoxigraph
+
+    from hkit.errors import QueryError
+    from hkit.vocab import expand
+
+    value = expand(value.strip().removeprefix("<").removesuffix(">"))
+    try:
+        checked = pyoxigraph.NamedNode(value).value  # RFC 3987, as the engine reads it
+    except ValueError:
+        raise QueryError(f"{what}: '{value}' is not an IRI") from None
+    if not _IRI.fullmatch(checked):
+        raise QueryError(f"{what}: '{value}' is not an IRI")
+    return f"<{checked}>"
+
+
+def with_values(text: str, bound: dict[str, list[str]]) -> str:
+    """The query text with ``bound`` (SPARQL terms by variable name) as ``VALUES`` blocks, first
+    in the outermost ``WHERE`` group, so that every engine binds them the same way.
+
+    >>> with_values("SELECT ?l WHERE { ?s rdfs:label ?l }", {"s": [iri("id:innohk")]})
+    'SELECT ?l WHERE { VALUES ?s { <https://w3id.org/hkit/id/innohk> }  ?s rdfs:label ?l }'
+    """
+    from hkit.errors import QueryError
+
+    if not bound:
+        return text
+    match = re.search(r"\bWHERE\s*\{", blank(text, expand=False), re.I)
+    if match is None:
+        raise QueryError("the query has no WHERE clause to bind parameters in")
+    block = " ".join(f"VALUES ?{v} {{ {' '.join(terms)} }}" for v, terms in bound.items())
+    return text[: match.end()] + " " + block + " " + text[match.end() :]

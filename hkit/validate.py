@@ -46,7 +46,7 @@ class ValidationReport:
 
     def label(self, iri: str | None) -> str:
         """A node's or shape's label, or its compact IRI."""
-        from hkit.results import compact
+        from hkit.vocab import compact
 
         if iri is None:
             return ""
@@ -89,7 +89,7 @@ class ValidationReport:
         return self._text()
 
     def _text(self) -> str:
-        from hkit.results import compact
+        from hkit.vocab import compact
 
         if not self.violations:
             return "SHACL: the graph conforms to the shapes.\n"
@@ -124,7 +124,7 @@ USED_BY_SHOWN = 5
 def _show_focus(v: Violation, report: ValidationReport) -> str:
     """A focus node: a node by its label and compact IRI, a literal in Turtle syntax; for a value
     shape's focus node, also the nodes that use it."""
-    from hkit.results import compact
+    from hkit.vocab import compact
 
     if v.focus_kind == "uri":
         name = report.labels.get(v.focus)
@@ -155,7 +155,7 @@ def _show_path(path: str) -> str:
     """A result path with compact IRIs: ``hkit:value``, or ``hkit:value|hkit:amount``."""
     import re
 
-    from hkit.results import compact
+    from hkit.vocab import compact
 
     if not path.startswith(("<", "^", "(")):
         return compact(path)
@@ -194,7 +194,7 @@ def _path_text(graph: rdflib.Graph, node: rdflib.term.Node) -> str:
 
 def _show_value(v: Violation, report: ValidationReport) -> str:
     """An offending value: a node by its label, a literal quoted."""
-    from hkit.results import compact
+    from hkit.vocab import compact
 
     if v.value_kind == "uri" and v.value is not None:
         label = report.labels.get(v.value)
@@ -488,6 +488,84 @@ def _check_parses(query: str, shapes: rdflib.Graph) -> None:
         ) from None
 
 
+def _refuse_unsafe_queries(shapes: rdflib.Graph) -> None:
+    """SHACL-SPARQL constraints are queries too: pyshacl would run a SERVICE in one (HAZARDS 6,
+    16). Updates are refused, and every query is checked as an ad-hoc query is."""
+    from hkit.sparql import check_query
+
+    for predicate in (SH.select, SH.ask, SH.construct, SH.update):
+        for query in shapes.objects(None, predicate):
+            if predicate == SH.update:
+                raise InputError("the shapes contain a SPARQL update (sh:update), which is refused")
+            check_query(str(query), "a SPARQL constraint in the shapes")
+            _check_parses(str(query), shapes)
+
+
+def _violations(
+    results_graph: rdflib.Graph,
+    origins: dict,
+    merged: rdflib.Graph,
+    shapes: rdflib.Graph,
+) -> list[Violation]:
+    """The report's own results (nested sh:detail results from sh:node explain them), naming the
+    shapes as written rather than flatten()'s copies, sorted."""
+    top_level = [
+        result
+        for report in results_graph.subjects(RDF.type, SH.ValidationReport)
+        for result in results_graph.objects(report, SH.result)
+    ]
+    owner_of: dict[rdflib.term.Node, rdflib.term.Node] = {}
+    for copy, (original, owner) in origins.items():
+        for result in list(results_graph.subjects(SH.sourceShape, copy)):
+            results_graph.remove((result, SH.sourceShape, copy))
+            results_graph.add((result, SH.sourceShape, original))
+            owner_of[result] = owner
+    violations = [
+        _violation(results_graph, result, owner_of.get(result), merged, shapes)
+        for result in top_level
+    ]
+    violations.sort(
+        key=lambda v: (v.focus, v.source_shape, v.message, v.path or "", v.component, v.value or "")
+    )
+    return violations
+
+
+def _violation(
+    results_graph: rdflib.Graph,
+    result: rdflib.term.Node,
+    owner: rdflib.term.Node | None,
+    merged: rdflib.Graph,
+    shapes: rdflib.Graph,
+) -> Violation:
+    """One result of the report as a :class:`Violation`."""
+
+    def one(pred: rdflib.URIRef) -> str | None:
+        value = results_graph.value(result, pred)
+        return None if value is None else str(value)
+
+    source_shape = results_graph.value(result, SH.sourceShape)
+    focus = results_graph.value(result, SH.focusNode)
+    if isinstance(owner, rdflib.URIRef):
+        node_shapes: tuple[str, ...] = (str(owner),)
+    else:
+        node_shapes = _node_shapes_of(shapes, source_shape, _types_of(merged, focus))
+    path = results_graph.value(result, SH.resultPath)
+    return Violation(
+        severity=(one(SH.resultSeverity) or "").rsplit("#", 1)[-1],
+        focus=one(SH.focusNode) or "",
+        path=None if path is None else _path_text(results_graph, path),
+        value=one(SH.value),
+        message=one(SH.resultMessage) or "",
+        source_shape=str(source_shape) if isinstance(source_shape, rdflib.URIRef) else "",
+        node_shapes=node_shapes,
+        component=(one(SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1],
+        value_kind=_kind(results_graph.value(result, SH.value)),
+        focus_kind=_kind(focus) or "uri",
+        focus_datatype=_datatype(focus),
+        used_by=_used_by(merged, shapes, node_shapes, focus),
+    )
+
+
 def validate(
     data: rdflib.Graph,
     shapes: rdflib.Graph,
@@ -496,15 +574,7 @@ def validate(
 ) -> ValidationReport:
     """Validate ``data`` (plus ``ontology``) against ``shapes``, in ``jobs`` processes (1 or 2;
     by default 2 for large graphs where the machine allows: see parallel_jobs())."""
-    from hkit.sparql import check_query
-
-    # SHACL-SPARQL constraints are queries too: pyshacl would run a SERVICE in one (HAZARDS 6, 16).
-    for predicate in (SH.select, SH.ask, SH.construct, SH.update):
-        for query in shapes.objects(None, predicate):
-            if predicate == SH.update:
-                raise InputError("the shapes contain a SPARQL update (sh:update), which is refused")
-            check_query(str(query), "a SPARQL constraint in the shapes")
-            _check_parses(str(query), shapes)
+    _refuse_unsafe_queries(shapes)
     # Merge the ontology in ourselves: pyshacl's own ont_graph mixing deep-copies the graphs and
     # took minutes on a few thousand triples where a plain union takes milliseconds. (Callers
     # with large data pass ontology=None and data that already holds the ontology.)
@@ -516,53 +586,7 @@ def validate(
         conforms, results_graph, text = _run_forked(merged, flat)
     else:
         conforms, results_graph, text = _run(merged, flat)
-    violations = []
-    # Only the report's own results: nested sh:detail results (from sh:node) explain them.
-    top_level = [
-        result
-        for report in results_graph.subjects(RDF.type, SH.ValidationReport)
-        for result in results_graph.objects(report, SH.result)
-    ]
-    # Results name the shapes as written, not flatten()'s copies.
-    owner_of: dict[rdflib.term.Node, rdflib.term.Node] = {}
-    for copy, (original, owner) in origins.items():
-        for result in list(results_graph.subjects(SH.sourceShape, copy)):
-            results_graph.remove((result, SH.sourceShape, copy))
-            results_graph.add((result, SH.sourceShape, original))
-            owner_of[result] = owner
-    for result in top_level:
-
-        def one(pred: rdflib.URIRef, result: rdflib.term.Node = result) -> str | None:
-            value = results_graph.value(result, pred)
-            return None if value is None else str(value)
-
-        source_shape = results_graph.value(result, SH.sourceShape)
-        focus = results_graph.value(result, SH.focusNode)
-        owner = owner_of.get(result)
-        if isinstance(owner, rdflib.URIRef):
-            node_shapes: tuple[str, ...] = (str(owner),)
-        else:
-            node_shapes = _node_shapes_of(shapes, source_shape, _types_of(merged, focus))
-        path = results_graph.value(result, SH.resultPath)
-        violations.append(
-            Violation(
-                severity=(one(SH.resultSeverity) or "").rsplit("#", 1)[-1],
-                focus=one(SH.focusNode) or "",
-                path=None if path is None else _path_text(results_graph, path),
-                value=one(SH.value),
-                message=one(SH.resultMessage) or "",
-                source_shape=str(source_shape) if isinstance(source_shape, rdflib.URIRef) else "",
-                node_shapes=node_shapes,
-                component=(one(SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1],
-                value_kind=_kind(results_graph.value(result, SH.value)),
-                focus_kind=_kind(focus) or "uri",
-                focus_datatype=_datatype(focus),
-                used_by=_used_by(merged, shapes, node_shapes, focus),
-            )
-        )
-    violations.sort(
-        key=lambda v: (v.focus, v.source_shape, v.message, v.path or "", v.component, v.value or "")
-    )
+    violations = _violations(results_graph, origins, merged, shapes)
     mentioned = {v.focus for v in violations if v.focus_kind == "uri"}
     mentioned |= {v.value for v in violations if v.value_kind == "uri" and v.value is not None}
     mentioned |= {node for v in violations for node, _ in v.used_by}

@@ -40,7 +40,7 @@ class IRI(str):
     @property
     def compact(self) -> str:
         """``prefix:local`` for an IRI in one of hkit's namespaces, else the IRI itself."""
-        from hkit.results import compact
+        from hkit.vocab import compact
 
         return compact(str.__str__(self))
 

@@ -17,11 +17,10 @@ from hkit.catalog import (
     catalog,
     load,
     read_query,
-    with_values,
 )
 from hkit.engines import EmbeddedEngine
 from hkit.graph import graph_files, load_store
-from hkit.sparql import check_read_only
+from hkit.sparql import check_read_only, with_values
 
 HEADER = """#+ summary: A test query
 #+ description: A description that goes on

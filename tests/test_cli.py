@@ -606,3 +606,18 @@ def test_a_hostile_name_for_an_iri_parameter_widens_nothing(value):
     result = invoke("query", "entity-provenance", "-p", f"entity={value}", "--format", "tsv")
     assert result.exit_code == 2, result.output
     assert result.output.startswith("hkit: error: parameter 'entity'")
+
+
+@pytest.mark.parametrize("text", ['a"b } SELECT', "x' . ?s ?p ?o", "CUHK\n"])
+def test_describe_binds_the_text_as_a_term(text):
+    """The text is bound in a VALUES block as a literal, never pasted into the query: quotes and
+    braces find nothing rather than change the query."""
+    result = CliRunner().invoke(main, ["--root", str(ROOT), "describe", text])
+    assert result.exit_code in (0, 2), result.output
+    assert "Traceback" not in result.output
+
+
+def test_describe_refuses_a_backslash_in_one_line():
+    result = CliRunner().invoke(main, ["--root", str(ROOT), "describe", "a\\u0022b"])
+    assert result.exit_code == 2
+    assert "may not contain a backslash" in result.output

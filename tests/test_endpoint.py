@@ -29,12 +29,13 @@ from conftest import VIRTUOSO_GRAPH
 from helpers import ROOT
 from test_queries import typed_rows
 
-from hkit.catalog import bind_values, catalog, with_values
+from hkit.catalog import bind_values, catalog
 from hkit.cli import main
 from hkit.engines import EmbeddedEngine, EndpointEngine, EndpointError, RdflibEngine
 from hkit.export import export
 from hkit.graph import graph_files, load_store
 from hkit.results import to_json
+from hkit.sparql import with_values
 
 QUERIES = catalog(ROOT / "queries")
 CASES = [(name, i) for name, q in sorted(QUERIES.items()) for i in range(len(q.examples))]

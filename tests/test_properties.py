@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_catalog import HOSTILE
 
-from hkit.catalog import QueryError, bind_values, catalog, with_values
+from hkit.catalog import QueryError, bind_values, catalog
 from hkit.engines import RdflibEngine
 from hkit.errors import InputError
 from hkit.export import EXPORT_FORMATS, read_quads, serialize
+from hkit.sparql import with_values
 
 QUERIES = catalog(ROOT / "queries")
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -11,10 +11,11 @@ from decimal import Decimal
 import pytest
 from helpers import ROOT
 
-from hkit.catalog import bind_values, catalog, with_values
+from hkit.catalog import bind_values, catalog
 from hkit.engines import EmbeddedEngine, Result
 from hkit.graph import graph_files, load_store
 from hkit.results import to_json
+from hkit.sparql import with_values
 
 GOLDEN = ROOT / "tests" / "golden"
 QUERIES = catalog(ROOT / "queries")

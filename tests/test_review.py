@@ -136,3 +136,27 @@ def test_a_malformed_note_is_a_clear_error(tmp_path):
     notes.write_text("check\tterm\treason\nno_such_check\thkit:x\twhy\n", encoding="utf-8")
     with pytest.raises(Exception, match="names no check called 'no_such_check'"):
         read_notes(notes)
+
+
+def test_each_check_is_registered_with_its_anchor_and_severity(broken):
+    """One function per check, registered with its name, the checklist it comes from and its
+    severity (ROBOT's profile table); a finding's severity is its check's unless the check says
+    why not (missing_domain_or_range is info when an open domain is stated)."""
+    from hkit.review import SEVERITIES
+
+    report, _ = broken
+    for name, check in CHECKS.items():
+        assert check.name == name
+        assert check.severity in SEVERITIES
+        assert check.anchor.startswith(("ROBOT", "OOPS! P", "hkit"))
+        assert callable(check.find)
+    for finding in report.findings:
+        if finding.check != "missing_domain_or_range":
+            assert finding.severity == CHECKS[finding.check].severity, finding
+
+
+def test_the_gates_are_registered_in_their_order():
+    from hkit.checks import GATES
+
+    assert list(GATES) == ["parse", "shacl", "reason", "checks"]
+    assert all(gate.name == name and gate.anchor for name, gate in GATES.items())

@@ -60,8 +60,9 @@ def test_generated_data_widens_the_broad_queries_and_leaves_the_specific_ones(tm
     """Queries over every company, figure or fund get more rows; queries about one named entity
     of the shipped graph answer exactly as before (benchmarks/ shows that all of them have more
     data to go through)."""
-    from hkit.catalog import bind_values, catalog, with_values
+    from hkit.catalog import bind_values, catalog
     from hkit.engines import EmbeddedEngine
+    from hkit.sparql import with_values
 
     data = tmp_path / "generated.nt"
     data.write_text(generated(20000), encoding="utf-8")

@@ -9,11 +9,12 @@ import sys
 import pytest
 from helpers import ROOT
 
-from hkit.catalog import bind_values, catalog, with_values
+from hkit.catalog import bind_values, catalog
 from hkit.commands import write_stream
 from hkit.engines import EmbeddedEngine, QueryFailed
 from hkit.graph import graph_files, load_store
 from hkit.results import render, stream_lines
+from hkit.sparql import with_values
 
 QUERIES = catalog(ROOT / "queries")
 
