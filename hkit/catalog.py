@@ -59,6 +59,7 @@ class Param(
     __slots__ = ()
 
     def as_dict(self) -> dict[str, object]:
+        """The parameter as JSON, as ``hkit queries --format json`` lists it."""
         return {
             "name": self.name,
             "type": self.type,
@@ -98,6 +99,7 @@ class SavedQuery:
         return f"SavedQuery(name={self.name!r}, path={self.path!r})"
 
     def as_dict(self) -> dict[str, object]:
+        """The query's metadata as JSON, as ``hkit queries --format json`` lists it."""
         return {
             "name": self.name,
             "summary": self.summary,

@@ -36,6 +36,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-u
 if TYPE_CHECKING:
     from typing import Any
 
+    from hkit.engines import Engine
+
 CHECKS_DIR = Path("queries/checks")
 ALLOWED_FILE = "allowed.tsv"
 SAVED_QUERIES_GRAPH = "urn:hkit:saved-queries"
@@ -189,7 +191,9 @@ def saved_query_files(root: Path) -> list[Path]:
     return sorted((root / QUERIES_DIR).glob("*.rq")) + sorted((root / CHECKS_DIR).glob("*.rq"))
 
 
-def check_store(files: Iterable[Path], ontology: Path, queries: Iterable[Path]):  # noqa: ANN201
+def check_store(
+    files: Iterable[Path], ontology: Path, queries: Iterable[Path]
+) -> Any:  # a pyoxigraph.Store
     """A pyoxigraph store laid out for the checks (see the module's docstring)."""
     import pyoxigraph
 
@@ -238,7 +242,7 @@ def render_message(template: str, row: dict[str, Any]) -> str:
 
 
 def run_checks(
-    engine: Any,
+    engine: Engine,
     checks: list[Check],
     allowed: dict[tuple[str, str], str] | None = None,
     timeout: float | None = None,

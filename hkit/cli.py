@@ -29,6 +29,7 @@ class HkitGroup(click.Group):
     with a documented exit code."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ANN001, ANN201
+        """Run the command line; click's errors and aborts become one line and an exit code."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         replaced = handle_stop_signals()
@@ -48,6 +49,7 @@ class HkitGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> object:
+        """Run a command; hkit's errors and unexpected ones become one line and an exit code."""
         try:
             return super().invoke(ctx)
         except HkitError as exc:

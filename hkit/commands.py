@@ -14,6 +14,8 @@ from hkit.output import write_chunks, write_output
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from hkit.api import KnowledgeGraph
     from hkit.catalog import SavedQuery
 
@@ -133,6 +135,7 @@ def show_text(saved: SavedQuery) -> str:
 
 
 def show(state: State, name: str) -> int:
+    """``hkit show``: a saved query's metadata and text."""
     echo(show_text(state.graph().saved_query(name)))
     return 0
 
@@ -213,7 +216,7 @@ def write_stream(kg: KnowledgeGraph, text: str, fmt: str, output: str | None) ->
     variables, rows = stream
     counted = [0]
 
-    def counting(rows):  # noqa: ANN001 - rows of terms, counted as they pass
+    def counting(rows: Iterator[dict]) -> Iterator[dict]:
         for row in rows:
             counted[0] += 1
             yield row
@@ -257,6 +260,7 @@ def sparql(
 
 
 def describe(state: State, text_or_iri: str, fmt: str = "text") -> int:
+    """``hkit describe``: one entity, or the list of those that match."""
     kg = state.graph()
     matches = kg.match(text_or_iri)
     if len(matches) > 1:
@@ -269,11 +273,13 @@ def describe(state: State, text_or_iri: str, fmt: str = "text") -> int:
 
 
 def stats(state: State, fmt: str = "text") -> int:
+    """``hkit stats``: triples, entities per class, nodes per source."""
     echo(state.graph().stats().render(fmt))
     return 0
 
 
 def cache(state: State, verify: bool = False, clear: bool = False) -> int:
+    """``hkit cache``: the on-disk stores; verify or clear them."""
     from hkit.api import cache_dir, cached_stores, clear_cache
 
     if clear:
@@ -298,6 +304,7 @@ def cache(state: State, verify: bool = False, clear: bool = False) -> int:
 
 
 def export(state: State, fmt: str | None = None, output: str | None = None) -> int:
+    """``hkit export``: the ontology and the data for another store."""
     from hkit.api import export_suffixes
     from hkit.results import output_format
 
@@ -309,6 +316,7 @@ def export(state: State, fmt: str | None = None, output: str | None = None) -> i
 def review(
     state: State, fmt: str | None = None, fail_on: str = "error", output: str | None = None
 ) -> int:
+    """``hkit review``: the ontology quality report; 1 when it fails ``fail_on``."""
     from hkit.results import output_format
 
     fmt = output_format(fmt, output, {".md": "md", ".json": "json"}, "text")
@@ -318,6 +326,7 @@ def review(
 
 
 def docs(state: State, output: str) -> int:
+    """``hkit docs``: the HTML documentation, written into a folder."""
     progress = Progress("docs")
     progress.step("writing the pages and the diagram")
     try:
@@ -329,6 +338,7 @@ def docs(state: State, output: str) -> int:
 
 
 def diff(state: State, old: str, new: str, fmt: str = "text") -> int:
+    """``hkit diff``: what changed between two versions of an ontology."""
     from hkit.api import diff as diff_files
 
     echo(diff_files(old, new).render(fmt))
@@ -341,6 +351,7 @@ def diff(state: State, old: str, new: str, fmt: str = "text") -> int:
 def validate(
     state: State, fmt: str | None = None, shapes: str | None = None, output: str | None = None
 ) -> int:
+    """``hkit validate``: the SHACL report; 1 when the graph does not conform."""
     from hkit.results import output_format
 
     fmt = output_format(fmt, output, {".json": "json", ".ttl": "ttl"}, "text")
@@ -355,6 +366,7 @@ def validate(
 
 
 def reason(state: State, timeout: float | None = None, fmt: str = "text") -> int:
+    """``hkit reason``: the OWL 2 reasoner's verdict; 1 when inconsistent."""
     progress = Progress("reason")
     try:
         report = state.graph().reason(timeout, progress=progress.step)
@@ -367,6 +379,7 @@ def reason(state: State, timeout: float | None = None, fmt: str = "text") -> int
 def check(
     state: State, skip: tuple[str, ...] = (), fmt: str = "text", list_checks: bool = False
 ) -> int:
+    """``hkit check``: every quality gate, or the list of violation checks."""
     kg = state.graph()
     if list_checks:
         checks = kg.checks

@@ -39,6 +39,7 @@ class OntologyDiff:
 
     @property
     def empty(self) -> bool:
+        """Whether nothing changed."""
         return not (
             self.added or self.removed or self.changed or self.axioms_added or self.axioms_removed
         )

@@ -11,9 +11,17 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-u
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from typing import Any
+    from typing import Any, Protocol
 
     import pyoxigraph
+
+    class Engine(Protocol):
+        """Where a query runs: the embedded store, rdflib or an endpoint (for the type checker;
+        typing is not imported at run time, to keep start-up short)."""
+
+        name: str
+
+        def run(self, text: str, timeout: float | None = None) -> Result: ...
 
 
 class Term(namedtuple("Term", "kind value datatype lang", defaults=(None, None))):
@@ -79,7 +87,7 @@ class Result:
 
         return render(self, fmt)
 
-    def to_pandas(self):  # noqa: ANN201 - a pandas.DataFrame
+    def to_pandas(self) -> Any:  # a pandas.DataFrame (pandas is imported only here)
         """The rows as a ``pandas.DataFrame``, one column per variable, Python values in the
         cells. Needs pandas (``pip install 'hkit[pandas]'``), imported only here."""
         try:
@@ -152,7 +160,9 @@ class EmbeddedEngine:
                 return _unpack(child.receive()[1])
         return _bounded(lambda: self._evaluate(text), timeout)
 
-    def stream(self, text: str, timeout: float | None = None, batch: int = 1000):  # noqa: ANN201
+    def stream(
+        self, text: str, timeout: float | None = None, batch: int = 1000
+    ) -> tuple[list[str], Iterator[dict[str, Term]]]:
         """A SELECT query's variables and an iterator over its rows, produced as they are read
         (at most a few batches held in memory), the whole bounded by ``timeout`` seconds."""
         if _can_fork():
@@ -190,14 +200,14 @@ class EmbeddedEngine:
 
         _, variables = take()
 
-        def rows():  # an iterator of rows
+        def rows() -> Iterator[dict[str, Term]]:
             while True:
                 kind, value = take()
                 if kind == "end":
                     return
-                yield from value
+                yield from value  # type: ignore[misc]  # a batch of rows
 
-        return variables, rows()
+        return list(variables), rows()  # type: ignore[call-overload]  # the variables' names
 
     def _solutions(self, text: str) -> pyoxigraph.QuerySolutions:
         import pyoxigraph

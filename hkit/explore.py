@@ -16,6 +16,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-u
 if TYPE_CHECKING:
     from typing import Any
 
+    from hkit.engines import Engine
+
 PREFIXES = "".join(f"PREFIX {prefix}: <{ns}>\n" for prefix, ns in RESULT_PREFIXES.items())
 
 
@@ -70,7 +72,7 @@ class Description:
 
 
 def find_entities(
-    engine: EmbeddedEngine, text: str, timeout: float | None
+    engine: Engine, text: str, timeout: float | None
 ) -> list[tuple[str, str]]:
     """(IRI, label) of the entities whose label, alternative label, source file name or IRI's
     last part (``cuhk`` for id:cuhk) is ``text`` (ignoring case), else those whose labels contain
@@ -261,7 +263,7 @@ def stats(engine: EmbeddedEngine, timeout: float | None) -> Stats:
 
 
 def resolve_names(
-    query: Any, given: dict[str, list[str]], engine: Any, timeout: float | None
+    query: Any, given: dict[str, list[str]], engine: Engine, timeout: float | None
 ) -> dict[str, list[str]]:
     """The parameter values with every IRI parameter's value that is a name (a label, an
     alternative label, an abbreviation, an IRI's last part) replaced by the IRI of the one entity

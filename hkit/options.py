@@ -396,7 +396,9 @@ def seconds(text: str) -> float | None:
     return value
 
 
-def parse(options: Sequence[Option], arguments: Sequence[Argument], args: list[str]):  # noqa: ANN201
+def parse(
+    options: Sequence[Option], arguments: Sequence[Argument], args: list[str]
+) -> dict[str, object] | None:
     """Parse ``args`` against a command's grammar: ``(values, [])`` with every parameter's value,
     or None when the arguments need click (an unknown option, a value outside its choices, a
     missing value, ``--help``, ``--``): click then parses them again and gives its error or its

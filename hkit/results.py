@@ -73,6 +73,7 @@ def _json_term(term: Term) -> dict[str, str]:
 
 
 def to_json(result: Result) -> str:
+    """The result as SPARQL 1.1 Query Results JSON."""
     import json
 
     if result.form == "ASK":
@@ -87,6 +88,7 @@ def to_json(result: Result) -> str:
 
 
 def to_xml(result: Result) -> str:
+    """The result as SPARQL Query Results XML."""
     from xml.sax.saxutils import escape, quoteattr
 
     out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
@@ -117,12 +119,14 @@ def to_xml(result: Result) -> str:
 
 
 def to_csv(result: Result) -> str:
+    """The result as SPARQL 1.1 Query Results CSV (values only)."""
     if result.form == "ASK":
         return "boolean\r\n" + ("true" if result.boolean else "false") + "\r\n"
     return "".join(stream_lines("csv", result.variables, result.rows))
 
 
 def to_tsv(result: Result) -> str:
+    """The result as SPARQL 1.1 Query Results TSV (terms in SPARQL syntax)."""
     if result.form == "ASK":
         return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
     return "".join(stream_lines("tsv", result.variables, result.rows))
@@ -283,6 +287,7 @@ def terminal_width(output: str | None = None) -> int | None:
 
 
 def to_markdown(result: Result) -> str:
+    """The result as a Markdown table, values as people read them."""
     header, rows = _cells(result)
 
     def cell(text: str) -> str:
@@ -297,11 +302,13 @@ def to_markdown(result: Result) -> str:
 
 
 def to_ntriples(result: Result) -> str:
+    """A CONSTRUCT or DESCRIBE result's triples as N-Triples."""
     lines = sorted({f"{nt(s)} {nt(p)} {nt(o)} ." for s, p, o in result.triples})
     return "\n".join(lines) + ("\n" if lines else "")
 
 
 def to_turtle(result: Result) -> str:
+    """A CONSTRUCT or DESCRIBE result's triples as Turtle, with hkit's prefixes."""
     import pyoxigraph
 
     triples = pyoxigraph.parse(to_ntriples(result).encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)

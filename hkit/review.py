@@ -115,6 +115,7 @@ class Review:
         return [f for f in self.findings if f.explanation is None]
 
     def counts(self) -> dict[str, int]:
+        """The open findings by severity."""
         return {s: sum(1 for f in self.open if f.severity == s) for s in SEVERITIES}
 
     def fails(self, fail_on: str) -> bool:
@@ -125,6 +126,7 @@ class Review:
         )
 
     def as_dict(self) -> dict[str, object]:
+        """The report as JSON: open and explained findings, stale notes, a summary."""
         return {
             "findings": [f.as_dict() for f in self.open],
             "explained": [f.as_dict() for f in self.findings if f.explanation is not None],
@@ -263,9 +265,11 @@ class Ontology:
         self._alignment: tuple[list[rdflib.term.Node], list[rdflib.term.Node]] | None = None
 
     def label(self, term: rdflib.term.Node) -> str:
+        """The term's English label, else its compact IRI."""
         return english_label(self.g, term) or compact(str(term))
 
     def english(self, term: rdflib.term.Node, predicate: rdflib.URIRef) -> list[str]:
+        """The term's English (or untagged) values of ``predicate``."""
         return [
             str(o)
             for o in self.g.objects(term, predicate)
@@ -280,7 +284,10 @@ class Ontology:
         """Its English skos:definition values."""
         return self.english(term, SKOS.definition)
 
-    def finding(self, severity: str, check: str, term: rdflib.term.Node | str, message: str):  # noqa: ANN201 - a Finding
+    def finding(
+        self, severity: str, check: str, term: rdflib.term.Node | str, message: str
+    ) -> Finding:
+        """A finding about ``term``, with its label."""
         iri = str(term)
         label = self.label(rdflib.URIRef(iri)) if iri.startswith(("http", "urn")) else iri
         return Finding(severity, check, iri, label, message)

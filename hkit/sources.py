@@ -10,10 +10,12 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-u
 if TYPE_CHECKING:
     from typing import Any
 
+    from hkit.engines import Engine
+
 _PREFIXES = "".join(f"PREFIX {prefix}: <{ns}>\n" for prefix, ns in PREFIXES.items())
 
 
-def source_names(engine: Any, timeout: float | None) -> dict[str, str]:
+def source_names(engine: Engine, timeout: float | None) -> dict[str, str]:
     """For each source document's file name, what a person knows it by: its label and date (its
     own, or the range its content allows)."""
     return {
@@ -21,7 +23,7 @@ def source_names(engine: Any, timeout: float | None) -> dict[str, str]:
     }
 
 
-def source_labels(engine: Any, timeout: float | None) -> dict[str, tuple[str, str]]:
+def source_labels(engine: Engine, timeout: float | None) -> dict[str, tuple[str, str]]:
     """For each source document's file name, its label and its date as words ("2023-12-06",
     "between 2024 and 2025", "2022 or later", "undated")."""
     rows = engine.run(
