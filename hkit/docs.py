@@ -23,10 +23,10 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from hkit.errors import HkitError
 from hkit.graph import english_label
 from hkit.ontology import disjoint_pairs, disjoint_with
-from hkit.vocab import compact
+from hkit.vocab import HKIT, compact
 
 SCHEMA = rdflib.Namespace("https://schema.org/")
-NS = "https://w3id.org/hkit/ontology#"
+NS = HKIT
 ONTOLOGY_IRI = rdflib.URIRef("https://w3id.org/hkit/ontology")
 PROPERTY_KINDS = (
     ("Object properties", OWL.ObjectProperty, "object-properties"),

@@ -912,14 +912,22 @@ def row_sources(engine: EmbeddedEngine, result: Result, timeout: float | None = 
     iris = sorted({t.value for row in result.rows for t in row.values() if t.kind == "uri"})
     if not iris:
         return ["" for _ in result.rows]
-    values = " ".join(f"<{iri}>" for iri in iris)
-    answer = engine.run(
-        "PREFIX prov: <http://www.w3.org/ns/prov#> "
-        "PREFIX hkit: <https://w3id.org/hkit/ontology#> "
-        f"SELECT ?s ?file WHERE {{ VALUES ?s {{ {values} }} "
-        "?s prov:wasDerivedFrom ?doc . ?doc hkit:fileName ?file }",
-        timeout,
+    from hkit.sparql import iri, with_values
+    from hkit.vocab import PREFIXES
+
+    terms = []
+    for value in iris:
+        try:
+            terms.append(iri(value))
+        except HkitError:
+            continue  # not an IRI a query can name: it cites nothing
+    if not terms:
+        return ["" for _ in result.rows]
+    query = (
+        f"PREFIX prov: <{PREFIXES['prov']}> PREFIX hkit: <{PREFIXES['hkit']}> "
+        "SELECT ?s ?file WHERE { ?s prov:wasDerivedFrom ?doc . ?doc hkit:fileName ?file }"
     )
+    answer = engine.run(with_values(query, {"s": terms}), timeout)
     files: dict[str, set[str]] = {}
     for row in answer.rows:
         files.setdefault(row["s"].value, set()).add(row["file"].value)

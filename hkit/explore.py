@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hkit.engines import EmbeddedEngine
-from hkit.results import PREFIXES as RESULT_PREFIXES
 from hkit.results import readable
 from hkit.sources import source_labels
 from hkit.sparql import iri, literal, with_values
-from hkit.vocab import compact
+from hkit.vocab import HKIT, ID, compact, expand
+from hkit.vocab import PROLOGUE as PREFIXES
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from hkit.engines import Engine
-
-PREFIXES = "".join(f"PREFIX {prefix}: <{ns}>\n" for prefix, ns in RESULT_PREFIXES.items())
 
 
 @dataclass
@@ -71,9 +69,7 @@ class Description:
         return "\n".join(out) + "\n"
 
 
-def find_entities(
-    engine: Engine, text: str, timeout: float | None
-) -> list[tuple[str, str]]:
+def find_entities(engine: Engine, text: str, timeout: float | None) -> list[tuple[str, str]]:
     """(IRI, label) of the entities whose label, alternative label, source file name or IRI's
     last part (``cuhk`` for id:cuhk) is ``text`` (ignoring case), else those whose labels contain
     it; an IRI (full, in angle brackets, or compact: id:hkust, hkit:Plan) matches itself."""
@@ -89,7 +85,7 @@ def find_entities(
     import re
 
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", text):  # an IRI's last part: cuhk, HKU
-        slug = "https://w3id.org/hkit/id/" + text.lower()
+        slug = ID + text.lower()
         rows = engine.run(with_values(label_of, {"s": [f"<{slug}>"]}), timeout).rows
         if rows:
             return [(slug, rows[0]["label"].value)]
@@ -109,7 +105,7 @@ def find_entities(
             + "FILTER("
             + test
             + ") ?s rdfs:label|skos:prefLabel ?label . "
-            'FILTER(STRSTARTS(STR(?s), "https://w3id.org/hkit/id/")) } ORDER BY ?label ?s'
+            f'FILTER(STRSTARTS(STR(?s), "{ID}")) }} ORDER BY ?label ?s'
         )
         rows = engine.run(with_values(query, {"needle": [needle]}), timeout).rows
         if rows:
@@ -147,15 +143,12 @@ _FIGURES = """SELECT ?m ?v ?a ?c ?q ?when ?file WHERE { ?obs hkit:observedEntity
 _SOURCES = """SELECT DISTINCT ?file WHERE { ?entity prov:wasDerivedFrom/hkit:fileName ?file }
     ORDER BY ?file"""
 
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_NAMES = (
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-)
+_RDF_TYPE = expand("rdf:type")
+_NAMES = (expand("rdfs:label"), expand("skos:prefLabel"))
 _NOTES = {
-    "http://www.w3.org/2004/02/skos/core#definition": "about",
-    "http://www.w3.org/2004/02/skos/core#scopeNote": "scope",
-    "http://www.w3.org/2004/02/skos/core#editorialNote": "note",
+    expand("skos:definition"): "about",
+    expand("skos:scopeNote"): "scope",
+    expand("skos:editorialNote"): "note",
 }
 
 
@@ -165,12 +158,12 @@ def _outgoing(d: Description, rows: list) -> None:
     for r in rows:
         p, o = r["p"].value, r["o"]
         olabel = r["ol"].value if "ol" in r else readable(o)
-        if p in _NAMES or p == "http://www.w3.org/ns/prov#wasDerivedFrom":
+        if p in _NAMES or p == expand("prov:wasDerivedFrom"):
             continue
         if p == _RDF_TYPE:
             if olabel not in d.types:
                 d.types.append(olabel)
-        elif p == "http://www.w3.org/2004/02/skos/core#altLabel":
+        elif p == expand("skos:altLabel"):
             d.alt_labels.append(o.value)
         elif p in _NOTES:
             d.notes.append((_NOTES[p], o.value))
@@ -243,9 +236,9 @@ def stats(engine: EmbeddedEngine, timeout: float | None) -> Stats:
         (compact(r["c"].value), int(r["n"].value))
         for r in engine.run(
             PREFIXES
-            + """SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c .
-            FILTER(STRSTARTS(STR(?c), "https://w3id.org/hkit/ontology#"))
-            FILTER(STRSTARTS(STR(?s), "https://w3id.org/hkit/id/")) }
+            + f"""SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c .
+            FILTER(STRSTARTS(STR(?c), "{HKIT}"))
+            FILTER(STRSTARTS(STR(?s), "{ID}")) }}
             GROUP BY ?c ORDER BY DESC(?n) ?c""",
             timeout,
         ).rows

@@ -34,7 +34,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from hkit.errors import InputError
 from hkit.graph import english_label
 from hkit.ontology import Hierarchy, disjoint_pairs
-from hkit.vocab import compact
+from hkit.vocab import HKIT, PREFIXES, compact
 
 SEVERITIES = ("error", "warn", "info")
 NOTES_FILE = Path("ontology/review-notes.tsv")
@@ -54,21 +54,12 @@ MAPPING_PREDICATES = (
     SKOS.narrowMatch,
     SKOS.relatedMatch,
 )
-STANDARD_NAMESPACES = (
-    "http://www.w3.org/ns/org#",
-    "https://schema.org/",
-    "http://purl.org/cerif/frapo/",
-    "http://xmlns.com/foaf/0.1/",
-    "http://www.w3.org/ns/prov#",
-    "http://www.w3.org/2004/02/skos/core#",
-    "http://purl.org/dc/terms/",
+#: The standard vocabularies hkit aligns with (W3C ORG, schema.org, FRAPO, FOAF, PROV-O, SKOS,
+#: DCTERMS), and the built-in ones every ontology may use undeclared.
+STANDARD_NAMESPACES = tuple(
+    PREFIXES[p] for p in ("org", "schema", "frapo", "foaf", "prov", "skos", "dcterms")
 )
-BUILT_IN = (
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "http://www.w3.org/2000/01/rdf-schema#",
-    "http://www.w3.org/2002/07/owl#",
-    "http://www.w3.org/2001/XMLSchema#",
-)
+BUILT_IN = tuple(PREFIXES[p] for p in ("rdf", "rdfs", "owl", "xsd"))
 
 
 @dataclass(frozen=True)
@@ -816,7 +807,7 @@ def review(
     data: rdflib.Graph | None = None,
     query_iris: dict[str, set[str]] | None = None,
     notes: dict[tuple[str, str], str] | None = None,
-    namespace: str = "https://w3id.org/hkit/ontology#",
+    namespace: str = HKIT,
 ) -> Review:
     """Review ``ontology`` (with the data and the IRIs each saved query uses): run every check of
     :data:`CHECKS`, mark the findings that ``notes`` explain, and list the notes that explain

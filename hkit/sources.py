@@ -3,7 +3,7 @@ machine formats keep the file name). Light on imports: the query path uses it.""
 
 from __future__ import annotations
 
-from hkit.vocab import PREFIXES
+from hkit.vocab import PROLOGUE as _PREFIXES
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -11,8 +11,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from hkit.engines import Engine
-
-_PREFIXES = "".join(f"PREFIX {prefix}: <{ns}>\n" for prefix, ns in PREFIXES.items())
 
 
 def source_names(engine: Engine, timeout: float | None) -> dict[str, str]:

@@ -30,6 +30,14 @@ PREFIXES = {
 }
 
 
+#: The SPARQL prologue that declares every prefix above.
+PROLOGUE = "".join(f"PREFIX {prefix}: <{ns}>\n" for prefix, ns in PREFIXES.items())
+
+#: hkit's ontology namespace, and the namespace of the entities in its data.
+HKIT = PREFIXES["hkit"]
+ID = PREFIXES["id"]
+
+
 def compact(iri: str) -> str:
     """``prefix:local`` for an IRI in one of PREFIXES' namespaces, else the IRI itself."""
     for prefix, ns in PREFIXES.items():
