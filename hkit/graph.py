@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from hkit.errors import InputError, ResourceError
-from hkit.vocab import HKIT, ID
+from hkit import vocab
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -27,8 +27,8 @@ SHAPES = Path("ontology/shapes.ttl")
 DATA_DIR = Path("data")
 QUERIES_DIR = Path("queries")
 
-HKIT_NS = HKIT
-HKIT_ID_NS = ID
+HKIT_NS = vocab.HKIT
+HKIT_ID_NS = vocab.ID
 
 
 def __getattr__(name: str) -> object:
