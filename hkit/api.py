@@ -231,18 +231,56 @@ class KnowledgeGraph:
 
     def run(self, text: str) -> Result:
         """Run SPARQL text as it is, on :attr:`engine` (no read-only check: see :meth:`sparql`
-        for text from elsewhere)."""
-        return self.engine.run(text, self.timeout)
+        for text from elsewhere). When the embedded graph's on-disk store turns out damaged
+        while it is read, the store is built again, with a warning, and the query run once more."""
+        from hkit.errors import QueryFailed
+
+        try:
+            return self.engine.run(text, self.timeout)
+        except QueryFailed as exc:
+            if self.endpoint is not None or not self._rebuild_if_damaged(exc.message):
+                raise
+            return self.engine.run(text, self.timeout)
+
+    def _rebuild_if_damaged(self, message: str) -> bool:
+        """Discard the on-disk store when ``message`` says it is damaged; True when it was."""
+        from hkit.graph import DAMAGE_WORDS, discard_store, graph_files
+
+        if not any(word in message for word in DAMAGE_WORDS):
+            return False
+        if not discard_store(graph_files(self.root, self.data), message):
+            return False
+        self._engine = None
+        return True
 
     def stream(self, text: str) -> tuple[list[str], Iterator[dict[str, Term]]] | None:
         """A SELECT query's variables and its rows as they are produced (the whole answer is
         never held in memory), on the embedded engine; None for an endpoint or another form."""
         from hkit.engines import EmbeddedEngine, query_form
+        from hkit.errors import QueryFailed
 
         engine = self.engine
         if not isinstance(engine, EmbeddedEngine) or query_form(text) != "SELECT":
             return None
-        return engine.stream(text, self.timeout)
+        try:
+            variables, rows = engine.stream(text, self.timeout)
+        except QueryFailed as exc:
+            if not self._rebuild_if_damaged(exc.message):
+                raise
+            variables, rows = self.embedded.stream(text, self.timeout)
+
+        def checked() -> Iterator[dict[str, Term]]:
+            produced = False
+            try:
+                for row in rows:
+                    produced = True
+                    yield row
+            except QueryFailed as exc:
+                if not self._rebuild_if_damaged(exc.message) or produced:
+                    raise  # rows are out: too late to run again, the next run builds it anew
+                yield from self.embedded.stream(text, self.timeout)[1]
+
+        return variables, checked()
 
     def with_sources(self, result: Result) -> Result:
         """``result`` with a ``sources`` column naming every document that an entity in the row

@@ -155,7 +155,8 @@ class EmbeddedEngine:
         the memory limit of :func:`query_memory_limit`, in a child process: see
         :class:`_Child`)."""
         if _can_fork():
-            child = _Child(lambda send: send(("result", _pack(self._evaluate(text)))), timeout)
+            work = lambda send: send(("result", _pack(self._evaluate(text))))  # noqa: E731
+            child = _Child(work, timeout, offline=might_reach_network(text))
             with child:
                 return _unpack(child.receive()[1])
         return _bounded(lambda: self._evaluate(text), timeout)
@@ -249,7 +250,7 @@ class EmbeddedEngine:
                 send(("rows", [_pack_row(row) for row in rows]))
             send(("end", None))
 
-        child = _Child(work, timeout)
+        child = _Child(work, timeout, offline=might_reach_network(text))
         child.__enter__()
         try:
             _, variables = child.receive()
@@ -345,7 +346,10 @@ class _Child:
     ``with`` block kills the child if it still runs."""
 
     def __init__(
-        self, work: Callable[[Callable[[tuple], None]], None], timeout: float | None
+        self,
+        work: Callable[[Callable[[tuple], None]], None],
+        timeout: float | None,
+        offline: bool = False,
     ) -> None:
         import os
         import time
@@ -358,7 +362,7 @@ class _Child:
         self.pid = os.fork()
         if self.pid == 0:  # the child: never returns
             os.close(read_end)
-            _child_main(work, write_end, self.limit)
+            _child_main(work, write_end, self.limit, offline)
         os.close(write_end)
         self.fd: int | None = read_end
 
@@ -438,8 +442,64 @@ class _Child:
         return QueryFailed("the SPARQL engine stopped without an answer")
 
 
-def _child_main(work: Callable[[Callable[[tuple], None]], None], fd: int, limit: int) -> None:
-    """In the forked child: bound the memory, run the work, send each message, exit."""
+def might_reach_network(text: str) -> bool:
+    """Whether the engine could read ``text`` as reaching another host: only a SERVICE clause
+    does (pyoxigraph runs no update and fetches no FROM graph), and no SERVICE can be written
+    without the word, once codepoint escapes are read and case is folded. A query for which this
+    is true runs cut off from the network (see :func:`_cut_network`), whatever the read-only
+    check made of it."""
+    from hkit.sparql import expand_escapes
+
+    return "service" in expand_escapes(text).casefold()
+
+
+def _cut_network() -> str | None:
+    """In the forked child, before the query runs: make it unable to open a network socket, so
+    that even a SERVICE the read-only check missed reaches no host. A seccomp filter refuses
+    every socket() but a local (AF_UNIX) one; where the filter cannot be installed, the child
+    moves into a network namespace of its own, which has no interface. None when done, else why
+    not."""
+    import ctypes
+    import os
+    import platform
+    import struct
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    arch = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}.get(platform.machine())
+    if arch is not None:
+        audit_arch, socket_nr = arch
+        load, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_RET|K
+        allow, refuse = 0x7FFF0000, 0x00050000 | 13  # SECCOMP_RET_ALLOW, RET_ERRNO(EACCES)
+        program = [
+            (load, 0, 0, 4),  # the architecture
+            (jeq, 0, 5, audit_arch),
+            (load, 0, 0, 0),  # the system call's number
+            (jeq, 0, 3, socket_nr),
+            (load, 0, 0, 16),  # socket()'s first argument: the address family
+            (jeq, 1, 0, 1),  # AF_UNIX
+            (ret, 0, 0, refuse),
+            (ret, 0, 0, allow),
+        ]
+        code = b"".join(struct.pack("=HBBI", *ins) for ins in program)
+        buffer = ctypes.create_string_buffer(code)
+        fprog = struct.pack("@HP", len(program), ctypes.addressof(buffer))  # struct sock_fprog
+        fprog_buffer = ctypes.create_string_buffer(fprog)
+        no_new_privs, set_seccomp, mode_filter = 38, 22, 2
+        if libc.prctl(no_new_privs, 1, 0, 0, 0) == 0 and (
+            libc.prctl(set_seccomp, mode_filter, fprog_buffer, 0, 0) == 0
+        ):
+            return None
+    new_net, new_user = 0x40000000, 0x10000000
+    if libc.unshare(new_net) == 0 or libc.unshare(new_user | new_net) == 0:
+        return None
+    return os.strerror(ctypes.get_errno()) or "not supported here"
+
+
+def _child_main(
+    work: Callable[[Callable[[tuple], None]], None], fd: int, limit: int, offline: bool = False
+) -> None:
+    """In the forked child: bound the memory, cut the network when asked, run the work, send
+    each message, exit."""
     import marshal
     import os
 
@@ -469,7 +529,23 @@ def _child_main(work: Callable[[Callable[[tuple], None]], None], fd: int, limit:
 
     try:
         try:
-            work(send)
+            if offline:
+                why = _cut_network()
+                if why is not None:
+                    raise QueryFailed(
+                        "the query's text names SERVICE, and the engine cannot be cut off from "
+                        f"the network on this system ({why})",
+                        hint="remove the word SERVICE from the query, or set HKIT_IN_PROCESS=1 "
+                        "to rely on the read-only check alone",
+                    )
+            try:
+                work(send)
+            except (OSError, RuntimeError) as exc:
+                if offline and "os error 13" in str(exc):  # the socket the filter refused
+                    raise QueryFailed(
+                        "the query tried to reach another host (SERVICE), which hkit does not allow"
+                    ) from None
+                raise
         except MemoryError:
             os._exit(134)  # reported as running out of memory
         except BaseException as exc:
@@ -492,8 +568,8 @@ def _bounded(work: Callable[[], Result], timeout: float | None) -> Result:
     def target() -> None:
         try:
             outcome["result"] = work()
-        except BaseException as exc:  # handed back to the caller's thread
-            outcome["error"] = exc
+        except BaseException as exc:  # handed back to the caller's thread, without the frames
+            outcome["error"] = exc.with_traceback(None)  # that hold the engine's objects
 
     thread = threading.Thread(target=target, daemon=True, name="hkit-query")
     thread.start()

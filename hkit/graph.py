@@ -12,8 +12,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from hkit.errors import InputError, ResourceError
 from hkit import vocab
+from hkit.errors import InputError, ResourceError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -435,6 +435,29 @@ def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
     return pyoxigraph.Store.read_only(str(target))
 
 
+def discard_store(files: Iterable[Path], why: str) -> bool:
+    """Remove the on-disk store of ``files`` after an error read from it, with a warning, so that
+    the next :func:`open_store` builds it again; False when these files have none."""
+    files = list(files)
+    if sum(p.stat().st_size for p in files if p.is_file()) < PERSISTENT_FROM_BYTES:
+        return False
+    names, fingerprint = _store_key(files)
+    target = cache_dir() / "stores" / f"{names}-{fingerprint}"
+    if not target.is_dir():
+        return False
+    print(
+        f"hkit: warning: the cached store of these files is damaged ({_one_line(why)}); "
+        "building it again",
+        file=sys.stderr,
+    )
+    _rmtree(target)
+    return True
+
+
+#: What RocksDB, under pyoxigraph's store, says when a file of the store is damaged.
+DAMAGE_WORDS = ("Corruption", "checksum mismatch", "block checksum")
+
+
 def _reopen(target: Path) -> Any:  # a pyoxigraph.Store, or None
     """The complete store in ``target`` opened read-only; None when there is none, or when it
     cannot be read (it is then removed, with a warning, to be built again)."""
@@ -443,6 +466,9 @@ def _reopen(target: Path) -> Any:  # a pyoxigraph.Store, or None
     if not (target / "hkit-complete").is_file():
         return None
     try:
+        changed = _changed_files(target)
+        if changed:
+            raise OSError(f"{changed} changed since the store was built")
         store = pyoxigraph.Store.read_only(str(target))
         next(iter(store.quads_for_pattern(None, None, None)), None)  # reads a block
         return store
@@ -480,8 +506,9 @@ def _build(files: list[Path], stores: Path, names: str, target: Path, total: int
         store.optimize()
         del store
         progress.done()
+        inputs = [str(p.resolve()) for p in files]
         (building / "hkit-complete").write_text(
-            "\n".join(str(p.resolve()) for p in files) + "\n", encoding="utf-8"
+            "\n".join([*inputs, _SEPARATOR, *_fingerprints(building)]) + "\n", encoding="utf-8"
         )
         try:
             building.rename(target)
@@ -494,7 +521,7 @@ def _build(files: list[Path], stores: Path, names: str, target: Path, total: int
     return True
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     text = " ".join(str(exc).split())
     return text[:200] + ("..." if len(text) > 200 else "")
 
@@ -519,6 +546,38 @@ def _rmtree(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+#: In hkit-complete, the line between the input files and the store's own files' fingerprints.
+_SEPARATOR = "-- store files: name size mtime ctime inode"
+
+
+def _fingerprints(folder: Path) -> list[str]:
+    """A line for each file of a store (its info log and lock aside, which reading it writes):
+    name, size, modification and change times, inode. No tool can write to a file without
+    moving its change time, so any edit to the store after its build shows."""
+    lines = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(("LOG", "LOCK", "hkit-complete")) or not path.is_file():
+            continue
+        info = path.stat()
+        lines.append(
+            f"{path.name} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}"
+        )
+    return lines
+
+
+def _changed_files(folder: Path) -> str | None:
+    """None when every file of the store is as it was built; else which is not."""
+    text = (folder / "hkit-complete").read_text(encoding="utf-8").splitlines()
+    if _SEPARATOR not in text:
+        return "its record of its files is missing, so it"
+    recorded = text[text.index(_SEPARATOR) + 1 :]
+    now = _fingerprints(folder)
+    if recorded == now:
+        return None
+    differ = sorted({line.split()[0] for line in set(recorded) ^ set(now)})
+    return ", ".join(differ[:3]) + (" and more" if len(differ) > 3 else "")
+
+
 class CachedStore:
     """One on-disk store in the cache folder: its folder, size, the files it was built from, and
     whether it is complete (a build that finished) and still opens and reads."""
@@ -526,9 +585,12 @@ class CachedStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.complete = (folder / "hkit-complete").is_file()
-        self.files = (
-            (folder / "hkit-complete").read_text(encoding="utf-8").split() if self.complete else []
+        record = (
+            (folder / "hkit-complete").read_text(encoding="utf-8").splitlines()
+            if self.complete
+            else []
         )
+        self.files = record[: record.index(_SEPARATOR)] if _SEPARATOR in record else record
         self.size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
     def verify(self) -> str | None:
@@ -538,6 +600,9 @@ class CachedStore:
         if not self.complete:
             return "an unfinished build"
         try:
+            changed = _changed_files(self.folder)
+            if changed:
+                return f"{changed} changed since the store was built"
             store = pyoxigraph.Store.read_only(str(self.folder))
             for _ in store.quads_for_pattern(None, None, None):
                 pass
