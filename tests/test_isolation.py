@@ -27,8 +27,8 @@ def children(monkeypatch) -> list[int]:
     started: list[int] = []
     original = _Child.__init__
 
-    def record(self: _Child, *args: object) -> None:
-        original(self, *args)
+    def record(self: _Child, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)
         started.append(self.pid)
 
     monkeypatch.setattr(_Child, "__init__", record)
