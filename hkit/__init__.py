@@ -24,6 +24,7 @@ PUBLIC_MODULES = (
     "hkit.vocab",
     "hkit.values",
     "hkit.cache",
+    "hkit.serve",
 )
 #: The command line: the click commands, the fast lane, the commands' work, the option table.
 CLI_MODULES = ("hkit.cli", "hkit.fast", "hkit.commands", "hkit.options", "hkit.__main__")

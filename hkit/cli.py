@@ -102,6 +102,10 @@ def _parameters(specs: Iterable[Option | Argument]) -> Callable[[Callable], Call
             kind = _Choice(spec)
         elif spec.kind == "seconds":
             kind = click.FloatRange(min=0, min_open=True)
+        elif spec.kind == "count":
+            kind = click.IntRange(min=1)
+        elif spec.kind == "port":
+            kind = click.IntRange(min=1, max=65535)
         decorators.append(
             click.option(
                 *spec.flags,
@@ -320,6 +324,15 @@ HELP = {
     Example:
 
         hkit reason --timeout 120
+    """,
+    "serve": """Serve the graph on the web, read-only: a SPARQL 1.1 endpoint at /sparql, the saved
+    queries as an API at /api/queries (described at /api/openapi.json), and pages to browse: a
+    home page with search, a page per saved query and per entity (/id/NAME), and the ontology's
+    documentation at /ontology. Needs the serve extra: pip install 'hkit[serve]'.
+
+    Example:
+
+        hkit serve --port 7878
     """,
     "check": """Run every quality gate: strict parse, SHACL, the reasoner, the violation checks.
 

@@ -393,3 +393,28 @@ def check(
         progress.done()
     echo(report.render(fmt))
     return report.exit_code
+
+
+# -- the web ------------
+
+
+def serve(
+    state: State,
+    host: str = "127.0.0.1",
+    port: int = 7878,
+    cors: str | None = None,
+    max_queries: int = 4,
+    max_rows: int = 10000,
+) -> int:
+    """``hkit serve``: the endpoint, the API and the pages, until Ctrl-C or SIGTERM."""
+    try:
+        from hkit.serve import serve as run_server
+    except ImportError as exc:
+        raise HkitError(
+            f"hkit serve needs the serve extra ({exc.name} is not installed)",
+            hint="pip install 'hkit[serve]'",
+        ) from None
+    kg = state.graph()
+    kg.stats()  # load the graph before the first request, so that its errors show here
+    run_server(kg, host, port, max_queries=max_queries, max_rows=max_rows, cors=cors)
+    return 0

@@ -26,9 +26,10 @@ class Option(
     )
 ):
     """One option: its flags (``("-o", "--output")``), the parameter it fills, its help, and
-    its grammar. ``kind`` is ``text``, ``flag``, ``seconds`` (a number above 0) or ``file`` (a
-    path that is not a folder); ``choices`` is a tuple, or the name of a registry
-    (``module:NAME``); ``complete`` names a completion function in hkit.cli. (A named tuple
+    its grammar. ``kind`` is ``text``, ``flag``, ``seconds`` (a number above 0), ``count`` (a
+    whole number above 0), ``port`` (1 to 65535) or ``file`` (a path that is not a folder);
+    ``choices`` is a tuple, or the name of a registry (``module:NAME``); ``complete`` names a
+    completion function in hkit.cli. (A named tuple
     from collections: importing typing would cost the fast lane more than it saves.)"""
 
     __slots__ = ()
@@ -344,6 +345,51 @@ COMMANDS: dict[str, Command] = {
             ),
         ),
         Command(
+            "serve",
+            options=(
+                Option(
+                    ("--host",),
+                    "host",
+                    "The address to listen on; anything but this machine's loopback is warned "
+                    "about.",
+                    default="127.0.0.1",
+                    show_default=True,
+                ),
+                Option(
+                    ("--port",),
+                    "port",
+                    "The port to listen on.",
+                    kind="port",
+                    default=7878,
+                    show_default=True,
+                ),
+                Option(
+                    ("--cors",),
+                    "cors",
+                    "Allow pages from this origin to query the server from a browser (no CORS "
+                    "otherwise).",
+                    metavar="ORIGIN",
+                ),
+                Option(
+                    ("--max-queries",),
+                    "max_queries",
+                    "Queries that may run at once; four times as many wait for a turn, and "
+                    "beyond that a request is answered 503.",
+                    kind="count",
+                    default=4,
+                    show_default=True,
+                ),
+                Option(
+                    ("--max-rows",),
+                    "max_rows",
+                    "The largest answer sent, in rows; a larger one is refused (413).",
+                    kind="count",
+                    default=10000,
+                    show_default=True,
+                ),
+            ),
+        ),
+        Command(
             "check",
             options=(
                 Option(
@@ -442,6 +488,12 @@ def parse(
             if number is None:
                 return None
             values[option.dest] = number
+        elif option.kind in ("count", "port"):
+            if not value.isdigit() or not 1 <= int(value) <= (
+                65535 if option.kind == "port" else 10**9
+            ):
+                return None
+            values[option.dest] = int(value)
         elif option.multiple:
             values[option.dest] = (*values[option.dest], value)  # type: ignore[misc]
         else:
