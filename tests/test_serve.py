@@ -111,7 +111,16 @@ def _tsv(args: list[str]) -> str:
 # -- the endpoint and the API give what hkit query gives ------------
 
 
-@pytest.mark.parametrize("name", sorted(QUERIES))
+def _names() -> list:
+    """Every saved query: three in the default test run, all of them in CI."""
+    return [n if n in FEW else pytest.param(n, marks=pytest.mark.slow) for n in sorted(QUERIES)]
+
+
+#: The queries the default test run sends through every client; CI sends them all.
+FEW = ["funds-by-size", "people-and-posts", "start-ups-and-unicorns"]
+
+
+@pytest.mark.parametrize("name", _names())
 def test_every_saved_query_through_the_endpoint_and_the_api(served, name):
     params = [a for p in _example_args(name) for a in ("-p", p)]
     expected = _tsv(["query", name, *params, "--format", "tsv"])
@@ -140,7 +149,7 @@ def test_every_saved_query_through_the_endpoint_and_the_api(served, name):
     assert body.decode("utf-8") == expected
 
 
-@pytest.mark.parametrize("name", sorted(QUERIES))
+@pytest.mark.parametrize("name", _names())
 def test_every_saved_query_through_rdflibs_sparql_client(served, name):
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
@@ -157,10 +166,6 @@ def test_every_saved_query_through_rdflibs_sparql_client(served, name):
         tuple(row[v].value if v in row else None for v in local.variables) for row in local.rows
     ]
     assert remote == expected
-
-
-#: The queries the default test run sends through Jena (one Java start each); CI sends them all.
-FEW = ["funds-by-size", "people-and-posts", "start-ups-and-unicorns"]
 
 
 @pytest.mark.stores
@@ -378,6 +383,7 @@ def test_hostile_and_wrong_requests_get_a_clear_4xx(
     assert b"Traceback" not in answer
 
 
+@pytest.mark.slow
 def test_the_row_cap_and_the_query_slots(tmp_path):
     """One query runs, four wait for their turn, a sixth is told to come back (503); a query
     that outlasts the server's timeout, or waits past it, is a 503 too, and the server goes on."""
