@@ -152,36 +152,13 @@ def read_allowed(directory: Path) -> dict[tuple[str, str], str]:
 
 
 def query_iris(text: str, where: str = "the query") -> set[str]:
-    """Every IRI a SPARQL query mentions, prefixed names resolved (parsed by rdflib, so that
-    comments, strings and prefixes are read as SPARQL reads them)."""
-    from rdflib import URIRef
-    from rdflib.paths import Path as RdflibPath
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery
+    """Every IRI a SPARQL query names, prefixed names resolved (see :func:`hkit.sparql.iris_in`,
+    which reads the text by SPARQL's lexical rules); a query that is not a read-only query is an
+    error naming ``where``."""
+    from hkit.sparql import check_query, iris_in
 
-    try:
-        algebra = translateQuery(parseQuery(text)).algebra
-    except Exception as exc:  # pyparsing and rdflib raise several kinds
-        raise InputError(f"{where} is not valid SPARQL: {str(exc).splitlines()[0]}") from exc
-    found: set[str] = set()
-    seen: set[int] = set()
-    todo: list[object] = [algebra]
-    while todo:
-        item = todo.pop()
-        if isinstance(item, URIRef):
-            found.add(str(item))
-        elif isinstance(item, (str, bytes, int, float)) or id(item) in seen:
-            continue
-        elif isinstance(item, dict):
-            seen.add(id(item))
-            todo.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            seen.add(id(item))
-            todo.extend(item)
-        elif isinstance(item, RdflibPath):
-            seen.add(id(item))
-            todo.extend(vars(item).values())
-    return found
+    check_query(text, where)
+    return iris_in(text)
 
 
 def saved_query_files(root: Path) -> list[Path]:

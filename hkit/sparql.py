@@ -138,6 +138,48 @@ def check_query(text: str, where: str = "the query") -> None:
 
 
 _DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
+_PREFIX_DECLARATION = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:\s*$", re.I)
+_NAME = re.compile(
+    r"(?<![\w?$:.#-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:((?:[\w%:-]|\.(?=[\w%:-]))*)", re.UNICODE
+)
+_A = re.compile(r"(?<![\w?$:])a(?![\w:-])")
+
+
+def iris_in(text: str) -> set[str]:
+    """Every IRI a query names: written in full (``<...>``, namespaces declared by PREFIX
+    aside) or as a prefixed name, resolved by the query's own declarations, and ``rdf:type``
+    where ``a`` stands for it; strings and comments are set aside as SPARQL reads them.
+
+    >>> sorted(iris_in("PREFIX e: <http://e/> SELECT ?s { ?s a e:C ; <http://e/p> 'e:no' }"))
+    ['http://e/C', 'http://e/p', 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type']
+    """
+    text = expand_escapes(text)
+    found: set[str] = set()
+    prefixes: dict[str, str] = {}
+    last = 0
+    rest: list[str] = []
+    for match in _TOKEN.finditer(text):
+        before = text[last : match.start()]
+        rest.append(before)
+        token = match.group(0)
+        if token.startswith("<"):
+            declaration = _PREFIX_DECLARATION.search("".join(rest[-2:]))
+            if declaration:
+                prefixes[declaration.group(1) or ""] = token[1:-1]
+            else:
+                found.add(token[1:-1])
+        rest.append(" " * len(token) if token.startswith("<") else " ")
+        last = match.end()
+    rest.append(text[last:])
+    body = "".join(rest)
+    body = _DECLARED.sub(" ", body)
+    for name in _NAME.finditer(body):
+        prefix, local = name.group(1) or "", name.group(2)
+        if prefix in prefixes:
+            found.add(prefixes[prefix] + local)
+    if _A.search(body):
+        found.add("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    return found
 
 
 def with_prefixes(text: str) -> str:
