@@ -350,6 +350,147 @@ NOTES = """
 """
 
 
+def _load(url: str, texts: list[str], clients: int, seconds: float, graph: str | None) -> dict:
+    """``clients`` threads send the queries in turn to the endpoint ``url`` for ``seconds``:
+    the requests, errors, median and 99th-percentile latency, and requests per second."""
+    import threading
+    import urllib.parse
+    import urllib.request
+
+    latencies: list[float] = []
+    errors = [0]
+
+    def client(offset: int) -> None:
+        stop, i = time.monotonic() + seconds, offset
+        while time.monotonic() < stop:
+            fields = {"query": texts[i % len(texts)]}
+            if graph:
+                fields["default-graph-uri"] = graph
+            request = urllib.request.Request(
+                url,
+                data=urllib.parse.urlencode(fields).encode(),
+                headers={"Accept": "application/sparql-results+json"},
+            )
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    response.read()
+                latencies.append(time.perf_counter() - started)
+            except OSError:
+                errors[0] += 1
+            i += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else 0.0
+
+    return {
+        "requests": len(latencies) + errors[0],
+        "errors": errors[0],
+        "p50": pct(0.50),
+        "p99": pct(0.99),
+        "rate": len(latencies) / elapsed if elapsed else 0.0,
+    }
+
+
+def serving(sizes: list[int], seconds: float, lines: list[str]) -> None:
+    """``hkit serve`` under load beside Virtuoso 7: 20 clients send every saved query (its
+    example, as SPARQL) for ``seconds``, on the shipped graph and on generated data."""
+    import urllib.request
+
+    from hkit.catalog import bind_values, catalog
+    from hkit.sparql import with_values
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from stores import Virtuoso, free_port
+    except ImportError:
+        return
+    queries = catalog(ROOT / "queries")
+    texts = [with_values(q.text, bind_values(q, q.examples[0])) for q in queries.values()]
+    lines += [
+        "## `hkit serve` under load, beside Virtuoso 7",
+        "",
+        f"20 clients on loopback send every saved query (its example, as SPARQL, POSTed to "
+        f"`/sparql`) in turn for {seconds:g} s; both servers run on this machine, Virtuoso "
+        "loaded with `hkit export` and started as the tests start it, both warmed first.",
+        "",
+        "| graph | server | requests | errors | p50 | p99 | requests/s |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    graph_name = "https://w3id.org/hkit/"
+    for size in [0, *sizes]:
+        work = Path(tempfile.mkdtemp(prefix=f"hkit-bench-serve-{size}-"))
+        data = []
+        if size:
+            path = work / f"generated-{size}.nt"
+            generate = [sys.executable, str(HERE / "generate.py"), "--triples", str(size)]
+            subprocess.run(
+                [*generate, "--output", str(path)], check=True, stderr=subprocess.DEVNULL
+            )
+            data = ["--data", str(path)]
+        env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache")}
+        env.pop("HKIT_CACHE_DIR", None)
+        port = free_port()
+        server = subprocess.Popen(
+            [HKIT, *data, "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}/sparql"
+        results = {}
+        try:
+            deadline = time.monotonic() + 300
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/api/queries", timeout=5)
+                    break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise SystemExit("hkit serve did not start") from None
+                    time.sleep(0.2)
+            _load(url, texts, 2, 2, None)
+            results["hkit serve"] = _load(url, texts, 20, seconds, None)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+        virtuoso = None
+        try:
+            virtuoso = Virtuoso(work)
+            virtuoso.start()
+            export = work / "export.nt"
+            subprocess.run([HKIT, *data, "export", "-o", str(export)], check=True, env=env)
+            virtuoso.load(export, graph_name)
+            _load(virtuoso.endpoint, texts, 2, 2, graph_name)
+            results["Virtuoso 7"] = _load(virtuoso.endpoint, texts, 20, seconds, graph_name)
+        except BaseException as exc:  # no Virtuoso here (the tests' helper skips): say so
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            results["Virtuoso 7"] = {"missing": (str(exc).splitlines() or ["failed"])[0][:80]}
+        finally:
+            if virtuoso is not None and virtuoso.process is not None:
+                virtuoso.stop()
+        label = "shipped graph" if not size else f"shipped + {size:,}"
+        for name, r in results.items():
+            if "missing" in r:
+                lines.append(f"| {label} | {name} | — | — | — | — | not run: {r['missing']} |")
+                continue
+            lines.append(
+                f"| {label} | {name} | {r['requests']:,} | {r['errors']} | {ms(r['p50'])} | "
+                f"{ms(r['p99'])} | {r['rate']:,.0f} |"
+            )
+    lines.append("")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100000,1000000", help="triples, comma-separated")
@@ -369,6 +510,7 @@ def main(argv: list[str] | None = None) -> None:
     startup(runs, lines, targets)
     for size in sizes:
         scale(size, max(3, runs // 3), lines, targets, validate_at=min(sizes))
+    serving([min(sizes)], 3 if args.smoke else 30, lines)
     after = cpu_check()
     about.append(
         f"- Speed check (a 10-million-step Python loop, whole process): {ms(before)} before the "

@@ -27,6 +27,12 @@ from hkit.sparql import with_values
 pytest.importorskip("starlette", reason="hkit serve needs the serve extra")
 
 QUERIES = catalog(ROOT / "queries")
+ROOT_FILES = {
+    p: p.stat().st_mtime_ns
+    for d in ("ontology", "data", "queries")
+    for p in (ROOT / d).rglob("*")
+    if p.is_file()
+}
 HOSTILE = ROOT / "tests" / "fixtures" / "serve" / "hostile.ttl"
 
 
@@ -634,3 +640,16 @@ def test_twenty_clients_for_thirty_seconds(tmp_path):
     assert len(statuses) > 200
     assert set(statuses) == {200}
     assert after - before < 100_000, (before, after)  # kB: flat, not growing with requests
+
+
+def test_serving_wrote_nothing_into_the_root():
+    """Last in this module: after every request above, hostile ones included, the root's files
+    are as they were (the server is read-only, and its pages live in a temporary folder)."""
+    after = {p: p.stat().st_mtime_ns for p in _root_files()}
+    assert after == ROOT_FILES
+
+
+def _root_files() -> list[Path]:
+    return [
+        p for d in ("ontology", "data", "queries") for p in (ROOT / d).rglob("*") if p.is_file()
+    ]
