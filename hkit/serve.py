@@ -151,7 +151,6 @@ class Server:
             undefined=jinja2.StrictUndefined,
         )
         self.templates.filters["compact"] = compact
-        self.templates.filters["urlencode_query"] = urllib.parse.urlencode
 
     # -- running queries ------------
 
