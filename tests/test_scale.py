@@ -113,16 +113,22 @@ def test_the_generator_command_writes_a_file(tmp_path):
     assert out.read_text(encoding="utf-8").count("\n") >= 100
 
 
-@pytest.fixture
-def big(tmp_path, monkeypatch):
-    """A data file just above the size from which hkit keeps an on-disk store."""
+def _on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, triples: int) -> Path:
+    """A generated data file of ``triples``, above the size from which hkit keeps an on-disk
+    store (lowered for the tests), with the cache folder in ``tmp_path``."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("HKIT_CACHE_DIR", raising=False)
     monkeypatch.delenv("HKIT_NO_CACHE", raising=False)
     monkeypatch.setattr("hkit.graph.PERSISTENT_FROM_BYTES", 100_000)
     data = tmp_path / "big.nt"
-    data.write_text(generated(2000), encoding="utf-8")
+    data.write_text(generated(triples), encoding="utf-8")
     return data
+
+
+@pytest.fixture
+def big(tmp_path, monkeypatch):
+    """A data file just above the size from which hkit keeps an on-disk store."""
+    return _on_disk(tmp_path, monkeypatch, 2000)
 
 
 def stores(tmp_path: Path) -> list[Path]:
@@ -289,12 +295,7 @@ def test_a_store_damaged_unseen_is_rebuilt_when_a_query_reads_the_damage(
     from hkit.commands import write_stream
     from hkit.graph import _SEPARATOR, _fingerprints
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("HKIT_CACHE_DIR", raising=False)
-    monkeypatch.delenv("HKIT_NO_CACHE", raising=False)
-    monkeypatch.setattr("hkit.graph.PERSISTENT_FROM_BYTES", 100_000)
-    data = tmp_path / "big.nt"
-    data.write_text(generated(60000), encoding="utf-8")
+    data = _on_disk(tmp_path, monkeypatch, 60000)
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     expected = next(iter(hkit.open(ROOT, [data]).sparql(count)))["n"]
     (built,) = stores(tmp_path)
