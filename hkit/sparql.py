@@ -309,17 +309,55 @@ def iri(value: str, what: str = "a value") -> str:
 
 def with_values(text: str, bound: dict[str, list[str]]) -> str:
     """The query text with ``bound`` (SPARQL terms by variable name) as ``VALUES`` blocks, first
-    in the outermost ``WHERE`` group, so that every engine binds them the same way.
+    in the outermost ``WHERE`` group, so that every engine binds them the same way; and first in
+    each branch of a ``UNION`` at the top of that group too. That gives the same answer (a join
+    distributes over a union) and lets an engine that joins a binding with a ``UNION`` only after
+    reading the whole ``UNION`` (Oxigraph does) start each branch from the bound value instead.
 
     >>> with_values("SELECT ?l WHERE { ?s rdfs:label ?l }", {"s": [iri("id:innohk")]})
     'SELECT ?l WHERE { VALUES ?s { <https://w3id.org/hkit/id/innohk> }  ?s rdfs:label ?l }'
+    >>> print(with_values("SELECT * WHERE {{?s ?p 2} UNION {2 ?p ?s}}", {"s": ["1"]}))
+    SELECT * WHERE { VALUES ?s { 1 } { VALUES ?s { 1 } ?s ?p 2} UNION { VALUES ?s { 1 } 2 ?p ?s}}
     """
     from hkit.errors import QueryError
 
     if not bound:
         return text
-    match = re.search(r"\bWHERE\s*\{", blank(text, expand=False), re.I)
+    plain = blank(text, expand=False)
+    match = re.search(r"\bWHERE\s*\{", plain, re.I)
     if match is None:
         raise QueryError("the query has no WHERE clause to bind parameters in")
     block = " ".join(f"VALUES ?{v} {{ {' '.join(terms)} }}" for v, terms in bound.items())
-    return text[: match.end()] + " " + block + " " + text[match.end() :]
+    out = text
+    for at in reversed(_union_branches(plain, match.end())):
+        out = out[:at] + " " + block + " " + out[at:]
+    return out[: match.end()] + " " + block + " " + out[match.end() :]
+
+
+def _union_branches(plain: str, start: int) -> list[int]:
+    """Where each branch of a ``UNION`` directly inside the group opened just before ``start``
+    begins (just after its ``{``), in the blanked text ``plain``; a branch that is a subquery is
+    left out (a ``VALUES`` block cannot start it)."""
+    opened: list[tuple[int, int]] = []  # (position after "{", position after its "}")
+    depth, i = 1, start
+    while i < len(plain) and depth:
+        char = plain[i]
+        if char == "{":
+            if depth == 1:
+                opened.append((i + 1, -1))
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 1:
+                opened[-1] = (opened[-1][0], i + 1)
+        i += 1
+    union = re.compile(r"\s*UNION\b", re.I)
+    branches = []
+    for n, (inside, after) in enumerate(opened):
+        before_union = after > 0 and union.match(plain, after)
+        after_union = n > 0 and re.search(
+            r"\bUNION\s*$", plain[opened[n - 1][1] : inside - 1], re.I
+        )
+        if (before_union or after_union) and not re.match(r"\s*SELECT\b", plain[inside:], re.I):
+            branches.append(inside)
+    return branches

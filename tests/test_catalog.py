@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import rdflib
 from helpers import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -138,6 +139,45 @@ def test_defaults_and_repeated_values(query):
     }
     text = with_values(query.text, bound)
     assert 'WHERE { VALUES ?_colour { "red" "green" } VALUES ?__limit_xsd_integer' in text
+
+
+def test_values_open_each_branch_of_a_top_level_union():
+    text = (
+        "SELECT * WHERE { { ?s a ?c } UNION { { ?s ?p 1 } UNION { ?s ?p 2 } }"
+        " OPTIONAL { { ?s ?q ?o } UNION { ?o ?q ?s } } { SELECT ?s WHERE { ?s ?p ?o } }"
+        ' UNION { ?s <http://x/{> "}" } }'
+    )
+    out = with_values(text, {"s": ["<http://x/a>"]})
+    block = "VALUES ?s { <http://x/a> }"
+    assert out.count(block) == 4  # the group, its two top-level branches and the last branch
+    assert out.startswith(f"SELECT * WHERE {{ {block}  {{ {block}  ?s a ?c }} UNION {{ {block}")
+    assert "{ ?s ?p 1 }" in out and "{ ?s ?q ?o }" in out  # nested and OPTIONAL unions untouched
+    assert "{ SELECT ?s WHERE" in out  # a subquery cannot start with VALUES
+    assert f'UNION {{ {block}  ?s <http://x/{{> "}}" }}' in out  # braces in IRIs and strings
+
+
+@pytest.mark.parametrize("store", ["embedded", "rdflib"])
+def test_values_in_union_branches_give_the_same_answers(store, engine):
+    """A join distributes over a union: binding each branch too changes no answer, for one
+    value, several values, and a branch that does not name the variable."""
+    from hkit.engines import RdflibEngine
+    from hkit.export import export
+
+    run = engine.run
+    if store == "rdflib":
+        graph = rdflib.Graph().parse(data=export(ROOT, "turtle"), format="turtle")
+        run = RdflibEngine(graph).run
+    text = (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?s ?x WHERE {"
+        " { ?s rdfs:label ?x } UNION { ?x rdfs:label ?s } UNION { BIND (1 AS ?x) } }"
+    )
+    for terms in (
+        ["<https://w3id.org/hkit/id/innohk>"],
+        ['"x"', "<https://w3id.org/hkit/id/hkstp>"],
+    ):
+        top_only = text.replace("WHERE {", f"WHERE {{ VALUES ?s {{ {' '.join(terms)} }}", 1)
+        want = sorted(map(str, run(top_only, 30).rows))
+        assert want and sorted(map(str, run(with_values(text, {"s": terms}), 30).rows)) == want
 
 
 def test_parse_param_options():
