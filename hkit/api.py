@@ -202,9 +202,7 @@ class KnowledgeGraph:
         from hkit.sparql import with_values
 
         saved = self.saved_query(name)
-        given = {
-            key: [value] if isinstance(value, str) else list(value) for key, value in params.items()
-        }
+        given = _as_lists(params)
         names_given = any(
             p.suffix == "iri"
             and any(":" not in v and not v.startswith("<") for v in given.get(p.name, []))
@@ -313,9 +311,7 @@ class KnowledgeGraph:
         from hkit.sparql import with_values
 
         saved = self.saved_query(name)
-        given = {
-            key: [value] if isinstance(value, str) else list(value) for key, value in params.items()
-        }
+        given = _as_lists(params)
         notes: list[str] = []
         for param in saved.params:
             values = given.get(param.name)
@@ -540,3 +536,10 @@ def clear_cache() -> int:
     from hkit.graph import clear_cache
 
     return clear_cache()
+
+
+def _as_lists(params: dict[str, str | Iterable[str]]) -> dict[str, list[str]]:
+    """Keyword parameters as lists of texts: one text, or several to bind several values."""
+    return {
+        key: [value] if isinstance(value, str) else list(value) for key, value in params.items()
+    }

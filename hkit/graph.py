@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from hkit import vocab
@@ -353,22 +353,52 @@ def graph_files(root: Path, extra: Iterable[Path] = ()) -> list[Path]:
 BULK_LOAD_BYTES = 4_000_000
 
 
-def load_store(files: Iterable[Path], store: Any = None) -> Any:  # a pyoxigraph.Store
+def load_store(
+    files: Iterable[Path], store: Any = None, read: Callable[[int], None] | None = None
+) -> Any:  # a pyoxigraph.Store
     """A pyoxigraph store (in memory unless ``store`` is given) with every file loaded into its
-    default graph.
+    default graph. Large files are bulk-loaded, streamed from disk (the graph is never held in
+    Python); ``read``, when given, is called with the number of bytes read so far as they are.
 
     RDF/XML with a DOCTYPE is refused before parsing (entity expansion, HAZARDS 7).
     """
     import pyoxigraph
 
     store = pyoxigraph.Store() if store is None else store
+    done = 0
     for path in files:
         with parsing(path) as fmt:
             if path.stat().st_size < BULK_LOAD_BYTES:
                 store.load(path=str(path), format=fmt)  # faster for small files
-            else:
+            elif read is None:
                 store.bulk_load(path=str(path), format=fmt)
+            else:
+                with path.open("rb") as raw:
+                    store.bulk_load(input=_Counting(raw, done, read), format=fmt)
+        done += path.stat().st_size
+        if read is not None:
+            read(done)
     return store
+
+
+class _Counting:
+    """A binary file that reports how many bytes have been read (from ``before`` on) as they
+    are, for a progress line; reading through it costs nothing measurable (benchmarks/)."""
+
+    def __init__(self, raw: Any, before: int, read: Callable[[int], None]) -> None:
+        self.raw, self.count, self.read_so_far = raw, before, read
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.raw.read(size)
+        self.count += len(chunk)
+        self.read_so_far(self.count)
+        return chunk
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.raw.readinto(buffer)
+        self.count += n or 0
+        self.read_so_far(self.count)
+        return n
 
 
 #: From this much input up, the graph is kept in an on-disk store between runs (reopening one
@@ -405,6 +435,16 @@ def _store_key(files: list[Path]) -> tuple[str, str]:
     return names[:16], hashlib.sha256("\0".join(stats).encode()).hexdigest()[:16]
 
 
+def _store_folder(files: list[Path]) -> Path | None:
+    """Where the on-disk store of ``files`` in their current state is kept; None when they are
+    small enough to be parsed into memory on each run, or HKIT_NO_CACHE is set."""
+    total = sum(p.stat().st_size for p in files if p.is_file())
+    if total < PERSISTENT_FROM_BYTES or os.environ.get("HKIT_NO_CACHE"):
+        return None
+    names, fingerprint = _store_key(files)
+    return cache_dir() / "stores" / f"{names}-{fingerprint}"
+
+
 def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
     """The graph of ``files``, ready to query.
 
@@ -415,12 +455,11 @@ def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
     HKIT_NO_CACHE=1 turns this off.
     """
     files = list(files)
-    total = sum(p.stat().st_size for p in files if p.is_file())
-    if total < PERSISTENT_FROM_BYTES or os.environ.get("HKIT_NO_CACHE"):
+    target = _store_folder(files)
+    if target is None:
         return load_store(files)
-    names, fingerprint = _store_key(files)
-    stores = cache_dir() / "stores"
-    target = stores / f"{names}-{fingerprint}"
+    stores, names = target.parent, target.name.split("-")[0]
+    total = sum(p.stat().st_size for p in files if p.is_file())
     store = _reopen(target)
     if store is not None:
         return store
@@ -438,12 +477,8 @@ def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
 def discard_store(files: Iterable[Path], why: str) -> bool:
     """Remove the on-disk store of ``files`` after an error read from it, with a warning, so that
     the next :func:`open_store` builds it again; False when these files have none."""
-    files = list(files)
-    if sum(p.stat().st_size for p in files if p.is_file()) < PERSISTENT_FROM_BYTES:
-        return False
-    names, fingerprint = _store_key(files)
-    target = cache_dir() / "stores" / f"{names}-{fingerprint}"
-    if not target.is_dir():
+    target = _store_folder(list(files))
+    if target is None or not target.is_dir():
         return False
     print(
         f"hkit: warning: the cached store of these files is damaged ({_one_line(why)}); "
@@ -487,6 +522,7 @@ def _build(files: list[Path], stores: Path, names: str, target: Path, total: int
     ``target``, marked complete; False when the cache folder cannot be written. A build that
     fails or is interrupted leaves nothing behind."""
     import tempfile
+    import time
 
     import pyoxigraph
 
@@ -500,7 +536,15 @@ def _build(files: list[Path], stores: Path, names: str, target: Path, total: int
     progress = Progress(f"building the on-disk store of {total / 1e6:,.0f} MB of input")
     try:
         progress.step("loading")
-        store = load_store(files, pyoxigraph.Store(str(building)))
+        shown = [0.0]
+
+        def read(count: int) -> None:
+            now = time.monotonic()
+            if now - shown[0] >= 0.5:  # a terminal line redrawn twice a second at most
+                shown[0] = now
+                progress.step(f"loading, {min(count / max(total, 1), 1):.0%} of it read")
+
+        store = load_store(files, pyoxigraph.Store(str(building)), read if progress.on else None)
         progress.step("optimising")
         store.flush()
         store.optimize()

@@ -154,6 +154,34 @@ def test_the_store_is_built_once_and_reopened(big, tmp_path):
         )
 
 
+def test_a_bulk_load_reports_what_it_has_read_and_loads_the_same_graph(tmp_path, monkeypatch):
+    from hkit.graph import load_store
+
+    data = tmp_path / "g.nt"
+    data.write_text(generated(3000), encoding="utf-8")
+    monkeypatch.setattr("hkit.graph.BULK_LOAD_BYTES", 1000)
+    seen: list[int] = []
+    streamed = load_store([data], pyoxigraph.Store(str(tmp_path / "a")), seen.append)
+    plain = load_store([data], pyoxigraph.Store(str(tmp_path / "b")))
+    assert seen == sorted(seen) and len(seen) > 2 and seen[-1] == data.stat().st_size
+    assert set(streamed) == set(plain) and len(set(plain)) > 2900
+
+
+def test_building_the_store_shows_how_much_is_read_on_a_terminal_only(big, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("hkit.graph.BULK_LOAD_BYTES", 1000)
+    monkeypatch.setattr("time.monotonic", iter(range(0, 10**6, 1)).__next__)  # 1 s per call
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    open_store(graph_files(ROOT, [big]))
+    shown = terminal.getvalue()
+    assert "building the on-disk store" in shown and "% of it read" in shown
+    assert "100% of it read" in shown and shown.endswith("\r")  # the line is cleared at the end
+
+
 def test_a_changed_file_rebuilds_the_store_and_drops_the_old_one(big, tmp_path):
     files = graph_files(ROOT, [big])
     open_store(files)
