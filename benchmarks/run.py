@@ -221,7 +221,8 @@ print(json.dumps([time.perf_counter() - start, count]))
 
 
 def tree_rss_mb(pid: int) -> float:
-    """The resident memory of process ``pid`` and all its descendants, summed, in MB."""
+    """The memory of process ``pid`` and all its descendants (proportional set size, so that
+    pages they share count once), summed, in MB."""
     parents: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -238,14 +239,15 @@ def tree_rss_mb(pid: int) -> float:
             if ppid == parent and child not in family:
                 family.add(child)
                 todo.append(child)
-    total = 0
+    total = 0.0  # proportional set sizes: a page shared by forked workers counts once
     for member in family:
         try:
-            with open(f"/proc/{member}/statm", encoding="ascii") as fh:
-                total += int(fh.read().split()[1])
-        except (OSError, IndexError, ValueError):
+            with open(f"/proc/{member}/smaps_rollup", encoding="ascii") as fh:
+                pss = next(line for line in fh if line.startswith("Pss:"))
+            total += int(pss.split()[1]) * 1024
+        except (OSError, StopIteration, IndexError, ValueError):
             continue
-    return total * os.sysconf("SC_PAGE_SIZE") / 1e6
+    return total / 1e6
 
 
 def measure_tree(
@@ -755,6 +757,7 @@ def serving(sizes: list[int], seconds: float, lines: list[str]) -> None:
         finally:
             if virtuoso is not None and virtuoso.process is not None:
                 virtuoso.stop()
+            shutil.rmtree(work, ignore_errors=True)
         label = "shipped graph" if not size else f"shipped + {size:,}"
         for name, r in results.items():
             if "missing" in r:
@@ -801,6 +804,9 @@ def main(argv: list[str] | None = None) -> None:
     for name, unit, value, limit in targets:
         if value != value or (unit == "x" and value == 0):
             summary.append(f"| {name} | — | {limit:g} {unit} | n/a (nothing to compare) |")
+            continue
+        if value == float("inf"):
+            summary.append(f"| {name} | stopped at its limit | {limit:g} {unit} | **no** |")
             continue
         shown = (
             f"{value:.2f}" if unit == "x" else f"{value:.1f}" if unit == "s" else f"{value:,.0f}"
