@@ -372,6 +372,7 @@ def scale(size: int, runs: int, lines: list[str], targets: list, growth: dict) -
     env.pop("HKIT_NO_CACHE", None)
     base = [HKIT, "--data", str(data)]
     build, build_peak, _ = measure_tree([*base, *LOOKUP], env, 20_000, 3600)
+    os.sync()  # the build's writes on disk before reads are timed
     lookup, lookup_peak = median([*base, *LOOKUP], runs, env)
     growth[("build the on-disk store (s)", size)] = build
     growth[("build, peak memory (MB)", size)] = build_peak
