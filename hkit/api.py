@@ -295,7 +295,16 @@ class KnowledgeGraph:
 
         if not isinstance(self.engine, EmbeddedEngine):
             return result
-        return with_source_names(result, source_names(self.embedded, self.timeout))
+        # only the texts the answer holds are looked up, unless it holds very many
+        texts = {
+            part
+            for row in result.rows
+            for term in row.values()
+            if term.kind == "literal"
+            for part in term.value.split("; ")
+        }
+        files = texts if len(texts) <= SOURCE_LOOKUP_LIMIT else None
+        return with_source_names(result, source_names(self.embedded, self.timeout, files))
 
     def unmatched(self, name: str, /, **params: str | Iterable[str]) -> list[str]:
         """Why a saved query with text parameters answered nothing: for each text value that
@@ -536,6 +545,10 @@ def clear_cache() -> int:
     from hkit.graph import clear_cache
 
     return clear_cache()
+
+
+#: Up to this many distinct texts in an answer, only those are looked up as source file names.
+SOURCE_LOOKUP_LIMIT = 1000
 
 
 def _as_lists(params: dict[str, str | Iterable[str]]) -> dict[str, list[str]]:

@@ -8,31 +8,52 @@ from hkit.vocab import PROLOGUE as _PREFIXES
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
     from hkit.engines import Engine
 
 
-def source_names(engine: Engine, timeout: float | None) -> dict[str, str]:
-    """For each source document's file name, what a person knows it by: its label and date (its
-    own, or the range its content allows)."""
-    return {
-        file: f"{label}, {when}" for file, (label, when) in source_labels(engine, timeout).items()
-    }
+def source_names(
+    engine: Engine, timeout: float | None, files: Iterable[str] | None = None
+) -> dict[str, str]:
+    """For each source document's file name (of those in ``files``, when given), what a person
+    knows it by: its label and date (its own, or the range its content allows)."""
+    labels = source_labels(engine, timeout, files)
+    return {file: f"{label}, {when}" for file, (label, when) in labels.items()}
 
 
-def source_labels(engine: Engine, timeout: float | None) -> dict[str, tuple[str, str]]:
-    """For each source document's file name, its label and its date as words ("2023-12-06",
-    "between 2024 and 2025", "2022 or later", "undated")."""
-    rows = engine.run(
+def source_labels(
+    engine: Engine, timeout: float | None, files: Iterable[str] | None = None
+) -> dict[str, tuple[str, str]]:
+    """For each source document's file name (of those in ``files``, when given: a graph of
+    thousands of documents is not read whole for a few), its label and its date as words
+    ("2023-12-06", "between 2024 and 2025", "2022 or later", "undated")."""
+    from hkit.errors import HkitError
+    from hkit.sparql import literal, with_values
+
+    text = (
         _PREFIXES
         + """SELECT ?file ?label ?issued ?earliest ?latest WHERE {
         ?doc hkit:fileName ?file ; rdfs:label ?label .
         OPTIONAL { ?doc dcterms:issued ?issued }
         OPTIONAL { ?doc hkit:earliestDate ?earliest }
-        OPTIONAL { ?doc hkit:latestDate ?latest } } ORDER BY ?file""",
-        timeout,
-    ).rows
+        OPTIONAL { ?doc hkit:latestDate ?latest } } ORDER BY ?file"""
+    )
+    if files is not None:
+        wanted = sorted(set(files))
+        if not wanted:
+            return {}
+        terms = []
+        for file in wanted:
+            try:
+                terms.append(literal(file))
+            except HkitError:  # a backslash or a control character: no file name has one
+                continue
+        if not terms:
+            return {}
+        text = with_values(text, {"file": terms})
+    rows = engine.run(text, timeout).rows
     names = {}
     for r in rows:
         if "issued" in r:

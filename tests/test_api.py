@@ -224,3 +224,18 @@ def test_every_registry_is_used_by_a_choice():
 
     used = {o.choices for c in COMMANDS.values() for o in c.options if isinstance(o.choices, str)}
     assert {f"hkit.api:{name}" for name in REGISTRIES} == used
+
+
+def test_source_names_are_looked_up_for_the_texts_an_answer_holds_only(kg):
+    from hkit.sources import source_names
+
+    everything = source_names(kg.embedded, 30)
+    file = sorted(everything)[0]
+    hostile = ["no such file", 'a "quoted" \\ text', "line\nbreak", ""]
+    assert source_names(kg.embedded, 30, [file, *hostile]) == {file: everything[file]}
+    assert source_names(kg.embedded, 30, hostile) == {} == source_names(kg.embedded, 30, [])
+    result = kg.run(kg.prepare("people-and-posts", organisation="id:hksar-government"))
+    shown = kg.with_source_names(result)
+    assert [row["source"].value for row in shown.rows] == [
+        everything[row["source"].value] for row in result.rows
+    ]
