@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from hkit.errors import QueryError
-from hkit.sparql import blank, check_query, iri, literal
+from hkit.sparql import blank, check_query, closing, iri, literal
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -253,16 +253,6 @@ def _one_key_maps(items: object, where: str, key: str) -> dict[str, list[str]]:
     return result
 
 
-def _closing(text: str, start: int, pair: str) -> int:
-    """The index just past the bracket that closes the one opened before ``start`` (``pair`` is
-    "()" or "{}"), or the end of ``text``."""
-    depth, j = 1, start
-    while j < len(text) and depth:
-        depth += {pair[0]: 1, pair[1]: -1}.get(text[j], 0)
-        j += 1
-    return j
-
-
 def _lint(name: str, body: str, params: list[Param]) -> None:
     where = f"query '{name}'"
     if not re.search(r"\bWHERE\s*\{", body, re.I):
@@ -272,7 +262,7 @@ def _lint(name: str, body: str, params: list[Param]) -> None:
         if re.search(rf"\bAS\s+[?$]{var}\b", body, re.I):
             raise QueryError(f"{where}: parameter ?{p.variable} is assigned by BIND or AS")
     for call in re.finditer(r"\b(REGEX|REPLACE)\s*\(", body, re.I):
-        j = _closing(body, call.end(), "()")
+        j = closing(body, call.end(), "()")
         for p in params:
             if re.search(rf"[?$]{re.escape(p.variable)}\b", body[call.start() : j]):
                 raise QueryError(
@@ -281,7 +271,7 @@ def _lint(name: str, body: str, params: list[Param]) -> None:
                     "can stall the engine); compare with CONTAINS, STRSTARTS or =",
                 )
     for sub in re.finditer(r"\{\s*SELECT\b", body, re.I):
-        j = _closing(body, sub.end(), "{}")
+        j = closing(body, sub.end(), "{}")
         for p in params:
             if re.search(rf"[?$]{re.escape(p.variable)}\b", body[sub.start() : j]):
                 raise QueryError(f"{where}: parameter ?{p.variable} is used inside a subquery")

@@ -41,11 +41,8 @@ def source_labels(
         OPTIONAL { ?doc hkit:latestDate ?latest } } ORDER BY ?file"""
     )
     if files is not None:
-        wanted = sorted(set(files))
-        if not wanted:
-            return {}
         terms = []
-        for file in wanted:
+        for file in sorted(set(files)):
             try:
                 terms.append(literal(file))
             except HkitError:  # a backslash or a control character: no file name has one

@@ -338,26 +338,32 @@ def _union_branches(plain: str, start: int) -> list[int]:
     """Where each branch of a ``UNION`` directly inside the group opened just before ``start``
     begins (just after its ``{``), in the blanked text ``plain``; a branch that is a subquery is
     left out (a ``VALUES`` block cannot start it)."""
-    opened: list[tuple[int, int]] = []  # (position after "{", position after its "}")
-    depth, i = 1, start
-    while i < len(plain) and depth:
-        char = plain[i]
-        if char == "{":
-            if depth == 1:
-                opened.append((i + 1, -1))
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 1:
-                opened[-1] = (opened[-1][0], i + 1)
-        i += 1
-    union = re.compile(r"\s*UNION\b", re.I)
+    groups: list[tuple[int, int]] = []  # (just after its "{", just after its "}")
+    at = start
+    while (brace := _BRACE.search(plain, at)) and brace.group() == "{":
+        at = closing(plain, brace.end(), "{}")
+        groups.append((brace.end(), at))
     branches = []
-    for n, (inside, after) in enumerate(opened):
-        before_union = after > 0 and union.match(plain, after)
-        after_union = n > 0 and re.search(
-            r"\bUNION\s*$", plain[opened[n - 1][1] : inside - 1], re.I
-        )
-        if (before_union or after_union) and not re.match(r"\s*SELECT\b", plain[inside:], re.I):
+    for n, (inside, after) in enumerate(groups):
+        before_union = _UNION_NEXT.match(plain, after)
+        after_union = n > 0 and _UNION_LAST.search(plain, groups[n - 1][1], inside - 1)
+        if (before_union or after_union) and not _SELECT_FIRST.match(plain, inside):
             branches.append(inside)
     return branches
+
+
+_BRACE = re.compile(r"[{}]")
+_UNION_NEXT = re.compile(r"\s*UNION\b", re.I)
+_UNION_LAST = re.compile(r"\bUNION\s*$", re.I)
+_SELECT_FIRST = re.compile(r"\s*SELECT\b", re.I)
+
+
+def closing(text: str, start: int, pair: str) -> int:
+    """The index just past the bracket that closes the one opened before ``start`` (``pair`` is
+    "()" or "{}"), or the end of ``text``; run it on :func:`blank` text, so that brackets in
+    strings, IRIs and comments do not count."""
+    depth, j = 1, start
+    while j < len(text) and depth:
+        depth += {pair[0]: 1, pair[1]: -1}.get(text[j], 0)
+        j += 1
+    return j
