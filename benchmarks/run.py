@@ -15,6 +15,7 @@ suite asserts a timing; this script reports each target as a ratio measured in t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import os
 import platform
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -290,56 +292,83 @@ def measure_tree(
     return time.perf_counter() - start, peak, outcome
 
 
-def virtuoso_times(
-    data: list[str], env: dict[str, str], texts: dict[str, str], work: Path
-) -> tuple[dict[str, float] | None, str]:
-    """Each query's median time over HTTP on Virtuoso 7 (started as the tests start it, loaded
-    with ``hkit export``, each query run once first), with the load time; or why not."""
+def size_label(size: int) -> str:
+    """100k, 1M, 10M."""
+    return f"{size / 1_000_000:g}M" if size >= 1_000_000 else f"{size / 1000:g}k"
+
+
+#: The graph that Virtuoso is loaded into and asked about.
+VIRTUOSO_GRAPH = "https://w3id.org/hkit/"
+
+
+def post(url: str, text: str, graph: str | None, timeout: float) -> float:
+    """POST one query to the endpoint ``url`` and read its whole answer: the seconds taken
+    (an OSError when it fails)."""
     import urllib.parse
     import urllib.request
 
+    fields = {"query": text}
+    if graph:
+        fields["default-graph-uri"] = graph
+    request = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(fields).encode(),
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        response.read()
+    return time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def virtuoso_loaded(work: Path, data: list[str], env: dict[str, str]) -> Iterator[tuple]:
+    """Virtuoso 7 started as the tests start it, loaded with ``hkit export`` of the graph (with
+    ``data``) into VIRTUOSO_GRAPH and restarted as the tests restart it (Virtuoso 7.2 answers
+    some paths right only then): (its endpoint, the seconds the load took); stopped after."""
     sys.path.insert(0, str(ROOT / "tests"))
+    from stores import Virtuoso
+
+    work.mkdir(parents=True, exist_ok=True)
+    server = Virtuoso(work)
     try:
-        from stores import Virtuoso
-    except ImportError as exc:
-        return None, f"not run: {exc}"
-    graph = "https://w3id.org/hkit/"
-    server = None
-    try:
-        work.mkdir(parents=True, exist_ok=True)
-        server = Virtuoso(work)
         server.start()
         export = work / "export.nt"
         subprocess.run([HKIT, *data, "export", "-o", str(export)], check=True, env=env)
         started = time.perf_counter()
-        server.load(export, graph)
+        server.load(export, VIRTUOSO_GRAPH)
         loaded = time.perf_counter() - started
-        server.restart()  # as the tests do: Virtuoso 7.2 answers some paths right only then
-        times = {}
-        for name, text in texts.items():
-            body = urllib.parse.urlencode({"query": text, "default-graph-uri": graph}).encode()
-
-            def ask(body: bytes = body) -> float:
-                request = urllib.request.Request(
-                    server.endpoint,
-                    data=body,
-                    headers={"Accept": "application/sparql-results+json"},
-                )
-                began = time.perf_counter()
-                with urllib.request.urlopen(request, timeout=900) as answer:
-                    answer.read()
-                return time.perf_counter() - began
-
-            ask()
-            times[name] = statistics.median(ask() for _ in range(QUERY_RUNS))
-        return times, f"loaded in {ms(loaded)}"
-    except BaseException as exc:  # no Virtuoso here (the tests' helper skips): say so
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        return None, "not run: " + (str(exc).splitlines() or ["failed"])[0][:80]
+        server.restart()
+        yield server.endpoint, loaded
     finally:
-        if server is not None and server.process is not None:
+        if server.process is not None:
             server.stop()
+
+
+def not_run(exc: BaseException) -> str:
+    """Why Virtuoso did not run (no Virtuoso here: the tests' helper skips), in a table cell;
+    a Ctrl-C is raised again."""
+    if isinstance(exc, KeyboardInterrupt):
+        raise exc
+    return (str(exc).splitlines() or ["failed"])[0][:80]
+
+
+def virtuoso_times(
+    data: list[str], env: dict[str, str], texts: dict[str, str], work: Path
+) -> tuple[dict[str, float] | None, str]:
+    """Each query's median time over HTTP on Virtuoso 7 (see :func:`virtuoso_loaded`; each
+    query run once first), with the load time; or why not."""
+    try:
+        with virtuoso_loaded(work, data, env) as (endpoint, loaded):
+            times = {}
+            for name, text in texts.items():
+                post(endpoint, text, VIRTUOSO_GRAPH, 900)
+                times[name] = statistics.median(
+                    post(endpoint, text, VIRTUOSO_GRAPH, 900) for _ in range(QUERY_RUNS)
+                )
+        return times, f"loaded in {ms(loaded)}"
+    except BaseException as exc:
+        return None, "not run: " + not_run(exc)
 
 
 #: Sizes at which each query also runs on Virtuoso 7, for the side-by-side table.
@@ -358,7 +387,7 @@ def scale(size: int, runs: int, lines: list[str], targets: list, growth: dict) -
     from hkit.catalog import bind_values, catalog
     from hkit.sparql import with_values
 
-    label = f"{size / 1_000_000:g}M" if size >= 1_000_000 else f"{size / 1000:g}k"
+    label = size_label(size)
     light = size >= LIGHT_FROM
     work = Path(tempfile.mkdtemp(prefix=f"hkit-bench-{size}-"))
     data = work / f"generated-{size}.nt"
@@ -510,7 +539,7 @@ def validation(
     """``hkit validate`` once (three times at the smallest size), its memory summed over its
     worker processes; stopped above its limits (plus half) so that the machine stays usable."""
     seconds_limit, memory_limit = VALIDATE_LIMITS.get(size, (600, 8000))
-    label = f"{size / 1_000_000:g}M" if size >= 1_000_000 else f"{size / 1000:g}k"
+    label = size_label(size)
     results = [
         measure_tree([*base, "validate"], env, memory_limit * 1.5, seconds_limit * 1.5)
         for _ in range(3 if size == min(SIZES) else 1)
@@ -538,7 +567,7 @@ def growth_section(growth: dict, sizes: list[int]) -> list[str]:
 
     if len(sizes) < 2:
         return []
-    heads = [f"{s / 1_000_000:g}M" if s >= 1_000_000 else f"{s / 1000:g}k" for s in sizes]
+    heads = [size_label(s) for s in sizes]
     steps = [f"{heads[i]}→{heads[i + 1]}" for i in range(len(sizes) - 1)]
     lines = [
         "## What grows how",
@@ -633,8 +662,6 @@ def _load(url: str, texts: list[str], clients: int, seconds: float, graph: str |
     """``clients`` threads send the queries in turn to the endpoint ``url`` for ``seconds``:
     the requests, errors, median and 99th-percentile latency, and requests per second."""
     import threading
-    import urllib.parse
-    import urllib.request
 
     latencies: list[float] = []
     errors = [0]
@@ -642,19 +669,8 @@ def _load(url: str, texts: list[str], clients: int, seconds: float, graph: str |
     def client(offset: int) -> None:
         stop, i = time.monotonic() + seconds, offset
         while time.monotonic() < stop:
-            fields = {"query": texts[i % len(texts)]}
-            if graph:
-                fields["default-graph-uri"] = graph
-            request = urllib.request.Request(
-                url,
-                data=urllib.parse.urlencode(fields).encode(),
-                headers={"Accept": "application/sparql-results+json"},
-            )
-            started = time.perf_counter()
             try:
-                with urllib.request.urlopen(request, timeout=60) as response:
-                    response.read()
-                latencies.append(time.perf_counter() - started)
+                latencies.append(post(url, texts[i % len(texts)], graph, 60))
             except OSError:
                 errors[0] += 1
             i += 1
@@ -690,7 +706,7 @@ def serving(sizes: list[int], seconds: float, lines: list[str]) -> None:
 
     sys.path.insert(0, str(ROOT / "tests"))
     try:
-        from stores import Virtuoso, free_port
+        from stores import free_port
     except ImportError:
         return
     queries = catalog(ROOT / "queries")
@@ -700,12 +716,12 @@ def serving(sizes: list[int], seconds: float, lines: list[str]) -> None:
         "",
         f"20 clients on loopback send every saved query (its example, as SPARQL, POSTed to "
         f"`/sparql`) in turn for {seconds:g} s; both servers run on this machine, Virtuoso "
-        "loaded with `hkit export` and started as the tests start it, both warmed first.",
+        "loaded with `hkit export` and started (and restarted) as the tests start it, both warmed "
+        "first.",
         "",
         "| graph | server | requests | errors | p50 | p99 | requests/s |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    graph_name = "https://w3id.org/hkit/"
     for size in [0, *sizes]:
         work = Path(tempfile.mkdtemp(prefix=f"hkit-bench-serve-{size}-"))
         data = []
@@ -742,22 +758,13 @@ def serving(sizes: list[int], seconds: float, lines: list[str]) -> None:
         finally:
             server.terminate()
             server.wait(timeout=60)
-        virtuoso = None
         try:
-            virtuoso = Virtuoso(work)
-            virtuoso.start()
-            export = work / "export.nt"
-            subprocess.run([HKIT, *data, "export", "-o", str(export)], check=True, env=env)
-            virtuoso.load(export, graph_name)
-            _load(virtuoso.endpoint, texts, 2, 2, graph_name)
-            results["Virtuoso 7"] = _load(virtuoso.endpoint, texts, 20, seconds, graph_name)
-        except BaseException as exc:  # no Virtuoso here (the tests' helper skips): say so
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            results["Virtuoso 7"] = {"missing": (str(exc).splitlines() or ["failed"])[0][:80]}
+            with virtuoso_loaded(work / "virtuoso", data, env) as (endpoint, _):
+                _load(endpoint, texts, 2, 2, VIRTUOSO_GRAPH)
+                results["Virtuoso 7"] = _load(endpoint, texts, 20, seconds, VIRTUOSO_GRAPH)
+        except BaseException as exc:
+            results["Virtuoso 7"] = {"missing": not_run(exc)}
         finally:
-            if virtuoso is not None and virtuoso.process is not None:
-                virtuoso.stop()
             shutil.rmtree(work, ignore_errors=True)
         label = "shipped graph" if not size else f"shipped + {size:,}"
         for name, r in results.items():
