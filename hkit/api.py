@@ -295,16 +295,9 @@ class KnowledgeGraph:
 
         if not isinstance(self.engine, EmbeddedEngine):
             return result
-        # only the texts the answer holds are looked up, unless it holds very many
-        texts = {
-            part
-            for row in result.rows
-            for term in row.values()
-            if term.kind == "literal"
-            for part in term.value.split("; ")
-        }
-        files = texts if len(texts) <= SOURCE_LOOKUP_LIMIT else None
-        return with_source_names(result, source_names(self.embedded, self.timeout, files))
+        return with_source_names(
+            result, source_names(self.embedded, self.timeout, _answer_texts(result))
+        )
 
     def unmatched(self, name: str, /, **params: str | Iterable[str]) -> list[str]:
         """Why a saved query with text parameters answered nothing: for each text value that
@@ -549,6 +542,20 @@ def clear_cache() -> int:
 
 #: Up to this many distinct texts in an answer, only those are looked up as source file names.
 SOURCE_LOOKUP_LIMIT = 1000
+
+
+def _answer_texts(result: Result) -> set[str] | None:
+    """The texts an answer holds (a row's files joined by "; " count one by one), to look up as
+    source file names; None once they pass SOURCE_LOOKUP_LIMIT (then every source is read, and
+    the rest of a large answer is not gone through for nothing)."""
+    texts: set[str] = set()
+    for row in result.rows:
+        for term in row.values():
+            if term.kind == "literal":
+                texts.update(term.value.split("; "))
+        if len(texts) > SOURCE_LOOKUP_LIMIT:
+            return None
+    return texts
 
 
 def _as_lists(params: dict[str, str | Iterable[str]]) -> dict[str, list[str]]:

@@ -226,7 +226,7 @@ def test_every_registry_is_used_by_a_choice():
     assert {f"hkit.api:{name}" for name in REGISTRIES} == used
 
 
-def test_source_names_are_looked_up_for_the_texts_an_answer_holds_only(kg):
+def test_source_names_are_looked_up_for_the_texts_an_answer_holds_only(kg, monkeypatch):
     from hkit.sources import source_names
 
     everything = source_names(kg.embedded, 30)
@@ -239,3 +239,5 @@ def test_source_names_are_looked_up_for_the_texts_an_answer_holds_only(kg):
     assert [row["source"].value for row in shown.rows] == [
         everything[row["source"].value] for row in result.rows
     ]
+    monkeypatch.setattr("hkit.api.SOURCE_LOOKUP_LIMIT", 0)  # many texts: every source is read
+    assert kg.with_source_names(result).rows == shown.rows
