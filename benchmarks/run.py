@@ -636,15 +636,19 @@ NOTES = """
   each branch of a top-level `UNION` as well as in the group (hkit writes the `VALUES` block
   there too); a subquery that names its anchor again (`universities`); `GROUP BY` instead of
   `FILTER NOT EXISTS` to pick an amount's first and last document (`funds-by-size`); a value
-  and its unit in two `OPTIONAL`s of one pattern each. Together these took eleven queries at 1M
-  triples from 1-6 s to under a second, most to milliseconds; the tables above are measured
-  after them.
-- Large answers (over 10,000 rows) at 1M spend about half their time sorting: Oxigraph compares
-  literals by reading their text back from the store, row pair by row pair.
-- `source-disagreements` pairs every observation with the others of the same thing and measure;
-  no shape tried (a grouped subquery first, hashed pairs, `FILTER EXISTS`, `OPTIONAL`) lets
-  Oxigraph start from the few things that two documents observe. `who-works-in-sector` joins
-  its text parameter only at the end (a `FILTER` on a value that no pattern shares).
+  and its unit in two `OPTIONAL`s of one pattern each; a path followed from each distinct start
+  once (`organisations-by-economy`). Where a query reads a fact of every observation
+  (`figures-by-measure`, `start-ups-and-unicorns`, `source-disagreements`), each fact is a
+  one-pattern subquery, so that Oxigraph reads it as one list and joins the lists by hashing,
+  instead of looking it up once per observation: 3 to 4 times faster at 1M. Together these took
+  thirteen queries at 1M triples from 1-6 s to under a second, most to milliseconds, and the two
+  large answers from 5-7 s to about 2 s before sorting; the tables above are measured after them.
+- Large answers (over 10,000 rows) at 1M spend about half their time sorting: pyoxigraph 0.5.13
+  reads each sort key's text back from the store at every comparison, row pair by row pair.
+  Oxigraph's main branch computes the keys once per row ("spareval: compute ordering vector only
+  once", August 2026), which is not in a release yet.
+- `who-works-in-sector` joins its text parameter only at the end (a `FILTER` on a value that no
+  pattern shares).
 - Virtuoso is started as the tests start it (80 MB of buffers, `NumberOfBuffers = 10000`),
   loaded with `hkit export`, restarted, and timed over HTTP on loopback after one warm-up run of
   each query; hkit's times are whole processes, start-up (about 60 ms) included.
