@@ -314,6 +314,12 @@ def flatten(shapes: rdflib.Graph) -> tuple[rdflib.Graph, dict[rdflib.URIRef, tup
             not targets
             or (None, None, node_shape) in shapes
             or shapes.value(node_shape, SH.deactivated) is not None
+            # qualifiedValueShapesDisjoint reads the sibling property shapes of the same node
+            # shape, which a copy would no longer have
+            or any(
+                (p, SH.qualifiedValueShapesDisjoint, None) in shapes
+                for p in shapes.objects(node_shape, SH.property)
+            )
         ):
             continue
         for prop_shape in shapes.objects(node_shape, SH.property):

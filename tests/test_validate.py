@@ -359,3 +359,33 @@ def test_a_malformed_sparql_constraint_is_one_line(tmp_path):
         "hkit: error: a SPARQL constraint in the shapes is not valid SPARQL"
     )
     assert "Traceback" not in result.output
+
+
+def test_qualified_shapes_kept_disjoint_are_not_flattened():
+    """sh:qualifiedValueShapesDisjoint reads the sibling property shapes of the same node shape,
+    which flatten()'s copies would not have: such a node shape is left as written."""
+    import pyshacl
+
+    shapes = rdflib.Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <urn:ex:> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property ex:A , ex:B .
+        ex:A sh:path ex:p ; sh:qualifiedValueShape [ sh:class ex:X ] ; sh:qualifiedMinCount 1 ;
+            sh:qualifiedValueShapesDisjoint true .
+        ex:B sh:path ex:p ; sh:qualifiedValueShape [ sh:class ex:Y ] ; sh:qualifiedMinCount 1 ;
+            sh:qualifiedValueShapesDisjoint true .
+        """,
+        format="turtle",
+    )
+    data = rdflib.Graph().parse(
+        data="<urn:ex:c> a <urn:ex:C> ; <urn:ex:p> <urn:ex:v> . "
+        "<urn:ex:v> a <urn:ex:X>, <urn:ex:Y> .",
+        format="turtle",
+    )
+    assert not flatten(shapes)[1]
+    conforms, as_written, _ = pyshacl.validate(data, shacl_graph=shapes, advanced=False)
+    report = validate(data, shapes, jobs=1)
+    assert not conforms and not report.conforms
+    # (the default messages print the shapes with or without their prefixes)
+    assert {r[:6] for r in _results(report.graph)} == {r[:6] for r in _results(as_written)}
