@@ -654,11 +654,11 @@ NOTES = """
   each query; hkit's times are whole processes, start-up (about 60 ms) included.
 - At 10M triples each saved query runs once, whole process, with a 60 s limit, and Virtuoso is
   not loaded. `hkit validate` is stopped when its processes together pass one and a half times
-  its memory limit: pyshacl reads an rdflib graph that holds every triple in Python (about
-  1 GB per million triples, in each of its two processes). Going further needs validation that
-  does not hold the graph in Python: the shapes as SPARQL over the on-disk store (as `hkit
-  check`'s own checks run), or pyshacl on one slice of the graph at a time (each document's
-  nodes with the nodes they point to), with the results merged.
+  its memory limit. From 400 MB of input it validates one slice of the graph at a time: pyshacl
+  reads an rdflib graph, which holds every triple in Python (about 1 GB per million triples),
+  so hkit reads the files into compact arrays and gives pyshacl one slice's subjects at a time,
+  with everything the shapes can read from them (README, "How `hkit validate` runs pyshacl").
+  Below that size (1M here) it validates the whole graph at once, as before.
 """
 
 

@@ -417,18 +417,14 @@ class KnowledgeGraph:
         >>> open().validate().conforms
         True
         """
-        from hkit.graph import SHAPES, graph_files, load_rdflib, load_rdflib_strict
-        from hkit.validate import validate
+        from hkit.graph import SHAPES, graph_files, load_rdflib
+        from hkit.validate import validate_files
 
         shapes_path = Path(shapes) if shapes is not None else self.root / SHAPES
         if not shapes_path.is_file():
             raise HkitError(f"{shapes_path}: no such file", hint="check the shapes path")
-        tell = progress or _quiet
-        # one graph, ontology included, parsed by pyoxigraph (strict, and fast on large data)
-        tell("reading the graph")
-        graph = load_rdflib_strict(graph_files(self.root, self.data))
-        tell("pyshacl is checking the shapes")
-        return validate(graph, load_rdflib([shapes_path]))
+        files = graph_files(self.root, self.data)
+        return validate_files(files, load_rdflib([shapes_path]), progress or _quiet)
 
     def reason(
         self, timeout: float | None = None, progress: Callable[[str], None] | None = None

@@ -334,11 +334,11 @@ def _parse_gate(given: GateInput) -> GateResult:
 
 @_register_gate("shacl", "W3C SHACL, by pyshacl")
 def _shacl_gate(given: GateInput) -> GateResult:
-    from hkit.graph import SHAPES, load_rdflib, load_rdflib_strict
-    from hkit.validate import validate
+    from hkit.graph import SHAPES, load_rdflib
+    from hkit.validate import validate_files
     from hkit.vocab import compact
 
-    report = validate(load_rdflib_strict(given.files), load_rdflib([given.root / SHAPES]))
+    report = validate_files(given.files, load_rdflib([given.root / SHAPES]))
     problems = [
         f"{report.label(v.focus)}"
         + (f" <{compact(v.focus)}>" if v.focus in report.labels else "")

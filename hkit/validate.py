@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import rdflib
@@ -344,13 +346,18 @@ PARTS = 16
 def parallel_jobs(graph: rdflib.Graph) -> int:
     """2 for a graph of PARALLEL_FROM triples or more on a machine with two CPUs and fork(),
     else 1."""
-    if not hasattr(os, "fork") or len(graph) < PARALLEL_FROM:
-        return 1
+    return 2 if len(graph) >= PARALLEL_FROM and two_cpus() else 1
+
+
+def two_cpus() -> bool:
+    """Whether this process may use two CPUs or more, and can fork()."""
+    if not hasattr(os, "fork"):
+        return False
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cpus = os.cpu_count() or 1
-    return 2 if cpus >= 2 else 1
+    return cpus >= 2
 
 
 def _run(
@@ -381,39 +388,31 @@ def _run(
         raise InputError(f"SHACL validation failed: {first}") from exc
 
 
-def _take_parts(
-    queue: int, graph: rdflib.Graph, shapes: rdflib.Graph, parts: list[list[str]]
-) -> list[tuple]:
-    """Validate the parts whose numbers this process reads from the shared queue (a pipe, read
-    one byte at a time, so that each part goes to exactly one process): (conforms, result
-    triples, text) for each."""
-    done = []
-    while number := os.read(queue, 1):
-        conforms, results, text = _run(graph, shapes, parts[number[0]])
-        done.append((conforms, list(results), text))
-    return done
-
-
-def _run_forked(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib.Graph, str]:
-    """_run() in two processes: the targeted shapes are dealt into PARTS parts, and this process
-    and a forked copy of it (which shares the loaded data) each validate the next part left until
-    none is. pyshacl is pure Python, so one process uses one CPU. (Shapes that pyshacl cannot be
-    told to use by IRI, such as a blank node with a target, are validated in one process.)"""
+def in_two_processes(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """``work(0)`` ... ``work(count - 1)``, shared between this process and a forked copy of it
+    (which shares what is loaded): each takes the next number left from a pipe, read one byte at
+    a time so that each number goes to exactly one process. The answers, in number order.
+    pyshacl is pure Python, so one process uses one CPU."""
     import pickle
 
-    targeted = sorted({str(s) for t in TARGETS for s in shapes.subjects(t, None)})
-    if any(not s.lower().startswith(("http:", "https:", "urn:", "file:")) for s in targeted):
-        return _run(graph, shapes)
-    parts = [targeted[number::PARTS] for number in range(min(PARTS, len(targeted)))]
+    if count > 255:
+        raise ValueError("at most 255 parts")
     queue, feed = os.pipe()
-    os.write(feed, bytes(range(len(parts))))
+    os.write(feed, bytes(range(count)))
     os.close(feed)
+
+    def take() -> list[tuple[int, Any]]:
+        done = []
+        while number := os.read(queue, 1):
+            done.append((number[0], work(number[0])))
+        return done
+
     answer, reply = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - the forked copy; its work is checked through its answer
         try:
             os.close(answer)
-            payload: tuple = ("ok", _take_parts(queue, graph, shapes, parts))
+            payload: tuple = ("ok", take())
         except InputError as exc:
             payload = ("error", exc.message, exc.hint)
         except BaseException as exc:  # reported to the parent, which raises it
@@ -425,7 +424,7 @@ def _run_forked(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib
             os._exit(0)
     os.close(reply)
     try:
-        mine = _take_parts(queue, graph, shapes, parts)
+        mine = take()
     finally:
         with os.fdopen(answer, "rb") as received:
             data = received.read()
@@ -438,22 +437,38 @@ def _run_forked(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib
         raise InputError(theirs[1], hint=theirs[2])
     if theirs[0] != "ok":
         raise RuntimeError(f"SHACL validation failed in the second process: {theirs[1]}")
-    return _merge_reports(mine, theirs[1], graph, shapes)
+    return [result for _, result in sorted(mine + theirs[1], key=lambda done: done[0])]
+
+
+def _run_forked(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib.Graph, str]:
+    """_run() in two processes: the targeted shapes are dealt into PARTS parts, which this
+    process and a forked copy of it validate (in_two_processes). (Shapes that pyshacl cannot be
+    told to use by IRI, such as a blank node with a target, are validated in one process.)"""
+    targeted = sorted({str(s) for t in TARGETS for s in shapes.subjects(t, None)})
+    if any(not s.lower().startswith(("http:", "https:", "urn:", "file:")) for s in targeted):
+        return _run(graph, shapes)
+    parts = [targeted[number::PARTS] for number in range(min(PARTS, len(targeted)))]
+
+    def work(number: int) -> tuple:
+        conforms, results, text = _run(graph, shapes, parts[number])
+        return conforms, list(results), text
+
+    return _merge_reports(in_two_processes(len(parts), work), graph, shapes)
 
 
 def _merge_reports(
-    mine: list[tuple], theirs: list[tuple], graph: rdflib.Graph, shapes: rdflib.Graph
+    parts: list[tuple], graph: rdflib.Graph, shapes: rdflib.Graph
 ) -> tuple[bool, rdflib.Graph, str]:
     """One SHACL validation report from the parts' reports. The forked process made its blank
     nodes from the same sequence as this one, so the results' own blank nodes get new names;
     those of the shapes and of the data keep theirs."""
     merged = rdflib.Graph()
     report = rdflib.BNode()
-    conforms = all(part[0] for part in mine + theirs)
+    conforms = all(part[0] for part in parts)
     merged.add((report, RDF.type, SH.ValidationReport))
     merged.add((report, SH.conforms, rdflib.Literal(conforms)))
     shape_nodes = {n for triple in shapes for n in triple if isinstance(n, rdflib.BNode)}
-    for _, triples, _ in mine + theirs:
+    for _, triples, _ in parts:
         renamed: dict[rdflib.BNode, rdflib.BNode] = {}
 
         def name(node: rdflib.term.Node, renamed: dict = renamed) -> rdflib.term.Node:
@@ -470,7 +485,7 @@ def _merge_reports(
                     merged.add((report, SH.result, name(o)))
                 continue
             merged.add((name(s), p, name(o)))
-    text = "\n".join(part[2] for part in mine + theirs)
+    text = "\n".join(part[2] for part in parts)
     return conforms, merged, text
 
 
@@ -572,6 +587,25 @@ def _violation(
     )
 
 
+def validate_files(
+    files: list[Path], shapes: rdflib.Graph, tell: Callable[[str], None] = lambda step: None
+) -> ValidationReport:
+    """The files (ontology included) against ``shapes``: from SLICED_FROM_BYTES of input one
+    slice of the graph at a time where the shapes allow it (hkit.slices), else the whole graph
+    at once, parsed by pyoxigraph (strict, and fast on large data)."""
+    from hkit import slices
+    from hkit.graph import load_rdflib_strict
+
+    if sum(path.stat().st_size for path in files) >= slices.SLICED_FROM_BYTES:
+        sliced = slices.validate_sliced(files, shapes, tell)
+        if sliced is not None:
+            return sliced
+    tell("reading the graph")
+    graph = load_rdflib_strict(files)
+    tell("pyshacl is checking the shapes")
+    return validate(graph, shapes)
+
+
 def validate(
     data: rdflib.Graph,
     shapes: rdflib.Graph,
@@ -592,7 +626,19 @@ def validate(
         conforms, results_graph, text = _run_forked(merged, flat)
     else:
         conforms, results_graph, text = _run(merged, flat)
-    violations = _violations(results_graph, origins, merged, shapes)
+    return report(conforms, results_graph, text, origins, merged, shapes)
+
+
+def report(
+    conforms: bool,
+    results_graph: rdflib.Graph,
+    text: str,
+    origins: dict,
+    data: rdflib.Graph,
+    shapes: rdflib.Graph,
+) -> ValidationReport:
+    """The ValidationReport of pyshacl's results on (at least the results' nodes of) ``data``."""
+    violations = _violations(results_graph, origins, data, shapes)
     mentioned = {v.focus for v in violations if v.focus_kind == "uri"}
     mentioned |= {v.value for v in violations if v.value_kind == "uri" and v.value is not None}
     mentioned |= {node for v in violations for node, _ in v.used_by}
@@ -602,5 +648,5 @@ def validate(
         violations=violations,
         text=text,
         graph=results_graph,
-        labels=_labels(merged, shapes, mentioned),
+        labels=_labels(data, shapes, mentioned),
     )

@@ -91,3 +91,28 @@ def read_terminal(controller: int) -> bytes:
         chunks.append(chunk)
     os.close(controller)
     return b"".join(chunks)
+
+
+def report_results(graph) -> set[tuple]:  # an rdflib.Graph
+    """A report graph's top-level results, comparable across runs."""
+    import rdflib
+    from rdflib.namespace import SH
+
+    from hkit.validate import _path_text
+
+    found = set()
+    for report in graph.subjects(rdflib.RDF.type, SH.ValidationReport):
+        for result in graph.objects(report, SH.result):
+            path = graph.value(result, SH.resultPath)
+            found.add(
+                (
+                    graph.value(result, SH.focusNode),
+                    None if path is None else _path_text(graph, path),
+                    graph.value(result, SH.value),
+                    graph.value(result, SH.sourceShape),
+                    graph.value(result, SH.sourceConstraintComponent),
+                    graph.value(result, SH.resultSeverity),
+                    str(graph.value(result, SH.resultMessage)),
+                )
+            )
+    return found
