@@ -300,7 +300,8 @@ class Slicer:
         p = graph.p
         # the triples of the properties followed backwards or targeted by their objects, by
         # object and, within one object's, by property (a stable sort of a sort by property)
-        wanted = [row for row in range(len(p)) if p[row] in backwards | self.objects_of]
+        followed = backwards | self.objects_of
+        wanted = [row for row in range(len(p)) if p[row] in followed]
         _, by_property = _index(p, len(graph.terms), wanted)
         self.in_start, self.in_order = _index(graph.o, len(graph.terms), by_property)
         subclass = predicates.get(RDFS.subClassOf)
@@ -323,13 +324,12 @@ class Slicer:
     def backwards(self, n: int, predicate: int | None = None) -> array:
         """The numbers of the triples whose object is term ``n`` (of the properties followed
         backwards or targeted by their objects; of ``predicate`` only, if given)."""
-        block = self.in_order[self.in_start[n] : self.in_start[n + 1]]
-        if predicate is None:
-            return block
-        key = self.graph.p.__getitem__
-        return block[
-            bisect_left(block, predicate, key=key) : bisect_right(block, predicate, key=key)
-        ]
+        low, high = self.in_start[n], self.in_start[n + 1]
+        if predicate is not None and high > low:
+            key = self.graph.p.__getitem__
+            low = bisect_left(self.in_order, predicate, low, high, key=key)
+            high = bisect_right(self.in_order, predicate, low, high, key=key)
+        return self.in_order[low:high]
 
     def rows(self, group: int) -> set[int]:
         """The triples of slice ``group``: its subjects' triples; for each of its subjects that a
