@@ -649,6 +649,10 @@ NOTES = """
   once", August 2026), which is not in a release yet.
 - `who-works-in-sector` joins its text parameter only at the end (a `FILTER` on a value that no
   pattern shares).
+- Oxigraph's plan for one query text can differ from one process to the next: with a
+  `FILTER EXISTS`, `organisations-by-economy` took 0.2 s in most runs at 1M and 1.9 s in about
+  one in six (and 18.7 s once at 10M). It now joins its organisations as one list (0.3 s every
+  time). The medians of three runs above smooth such draws; the single runs at 10M do not.
 - Virtuoso is started as the tests start it (80 MB of buffers, `NumberOfBuffers = 10000`),
   loaded with `hkit export`, restarted, and timed over HTTP on loopback after one warm-up run of
   each query; hkit's times are whole processes, start-up (about 60 ms) included.
