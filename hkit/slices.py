@@ -10,9 +10,11 @@ shapes, which paths pyshacl follows from a focus node (and a value node's classe
 the slice that owns its focus node (a node that is no triple's subject is owned by every slice
 it appears in, and its identical results are kept once). So each focus node is validated against
 everything the shapes can see of it, as if the whole graph were loaded; tests/test_slices.py
-proves the reports equal. Shapes whose reach reach() cannot bound (SPARQL constraints or
-targets, ``*``/``+``/``?`` paths, recursive shapes, ``sh:closed`` below the focus node) are
-validated on the whole graph as before.
+proves the reports equal. A slice also holds all that is said of each blank node it holds
+(pyshacl prints and copies those whole in its results). Shapes whose reach reach() cannot
+bound (SPARQL constraints or targets, constraint components of their own, ``*``/``+``/``?``
+paths, recursive shapes, ``sh:closed`` below the focus node, ``sh:qualifiedValueShapesDisjoint``)
+are validated on the whole graph as before.
 """
 
 from __future__ import annotations
