@@ -138,7 +138,6 @@ def load_rdflib_strict(paths: Iterable[Path], graph: Any = None) -> Any:  # an r
     # rdflib merges distinct literals ("01" and "1" integers...) unless told not to (HAZARDS 8).
     rdflib.NORMALIZE_LITERALS = False
     graph = rdflib.Graph() if graph is None else graph
-    xsd_string = "http://www.w3.org/2001/XMLSchema#string"
     iris: dict[str, rdflib.URIRef] = {}
 
     def iri(value: str) -> rdflib.URIRef:
@@ -158,18 +157,26 @@ def load_rdflib_strict(paths: Iterable[Path], graph: Any = None) -> Any:  # an r
                 if node is None:
                     node = bnodes[t.value] = rdflib.BNode()  # unique: never another file's
                 return node
-            if t.language:
-                return rdflib.Literal(t.value, lang=t.language)
-            datatype = t.datatype.value
-            if datatype == xsd_string:
-                return rdflib.Literal(t.value)
-            return rdflib.Literal(t.value, datatype=iri(datatype))
+            return rdflib_literal(t, iri)
 
         with parsing(path) as fmt:
             add = graph.add
             for quad in pyoxigraph.parse(path=str(path), format=fmt):
                 add((term(quad.subject), iri(quad.predicate.value), term(quad.object)))
     return graph
+
+
+def rdflib_literal(t: Any, iri: Callable[[str], Any]) -> Any:  # an rdflib.Literal
+    """A pyoxigraph literal as rdflib's, exactly as written (with rdflib.NORMALIZE_LITERALS
+    off: HAZARDS 8): tagged, plain for xsd:string, else typed with ``iri(datatype)``."""
+    import rdflib
+
+    if t.language:
+        return rdflib.Literal(t.value, lang=t.language)
+    datatype = t.datatype.value
+    if datatype == "http://www.w3.org/2001/XMLSchema#string":
+        return rdflib.Literal(t.value)
+    return rdflib.Literal(t.value, datatype=iri(datatype))
 
 
 @contextlib.contextmanager

@@ -212,14 +212,13 @@ class Compact:
     def __init__(self, files: Iterable[Path]) -> None:
         import pyoxigraph
 
-        from hkit.graph import parsing
+        from hkit.graph import parsing, rdflib_literal
 
         rdflib.NORMALIZE_LITERALS = False  # literals exactly as written (HAZARDS 8)
         self.terms: list[rdflib.term.Node] = []
         self.s, self.p, self.o = array("q"), array("q"), array("q")
         numbers: dict[Any, int] = {}
         terms = self.terms
-        xsd_string = "http://www.w3.org/2001/XMLSchema#string"
 
         def number(t: Any, key: Any) -> int:
             found = numbers.get(key)
@@ -229,12 +228,8 @@ class Compact:
                 node: rdflib.term.Node = rdflib.URIRef(t.value)
             elif isinstance(t, pyoxigraph.BlankNode):
                 node = rdflib.BNode()  # unique: never another file's
-            elif t.language:
-                node = rdflib.Literal(t.value, lang=t.language)
-            elif t.datatype.value == xsd_string:
-                node = rdflib.Literal(t.value)
             else:
-                node = rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+                node = rdflib_literal(t, rdflib.URIRef)
             numbers[key] = len(terms)
             terms.append(node)
             return numbers[key]
