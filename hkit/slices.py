@@ -60,13 +60,10 @@ VALUE_LOCAL = frozenset(
         SH["class"],  # the value nodes' classes: a slice holds the classes of every node it reaches
     }
 )
-#: What a shape may say that is not a constraint.
+#: What a shape may say in SHACL's namespace that is not a constraint (what it says outside that
+#: namespace is an annotation: see _visit).
 NOT_CONSTRAINTS = frozenset(
     {
-        RDF.type,
-        RDFS.label,
-        RDFS.comment,
-        RDFS.isDefinedBy,
         SH.message,
         SH.name,
         SH.description,
@@ -107,14 +104,14 @@ class Reach:
     objects_of: set[rdflib.URIRef] = field(default_factory=set)  # sh:targetObjectsOf
     nodes: set[rdflib.term.Node] = field(default_factory=set)  # sh:targetNode
 
-    def predicates(self, backwards: bool) -> set[rdflib.URIRef]:
-        """The properties followed (backwards, or forwards) anywhere in the paths."""
+    def backwards(self) -> set[rdflib.URIRef]:
+        """The properties followed backwards anywhere in the paths."""
         found: set[rdflib.URIRef] = set()
         todo = [self.paths]
         while todo:
             trie = todo.pop()
             for (predicate, inverse), rest in trie.items():
-                if inverse == backwards:
+                if inverse:
                     found.add(predicate)
                 todo.append(rest)
         return found
@@ -142,7 +139,7 @@ def reach(shapes: rdflib.Graph) -> Reach | None:
         trie = found.paths
         for step in walk:
             trie = trie.setdefault(step, {})
-    found.objects_of = {o for o in shapes.objects(None, SH.targetObjectsOf)}
+    found.objects_of = set(shapes.objects(None, SH.targetObjectsOf))
     found.nodes = set(shapes.objects(None, SH.targetNode))
     return found
 
@@ -293,7 +290,7 @@ class Slicer:
         self.type = predicates.get(RDF.type, -1)
         self.paths = _numbered(found.paths, predicates)
         self.objects_of = {predicates[p] for p in found.objects_of if p in predicates}
-        backwards = {predicates[p] for p in found.predicates(True) if p in predicates}
+        backwards = {predicates[p] for p in found.backwards() if p in predicates}
         p = graph.p
         # the triples of the properties followed backwards or targeted by their objects, by
         # object and, within one object's, by property (a stable sort of a sort by property)
@@ -303,7 +300,8 @@ class Slicer:
         self.in_start, self.in_order = _index(graph.o, len(graph.terms), by_property)
         subclass = predicates.get(RDFS.subClassOf)
         self.schema = [row for row in range(len(p)) if p[row] == subclass]
-        self.target_nodes = sorted(graph.find(found.nodes).values())
+        #: the target nodes (sh:targetNode) the graph has, by term
+        self.targets = graph.find(found.nodes)
         self.groups = self._groups(size)
 
     def _groups(self, size: int) -> list[tuple[int, int]]:
@@ -377,7 +375,7 @@ class Slicer:
         # the nodes without triples that are focus nodes here (a value shape's values, target
         # nodes): each is walked from too, in every slice that has it, so that its results are
         # alike in all of them
-        todo = [n for n in [*leaves, *self.target_nodes] if not graph.is_subject(n)]
+        todo = [n for n in [*leaves, *self.targets.values()] if not graph.is_subject(n)]
         done: set[int] = set()
         while todo:
             for n in todo:
@@ -411,10 +409,12 @@ class Slicer:
 
 def _numbered(trie: Trie, predicates: dict) -> tuple:
     """The path tree with properties as numbers, as (forwards {number: subtree}, backwards
-    [(number, subtree)]); a property the graph lacks matches nothing."""
+    [(number, subtree)]); a property the graph lacks, which matches nothing, is left out."""
     forwards, backwards = {}, []
     for (predicate, back), rest in trie.items():
-        number = predicates.get(predicate, -1)
+        number = predicates.get(predicate)
+        if number is None:
+            continue
         if back:
             backwards.append((number, _numbered(rest, predicates)))
         else:
@@ -442,7 +442,6 @@ def validate_sliced(
     # one byte numbers each slice for the two processes: at most 255 slices
     size = max(size or SLICE_TRIPLES, len(graph) // 255 + 1)
     slicer = Slicer(graph, found, size)
-    targets = graph.find(found.nodes)
     shape_nodes = {n for t in flat for n in t if isinstance(n, rdflib.BNode)}
     count = len(slicer.groups)
     tell(f"pyshacl is checking the shapes, one slice of the graph at a time ({count} slices)")
@@ -450,7 +449,7 @@ def validate_sliced(
     def work(group: int) -> list[tuple]:
         terms, s, p, o = graph.terms, graph.s, graph.p, graph.o
         data = rdflib.Graph()
-        numbers = dict(targets)
+        numbers = dict(slicer.targets)
         for row in slicer.rows(group):
             subject, obj = terms[s[row]], terms[o[row]]
             data.add((subject, terms[p[row]], obj))
