@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import namedtuple
 
@@ -116,6 +117,88 @@ def _term(node: Any) -> Term:
     return Term("literal", node.value, None if datatype == XSD_STRING else datatype, lang)
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+#: Datatypes whose values order_rows compares as the engine does, by how it reads the value.
+_ORDERED_AS = {
+    _XSD + "string": "string",
+    _XSD + "integer": "decimal",
+    _XSD + "decimal": "decimal",
+    _XSD + "double": "double",
+    _XSD + "date": "temporal",
+    _XSD + "dateTime": "temporal",
+    _XSD + "gYear": "temporal",
+    _XSD + "gYearMonth": "temporal",
+}
+
+
+def order_rows(rows: list[dict[str, Term]], keys: list[tuple[str, bool]]) -> bool:
+    """Sort ``rows`` in place by ``keys`` ((variable, descending) pairs) as SPARQL's ORDER BY
+    does on the embedded engine: unbound first, then blank nodes, IRIs and literals, IRIs and
+    strings by code point, numbers by value. Rows equal on every key keep their order. Return
+    False, rows untouched, when a key holds literals this does not order exactly as the engine:
+    of more than one kind (strings and numbers, two languages, integers and doubles), of
+    another datatype (floats, booleans, times with a time zone...), or outside its datatype."""
+    columns = []
+    for variable, _ in keys:
+        column: list[tuple[int, Any]] = []
+        kind: object = None  # of the column's literals: all must be of one
+        for row in rows:
+            term = row.get(variable)
+            if term is None:
+                column.append((0, ""))
+            elif term.kind != "literal":
+                column.append((1 if term.kind == "bnode" else 2, term.value))
+            else:
+                this = (
+                    ("@", term.lang)
+                    if term.lang
+                    else _ORDERED_AS.get(term.datatype or _XSD + "string", term.datatype)
+                )
+                if kind is None:
+                    kind = this
+                elif this != kind:
+                    return False
+                value = _ordered_value(term, this)
+                if value is None:
+                    return False
+                column.append((3, value))
+        columns.append(column)
+    order = list(range(len(rows)))
+    for column, (_, descending) in reversed(list(zip(columns, keys, strict=True))):
+        order.sort(key=column.__getitem__, reverse=descending)  # stable, also when reversed
+    rows[:] = [rows[i] for i in order]
+    return True
+
+
+# Digits within what the engine holds exactly (a 64-bit integer, a decimal of 18 places), so
+# that a value it could not read as a number, and orders by its text, is never ordered here.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})")
+_TEMPORAL = re.compile(
+    r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?)?)?)?"
+)
+_DOUBLE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?INF")
+
+
+def _ordered_value(term: Term, kind: object) -> Any:
+    """The value by which the engine orders a literal of this kind (a string, a string in one
+    language, a decimal or integer, a double, a date or time without a time zone), or None when
+    order_rows cannot order it exactly (another datatype, a value outside its datatype, NaN)."""
+    lexical = term.value
+    if kind == "string" or isinstance(kind, tuple):
+        return lexical
+    if kind == "decimal" and _DECIMAL.fullmatch(lexical):
+        import decimal
+
+        return decimal.Decimal(lexical)
+    if kind == "double" and _DOUBLE.fullmatch(lexical):
+        return float(lexical.replace("INF", "inf"))
+    if kind == "temporal" and _TEMPORAL.fullmatch(lexical):
+        # In these forms the text orders as the value does, and values of two datatypes are
+        # ordered by their text, then their datatype, as the engine orders them.
+        return lexical, term.datatype
+    return None
+
+
 class EmbeddedEngine:
     """pyoxigraph on an in-memory store."""
 
@@ -124,10 +207,16 @@ class EmbeddedEngine:
     def __init__(self, store: pyoxigraph.Store) -> None:
         self.store = store
 
-    def _evaluate(self, text: str) -> Result:
+    def _evaluate(self, text: str, order_here: bool = True) -> Result:
         import pyoxigraph
 
-        answer = self.store.query(text)
+        from hkit.sparql import final_order
+
+        # A final ORDER BY over returned variables is applied here, on the rows read, where it
+        # orders them as the engine would (order_rows): pyoxigraph 0.5.13 reads both sort keys'
+        # text back from the store at every comparison, half the time of a large answer.
+        order = final_order(text) if order_here else None
+        answer = self.store.query(order[0] if order else text)
         if isinstance(answer, pyoxigraph.QueryBoolean):
             return Result("ASK", boolean=bool(answer))
         if isinstance(answer, pyoxigraph.QuerySolutions):
@@ -146,6 +235,8 @@ class EmbeddedEngine:
                             term = terms[value] = _term(value)
                         row[v] = term
                 rows.append(row)
+            if order and not order_rows(rows, order[1]):
+                return self._evaluate(text, order_here=False)  # the engine orders these keys
             return Result("SELECT", variables=variables, rows=rows)
         triples = [(_term(t.subject), _term(t.predicate), _term(t.object)) for t in answer]
         return Result("CONSTRUCT", triples=triples)
@@ -220,6 +311,14 @@ class EmbeddedEngine:
 
     def _rows(self, text: str, batch: int) -> Iterator[Any]:
         """The variables, then the rows in batches of ``batch``."""
+        from hkit.sparql import final_order
+
+        if final_order(text):  # every row is read before the first is known: see _evaluate
+            result = self._evaluate(text)
+            yield result.variables
+            for start in range(0, len(result.rows), batch):
+                yield result.rows[start : start + batch]
+            return
         answer = self._solutions(text)
         variables = [v.value for v in answer.variables]
         yield variables

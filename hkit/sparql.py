@@ -367,3 +367,69 @@ def closing(text: str, start: int, pair: str) -> int:
         depth += {pair[0]: 1, pair[1]: -1}.get(text[j], 0)
         j += 1
     return j
+
+
+# -- a final ORDER BY, for the embedded engine to apply itself ---------------------------------
+
+_ORDER_TAIL = re.compile(r"\bORDER\s+BY\b(?P<keys>.*)\Z", re.I | re.S)
+_ORDER_KEY = re.compile(
+    r"\s*(?:(?P<dir>ASC|DESC)\s*\(\s*[?$](?P<v1>\w+)\s*\)|[?$](?P<v2>\w+))", re.I
+)
+_SELECT_CLAUSE = re.compile(r"\bSELECT\b(?P<projection>.*?)(?:\bWHERE\b|\{)", re.I | re.S)
+_AS_VARIABLE = re.compile(r"\bAS\s*[?$](\w+)\s*\Z", re.I)
+
+
+def final_order(text: str) -> tuple[str, list[tuple[str, bool]]] | None:
+    """A SELECT query that ends in ``ORDER BY`` over projected variables only (``?v``,
+    ``ASC(?v)``, ``DESC(?v)``, with no ``LIMIT``, ``OFFSET`` or ``VALUES`` after it): its text
+    without that clause, and the keys as (variable, descending) pairs. None for any other query
+    (an expression as a key, a key the query does not return, a slice after the sort).
+
+    >>> final_order("SELECT ?a ?b WHERE { ?a ?p ?b } ORDER BY ?a DESC(?b)")
+    ('SELECT ?a ?b WHERE { ?a ?p ?b } ', [('a', False), ('b', True)])
+    >>> final_order("SELECT ?a WHERE { ?a ?p ?b } ORDER BY ?b") is None  # ?b is not returned
+    True
+    >>> final_order("SELECT * { ?a ?p ?b } ORDER BY STR(?a)") is None  # an expression
+    True
+    """
+    if query_form(text) != "SELECT":
+        return None
+    plain = blank(text, expand=False)  # positions in it are positions in the text
+    end = plain.rfind("}")
+    found = _ORDER_TAIL.search(plain, end + 1) if end >= 0 else None
+    if found is None:
+        return None
+    keys: list[tuple[str, bool]] = []
+    at, rest = 0, found.group("keys")
+    while key := _ORDER_KEY.match(rest, at):
+        descending = (key.group("dir") or "").upper() == "DESC"
+        keys.append((key.group("v1") or key.group("v2"), descending))
+        at = key.end()
+    if not keys or rest[at:].strip():
+        return None
+    select = _SELECT_CLAUSE.search(plain)
+    if select is None:
+        return None
+    projected = _projected(select.group("projection"))
+    if projected is not None and any(variable not in projected for variable, _ in keys):
+        return None
+    return text[: found.start()], keys
+
+
+def _projected(projection: str) -> set[str] | None:
+    """The variables a SELECT clause returns (its text between SELECT and WHERE, blanked); None
+    for ``*``, which returns every variable in scope."""
+    names: set[str] = set()
+    depth, start = 0, 0
+    for i, char in enumerate(projection):
+        if char == "(":
+            depth, start = depth + 1, (i if depth == 0 else start)
+        elif char == ")":
+            depth -= 1
+            if depth == 0 and (alias := _AS_VARIABLE.search(projection, start, i)):
+                names.add(alias.group(1))
+        elif depth == 0 and char in "?$":
+            names.add(re.match(r"\w*", projection[i + 1 :]).group(0))  # type: ignore[union-attr]
+        elif depth == 0 and char == "*":
+            return None
+    return names
