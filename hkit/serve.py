@@ -142,8 +142,11 @@ class Server:
         self.kg = kg
         self.max_rows = max_rows
         self.slots = asyncio.Semaphore(max_queries)
-        self.max_waiting = 4 * max_queries  # requests that may wait for a slot; more get a 503
-        self.waiting = 0
+        # requests that may run or wait for a slot (four times as many wait as run); more get a
+        # 503. Counted from arrival until the answer is ready, so that a request handed a slot
+        # still counts once, and one whose answer is on its way no longer does.
+        self.max_admitted = 5 * max_queries
+        self.admitted = 0
         self.docs_folder = docs_folder
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("hkit", "templates"),
@@ -158,23 +161,24 @@ class Server:
         """Run checked SPARQL text on the graph, bounded by the slots, the timeout and the row
         cap; errors become :class:`Refused`."""
         busy = Refused(503, "the server is running as many queries as it may; try again soon")
-        if self.slots.locked() and self.waiting >= self.max_waiting:
+        if self.admitted >= self.max_admitted:
             raise busy
-        self.waiting += 1
+        self.admitted += 1
         try:
-            await asyncio.wait_for(self.slots.acquire(), timeout=self.kg.timeout)
-        except TimeoutError:
-            raise busy from None
+            try:
+                await asyncio.wait_for(self.slots.acquire(), timeout=self.kg.timeout)
+            except TimeoutError:
+                raise busy from None
+            try:
+                result = await run_in_threadpool(self.kg.run, text)
+            except QueryTimeout as exc:
+                raise Refused(503, exc.message) from None
+            except HkitError as exc:
+                raise Refused(400, exc.message) from None
+            finally:
+                self.slots.release()
         finally:
-            self.waiting -= 1
-        try:
-            result = await run_in_threadpool(self.kg.run, text)
-        except QueryTimeout as exc:
-            raise Refused(503, exc.message) from None
-        except HkitError as exc:
-            raise Refused(400, exc.message) from None
-        finally:
-            self.slots.release()
+            self.admitted -= 1
         if len(result.rows) > self.max_rows or len(result.triples) > self.max_rows:
             raise Refused(
                 413,
