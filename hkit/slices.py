@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -454,12 +455,13 @@ def validate_sliced(
             subject, obj = terms[s[row]], terms[o[row]]
             data.add((subject, terms[p[row]], obj))
             numbers[subject], numbers[obj] = s[row], o[row]
-        _, results, _ = v._run(data, flat)
 
         def owned(node: rdflib.term.Node) -> bool:
             number = numbers.get(node)
             return number is None or slicer.owns(group, number)
 
+        with _targets_only(owned):
+            _, results, _ = v._run(data, flat)
         return _kept(results, owned, shape_nodes, numbers.__contains__)
 
     use_fork = jobs > 1 and count > 1 and v.two_cpus()
@@ -471,6 +473,29 @@ def validate_sliced(
         mentioned |= {n for n in shapes.subjects() if isinstance(n, rdflib.URIRef)}
     text = f"Validation Report\nConforms: {conforms}\nResults ({len(_results_of(results))}):\n"
     return v.report(conforms, results, text, origins, _context(graph, slicer, mentioned), shapes)
+
+
+@contextmanager
+def _targets_only(owned: Callable[[rdflib.term.Node], bool]) -> Iterator[None]:
+    """pyshacl, for the time of the block, taking as the targets of each shape only the nodes
+    ``owned`` accepts: a slice's own focus nodes. The nodes the slice holds only because its own
+    reach them are still read as values (their classes, their paths); their results, which
+    another slice keeps, are not worked out here only to be dropped (_kept drops any left)."""
+    from pyshacl.shape import Shape
+
+    found = Shape.__dict__.get("focus_nodes")
+    if found is None:  # another pyshacl: every target is validated, and _kept picks the results
+        yield
+        return
+
+    def focus_nodes(self: Any, data_graph: rdflib.Graph, debug: bool = False) -> set:
+        return {node for node in found(self, data_graph, debug=debug) if owned(node)}
+
+    Shape.focus_nodes = focus_nodes
+    try:
+        yield
+    finally:
+        Shape.focus_nodes = found
 
 
 def _results_of(results: rdflib.Graph) -> list[rdflib.term.Node]:

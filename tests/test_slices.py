@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from helpers import GATE_FIXTURES, ROOT, SHAPE_FIXTURES, report_results
 
 from hkit import slices
+from hkit import validate as validate_module
 from hkit.cli import main
 from hkit.graph import ONTOLOGY, graph_files, load_rdflib_strict
 from hkit.validate import validate, validate_files
@@ -274,3 +275,20 @@ def test_sizes_are_capped_so_that_two_processes_can_share_the_slices(shapes_grap
     slicer = slices.Slicer(graph, found, 1)
     assert len(slicer.groups) > 255  # validate_sliced raises the size to keep to 255
     assert sum(high - low for low, high in slicer.groups) == len(graph.terms)
+
+
+def test_a_slice_asks_pyshacl_for_its_own_targets_only(shapes_graph):
+    """Within _targets_only pyshacl takes as targets only the nodes the slice owns (here none:
+    the broken fixture then has no focus node to fail), and afterwards every target again."""
+    from pyshacl.shape import Shape
+
+    before = Shape.focus_nodes
+    data = load_rdflib_strict([ROOT / ONTOLOGY, BROKEN])
+    with slices._targets_only(lambda node: False):
+        conforms, _, _ = validate_module._run(data, shapes_graph)
+    assert conforms
+    assert Shape.focus_nodes is before
+    with pytest.raises(RuntimeError), slices._targets_only(lambda node: False):
+        raise RuntimeError
+    assert Shape.focus_nodes is before
+    assert not validate_module._run(data, shapes_graph)[0]
