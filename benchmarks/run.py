@@ -718,19 +718,19 @@ NOTES = """
   engine's rows (their terms decoded by the engine) and that ordering, not reading the rows into
   Python or writing them out.
 - What 10M triples still miss, and what would be needed. The two answers of 525,000 rows
-  (`figures-by-measure`, `start-ups-and-unicorns`) take 17-24 s beyond writing their rows at 10M
-  (about 2.5 s of it hkit's ordering) against 1.3-1.7 s at 1M: each joins a dozen lists of
+  (`figures-by-measure`, `start-ups-and-unicorns`) take 15-23 s beyond writing their rows at 10M
+  (about 2.5 s of it hkit's ordering) against 1.2-1.7 s at 1M: each joins a dozen lists of
   525,000 observations by hashing, and the cost grows a little faster than the data. Going under
   10 s would need the facts of an observation read as one row (a table built beside the store
   when it is built, outside SPARQL) or an engine that joins columns rather than rows.
-  `source-disagreements` (about 10 s) reads every observation three times to find the few things
+  `source-disagreements` (10-11 s) reads every observation three times to find the few things
   and measures that two documents observe; an index of observations by thing and measure, built
   with the store, would make it a lookup. `hkit validate` at 10M took 599 s and 651 s in two
-  runs while each slice also validated the nodes it holds only as values of its own, and dropped
-  their results; each slice now has pyshacl take its own focus nodes only (a quarter less time
-  at 1M in slices). What remains is pyshacl reading rdflib graphs: going further would need a
-  SHACL engine that reads the compact arrays directly, or a faster engine proven to give the
-  same reports.
+  runs while each slice still validated the nodes it holds only as values of its own, and
+  dropped their results; each slice now has pyshacl take its own focus nodes only (a quarter
+  less time at 1M in slices; 439 s at 10M in the run above). What remains is pyshacl reading
+  rdflib graphs: going further would need a SHACL engine that reads the compact arrays directly,
+  or a faster engine proven to give the same reports.
 - `who-works-in-sector` joins its text parameter only at the end (a `FILTER` on a value that no
   pattern shares).
 - Oxigraph's plan for one query text can differ from one process to the next: with a
