@@ -121,8 +121,8 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Datatypes whose values order_rows compares as the engine does, by how it reads the value.
 _ORDERED_AS = {
     _XSD + "string": "string",
-    _XSD + "integer": "decimal",
-    _XSD + "decimal": "decimal",
+    _XSD + "integer": "number",
+    _XSD + "decimal": "number",
     _XSD + "double": "double",
     _XSD + "date": "temporal",
     _XSD + "dateTime": "temporal",
@@ -173,6 +173,7 @@ def order_rows(rows: list[dict[str, Term]], keys: list[tuple[str, bool]]) -> boo
 # Digits within what the engine holds exactly (a 64-bit integer, a decimal of 18 places), so
 # that a value it could not read as a number, and orders by its text, is never ordered here.
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
 _TEMPORAL = re.compile(
     r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?)?)?)?"
 )
@@ -186,7 +187,9 @@ def _ordered_value(term: Term, kind: object) -> Any:
     lexical = term.value
     if kind == "string" or isinstance(kind, tuple):
         return lexical
-    if kind == "decimal" and _DECIMAL.fullmatch(lexical):
+    if kind == "number" and (_DECIMAL if term.datatype == _XSD + "decimal" else _INTEGER).fullmatch(
+        lexical
+    ):
         import decimal
 
         return decimal.Decimal(lexical)
@@ -225,6 +228,7 @@ class EmbeddedEngine:
             # Values repeat (a currency, a unit, a class): convert each distinct one once.
             terms: dict[object, Term] = {}
             rows = []
+            directed = False  # a string with a base direction, which a Term does not carry
             for solution in answer:
                 row = {}
                 for i, v in indexed:
@@ -233,9 +237,10 @@ class EmbeddedEngine:
                         term = terms.get(value)
                         if term is None:
                             term = terms[value] = _term(value)
+                            directed |= term.lang is not None and value.direction is not None
                         row[v] = term
                 rows.append(row)
-            if order and not order_rows(rows, order[1]):
+            if order and (directed or not order_rows(rows, order[1])):
                 return self._evaluate(text, order_here=False)  # the engine orders these keys
             return Result("SELECT", variables=variables, rows=rows)
         triples = [(_term(t.subject), _term(t.predicate), _term(t.object)) for t in answer]

@@ -46,7 +46,7 @@ _TOKEN = re.compile(
 _FORBIDDEN = re.compile(
     r"(?<![?$:\w])(SERVICE|LOAD|INSERT|DELETE|CLEAR|DROP|CREATE|COPY|MOVE|ADD|FROM|WITH)\b", re.I
 )
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
+_FORM = re.compile(r"(?<![?$:\w])(SELECT|ASK|CONSTRUCT|DESCRIBE)\b(?!:)", re.I)
 
 
 def expand_escapes(text: str) -> str:
@@ -372,9 +372,14 @@ def closing(text: str, start: int, pair: str) -> int:
 # -- a final ORDER BY, for the embedded engine to apply itself ---------------------------------
 
 _ORDER_TAIL = re.compile(r"\bORDER\s+BY\b(?P<keys>.*)\Z", re.I | re.S)
+# A name ends where a variable can end; one going on in characters of SPARQL names that \w
+# does not match (a middle dot, a combining accent...) is not taken apart.
+_END = r"(?=[\s(){}?$]|\Z)"
 _ORDER_KEY = re.compile(
-    r"\s*(?:(?P<dir>ASC|DESC)\s*\(\s*[?$](?P<v1>\w+)\s*\)|[?$](?P<v2>\w+))", re.I
+    rf"\s*(?:(?P<dir>ASC|DESC)\s*\(\s*[?$](?P<v1>\w+)\s*\)|[?$](?P<v2>\w+){_END})", re.I
 )
+_VARIABLE_NAME = re.compile(rf"\w+{_END}")
+_EVERYTHING = re.compile(r"\s*(?:DISTINCT\s+|REDUCED\s+)?\*\s*", re.I)
 _SELECT_CLAUSE = re.compile(r"\bSELECT\b(?P<projection>.*?)(?:\bWHERE\b|\{)", re.I | re.S)
 _AS_VARIABLE = re.compile(r"\bAS\s*[?$](\w+)\s*\Z", re.I)
 
@@ -410,15 +415,17 @@ def final_order(text: str) -> tuple[str, list[tuple[str, bool]]] | None:
     select = _SELECT_CLAUSE.search(plain)
     if select is None:
         return None
-    projected = _projected(select.group("projection"))
-    if projected is not None and any(variable not in projected for variable, _ in keys):
-        return None
+    projection = select.group("projection")
+    if not _EVERYTHING.fullmatch(projection):  # SELECT * returns every variable in scope
+        projected = _projected(projection)
+        if projected is None or any(variable not in projected for variable, _ in keys):
+            return None
     return text[: found.start()], keys
 
 
 def _projected(projection: str) -> set[str] | None:
-    """The variables a SELECT clause returns (its text between SELECT and WHERE, blanked); None
-    for ``*``, which returns every variable in scope."""
+    """The variables a SELECT clause returns (its text between SELECT and WHERE, blanked), or
+    None when a name cannot be told apart."""
     names: set[str] = set()
     depth, start = 0, 0
     for i, char in enumerate(projection):
@@ -429,7 +436,8 @@ def _projected(projection: str) -> set[str] | None:
             if depth == 0 and (alias := _AS_VARIABLE.search(projection, start, i)):
                 names.add(alias.group(1))
         elif depth == 0 and char in "?$":
-            names.add(re.match(r"\w*", projection[i + 1 :]).group(0))  # type: ignore[union-attr]
-        elif depth == 0 and char == "*":
-            return None
+            name = _VARIABLE_NAME.match(projection, i + 1)
+            if name is None:
+                return None
+            names.add(name.group(0))
     return names

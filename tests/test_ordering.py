@@ -61,6 +61,10 @@ def test_final_order_takes_plain_variables_the_query_returns(text, keys):
         "SELECT * { ?a ?p ?b } # ORDER BY ?a",
         "SELECT * { ?a ?p ?b }",
         "ASK { ?a ?p ?b }",
+        "SELECT ?b·x { ?r ?p ?b, ?b·x } ORDER BY ?b",  # ?b is only the start of ?b·x
+        "SELECT ?b\u0301 { ?r ?p ?b, ?b\u0301 } ORDER BY ?b",  # a combining accent
+        "SELECT ?b ?b·x { ?r ?p ?b, ?b·x } ORDER BY ?b·x",
+        "PREFIX select: <http://example.org/> DESCRIBE ?a WHERE { ?a ?p select:b } ORDER BY ?a",
         "CONSTRUCT { ?a ?p ?b } WHERE { ?a ?p ?b } ORDER BY ?a",
     ],
 )
@@ -112,6 +116,8 @@ OTHERS = [
     _lit("2024-05-01T10:00:00+08:00", "dateTime"),
     _lit("a", lang="fr"),
     _lit("abc", "integer"),
+    _lit("5.", "integer"),  # not an integer: the engine orders it by its text
+    _lit("2.5", "integer"),
     _lit("P1D", "duration"),
 ]
 NODES = [pyoxigraph.NamedNode(E + s) for s in ("a", "b", "é", "z")] + [
@@ -210,3 +216,22 @@ def test_a_streamed_answer_is_ordered_too():
     whole = engine.run(text, timeout=60)
     assert variables == whole.variables
     assert list(rows) == whole.rows
+
+
+def test_strings_with_a_base_direction_are_left_to_the_engine():
+    """hkit's terms do not carry a base direction (RDF 1.2), which the engine orders by."""
+    store = pyoxigraph.Store()
+    values = [
+        pyoxigraph.Literal("a", language="en"),
+        pyoxigraph.Literal("a", language="en", direction=pyoxigraph.BaseDirection.LTR),
+    ]
+    for i, value in enumerate(values):
+        store.add(
+            pyoxigraph.Quad(pyoxigraph.NamedNode(f"{E}r{i}"), pyoxigraph.NamedNode(E + "v"), value)
+        )
+    engine = EmbeddedEngine(store)
+    for key in ("?v", "DESC(?v)"):
+        text = f"SELECT ?r ?v {{ ?r <{E}v> ?v }} ORDER BY {key} ?r"
+        assert final_order(text)
+        ours, theirs = engine._evaluate(text), engine._evaluate(text, order_here=False)
+        assert [r["r"] for r in ours.rows] == [r["r"] for r in theirs.rows]
