@@ -7,6 +7,7 @@ import threading
 from collections import namedtuple
 
 from hkit.errors import EndpointError, HkitError, QueryFailed, QueryTimeout
+from hkit.vocab import XSD
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -117,17 +118,16 @@ def _term(node: Any) -> Term:
     return Term("literal", node.value, None if datatype == XSD_STRING else datatype, lang)
 
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Datatypes whose values order_rows compares as the engine does, by how it reads the value.
 _ORDERED_AS = {
-    _XSD + "string": "string",
-    _XSD + "integer": "number",
-    _XSD + "decimal": "number",
-    _XSD + "double": "double",
-    _XSD + "date": "temporal",
-    _XSD + "dateTime": "temporal",
-    _XSD + "gYear": "temporal",
-    _XSD + "gYearMonth": "temporal",
+    XSD_STRING: "string",
+    XSD + "integer": "number",
+    XSD + "decimal": "number",
+    XSD + "double": "double",
+    XSD + "date": "temporal",
+    XSD + "dateTime": "temporal",
+    XSD + "gYear": "temporal",
+    XSD + "gYearMonth": "temporal",
 }
 
 
@@ -152,7 +152,7 @@ def order_rows(rows: list[dict[str, Term]], keys: list[tuple[str, bool]]) -> boo
                 this = (
                     ("@", term.lang)
                     if term.lang
-                    else _ORDERED_AS.get(term.datatype or _XSD + "string", term.datatype)
+                    else _ORDERED_AS.get(term.datatype or XSD_STRING, term.datatype)
                 )
                 if kind is None:
                     kind = this
@@ -187,7 +187,7 @@ def _ordered_value(term: Term, kind: object) -> Any:
     lexical = term.value
     if kind == "string" or isinstance(kind, tuple):
         return lexical
-    if kind == "number" and (_DECIMAL if term.datatype == _XSD + "decimal" else _INTEGER).fullmatch(
+    if kind == "number" and (_DECIMAL if term.datatype == XSD + "decimal" else _INTEGER).fullmatch(
         lexical
     ):
         import decimal
