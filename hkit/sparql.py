@@ -43,10 +43,12 @@ _TOKEN = re.compile(
 )
 
 #: Keywords of updates and of what reaches outside the graph.
+#: (Looked for anywhere in :func:`bare` text: an engine reads a keyword glued to what comes
+#: before or after it.)
 _FORBIDDEN = re.compile(
-    r"(?<![?$:\w])(SERVICE|LOAD|INSERT|DELETE|CLEAR|DROP|CREATE|COPY|MOVE|ADD|FROM|WITH)\b", re.I
+    r"SERVICE|LOAD|INSERT|DELETE|CLEAR|DROP|CREATE|COPY|MOVE|ADD|FROM|WITH", re.I
 )
-_FORM = re.compile(r"(?<![?$:\w])(SELECT|ASK|CONSTRUCT|DESCRIBE)\b(?!:)", re.I)
+_FORM = re.compile(r"SELECT|ASK|CONSTRUCT|DESCRIBE", re.I)
 
 
 def expand_escapes(text: str) -> str:
@@ -79,14 +81,87 @@ def blank(text: str, expand: bool = True) -> str:
     return "".join(out)
 
 
+# -- SPARQL's terminals ---------------------------------------------------------------------
+#
+# What an engine reads as a name is set aside whole (a variable, a blank node's label, a
+# prefixed name's local part, a language tag, a string, an IRI, a comment); what is left is
+# keywords, numbers, prefixes and punctuation. Engines read a keyword at the start of any run of
+# letters (pyoxigraph reads ``SERVICEx`` as SERVICE followed by x, and ``1SERVICE`` or
+# ``trueSERVICE`` as a number or boolean followed by SERVICE, as Jena does), so a keyword is
+# looked for anywhere in that text, not between word boundaries.
+
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_VARNAME = f"[{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"
+_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PN_LOCAL = (
+    f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+)
+
+#: SPARQL's terminals that hold names or text, tried at each position in this order (the
+#: longest match wins where two could start at one position: a prefixed name before its prefix).
+_TERMINAL = re.compile(
+    rf"""
+      (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
+    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                |'''(?:[^'\\]|\\.|'(?!''))*'''
+                |"(?:[^"\\\n\r]|\\.)*"
+                |'(?:[^'\\\n\r]|\\.)*')
+    | (?P<comment>\#[^\n\r]*)
+    | (?P<variable>[?$]{_VARNAME})
+    | (?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)
+    | (?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)
+    | (?P<prefix>(?:{_PN_PREFIX})?:)(?P<local>{_PN_LOCAL})?
+    | (?P<number>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)
+    | (?P<escape>\\.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def bare(text: str, prefixes: bool = True) -> str:
+    """The text, codepoint escapes expanded, as an engine reads it with every name and piece of
+    text replaced by spaces (newlines kept): IRIs, strings, comments, variables, blank nodes'
+    labels and prefixed names' local parts (their prefixes too with ``prefixes=False``). What
+    is left is keywords (glued to numbers,
+    booleans or one another as they may be), numbers, prefixes, language tags and punctuation.
+
+    >>> bare("?s ?p 1SERVICE <http://x/> . ?s e:FROM 'LOAD'").split()
+    ['1SERVICE', '.', 'e:']
+    """
+    text = expand_escapes(text)
+    out: list[str] = []
+    last = 0
+    for match in _TERMINAL.finditer(text):
+        kind = match.lastgroup
+        if kind in ("number", "langtag"):
+            continue
+        if kind in ("local", "prefix") and prefixes:  # a prefixed name: its prefix stays
+            if kind == "prefix":
+                continue
+            start = match.start("local")
+        else:
+            start = match.start()
+        out.append(text[last:start])
+        out.append(re.sub(r"[^\n]", " ", text[start : match.end()]))
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
 def check_read_only(text: str, where: str = "the query") -> None:
     """Refuse updates and what reaches outside the graph (SERVICE, LOAD, FROM, WITH), however
     they are written: raise :class:`hkit.catalog.QueryError` naming the keyword."""
-    if match := _FORBIDDEN.search(blank(text)):
+    if match := _FORBIDDEN.search(bare(text)):
         from hkit.errors import QueryError
 
         raise QueryError(
-            f"{where} uses {match.group(1).upper()}, which hkit does not allow",
+            f"{where} uses {match.group(0).upper()}, which hkit does not allow",
             hint="queries are read-only and run on hkit's graph only",
         )
 
@@ -233,8 +308,8 @@ def check_prefixes(text: str, where: str = "the query") -> None:
 def query_form(text: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside comments, strings and
     IRIs (SELECT when there is none, so that the engine reports the syntax error)."""
-    match = _FORM.search(blank(text))
-    return match.group(1).upper() if match else "SELECT"
+    match = _FORM.search(bare(text, prefixes=False))
+    return match.group(0).upper() if match else "SELECT"
 
 
 # -- values into queries ------------

@@ -6,6 +6,11 @@ query with no SERVICE in it must be allowed."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
 import pyoxigraph
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +18,7 @@ from hypothesis import strategies as st
 from test_security import Canary
 
 from hkit.catalog import QueryError
-from hkit.sparql import check_read_only
+from hkit.sparql import check_read_only, query_form
 
 #: Terms that each hide a '#' (or a quote, or an IRI's end) somewhere the SPARQL grammar and a
 #: naive scanner read differently; they are compared in a FILTER, which does not stop a SERVICE
@@ -90,3 +95,200 @@ def test_the_check_refuses_every_query_that_reaches_out(canary, store, data):
         assert refused, f"the engine reached the network, the check allowed it:\n{query}"
     if parsed and "SERVICE" not in query:
         assert not refused, f"refused a query with no SERVICE:\n{query}"
+
+
+# -- glued tokens, two oracles ---------------------------------------------------------------
+#
+# A keyword glued to what comes before it (a number, a boolean, a closing bracket, a string) is
+# still a keyword to pyoxigraph, Jena and sparqljs: ``1SERVICE``, ``trueSERVICE``, ``2e3FROM``.
+# Each generated query is read by both oracles, pyoxigraph (run on a store, with a canary for
+# SERVICE and LOAD and a named graph that only a FROM makes visible) and sparqljs (one Node process
+# parses every case); hkit must refuse whatever either oracle reads as reaching out, and whatever
+# they read differently.
+
+ORACLES = Path(__file__).resolve().parent / "oracles"
+G = "http://g.example/"
+
+#: What may come just before a keyword, glued to it.
+GLUE = [
+    "1",
+    "2e3",
+    "1.5",
+    ".5",
+    "1.",
+    "true",
+    "false",
+    "?o",
+    "$o",
+    "e:a",
+    "e:",
+    '"s"',
+    "'s'",
+    '"s"@en',
+    '"1"^^e:t',
+    "<http://a.example/>",
+    "_:b",
+    "a",
+    "-1",
+    "+2",
+    "e:a\\-",
+]
+#: Keywords an engine must not read, as a hostile user may write them (case, escapes), with what
+#: makes each a clause: {c} is the canary's address.
+REACHING = {
+    "service": (
+        ["SERVICE", "service", "SeRvIcE", "S\\u0045RVICE", "SERVICE SILENT"],
+        " <{c}/sparql> { ?x ?y ?z }",
+    ),
+    "from": (["FROM", "from", "\\u0046ROM", "FROM NAMED"], f" <{G}>"),
+    "update": (["INSERT DATA", "DELETE DATA", "LOAD", "DROP GRAPH", "CLEAR GRAPH"], ""),
+}
+#: Harmless words in the same places, so that the comparison also covers queries to allow.
+HARMLESS = [
+    "FILTER(?o)",
+    "OPTIONAL { ?o ?p ?s }",
+    "BIND(1 AS ?v)",
+    "MINUS { ?o ?p ?s }",
+    "VALUES ?v { 1 }",
+    "e:s",
+    ". ?o ?p ?s",
+    "; e:p ?o",
+]
+
+#: Where each kind of keyword can stand; {g} is the glue, {w} the keyword and its clause.
+TEMPLATES = {
+    "service": [
+        "SELECT * WHERE {{ ?s ?p {g}{w} }}",
+        "SELECT * WHERE {{ ?s ?p ?o FILTER({g}){w} }}",
+        "ASK {{ ?s ?p {g}{w} }}",
+        "SELECT * {{ {{ ?s ?p {g} }}{w} }}",
+    ],
+    "from": [
+        "SELECT {g}{w} WHERE {{ ?s ?p ?o }}",
+        "SELECT * {g}{w} {{ ?s ?p ?o }}",
+        "ASK {g}{w} {{ ?s ?p ?o }}",
+        "SELECT (1 AS {g}){w} {{ ?s ?p ?o }}",
+    ],
+    "update": [
+        "{g}{w} <http://a.example/> <http://a.example/> <http://a.example/>",
+        "{g}{w} <{c}/data>",
+        "BASE <http://a.example/>{g}{w} {{ <s> <p> <o> }}",
+    ],
+    "harmless": [
+        "SELECT * WHERE {{ ?s ?p {g}{w} }}",
+        "ASK {{ ?s ?p {g}{w} }}",
+        "SELECT * WHERE {{ ?s ?p ?o FILTER({g}){w} }}",
+    ],
+}
+
+
+def _cases(seed: int = 26, count: int = 1500) -> list[str]:
+    import random
+
+    pick = random.Random(seed)
+    cases = []
+    for _ in range(count):
+        kind = pick.choice(["service", "from", "update", "harmless"])
+        if kind == "harmless":
+            clause = pick.choice(HARMLESS)
+        else:
+            words, tail = REACHING[kind]
+            clause = pick.choice(words) + tail
+            if kind == "update" and "DATA" in clause:
+                clause += " { <http://a.example/> <http://a.example/> <http://a.example/> }"
+            elif kind == "update" and clause != "LOAD":
+                clause += f" <{G}>"
+        glue = pick.choice(GLUE) + pick.choice(["", "", " "])
+        template = pick.choice(TEMPLATES[kind])
+        body = template.format(g=glue, w=clause, c="{canary}")
+        cases.append("PREFIX e: <http://e.example/>\n" + body.replace("{c}", "{canary}"))
+    return cases
+
+
+def _sparqljs(queries: list[str]) -> list[dict]:
+    import os
+
+    node = shutil.which("node")
+    if node is None or not (ORACLES / "node_modules" / "sparqljs").is_dir():
+        why = "sparqljs is not installed (npm ci --prefix tests/oracles)"
+        if os.environ.get("HKIT_REQUIRE_EXTERNAL"):
+            pytest.fail(f"{why}, and HKIT_REQUIRE_EXTERNAL is set")
+        pytest.skip(why)
+    done = subprocess.run(
+        [node, str(ORACLES / "parse.js")],
+        input="".join(json.dumps(q) + "\n" for q in queries),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(answers) == len(queries)
+    return answers
+
+
+def _pyoxigraph(query: str, canary: Canary) -> dict:
+    store = pyoxigraph.Store()
+    node = pyoxigraph.NamedNode("http://a.example/s")
+    store.add(pyoxigraph.Quad(node, node, pyoxigraph.NamedNode(G), pyoxigraph.NamedNode(G)))
+    found = {"accepted": False, "form": None, "service": False, "from": False, "update": False}
+    before = len(canary.hits)
+    try:
+        answer = store.query(query)
+        found["accepted"] = True
+        if isinstance(answer, pyoxigraph.QueryBoolean):
+            found["form"] = "ASK"
+        elif isinstance(answer, pyoxigraph.QueryTriples):
+            found["form"] = "CONSTRUCT"  # or DESCRIBE: hkit handles both as graph answers
+            found["from"] = any(t.object == pyoxigraph.NamedNode(G) for t in answer)
+        else:
+            found["form"] = "SELECT"
+            found["from"] = any(pyoxigraph.NamedNode(G) in list(row) for row in answer)
+    except SyntaxError:
+        try:  # an update? run on a throwaway store (a LOAD reaches the canary, counted below)
+            pyoxigraph.Store().update(query)
+            found["accepted"], found["form"], found["update"] = True, "UPDATE", True
+        except (SyntaxError, OSError, RuntimeError, ValueError):
+            pass
+    except (OSError, RuntimeError, ValueError):
+        found["accepted"] = True  # parsed; the canary's answer is not SPARQL results
+    found["service"] = len(canary.hits) > before
+    return found
+
+
+def _reaches(found: dict) -> bool:
+    return found["service"] or found["from"] or found["update"]
+
+
+def test_glued_keywords_refused_whatever_either_oracle_reads(canary):
+    queries = [q.replace("{canary}", canary.base) for q in _cases()]
+    javascript = _sparqljs(queries)
+    reached = disagreed = allowed = 0
+    for query, js in zip(queries, javascript, strict=True):
+        oxi = _pyoxigraph(query, canary)
+        try:
+            check_read_only(query)
+            refused = False
+        except QueryError:
+            refused = True
+        if js["form"] == "DESCRIBE":
+            js["form"] = "CONSTRUCT"
+        comparable = (
+            {k: oxi[k] for k in ("accepted", "form")},
+            {k: js[k] for k in ("accepted", "form")},
+        )
+        if _reaches(oxi) or _reaches(js):
+            reached += 1
+            assert refused, f"an oracle reads this as reaching out, hkit allowed it:\n{query}"
+        elif comparable[0] != comparable[1] and (oxi["accepted"] or js["accepted"]):
+            disagreed += 1
+            assert refused, f"the oracles read this differently, hkit allowed it:\n{query}"
+        elif oxi["accepted"] and js["accepted"]:
+            if not any(word in query for words, _ in REACHING.values() for word in words):
+                assert not refused, f"refused a query both oracles read as harmless:\n{query}"
+            if not refused:
+                allowed += 1
+                assert query_form(query) == oxi["form"] or oxi["form"] == "CONSTRUCT", query
+    # The generator must reach every kind of case, or the test proves little.
+    print(f"reached {reached}, disagreed {disagreed}, allowed {allowed}")
+    assert reached > 100 and allowed > 50, (reached, disagreed, allowed)
