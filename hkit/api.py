@@ -424,7 +424,18 @@ class KnowledgeGraph:
         if not shapes_path.is_file():
             raise HkitError(f"{shapes_path}: no such file", hint="check the shapes path")
         files = graph_files(self.root, self.data)
-        return validate_files(files, load_rdflib([shapes_path]), progress or _quiet)
+        shapes_graph = load_rdflib([shapes_path])
+        if shapes is None:  # the shipped shapes
+            return validate_files(files, shapes_graph, progress or _quiet)
+        # Shapes from elsewhere may hold SPARQL that pyshacl assembles and runs in-process: each
+        # text is checked as it is parsed, and the whole validation runs where the network
+        # cannot be reached, so that even a text the checks missed reaches no host.
+        from hkit.engines import run_offline
+
+        return run_offline(
+            lambda: validate_files(files, shapes_graph, progress or _quiet),
+            "validation with your own shapes",
+        )
 
     def reason(
         self, timeout: float | None = None, progress: Callable[[str], None] | None = None

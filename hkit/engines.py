@@ -454,6 +454,8 @@ class _Child:
         work: Callable[[Callable[[tuple], None]], None],
         timeout: float | None,
         offline: bool = False,
+        keep_stderr: bool = False,
+        what: str = "the query's text names SERVICE, and the engine",
     ) -> None:
         import os
         import time
@@ -466,7 +468,7 @@ class _Child:
         self.pid = os.fork()
         if self.pid == 0:  # the child: never returns
             os.close(read_end)
-            _child_main(work, write_end, self.limit, offline)
+            _child_main(work, write_end, self.limit, offline, keep_stderr, what)
         os.close(write_end)
         self.fd: int | None = read_end
 
@@ -517,7 +519,11 @@ class _Child:
         message = marshal.loads(self._read(size))
         if message[0] == "error":
             _, kind, text, hint = message
-            error = {"QueryFailed": QueryFailed, "QueryTimeout": QueryTimeout}.get(kind, HkitError)
+            from hkit import errors
+
+            error = getattr(errors, kind, HkitError)
+            if not (isinstance(error, type) and issubclass(error, HkitError)):
+                error = HkitError
             raise error(text, hint=hint)
         if message[0] == "bug":
             raise QueryFailed(f"the query failed inside the engine: {message[1]}")
@@ -544,6 +550,24 @@ class _Child:
             name = signal.Signals(os.WTERMSIG(status)).name
             return QueryFailed(f"the SPARQL engine crashed on this query ({name})")
         return QueryFailed("the SPARQL engine stopped without an answer")
+
+
+def run_offline(work: Callable[[], Any], what: str, timeout: float | None = None) -> Any:
+    """``work()``'s value, computed in a forked child that cannot open a network socket (see
+    :func:`_cut_network`) under the query memory limit, and handed back pickled; its errors are
+    raised here as hkit's. ``what`` names the work in the message of a system where the network
+    cannot be cut. Where fork() is not available (or HKIT_IN_PROCESS is set) the work runs here,
+    guarded by hkit's checks of every query text alone."""
+    if not _can_fork():
+        return work()
+    import pickle
+
+    def in_child(send: Callable[[tuple], None]) -> None:
+        send(("value", pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)))
+
+    with _Child(in_child, timeout, offline=True, keep_stderr=True, what=what) as child:
+        _, data = child.receive()
+    return pickle.loads(data)
 
 
 def might_reach_network(text: str) -> bool:
@@ -600,7 +624,12 @@ def _cut_network() -> str | None:
 
 
 def _child_main(
-    work: Callable[[Callable[[tuple], None]], None], fd: int, limit: int, offline: bool = False
+    work: Callable[[Callable[[tuple], None]], None],
+    fd: int,
+    limit: int,
+    offline: bool = False,
+    keep_stderr: bool = False,
+    what: str = "the query's text names SERVICE, and the engine",
 ) -> None:
     """In the forked child: bound the memory, cut the network when asked, run the work, send
     each message, exit."""
@@ -609,8 +638,9 @@ def _child_main(
 
     code = 0
     try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)  # the engine's own abort messages; the parent says what happened
+        if not keep_stderr:  # the engine's own abort messages; the parent says what happened
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
         import sys
 
         faulthandler = sys.modules.get("faulthandler")  # a test runner's: it writes elsewhere
@@ -637,10 +667,9 @@ def _child_main(
                 why = _cut_network()
                 if why is not None:
                     raise QueryFailed(
-                        "the query's text names SERVICE, and the engine cannot be cut off from "
-                        f"the network on this system ({why})",
-                        hint="remove the word SERVICE from the query, or set HKIT_IN_PROCESS=1 "
-                        "to rely on the read-only check alone",
+                        f"{what} cannot be cut off from the network on this system ({why})",
+                        hint="set HKIT_IN_PROCESS=1 to rely on hkit's checks of the query text "
+                        "alone",
                     )
             try:
                 work(send)

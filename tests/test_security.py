@@ -80,6 +80,18 @@ def reaching_out(base: str, tmp: Path) -> dict[str, list[str]]:
         '{ $this ?p ?o } }" ] .\n',
         encoding="utf-8",
     )
+    declared = tmp / "declared.ttl"
+    declared.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<https://example.org/S> a sh:NodeShape ; sh:targetClass "
+        "<https://w3id.org/hkit/ontology#University> ;\n"
+        '  sh:sparql [ sh:message "m" ; sh:prefixes <https://example.org/P> ;\n'
+        '    sh:select "SELECT $this WHERE { $this ?p ?o FILTER(?o != \\"\\"\\")}#\\"\\"\\") }" ] .\n'
+        '<https://example.org/P> sh:declare [ sh:prefix "ev" ; sh:namespace '
+        f'"http://e/> SELECT $this WHERE {{ SERVICE <{base}/s> {{ ?a ?b ?c }} '
+        'FILTER(?a != \\"\\"\\"" ] .\n',
+        encoding="utf-8",
+    )
     rc = str(remote_context)
     return {
         "SERVICE": ["sparql", f"SELECT * WHERE {{ SERVICE <{base}/sparql> {{ ?s ?p ?o }} }}"],
@@ -127,6 +139,34 @@ def reaching_out(base: str, tmp: Path) -> dict[str, list[str]]:
         "owl:imports, check": ["--data", str(imports), "check"],
         "owl:imports, docs": ["--data", str(imports), "docs", "-o", str(tmp / "site")],
         "SHACL-SPARQL SERVICE": ["validate", "--shapes", str(shapes)],
+        # a keyword glued to a number or a boolean is still a keyword to the engines
+        "SERVICE glued to a number, in process": [
+            "env:HKIT_IN_PROCESS=1",
+            "sparql",
+            f"SELECT * WHERE {{ ?s ?p 1SERVICE <{base}/sparql> {{ ?s ?p ?o }} }}",
+        ],
+        "SERVICE glued to a boolean, in process": [
+            "env:HKIT_IN_PROCESS=1",
+            "sparql",
+            f"SELECT * WHERE {{ ?s ?p trueSERVICE <{base}/sparql> {{ ?s ?p ?o }} }}",
+        ],
+        "SERVICE glued to a double, to an endpoint": [
+            "sparql",
+            "--endpoint",
+            f"{base}/sparql",
+            f"SELECT * WHERE {{ ?s ?p 2e3SERVICE <{base}/other> {{ ?s ?p ?o }} }}",
+        ],
+        "FROM glued to a prefix name's colon": [
+            "sparql",
+            "--endpoint",
+            f"{base}/sparql",
+            f"PREFIX : <{base}/> ASK FROM:g {{ ?s ?p ?o }}",
+        ],
+        "SHACL-SPARQL SERVICE in a prefix declaration": [
+            "validate",
+            "--shapes",
+            str(declared),
+        ],
     }
 
 
@@ -143,10 +183,16 @@ NAMES = _reaching_names()
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_nothing_reaches_the_network(name, canary, tmp_path):
+    import os
+
     args = reaching_out(canary.base, tmp_path)[name]
+    env = dict(os.environ)
+    while args[0].startswith("env:"):
+        key, _, value = args.pop(0).removeprefix("env:").partition("=")
+        env[key] = value
     before = len(canary.hits)
     done = subprocess.run(
-        [HKIT, "--root", str(ROOT), *args], capture_output=True, text=True, timeout=300
+        [HKIT, "--root", str(ROOT), *args], capture_output=True, text=True, timeout=300, env=env
     )
     assert canary.hits[before:] == [], done.stderr
     assert "Traceback" not in done.stderr

@@ -1,0 +1,223 @@
+"""User shapes cannot reach the network: SHACL-SPARQL text is checked where it is written
+(sh:select, sh:ask, sh:prefix, sh:namespace), again as pyshacl assembles it (every text rdflib's
+SPARQL parser is handed while hkit validates), and validation with user shapes runs in a child
+that cannot open a network socket. Each field that ends up in query text is tried against a
+canary HTTP server on loopback, with each layer alone, so that every layer is shown to hold."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from click.testing import CliRunner
+from helpers import ROOT
+from test_security import Canary
+
+import hkit
+from hkit import validate as validate_module
+from hkit.cli import main
+from hkit.errors import HkitError, InputError
+
+HEAD = (
+    "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+    "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+    "@prefix hkit: <https://w3id.org/hkit/ontology#> .\n"
+)
+
+
+def service(base: str) -> str:
+    return f"SERVICE <{base}/sparql> {{ ?a ?b ?c }}"
+
+
+def shapes_through(field: str, base: str) -> str:
+    """A shapes file whose ``field`` carries a SERVICE clause to the canary."""
+    svc = service(base)
+    escaped = svc.replace(">", "\\u003E").replace("<", "\\u003C").replace(" ", "\\u0020")
+    escaped = escaped.replace("{", "\\u007B").replace("}", "\\u007D")
+    if field == "sh:select":
+        return HEAD + (
+            "<https://example.org/S> a sh:NodeShape ; sh:targetClass hkit:University ;\n"
+            f'  sh:sparql [ sh:message "m" ; sh:select "SELECT $this WHERE {{ {svc} }}" ] .\n'
+        )
+    if field == "sh:select, glued to a number":
+        return HEAD + (
+            "<https://example.org/S> a sh:NodeShape ; sh:targetClass hkit:University ;\n"
+            '  sh:sparql [ sh:message "m" ; sh:select '
+            f'"SELECT $this WHERE {{ $this ?p 1{svc} }}" ] .\n'
+        )
+    if field in ("sh:namespace", "sh:prefix"):
+        # pyshacl writes "PREFIX p: <namespace>" lines before the sh:select text: a declaration
+        # that closes the IRI can start a query of its own, and swallow the constraint's own text
+        # in a long string that a string of that text closes (the text alone is harmless).
+        opened = f'SELECT $this WHERE {{ {svc} FILTER(?a != \\"\\"\\"'
+        namespace, prefix = "http://e.example/", "ev"
+        if field == "sh:namespace":
+            namespace = f"http://e.example/> {opened}"
+        else:
+            prefix, namespace = f"ev: <http://e.example/> {opened} x", "http://x.example/"
+        select = 'SELECT $this WHERE { $this ?p ?o FILTER(?o != \\"\\"\\")}#\\"\\"\\") }'
+        return HEAD + (
+            "<https://example.org/S> a sh:NodeShape ; sh:targetClass hkit:University ;\n"
+            '  sh:sparql [ sh:message "m" ; sh:prefixes <https://example.org/P> ;\n'
+            f'     sh:select "{select}" ] .\n'
+            f'<https://example.org/P> sh:declare [ sh:prefix "{prefix}" ;\n'
+            f'  sh:namespace "{namespace}"^^xsd:anyURI ] .\n'
+        )
+    if field == "sh:ask of a constraint component":
+        return HEAD + (
+            "<https://example.org/C> a sh:ConstraintComponent ;\n"
+            "  sh:parameter [ sh:path <https://example.org/flag> ] ;\n"
+            '  sh:propertyValidator [ a sh:SPARQLAskValidator ; sh:message "m" ;\n'
+            f'     sh:ask "ASK {{ {svc} }}" ] .\n'
+            "<https://example.org/S> a sh:NodeShape ; sh:targetClass hkit:University ;\n"
+            "  sh:property [ sh:path hkit:name ; <https://example.org/flag> true ] .\n"
+        )
+    if field == "sh:path pasted for $PATH (an IRI with \\u escapes)":
+        return HEAD + (
+            "<https://example.org/C> a sh:ConstraintComponent ;\n"
+            "  sh:parameter [ sh:path <https://example.org/flag> ] ;\n"
+            '  sh:propertyValidator [ a sh:SPARQLSelectValidator ; sh:message "m" ;\n'
+            '     sh:select "SELECT $this WHERE { $this $PATH ?v }" ] .\n'
+            "<https://example.org/S> a sh:NodeShape ; sh:targetClass hkit:University ;\n"
+            f"  sh:property [ sh:path <http://e.example/p\\u003E\\u0020?v\\u0020.\\u0020{escaped}"
+            "\\u0020#> ; <https://example.org/flag> true ] .\n"
+        )
+    raise AssertionError(field)
+
+
+FIELDS = [
+    "sh:select",
+    "sh:select, glued to a number",
+    "sh:namespace",
+    "sh:prefix",
+    "sh:ask of a constraint component",
+    "sh:path pasted for $PATH (an IRI with \\u escapes)",
+]
+
+
+@pytest.fixture(scope="module")
+def canary():
+    server = Canary()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_user_shapes_reach_no_host_and_are_refused_in_one_line(field, canary, tmp_path):
+    shapes = tmp_path / "evil.ttl"
+    shapes.write_text(shapes_through(field, canary.base), encoding="utf-8")
+    before = len(canary.hits)
+    result = CliRunner().invoke(main, ["--root", str(ROOT), "validate", "--shapes", str(shapes)])
+    assert canary.hits[before:] == []
+    assert result.exit_code == 2, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("hkit: error: "), result.output
+    assert (
+        "Traceback" not in result.output and "does not look like a valid URI" not in result.output
+    )
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_the_assembled_text_is_checked_when_the_written_fields_pass(
+    field, canary, tmp_path, monkeypatch
+):
+    """With the checks of the written fields switched off, the check of each text pyshacl
+    assembles still refuses it (in this process, without the offline child)."""
+    monkeypatch.setattr(validate_module, "_refuse_unsafe_queries", lambda shapes: None)
+    shapes = tmp_path / "evil.ttl"
+    shapes.write_text(shapes_through(field, canary.base), encoding="utf-8")
+    before = len(canary.hits)
+    kg = hkit.open(root=ROOT)
+    try:
+        validate_module.validate(
+            hkit.graph.load_rdflib(hkit.graph.graph_files(kg.root)),
+            hkit.graph.load_rdflib([shapes]),
+            jobs=1,
+        )
+        outcome = "ran"
+    except InputError:
+        outcome = "refused"
+    except HkitError:  # pyshacl itself could not read what was pasted
+        outcome = "failed"
+    assert canary.hits[before:] == []
+    assert outcome in ("refused", "failed")
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_the_offline_child_alone_keeps_the_canary_silent(field, canary, tmp_path, monkeypatch):
+    """With every text check switched off, validation with user shapes still reaches no host:
+    it runs in a child that cannot open a network socket."""
+    import os
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork() here")
+    monkeypatch.delenv("HKIT_IN_PROCESS", raising=False)
+    monkeypatch.setattr(validate_module, "_refuse_unsafe_queries", lambda shapes: None)
+    monkeypatch.setattr(validate_module, "_guarding", -(10**6))  # the parser guard is off
+    shapes = tmp_path / "evil.ttl"
+    shapes.write_text(shapes_through(field, canary.base), encoding="utf-8")
+    before = len(canary.hits)
+    with contextlib.suppress(HkitError):
+        hkit.open(root=ROOT).validate(shapes)
+    assert canary.hits[before:] == []
+
+
+def test_without_the_layers_the_canary_would_be_reached(canary, tmp_path, monkeypatch):
+    """The control: with every layer off, in this process, pyshacl does reach the canary, so the
+    tests above prove the layers, not a canary that cannot be reached."""
+    monkeypatch.setattr(validate_module, "_refuse_unsafe_queries", lambda shapes: None)
+    monkeypatch.setattr(validate_module, "_guarding", -(10**6))
+    shapes = tmp_path / "evil.ttl"
+    shapes.write_text(shapes_through("sh:namespace", canary.base), encoding="utf-8")
+    before = len(canary.hits)
+    kg = hkit.open(root=ROOT)
+    with contextlib.suppress(Exception):
+        validate_module.validate(
+            hkit.graph.load_rdflib(hkit.graph.graph_files(kg.root)),
+            hkit.graph.load_rdflib([shapes]),
+            jobs=1,
+        )
+    assert canary.hits[before:] != []
+
+
+@pytest.mark.parametrize(
+    ("declaration", "message"),
+    [
+        ('sh:prefix "ev" ; sh:namespace "not an iri"^^xsd:anyURI', "namespace 'not an iri'"),
+        ('sh:prefix "ev" ; sh:namespace "relative/ns#"', "namespace 'relative/ns#'"),
+        ('sh:prefix "e v" ; sh:namespace "http://e.example/"', "prefix 'e v'"),
+        ('sh:prefix "1ev" ; sh:namespace "http://e.example/"', "prefix '1ev'"),
+    ],
+)
+def test_a_malformed_declaration_is_one_line_and_exit_2(declaration, message, tmp_path):
+    shapes = tmp_path / "bad.ttl"
+    shapes.write_text(
+        HEAD + "<https://example.org/S> a sh:NodeShape ; sh:targetClass hkit:University ;\n"
+        '  sh:sparql [ sh:message "m" ; sh:prefixes <https://example.org/P> ;\n'
+        '     sh:select "SELECT $this WHERE { $this ev:p ?o }" ] .\n'
+        f"<https://example.org/P> sh:declare [ {declaration} ] .\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["--root", str(ROOT), "validate", "--shapes", str(shapes)])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0].startswith("hkit: error: the shapes declare the ")
+    assert message in result.output.splitlines()[0]
+    assert len(result.output.splitlines()) == 2  # the error and its hint, nothing else
+
+
+def test_prefix_declarations_still_work(tmp_path):
+    """The ordinary use of sh:prefixes is kept: a SPARQL constraint that uses a declared prefix
+    finds its violations."""
+    shapes = tmp_path / "ok.ttl"
+    shapes.write_text(
+        HEAD + "<https://example.org/S> a sh:NodeShape ; sh:targetClass hkit:University ;\n"
+        '  sh:sparql [ sh:message "a university" ; sh:prefixes <https://example.org/P> ;\n'
+        '     sh:select "SELECT $this WHERE { $this a ho:University }" ] .\n'
+        '<https://example.org/P> sh:declare [ sh:prefix "ho" ;\n'
+        '  sh:namespace "https://w3id.org/hkit/ontology#"^^xsd:anyURI ] .\n',
+        encoding="utf-8",
+    )
+    report = hkit.open(root=ROOT).validate(shapes)
+    assert not report.conforms
+    assert {v.message for v in report.violations} == {"a university"}
