@@ -227,18 +227,35 @@ class KnowledgeGraph:
         """
         return self.run(self.prepare(name, **params))
 
-    def run(self, text: str) -> Result:
+    def run(
+        self, text: str, *, max_rows: int | None = None, max_bytes: int | None = None
+    ) -> Result:
         """Run SPARQL text as it is, on :attr:`engine` (no read-only check: see :meth:`sparql`
         for text from elsewhere). When the embedded graph's on-disk store turns out damaged
-        while it is read, the store is built again, with a warning, and the query run once more."""
+        while it is read, the store is built again, with a warning, and the query run once more.
+        An answer of more than ``max_rows`` rows or ``max_bytes`` bytes of terms is refused
+        (:class:`hkit.errors.AnswerTooLarge`), on the embedded engine before it is all read."""
+        from hkit.engines import EmbeddedEngine
         from hkit.errors import QueryFailed
 
+        def once() -> Result:
+            engine = self.engine
+            if isinstance(engine, EmbeddedEngine):
+                return engine.run(text, self.timeout, max_rows=max_rows, max_bytes=max_bytes)
+            result = engine.run(text, self.timeout)
+            if max_rows is not None or max_bytes is not None:
+                from hkit.engines import _within
+
+                caps = (max_rows if max_rows is not None else -1, max_bytes)
+                _within(len(result.rows) or len(result.triples), 0, caps)
+            return result
+
         try:
-            return self.engine.run(text, self.timeout)
+            return once()
         except QueryFailed as exc:
             if self.endpoint is not None or not self._rebuild_if_damaged(exc.message):
                 raise
-            return self.engine.run(text, self.timeout)
+            return once()
 
     def _rebuild_if_damaged(self, message: str) -> bool:
         """Discard the on-disk store when ``message`` says it is damaged; True when it was."""
@@ -566,7 +583,24 @@ def _answer_texts(result: Result) -> set[str] | None:
 
 
 def _as_lists(params: dict[str, str | Iterable[str]]) -> dict[str, list[str]]:
-    """Keyword parameters as lists of texts: one text, or several to bind several values."""
-    return {
-        key: [value] if isinstance(value, str) else list(value) for key, value in params.items()
-    }
+    """Keyword parameters as lists of texts: one text, or several to bind several values; any
+    other type is a :class:`hkit.errors.QueryError` naming the parameter."""
+    from hkit.errors import QueryError
+
+    lists: dict[str, list[str]] = {}
+    for key, value in params.items():
+        values = [value] if isinstance(value, str) else value
+        try:
+            values = list(values) if not isinstance(values, (bytes, dict)) else None
+        except TypeError:
+            values = None
+        if values is None or not all(isinstance(v, str) for v in values):
+            shown = type(value).__name__ if values is None else "a list holding a non-text value"
+            example = "..." if values is not None or value is None else value
+            raise QueryError(
+                f"parameter '{key}' must be text or a list of texts, not {shown}",
+                hint=f"give it as text, for example {key}='{example}'"
+                + (", or leave it out" if value is None else ""),
+            )
+        lists[key] = values
+    return lists

@@ -401,6 +401,8 @@ def bind_values(query: SavedQuery, given: dict[str, list[str]]) -> dict[str, lis
     bound: dict[str, list[str]] = {}
     for p in query.params:
         values = given.get(p.name) or ([p.default] if p.default is not None else [])
+        if p.required:  # an empty value is no value: a required parameter given as "" is missing
+            values = [v for v in values if v != ""]
         if not values:
             if p.required:
                 raise QueryError(

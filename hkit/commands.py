@@ -405,6 +405,9 @@ def serve(
     cors: str | None = None,
     max_queries: int = 4,
     max_rows: int = 10000,
+    allow_hosts: tuple[str, ...] = (),
+    max_bytes: int = 16_000_000,
+    request_timeout: float = 5.0,
 ) -> int:
     """``hkit serve``: the endpoint, the API and the pages, until Ctrl-C or SIGTERM."""
     try:
@@ -416,5 +419,15 @@ def serve(
         ) from None
     kg = state.graph()
     kg.stats()  # load the graph before the first request, so that its errors show here
-    run_server(kg, host, port, max_queries=max_queries, max_rows=max_rows, cors=cors)
+    run_server(
+        kg,
+        host,
+        port,
+        max_queries=max_queries,
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+        cors=cors,
+        allow_hosts=tuple(allow_hosts),
+        request_timeout=request_timeout,
+    )
     return 0

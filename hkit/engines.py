@@ -6,7 +6,7 @@ import re
 import threading
 from collections import namedtuple
 
-from hkit.errors import EndpointError, HkitError, QueryFailed, QueryTimeout
+from hkit.errors import AnswerTooLarge, EndpointError, HkitError, QueryFailed, QueryTimeout
 from hkit.vocab import XSD
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -210,10 +210,17 @@ class EmbeddedEngine:
     def __init__(self, store: pyoxigraph.Store) -> None:
         self.store = store
 
-    def _evaluate(self, text: str, order_here: bool = True) -> Result:
+    def _evaluate(
+        self, text: str, order_here: bool = True, caps: tuple[int, int] | None = None
+    ) -> Result:
+        """The answer to ``text``; with ``caps`` (rows, bytes), AnswerTooLarge as soon as the
+        answer has more rows, or more bytes of terms, than they allow (before it is all read)."""
         import pyoxigraph
 
         from hkit.sparql import final_order
+
+        max_bytes = caps[1] if caps is not None else None
+        size = 0
 
         # A final ORDER BY over returned variables is applied here, on the rows read, where it
         # orders them as the engine would (order_rows): pyoxigraph 0.5.13 reads both sort keys'
@@ -239,23 +246,57 @@ class EmbeddedEngine:
                             term = terms[value] = _term(value)
                             directed |= term.lang is not None and value.direction is not None
                         row[v] = term
+                        if max_bytes is not None:
+                            size += _term_size(term)
                 rows.append(row)
+                if caps is not None:
+                    _within(len(rows), size, caps)
             if order and (directed or not order_rows(rows, order[1])):
-                return self._evaluate(text, order_here=False)  # the engine orders these keys
+                # the engine orders these keys
+                return self._evaluate(text, order_here=False, caps=caps)
             return Result("SELECT", variables=variables, rows=rows)
-        triples = [(_term(t.subject), _term(t.predicate), _term(t.object)) for t in answer]
+        triples = []
+        for t in answer:
+            triple = (_term(t.subject), _term(t.predicate), _term(t.object))
+            triples.append(triple)
+            if caps is not None:
+                if max_bytes is not None:
+                    size += sum(_term_size(term) for term in triple)
+                _within(len(triples), size, caps)
         return Result("CONSTRUCT", triples=triples)
 
-    def run(self, text: str, timeout: float | None = None) -> Result:
+    def run(
+        self,
+        text: str,
+        timeout: float | None = None,
+        *,
+        max_rows: int | None = None,
+        max_bytes: int | None = None,
+    ) -> Result:
         """Evaluate a query, bounded by ``timeout`` seconds (and, where the system can fork, by
         the memory limit of :func:`query_memory_limit`, in a child process: see
-        :class:`_Child`)."""
+        :class:`_Child`). With ``max_rows`` or ``max_bytes``, an answer larger than that is
+        refused (:class:`hkit.errors.AnswerTooLarge`) where it is read, in the child, so that it
+        never reaches this process. The timeout covers the whole answer, its unpacking here
+        included."""
+        import time
+
+        caps = None
+        if max_rows is not None or max_bytes is not None:
+            caps = (max_rows if max_rows is not None else -1, max_bytes)
+        started = time.monotonic()
         if _can_fork():
-            work = lambda send: send(("result", _pack(self._evaluate(text))))  # noqa: E731
+            work = lambda send: send(("result", _pack(self._evaluate(text, caps=caps))))  # noqa: E731
             child = _Child(work, timeout, offline=might_reach_network(text))
             with child:
-                return _unpack(child.receive()[1])
-        return _bounded(lambda: self._evaluate(text), timeout)
+                result = _unpack(child.receive()[1])
+        else:
+            result = _bounded(lambda: self._evaluate(text, caps=caps), timeout)
+        if timeout is not None and time.monotonic() - started > timeout:
+            raise QueryTimeout(
+                f"the query did not finish within {timeout:g} seconds", hint="raise --timeout"
+            )
+        return result
 
     def stream(
         self, text: str, timeout: float | None = None, batch: int = 1000
@@ -416,6 +457,26 @@ def query_memory_limit() -> int:
     except (ValueError, OSError, AttributeError):
         physical = 8 * 1024**3
     return min(physical // 2, 8 * 1024**3)
+
+
+def _term_size(term: Term) -> int:
+    """About how many bytes a term takes in an answer (its text, datatype and language)."""
+    return len(term.value) + len(term.datatype or "") + len(term.lang or "") + 8
+
+
+def _within(count: int, size: int, caps: tuple[int, int | None]) -> None:
+    """Raise AnswerTooLarge when ``count`` rows (or triples) of ``size`` bytes pass ``caps``."""
+    max_rows, max_bytes = caps
+    if 0 <= max_rows < count:
+        raise AnswerTooLarge(
+            f"the answer has more than {max_rows:,} rows, the most this server sends",
+            hint="add a LIMIT",
+        )
+    if max_bytes is not None and size > max_bytes:
+        raise AnswerTooLarge(
+            f"the answer is larger than {max_bytes:,} bytes, the most this server sends",
+            hint="add a LIMIT, or return shorter values",
+        )
 
 
 def _pack_row(row: dict[str, Term]) -> dict[str, tuple]:

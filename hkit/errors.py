@@ -67,6 +67,11 @@ class QueryFailed(HkitError):
     """The engine rejected or could not evaluate a query."""
 
 
+class AnswerTooLarge(HkitError):
+    """An answer has more rows or bytes than the caller allows (``hkit serve``'s caps); the
+    query was stopped before the whole answer was read."""
+
+
 class EndpointError(HkitError):
     """A remote SPARQL endpoint could not be reached or gave no usable answer."""
 

@@ -371,9 +371,17 @@ COMMANDS: dict[str, Command] = {
                     metavar="ORIGIN",
                 ),
                 Option(
+                    ("--allow-host",),
+                    "allow_hosts",
+                    "Answer requests that name this host (the Host header) as well as the "
+                    "bound address and this machine's loopback names; repeatable.",
+                    metavar="HOST",
+                    multiple=True,
+                ),
+                Option(
                     ("--max-queries",),
                     "max_queries",
-                    "Queries that may run at once; four times as many wait for a turn, and "
+                    "Queries that may run at once; sixteen times as many wait for a turn, and "
                     "beyond that a request is answered 503.",
                     kind="count",
                     default=4,
@@ -385,6 +393,24 @@ COMMANDS: dict[str, Command] = {
                     "The largest answer sent, in rows; a larger one is refused (413).",
                     kind="count",
                     default=10000,
+                    show_default=True,
+                ),
+                Option(
+                    ("--max-bytes",),
+                    "max_bytes",
+                    "The largest answer sent, in bytes of its values; a larger one is refused "
+                    "(413).",
+                    kind="count",
+                    default=16000000,
+                    show_default=True,
+                ),
+                Option(
+                    ("--request-timeout",),
+                    "request_timeout",
+                    "Seconds a connection has to send a whole request, from when it opens or "
+                    "its last answer; then it is closed.",
+                    kind="seconds",
+                    default=5.0,
                     show_default=True,
                 ),
             ),

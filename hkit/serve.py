@@ -18,7 +18,7 @@ import re
 import shutil
 import tempfile
 import urllib.parse
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -35,15 +35,29 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from hkit.api import KnowledgeGraph
-from hkit.errors import HkitError, QueryTimeout
+from hkit.errors import AnswerTooLarge, HkitError, QueryTimeout
 from hkit.vocab import ID, compact
 
 #: The largest request body (a query, a form) the server reads, in bytes.
 MAX_REQUEST_BYTES = 1_000_000
 #: Answers are refused beyond this many rows (``--max-rows``).
 DEFAULT_MAX_ROWS = 10_000
-#: Queries that may run at once (``--max-queries``); more get a 503.
+#: Queries that may run at once (``--max-queries``); sixteen times as many wait for a turn, and
+#: more get a 503.
 DEFAULT_MAX_QUERIES = 4
+#: Answers are refused beyond this many bytes of terms (``--max-bytes``).
+DEFAULT_MAX_BYTES = 16_000_000
+#: Seconds a connection has to send a complete request (its head and its body), from when it
+#: opens or its last answer was sent (``--request-timeout``); then it is closed.
+DEFAULT_REQUEST_TIMEOUT = 5.0
+#: Connections open at once; beyond this uvicorn answers 503. Idle ones are closed after the
+#: request timeout, so they cannot hold the server for longer than that.
+MAX_CONNECTIONS = 1024
+#: The names of this machine a request's Host header may give, beside the bound address.
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+#: Where the pages of /ontology are written, one folder per server; a server that was killed
+#: leaves its folder behind, and the next start removes folders whose server is gone.
+DOCS_PREFIX = "hkit-serve-docs-"
 
 #: Media types of answers, by the format hkit renders.
 MEDIA_TYPES = {
@@ -102,9 +116,20 @@ def negotiate(accept: str | None, offered: dict[str, str], given: str | None = N
             best = ""
         if best:
             return offered[best]
-        if "*/*" not in accept and not any(t.endswith("/*") for t in accept.split(",")):
+        if _ranges(accept):  # a valid header that accepts none of them (q=0 included)
             raise Refused(406, f"none of the types asked for is offered: {', '.join(offered)}")
     return next(iter(formats))
+
+
+def _ranges(accept: str) -> bool:
+    """Whether ``accept`` is a header mimeparse reads (else it is ignored, as if absent)."""
+    try:
+        for part in accept.split(","):
+            if part.strip():
+                mimeparse.parse_media_range(part)
+    except (ValueError, IndexError):
+        return False
+    return True
 
 
 def _triples_bytes(result: Any, fmt: str) -> bytes:
@@ -138,14 +163,16 @@ class Server:
         max_queries: int = DEFAULT_MAX_QUERIES,
         max_rows: int = DEFAULT_MAX_ROWS,
         docs_folder: Path | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.kg = kg
         self.max_rows = max_rows
+        self.max_bytes = max_bytes
         self.slots = asyncio.Semaphore(max_queries)
-        # requests that may run or wait for a slot (four times as many wait as run); more get a
-        # 503. Counted from arrival until the answer is ready, so that a request handed a slot
+        # requests that may run or wait for a slot (sixteen times as many wait as run); more get
+        # a 503. Counted from arrival until the answer is ready, so that a request handed a slot
         # still counts once, and one whose answer is on its way no longer does.
-        self.max_admitted = 5 * max_queries
+        self.max_admitted = 17 * max_queries
         self.admitted = 0
         self.docs_folder = docs_folder
         self.templates = jinja2.Environment(
@@ -157,9 +184,11 @@ class Server:
 
     # -- running queries ------------
 
-    async def run(self, text: str) -> Any:
-        """Run checked SPARQL text on the graph, bounded by the slots, the timeout and the row
-        cap; errors become :class:`Refused`."""
+    async def call(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``work(*args, **kwargs)`` (anything that runs queries: a query, a search, a page's
+        description, the statistics) in a worker thread, admitted as every query is: at most
+        ``max_queries`` at once, a bounded line waiting for a turn, a 503 beyond it or when a
+        turn does not come within the timeout. hkit's errors become :class:`Refused`."""
         busy = Refused(503, "the server is running as many queries as it may; try again soon")
         if self.admitted >= self.max_admitted:
             raise busy
@@ -170,22 +199,23 @@ class Server:
             except TimeoutError:
                 raise busy from None
             try:
-                result = await run_in_threadpool(self.kg.run, text)
+                return await run_in_threadpool(work, *args, **kwargs)
             except QueryTimeout as exc:
                 raise Refused(503, exc.message) from None
+            except AnswerTooLarge as exc:
+                message = f"{exc.message}; {exc.hint}" if exc.hint else exc.message
+                raise Refused(413, message) from None
             except HkitError as exc:
                 raise Refused(400, exc.message) from None
             finally:
                 self.slots.release()
         finally:
             self.admitted -= 1
-        if len(result.rows) > self.max_rows or len(result.triples) > self.max_rows:
-            raise Refused(
-                413,
-                f"the answer has more than {self.max_rows:,} rows, the most this server sends; "
-                "add a LIMIT",
-            )
-        return result
+
+    async def run(self, text: str) -> Any:
+        """Run checked SPARQL text on the graph, bounded by the slots, the timeout and the row
+        and byte caps (applied in the query's child, as the answer is read)."""
+        return await self.call(self.kg.run, text, max_rows=self.max_rows, max_bytes=self.max_bytes)
 
     def answer(self, result: Any, request: Request, given: str | None = None) -> Response:
         """The result in the format the client asked for."""
@@ -209,15 +239,23 @@ class Server:
 
 
 async def _body(request: Request) -> bytes:
-    """The request's body, refused beyond MAX_REQUEST_BYTES (read no further than that)."""
+    """The request's body, refused beyond MAX_REQUEST_BYTES (read no further than that), and
+    when it does not arrive within the request timeout (408)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
         raise Refused(413, f"the request is larger than {MAX_REQUEST_BYTES:,} bytes")
     body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_REQUEST_BYTES:
-            raise Refused(413, f"the request is larger than {MAX_REQUEST_BYTES:,} bytes")
+    timeout = getattr(request.app.state, "request_timeout", DEFAULT_REQUEST_TIMEOUT)
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_REQUEST_BYTES:
+                    raise Refused(413, f"the request is larger than {MAX_REQUEST_BYTES:,} bytes")
+    except TimeoutError:
+        raise Refused(
+            408, f"the request's body did not arrive within {timeout:g} seconds"
+        ) from None
     return body
 
 
@@ -267,17 +305,97 @@ def _service_description(base: str) -> str:
 """
 
 
+def _remove_leftover_docs() -> None:
+    """Remove the /ontology folders of servers that are gone (killed before they could clean
+    up): each folder's name holds its server's process id."""
+    import os
+
+    for folder in Path(tempfile.gettempdir()).glob(DOCS_PREFIX + "*"):
+        pid = folder.name[len(DOCS_PREFIX) :].split("-")[0]
+        if not pid.isdigit():
+            continue  # not named by a server of this version
+        try:
+            os.kill(int(pid), 0)
+            continue  # its server still runs
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue  # another user's server: not ours to remove
+
+
+def _hostname(host: str) -> str:
+    """The name in a Host header, without its port or brackets, lower-case."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]")[0]
+    if host.count(":") == 1:
+        host = host.split(":")[0]
+    return host.rstrip(".")
+
+
+class RequestGuard:
+    """ASGI middleware that refuses what a web page in someone's browser could make it send:
+    a request whose Host is not this server (DNS rebinding: a page rebound to 127.0.0.1 reads
+    the graph), and a POST from another origin (a cross-site form or fetch), unless allowed."""
+
+    def __init__(self, app: Any, hosts: set[str], origins: set[str]) -> None:
+        self.app = app
+        self.hosts = {_hostname(h) for h in hosts}
+        self.origins = origins
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        host = headers.get("host")
+        refusal = None
+        if host is not None and _hostname(host) not in self.hosts:
+            name = _hostname(host)[:100]
+            refusal = (
+                400,
+                f"this server does not answer for the host '{name}'; "
+                f"start hkit serve with --allow-host {name} to allow it",
+            )
+        elif scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            origin = headers.get("origin")
+            own = f"{scope.get('scheme', 'http')}://{host}" if host else None
+            cross_site = headers.get("sec-fetch-site") == "cross-site"
+            if (origin is not None and origin != own and origin not in self.origins) or (
+                origin is None and cross_site
+            ):
+                refusal = (
+                    403,
+                    f"a POST from another origin ({(origin or 'a cross-site page')[:100]}) is "
+                    "refused; start hkit serve with --cors ORIGIN to allow one",
+                )
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        response = PlainTextResponse(refusal[1] + "\n", status_code=refusal[0])
+        await response(scope, receive, send)
+
+
 def make_app(
     kg: KnowledgeGraph,
     *,
     max_queries: int = DEFAULT_MAX_QUERIES,
     max_rows: int = DEFAULT_MAX_ROWS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     cors: str | None = None,
+    host: str = "127.0.0.1",
+    allow_hosts: tuple[str, ...] = (),
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
 ) -> Starlette:
-    """The web application over ``kg``: the endpoint, the API and the pages."""
-    docs = Path(tempfile.mkdtemp(prefix="hkit-serve-docs-"))
+    """The web application over ``kg``: the endpoint, the API and the pages. Requests must name
+    ``host``, a loopback name or one of ``allow_hosts`` in their Host header; POSTs from another
+    origin than the server's own or ``cors`` are refused."""
+    import os
+
+    _remove_leftover_docs()
+    docs = Path(tempfile.mkdtemp(prefix=f"{DOCS_PREFIX}{os.getpid()}-"))
     kg.write_docs(docs)
-    server = Server(kg, max_queries, max_rows, docs)
+    server = Server(kg, max_queries, max_rows, docs, max_bytes=max_bytes)
 
     def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refused)
@@ -309,7 +427,7 @@ def make_app(
         name = request.path_params["name"]
         params = urllib.parse.parse_qs(request.url.query, keep_blank_values=True)
         given = params.pop("format", [None])[0]
-        text = _prepared(server.kg, name, params)
+        text = _prepared(server.kg, name, params)  # an empty value counts as none
         result = await server.run(text)
         return server.answer(result, request, given)
 
@@ -317,7 +435,7 @@ def make_app(
         return JSONResponse(openapi_document(server.kg, str(request.base_url).rstrip("/")))
 
     async def home(request: Request) -> Response:
-        stats = await run_in_threadpool(server.kg.stats)
+        stats = await server.call(server.kg.stats)
         by_tag: dict[str, list[Any]] = {}
         for q in server.kg.queries.values():
             for tag in q.tags or ["other"]:
@@ -328,10 +446,7 @@ def make_app(
         text = request.query_params.get("q", "").strip()
         matches: list[tuple[str, str]] = []
         if text:
-            try:
-                matches = await run_in_threadpool(server.kg.find, text)
-            except HkitError as exc:
-                raise Refused(400, exc.message) from None
+            matches = await server.call(server.kg.find, text)
         found = [(label, iri, _entity_path(iri)) for iri, label in matches]
         return server.page("search", text=text, found=found)
 
@@ -349,7 +464,7 @@ def make_app(
             params.pop("run", None)
             text = _prepared(server.kg, name, params)
             result = await server.run(text)
-            result = await run_in_threadpool(server.kg.with_source_names, result)
+            result = await server.call(server.kg.with_source_names, result)
             table = _table(result)
         query_string = urllib.parse.urlencode([(k, v) for k, vs in params.items() for v in vs])
         return server.page(
@@ -382,10 +497,10 @@ def make_app(
             if not result.triples:
                 raise Refused(404, f"nothing in the graph is <{iri}>")
             return server.answer(result, request, wants)
-        matches = await run_in_threadpool(server.kg.find, iri)
+        matches = await server.call(server.kg.find, iri)
         if not matches:
             raise Refused(404, f"nothing in the graph is <{iri}>")
-        description = await run_in_threadpool(server.kg.describe, iri)
+        description = await server.call(server.kg.describe, iri)
         return server.page("entity", d=description, path=_entity_path)
 
     routes = [
@@ -399,7 +514,10 @@ def make_app(
         Route("/id/{name}", entity),
         Mount("/ontology", StaticFiles(directory=str(docs), html=True)),
     ]
-    middleware = []
+    hosts = {*LOOPBACK_NAMES, *allow_hosts}
+    if host not in ("0.0.0.0", "::", ""):
+        hosts.add(host)
+    middleware = [Middleware(RequestGuard, hosts=hosts, origins={cors} if cors else set())]
     if cors:
         middleware.append(
             Middleware(CORSMiddleware, allow_origins=[cors], allow_methods=["GET", "POST"])
@@ -417,6 +535,7 @@ def make_app(
         exception_handlers={Refused: refused, 404: _not_found(server), 405: _not_allowed},
     )
     app.state.server = server
+    app.state.request_timeout = request_timeout
     return app
 
 
@@ -540,28 +659,89 @@ def serve(
     *,
     max_queries: int = DEFAULT_MAX_QUERIES,
     max_rows: int = DEFAULT_MAX_ROWS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     cors: str | None = None,
+    allow_hosts: tuple[str, ...] = (),
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
 ) -> None:
     """Serve ``kg`` until Ctrl-C or SIGTERM (uvicorn stops cleanly on both)."""
     import sys
 
     import uvicorn
 
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in LOOPBACK_NAMES:
         print(
             f"hkit: warning: serving on {host}, not only this machine: anyone who can reach it "
-            "can query the graph",
+            "can query the graph (requests must name a host given with --allow-host)",
             file=sys.stderr,
         )
-    app = make_app(kg, max_queries=max_queries, max_rows=max_rows, cors=cors)
+    app = make_app(
+        kg,
+        max_queries=max_queries,
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+        cors=cors,
+        host=host,
+        allow_hosts=allow_hosts,
+        request_timeout=request_timeout,
+    )
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
         log_level="warning",
         server_header=False,
-        limit_concurrency=max_queries * 16,
-        timeout_keep_alive=5,
+        http=_protocol(request_timeout),
+        limit_concurrency=MAX_CONNECTIONS,
+        timeout_keep_alive=request_timeout,
     )
     print(f"hkit: serving http://{host}:{port}/ (Ctrl-C stops)", file=sys.stderr)
     uvicorn.Server(config).run()
+
+
+def _protocol(request_timeout: float) -> type:
+    """uvicorn's h11 protocol, with a request timeout: a connection that has not sent a complete
+    request head within ``request_timeout`` seconds of opening, or of its last answer, is
+    closed. (uvicorn's own keep-alive timer starts only after a first answer, so a connection
+    that sends nothing would be kept open for ever and hold a place among the connections.)"""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class TimedProtocol(H11Protocol):
+        _waiting: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._start_waiting()
+
+        def _start_waiting(self) -> None:
+            self._stop_waiting()
+            self._waiting = self.loop.call_later(request_timeout, self._waited_too_long)
+
+        def _stop_waiting(self) -> None:
+            if self._waiting is not None:
+                self._waiting.cancel()
+                self._waiting = None
+
+        def handle_events(self) -> None:
+            cycle = self.cycle
+            super().handle_events()
+            if self.cycle is not cycle:  # a request's head arrived: the app handles the rest
+                self._stop_waiting()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._start_waiting()  # the next request on this connection has as long
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._stop_waiting()
+            super().connection_lost(exc)
+
+        def _waited_too_long(self) -> None:
+            self._waiting = None
+            if self.cycle is not None and not self.cycle.response_complete:
+                return  # a request is being answered
+            if not self.transport.is_closing():
+                self.transport.close()
+
+    return TimedProtocol

@@ -86,7 +86,8 @@ def reaching_out(base: str, tmp: Path) -> dict[str, list[str]]:
         "<https://example.org/S> a sh:NodeShape ; sh:targetClass "
         "<https://w3id.org/hkit/ontology#University> ;\n"
         '  sh:sparql [ sh:message "m" ; sh:prefixes <https://example.org/P> ;\n'
-        '    sh:select "SELECT $this WHERE { $this ?p ?o FILTER(?o != \\"\\"\\")}#\\"\\"\\") }" ] .\n'
+        '    sh:select "SELECT $this WHERE { $this ?p ?o '
+        'FILTER(?o != \\"\\"\\")}#\\"\\"\\") }" ] .\n'
         '<https://example.org/P> sh:declare [ sh:prefix "ev" ; sh:namespace '
         f'"http://e/> SELECT $this WHERE {{ SERVICE <{base}/s> {{ ?a ?b ?c }} '
         'FILTER(?a != \\"\\"\\"" ] .\n',
