@@ -471,8 +471,19 @@ def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
     if store is not None:
         return store
     _remove_abandoned_builds(stores)
-    if not _build(files, stores, names, target, total):
-        return load_store(files)  # no usable cache folder: work in memory
+    try:
+        built = _build(files, stores, names, target, total)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        # The input may be at fault, or the cache folder (no space, read-only, a quota): the
+        # graph is read into memory, which raises the input's own error if it is the input's;
+        # else the build failed for the folder's sake, and a warning names the folder.
+        store = load_store(files)
+        _cannot_cache(stores, exc)
+        return store
+    if not built:  # pragma: no cover - _build raises instead
+        return load_store(files)
     for old in stores.glob(f"{names}-*"):
         if old != target:
             _rmtree(old)
@@ -526,8 +537,8 @@ def _reopen(target: Path) -> Any:  # a pyoxigraph.Store, or None
 
 def _build(files: list[Path], stores: Path, names: str, target: Path, total: int) -> bool:
     """Build the on-disk store of ``files`` in a folder of its own, then rename it to
-    ``target``, marked complete; False when the cache folder cannot be written. A build that
-    fails or is interrupted leaves nothing behind."""
+    ``target``, marked complete. A build that fails or is interrupted leaves nothing behind;
+    its error (the input's or the cache folder's) is raised."""
     import tempfile
     import time
 
@@ -535,11 +546,8 @@ def _build(files: list[Path], stores: Path, names: str, target: Path, total: int
 
     from hkit.errors import Progress
 
-    try:
-        stores.mkdir(parents=True, exist_ok=True)
-        building = Path(tempfile.mkdtemp(prefix=f".{names}-{os.getpid()}-", dir=stores))
-    except OSError:
-        return False
+    stores.mkdir(parents=True, exist_ok=True)  # an OSError here: see open_store
+    building = Path(tempfile.mkdtemp(prefix=f".{names}-{os.getpid()}-", dir=stores))
     progress = Progress(f"building the on-disk store of {total / 1e6:,.0f} MB of input")
     try:
         progress.step("loading")
@@ -570,6 +578,30 @@ def _build(files: list[Path], stores: Path, names: str, target: Path, total: int
         _rmtree(building)
         raise
     return True
+
+
+#: What the system says when a folder cannot take more (as RocksDB and Python quote it).
+_STORAGE_WORDS = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "Read-only file system",
+    "File too large",
+    "Permission denied",
+    "Too many open files",
+)
+
+
+def _cannot_cache(stores: Path, why: BaseException | str) -> None:
+    """One warning: the on-disk store cannot be built in ``stores``, the graph is in memory."""
+    text = str(why)
+    reason = next((words for words in _STORAGE_WORDS if words in text), None)
+    if reason is None:
+        reason = why.strerror if isinstance(why, OSError) and why.strerror else _one_line(text)
+    print(
+        f"hkit: warning: cannot build the on-disk store in {stores} ({reason}); the graph is "
+        "read into memory instead (set HKIT_CACHE_DIR to another folder, or HKIT_NO_CACHE=1)",
+        file=sys.stderr,
+    )
 
 
 def _one_line(exc: BaseException | str) -> str:

@@ -51,6 +51,10 @@ def write_chunks(chunks: Iterable[bytes], output: str | None) -> None:
 
     if not output.strip():
         raise HkitError("the output file name is empty", hint="give a file name, or - for stdout")
+    if output.endswith(("/", os.sep)) or os.path.basename(output) in (".", ".."):
+        raise HkitError(
+            f"cannot write {output}: it names a folder, not a file", hint="give a file name"
+        )
     try:
         st = os.stat(output)
     except FileNotFoundError:

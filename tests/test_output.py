@@ -104,3 +104,24 @@ def test_an_empty_file_name_is_a_clear_error():
     result = CliRunner().invoke(main, ["--root", str(ROOT), "export", "-o", ""])
     assert result.exit_code == 2
     assert "the output file name is empty" in result.output
+
+
+@pytest.mark.parametrize("name", ["a.csv/", "sub/.", "sub/.."])
+@pytest.mark.parametrize("command", [["query", "funds-by-size"], ["export"], ["validate"]])
+def test_a_name_ending_in_a_slash_is_refused_and_nothing_written(tmp_path, name, command):
+    (tmp_path / "sub").mkdir()
+    target = f"{tmp_path}/{name}"  # as typed (a Path would drop the trailing slash)
+    result = CliRunner().invoke(main, ["--root", str(ROOT), *command, "-o", target])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0].startswith(f"hkit: error: cannot write {target}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sub"]
+    assert list((tmp_path / "sub").iterdir()) == []
+
+
+def test_a_folder_given_to_a_command_is_refused(tmp_path):
+    result = CliRunner().invoke(
+        main, ["--root", str(ROOT), "query", "funds-by-size", "-o", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "it is a folder" in result.output
+    assert list(tmp_path.iterdir()) == []
