@@ -601,7 +601,13 @@ class _Child:
 
         _, status = os.waitpid(self.pid, 0)
         self.pid = 0
-        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGKILL):
+        # Decided from the exit status alone, which cannot race: the engine aborts (SIGABRT) when
+        # an allocation fails, the kernel kills (SIGKILL) at the limit, and Python's MemoryError
+        # ends the child with 134 wherever it is raised (see _child_main).
+        out_of_memory = (
+            os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGKILL)
+        ) or (os.WIFEXITED(status) and os.WEXITSTATUS(status) == _OUT_OF_MEMORY)
+        if out_of_memory:
             megabytes = self.limit // (1024 * 1024)
             return QueryFailed(
                 f"the query needed more than the {megabytes:,} MB of memory a query may use",
@@ -741,7 +747,7 @@ def _child_main(
                     ) from None
                 raise
         except MemoryError:
-            os._exit(134)  # reported as running out of memory
+            os._exit(_OUT_OF_MEMORY)
         except BaseException as exc:
             try:
                 _raise_engine_error(exc)
@@ -749,9 +755,15 @@ def _child_main(
                 send(("error", type(error).__name__, error.message, error.hint))
             except BaseException as other:
                 send(("bug", f"{type(other).__name__}: {other}"[:500]))
+    except MemoryError:  # while sending, or reporting another error
+        code = _OUT_OF_MEMORY
     except BaseException:
         code = 1
     os._exit(code)
+
+
+#: The exit status of a child that ran out of memory in Python (128 + SIGABRT, as an abort).
+_OUT_OF_MEMORY = 134
 
 
 def _bounded(work: Callable[[], Result], timeout: float | None) -> Result:

@@ -91,3 +91,82 @@ def test_a_bad_memory_setting_is_an_error(monkeypatch):
 def test_in_process_mode_still_answers(monkeypatch):
     monkeypatch.setenv("HKIT_IN_PROCESS", "1")
     assert hkit.open(root=ROOT).sparql("ASK { ?s ?p ?o }").boolean is True
+
+
+# -- each way a child can end, each told apart from the exit status alone -----------------------
+
+
+def _allocate(send):
+    hoard = []
+    while True:
+        hoard.append(bytearray(50 * 1024 * 1024))
+
+
+def _raise_memory_error(send):
+    raise MemoryError
+
+
+def _memory_error_while_reporting(send):
+    class Awkward(Exception):
+        def __str__(self):
+            raise MemoryError
+
+    raise Awkward
+
+
+def _killed(send):
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _crash(send):
+    import ctypes
+
+    ctypes.string_at(0)  # a segmentation fault
+
+
+def _sleep(send):
+    import time
+
+    time.sleep(60)
+
+
+def _engine_error(send):
+    raise QueryFailed("the engine said no")
+
+
+def _no_answer(send):
+    os._exit(0)
+
+
+ENDINGS = {
+    "memory limit": (_allocate, QueryFailed, "needed more than the 200 MB of memory"),
+    "MemoryError": (_raise_memory_error, QueryFailed, "needed more than the 200 MB of memory"),
+    "MemoryError while reporting": (
+        _memory_error_while_reporting,
+        QueryFailed,
+        "needed more than the 200 MB of memory",
+    ),
+    "killed": (_killed, QueryFailed, "needed more than the 200 MB of memory"),
+    "crash": (_crash, QueryFailed, "crashed on this query (SIGSEGV)"),
+    "timeout": (_sleep, QueryTimeout, "did not finish within 0.5 seconds"),
+    "engine error": (_engine_error, QueryFailed, "the engine said no"),
+    "no answer": (_no_answer, QueryFailed, "stopped without an answer"),
+}
+
+
+#: Each ending 20 times in a row in CI; once in the default run.
+ATTEMPTS = [0, *(pytest.param(n, marks=pytest.mark.slow) for n in range(1, 20))]
+
+
+@pytest.mark.parametrize("attempt", ATTEMPTS)
+@pytest.mark.parametrize("ending", sorted(ENDINGS))
+def test_each_way_a_child_ends_gives_its_own_message(monkeypatch, ending, attempt):
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork() here")
+    monkeypatch.setenv("HKIT_QUERY_MEMORY_MB", "200")
+    work, error, message = ENDINGS[ending]
+    with pytest.raises(error) as raised, _Child(work, 0.5) as child:
+        child.receive()
+    assert message in raised.value.message
