@@ -23,14 +23,39 @@ ALL = "SELECT * { ?s ?p ?o }"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
+def default_signals() -> None:
+    """In a started process: the default disposition of the signals the tests send, whatever
+    the test runner inherited (a runner started with nohup or as a background job ignores
+    SIGHUP or SIGINT, and its children would inherit that)."""
+    import signal
+
+    for name in ("SIGINT", "SIGHUP", "SIGTERM", "SIGPIPE"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
+def _has_child(pid: int) -> bool:
+    try:
+        return bool(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+    except OSError:
+        return False
+
+
 def start_slow_query() -> subprocess.Popen:
     process = subprocess.Popen(
         [HKIT, "--root", str(ROOT), "--timeout", "120", "sparql", SLOW],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_signals,
     )
-    time.sleep(2)  # started, and counting
+    # started, and counting: the query's child exists (waited for, not guessed)
+    deadline = time.monotonic() + 60
+    while not _has_child(process.pid):
+        assert process.poll() is None, process.communicate()
+        if time.monotonic() > deadline or not Path(f"/proc/{process.pid}").exists():
+            time.sleep(2)  # no /proc here: give it time instead
+            break
+        time.sleep(0.05)
     assert process.poll() is None, process.communicate()
     return process
 
@@ -90,6 +115,7 @@ def test_a_closed_output_pipe_stops_quietly(tmp_path):
         [HKIT, "--root", str(ROOT), "--data", str(big), "sparql", "--format", "tsv", ALL],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=default_signals,
     )
     assert process.stdout.read(100)
     process.stdout.close()
