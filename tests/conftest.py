@@ -19,6 +19,36 @@ def shapes_graph() -> rdflib.Graph:
     return load_rdflib([ROOT / SHAPES])
 
 
+#: Variables of the test run's own that stay; every other HKIT_* variable is the user's.
+_RUN_SETTINGS = ("HKIT_REQUIRE_EXTERNAL", "HKIT_ALL_TESTS", "HKIT_JAVA")
+#: Other variables of the user's environment that change what hkit prints or where it writes.
+_USER_SETTINGS = ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch, tmp_path_factory):
+    """Every test starts from the same environment, whatever the user's holds: no HKIT_*
+    setting of theirs (a cache folder, a root, an endpoint, a memory limit), no terminal size
+    or colour settings, and a cache folder (XDG_CACHE_HOME) of the test run's own."""
+    import os
+
+    for name in list(os.environ):
+        if (name.startswith("HKIT_") and name not in _RUN_SETTINGS) or name in _USER_SETTINGS:
+            monkeypatch.delenv(name)
+        elif name.startswith("XDG_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_run_cache(tmp_path_factory)))
+
+
+_CACHE: list = []
+
+
+def _run_cache(tmp_path_factory):
+    if not _CACHE:
+        _CACHE.append(tmp_path_factory.mktemp("xdg-cache"))
+    return _CACHE[0]
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked reasoner need Java: without it they are skipped with the reason, unless
     HKIT_REQUIRE_EXTERNAL is set (CI), when they run and fail. Tests marked slow run in CI or with
