@@ -281,6 +281,7 @@ class EmbeddedEngine:
         included."""
         import time
 
+        _refuse_outreach(text)
         caps = None
         if max_rows is not None or max_bytes is not None:
             caps = (max_rows if max_rows is not None else -1, max_bytes)
@@ -303,6 +304,7 @@ class EmbeddedEngine:
     ) -> tuple[list[str], Iterator[dict[str, Term]]]:
         """A SELECT query's variables and an iterator over its rows, produced as they are read
         (at most a few batches held in memory), the whole bounded by ``timeout`` seconds."""
+        _refuse_outreach(text)
         if _can_fork():
             return self._stream_in_child(text, timeout, batch)
         import queue
@@ -619,6 +621,15 @@ class _Child:
         return QueryFailed("the SPARQL engine stopped without an answer")
 
 
+def _refuse_outreach(text: str) -> None:
+    """Every engine's last check, whoever built the text (a saved query with its values, an
+    ad-hoc query, a check, a page's own query): nothing that reaches outside the graph or
+    changes it is run (see :func:`hkit.sparql.check_read_only`)."""
+    from hkit.sparql import check_read_only
+
+    check_read_only(text)
+
+
 def run_offline(work: Callable[[], Any], what: str, timeout: float | None = None) -> Any:
     """``work()``'s value, computed in a forked child that cannot open a network socket (see
     :func:`_cut_network`) under the query memory limit, and handed back pickled; its errors are
@@ -829,6 +840,7 @@ class RdflibEngine:
 
     def run(self, text: str, timeout: float | None = None) -> Result:
         """Evaluate a query, bounded by ``timeout`` seconds."""
+        _refuse_outreach(text)
         return _bounded(lambda: self._evaluate(text), timeout)
 
 
@@ -940,6 +952,7 @@ class EndpointEngine:
         """Send the query; the whole exchange is bounded by ``timeout`` seconds. (Longer than most
         functions: one request's life, from the URL's checks to the answer's, with each failure
         turned into its own one-line error.)"""
+        _refuse_outreach(text)
         import http.client
         import time
         import urllib.error
