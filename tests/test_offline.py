@@ -47,10 +47,11 @@ def _service(port: int) -> str:
 
 def test_a_service_that_reaches_the_engine_reaches_no_host(canary, monkeypatch):
     monkeypatch.delenv("HKIT_IN_PROCESS", raising=False)
+    monkeypatch.setattr("hkit.engines._refuse_outreach", lambda text: None)  # the cut alone
     port, hits = canary
     engine = EmbeddedEngine(pyoxigraph.Store())
     with pytest.raises(QueryFailed, match="tried to reach another host"):
-        engine.run(_service(port), 10)  # the engine itself: no read-only check before it
+        engine.run(_service(port), 10)  # the engine with its own read-only check switched off
     with pytest.raises(QueryFailed, match="tried to reach another host"):
         _, rows = engine.stream(_service(port), 10)
         list(rows)
@@ -62,6 +63,7 @@ def test_without_the_child_the_canary_would_be_reached(canary, monkeypatch):
     """The control: the same query in-process does reach the canary, so the test above proves
     the cut, not a canary that cannot be reached."""
     monkeypatch.setenv("HKIT_IN_PROCESS", "1")
+    monkeypatch.setattr("hkit.engines._refuse_outreach", lambda text: None)
     port, hits = canary
     with pytest.raises(QueryFailed):
         EmbeddedEngine(pyoxigraph.Store()).run(_service(port), 10)
@@ -112,4 +114,22 @@ def test_the_namespace_fallback_cuts_the_network_too(canary):
     if done.stdout.startswith("unavailable") and os.environ.get("HKIT_REQUIRE_EXTERNAL"):
         pytest.fail(f"network namespaces are unavailable: {done.stdout}")
     time.sleep(0.2)
+    assert hits == []
+
+
+def test_the_engine_itself_refuses_what_reaches_out(canary, monkeypatch):
+    """Whoever built the text, the engines check it last: SERVICE (glued to a number too) is
+    refused before anything runs, in a child or in process."""
+    from hkit.errors import QueryError
+
+    port, hits = canary
+    glued = f"SELECT * WHERE {{ ?s ?p 1SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+    for in_process in ("", "1"):
+        monkeypatch.setenv("HKIT_IN_PROCESS", in_process)
+        engine = EmbeddedEngine(pyoxigraph.Store())
+        for text in (_service(port), glued):
+            with pytest.raises(QueryError, match="SERVICE"):
+                engine.run(text, 10)
+            with pytest.raises(QueryError, match="SERVICE"):
+                engine.stream(text, 10)
     assert hits == []
