@@ -33,9 +33,8 @@ def _isolated_environment(monkeypatch, tmp_path_factory):
     import os
 
     for name in list(os.environ):
-        if (name.startswith("HKIT_") and name not in _RUN_SETTINGS) or name in _USER_SETTINGS:
-            monkeypatch.delenv(name)
-        elif name.startswith("XDG_"):
+        users = name.startswith(("HKIT_", "XDG_")) and name not in _RUN_SETTINGS
+        if users or name in _USER_SETTINGS:
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_CACHE_HOME", str(_run_cache(tmp_path_factory)))
 
