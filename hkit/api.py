@@ -589,9 +589,10 @@ def _as_lists(params: dict[str, str | Iterable[str]]) -> dict[str, list[str]]:
 
     lists: dict[str, list[str]] = {}
     for key, value in params.items():
-        values = [value] if isinstance(value, str) else value
+        given: object = [value] if isinstance(value, str) else value
+        values: list[str] | None
         try:
-            values = list(values) if not isinstance(values, (bytes, dict)) else None
+            values = list(given) if not isinstance(given, (bytes, dict)) else None  # type: ignore[call-overload]
         except TypeError:
             values = None
         if values is None or not all(isinstance(v, str) for v in values):

@@ -211,7 +211,7 @@ class EmbeddedEngine:
         self.store = store
 
     def _evaluate(
-        self, text: str, order_here: bool = True, caps: tuple[int, int] | None = None
+        self, text: str, order_here: bool = True, caps: tuple[int, int | None] | None = None
     ) -> Result:
         """The answer to ``text``; with ``caps`` (rows, bytes), AnswerTooLarge as soon as the
         answer has more rows, or more bytes of terms, than they allow (before it is all read)."""

@@ -432,6 +432,8 @@ def make_app(
         return server.answer(result, request, given)
 
     async def openapi(request: Request) -> Response:
+        from hkit.openapi import openapi_document  # the document's module imports this one
+
         return JSONResponse(openapi_document(server.kg, str(request.base_url).rstrip("/")))
 
     async def home(request: Request) -> Response:
@@ -586,72 +588,6 @@ def _table(result: Any) -> dict[str, Any]:
     return {"columns": result.variables, "rows": rows}
 
 
-def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
-    """An OpenAPI 3 description of the saved-query API, from the queries' headers (as grlc
-    makes one from a folder of queries)."""
-    paths: dict[str, Any] = {}
-    for q in kg.queries.values():
-        parameters = [
-            {
-                "name": p.name,
-                "in": "query",
-                "required": p.required,
-                "description": f"{p.type}; repeat it to bind several values",
-                "schema": {
-                    "type": "array",
-                    "items": {"type": "string", **({"enum": list(p.allowed)} if p.allowed else {})},
-                },
-                "style": "form",
-                "explode": True,
-                **({"example": p.default} if p.default is not None else {}),
-            }
-            for p in q.params
-        ]
-        parameters.append(
-            {
-                "name": "format",
-                "in": "query",
-                "required": False,
-                "description": "the answer's format, instead of the Accept header",
-                "schema": {"type": "string", "enum": ["json", "xml", "csv", "tsv", "md", "table"]},
-            }
-        )
-        paths[f"/api/queries/{q.name}"] = {
-            "get": {
-                "operationId": re.sub(r"[^A-Za-z0-9]", "_", q.name),
-                "summary": q.summary,
-                "description": q.description,
-                "tags": q.tags,
-                "parameters": parameters,
-                "responses": {
-                    "200": {
-                        "description": "the rows, as SPARQL results",
-                        "content": {
-                            media.split(";")[0]: {"schema": {"type": "string"}}
-                            for fmt, media in MEDIA_TYPES.items()
-                            if fmt in ("json", "xml", "csv", "tsv")
-                        },
-                    },
-                    "400": {"description": "a parameter is missing, unknown or of the wrong type"},
-                    "503": {"description": "the server is busy, or the query ran out of time"},
-                },
-            }
-        }
-    from hkit import __version__
-
-    return {
-        "openapi": "3.0.3",
-        "info": {
-            "title": "hkit saved queries",
-            "version": __version__,
-            "description": "The saved queries of hkit, a knowledge graph of Hong Kong's "
-            "innovation and technology ecosystem, each with typed parameters.",
-        },
-        "servers": [{"url": base}],
-        "paths": paths,
-    }
-
-
 def serve(
     kg: KnowledgeGraph,
     host: str = "127.0.0.1",
@@ -693,7 +629,7 @@ def serve(
         server_header=False,
         http=_protocol(request_timeout),
         limit_concurrency=MAX_CONNECTIONS,
-        timeout_keep_alive=request_timeout,
+        timeout_keep_alive=max(1, round(request_timeout)),  # whole seconds; ours is exact
     )
     print(f"hkit: serving http://{host}:{port}/ (Ctrl-C stops)", file=sys.stderr)
     uvicorn.Server(config).run()

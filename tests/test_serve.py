@@ -488,7 +488,7 @@ def test_the_openapi_description_is_valid_and_covers_every_query(served):
     assert status == 200
     document = json.loads(body)
     validate(document)
-    assert {f"/api/queries/{name}" for name in QUERIES} == set(document["paths"])
+    assert {f"/api/queries/{name}" for name in QUERIES} <= set(document["paths"])
     funds = document["paths"]["/api/queries/funds-by-size"]["get"]
     assert funds["summary"] == QUERIES["funds-by-size"].summary
     assert any(p["name"] == "currency" for p in funds["parameters"])
