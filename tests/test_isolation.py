@@ -55,6 +55,7 @@ def test_a_timed_out_query_leaves_no_thread_and_no_process(children):
     assert all_gone(children)
 
 
+@pytest.mark.slow  # the limit itself: test_each_way_a_child_ends_gives_its_own_message
 def test_a_runaway_query_stops_at_the_memory_limit(monkeypatch, children):
     monkeypatch.setenv("HKIT_QUERY_MEMORY_MB", "200")
     result = CliRunner().invoke(main, ["--root", str(ROOT), "--timeout", "60", "sparql", GREEDY])

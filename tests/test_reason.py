@@ -26,6 +26,7 @@ def test_ontology_is_consistent_and_every_class_satisfiable(ontology_graph):
     assert {s.predicate.rsplit("/", 1)[-1] for s in report.set_aside} == {"created", "modified"}
 
 
+@pytest.mark.slow
 def test_ontology_with_every_passing_shape_fixture_is_consistent(ontology_graph):
     graph = load_rdflib(
         [*sorted(SHAPE_FIXTURES.glob("*.pass.ttl")), SHAPE_FIXTURES / "_context.ttl"]
@@ -45,6 +46,7 @@ def test_an_individual_in_two_disjoint_classes_is_inconsistent(ontology_graph):
     assert not report.ok
 
 
+@pytest.mark.slow
 def test_a_class_under_two_disjoint_classes_is_unsatisfiable(ontology_graph):
     graph = ontology_graph + rdflib.Graph()
     broken = HKIT.PersonThatIsAnOrganisation
@@ -112,6 +114,7 @@ def test_reason_on_the_shipped_graph_says_what_it_set_aside():
     assert "xsd:gYear values of hkit:asOf" in result.output
 
 
+@pytest.mark.slow
 def test_reason_lists_new_memberships_and_subclass_axioms():
     from helpers import GATE_FIXTURES, expected_messages
 
@@ -129,7 +132,9 @@ def test_reason_lists_new_memberships_and_subclass_axioms():
     assert all(m["class"].endswith("FixtureHeldThing") for m in report["inferredMemberships"])
 
 
-@pytest.mark.parametrize("fixture", ["inconsistent.ttl", "unsatisfiable.ttl"])
+@pytest.mark.parametrize(
+    "fixture", ["inconsistent.ttl", pytest.param("unsatisfiable.ttl", marks=pytest.mark.slow)]
+)
 def test_reason_exits_1_and_names_the_problem(fixture):
     from helpers import GATE_FIXTURES, expected_messages
 

@@ -51,7 +51,7 @@ def unnamed(v) -> tuple:
     )
 
 
-@pytest.mark.parametrize(("size", "jobs"), [(1, 2), (40, 1)])
+@pytest.mark.parametrize(("size", "jobs"), [pytest.param(1, 2, marks=pytest.mark.slow), (40, 1)])
 def test_every_shape_fixture_gives_the_whole_graph_s_report(size, jobs, shapes_graph):
     """Every failing fixture at once (each result of each shape), with every subject its own
     slice or a few dozen triples to a slice."""
