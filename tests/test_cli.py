@@ -85,7 +85,15 @@ def test_query_table_is_readable():
     assert result.output.rstrip().endswith("rows)")
 
 
-@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv", "md", "table"])
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        "json",
+        "csv",
+        "table",
+        *(pytest.param(f, marks=pytest.mark.slow) for f in ("xml", "tsv", "md")),
+    ],
+)
 def test_every_format_on_every_query(fmt):
     from hkit.catalog import catalog
 

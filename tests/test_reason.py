@@ -36,6 +36,7 @@ def test_ontology_with_every_passing_shape_fixture_is_consistent(ontology_graph)
     assert any(s.datatype == str(XSD.date) for s in report.set_aside)
 
 
+@pytest.mark.slow  # inconsistency through the CLI: test_reason_exits_1_and_names_the_problem
 def test_an_individual_in_two_disjoint_classes_is_inconsistent(ontology_graph):
     graph = ontology_graph + rdflib.Graph()
     x = HKIT_ID["both-person-and-event"]

@@ -182,10 +182,14 @@ def test_a_sparql_constraint_that_reaches_outside_is_refused(tmp_path):
 
 
 FAILING = [*sorted(SHAPE_FIXTURES.glob("*.fail.ttl")), BROKEN]
+#: A third of them in the default run (every one in CI): each is a pyshacl run on the graph.
+SOME_FAILING = [
+    f if n % 3 == 0 else pytest.param(f, marks=pytest.mark.slow) for n, f in enumerate(FAILING)
+]
 
 
 @pytest.mark.parametrize("jobs", [1, pytest.param(2, marks=pytest.mark.slow)])
-@pytest.mark.parametrize("fixture", FAILING, ids=lambda p: p.name)
+@pytest.mark.parametrize("fixture", SOME_FAILING, ids=lambda p: getattr(p, "name", p))
 def test_flattened_shapes_give_the_results_of_the_shapes_as_written(
     fixture, jobs, shapes_graph, ontology_graph
 ):
