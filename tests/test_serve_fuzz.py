@@ -35,7 +35,7 @@ except ImportError:  # the fuzzing tests skip, or fail under HKIT_REQUIRE_EXTERN
 #: Cases per operation that Hypothesis generates (max_examples) in the default run, beside the
 #: documented examples; the slow run generates more, and adds Schemathesis's coverage phase
 #: (boundary values, wrong types, missing parameters, other methods: about 30 per operation).
-QUICK_EXAMPLES = 3
+QUICK_EXAMPLES = 2
 THOROUGH_EXAMPLES = 25
 #: Cases are derived from it (and Hypothesis derandomized), so that a run can be repeated.
 SEED = 20_240_607

@@ -110,17 +110,6 @@ def test_loopback_names_are_answered(served, host):
     assert status == 200
 
 
-def test_an_allowed_host_is_answered(tmp_path):
-    server = Served(tmp_path, "--allow-host", "kg.example")
-    try:
-        status, _, _ = server.request("GET", "/api/queries", None, {"Host": "kg.example"})
-        assert status == 200
-        status, _, _ = server.request("GET", "/api/queries", None, {"Host": "other.example"})
-        assert status == 400
-    finally:
-        server.stop()
-
-
 FORM = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}).encode()
 FORM_TYPE = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -146,15 +135,36 @@ def test_a_same_origin_post_is_answered(served):
     assert status == 200, body
 
 
-def test_a_post_from_the_cors_origin_is_answered(tmp_path):
-    server = Served(tmp_path, "--cors", "http://app.example")
-    try:
-        origin = {"Origin": "http://app.example"}
-        status, headers, _ = server.request("POST", "/sparql", FORM, {**FORM_TYPE, **origin})
-        assert status == 200
-        assert headers.get("access-control-allow-origin") == "http://app.example"
-    finally:
-        server.stop()
+@pytest.fixture(scope="module")
+def allowing(tmp_path_factory):
+    """A server that allows one more host name and one origin."""
+    server = Served(
+        tmp_path_factory.mktemp("allowing"),
+        "--allow-host",
+        "kg.example",
+        "--cors",
+        "http://app.example",
+    )
+    yield server
+    server.stop()
+
+
+def test_an_allowed_host_is_answered(allowing):
+    status, _, _ = allowing.request("GET", "/api/queries", None, {"Host": "kg.example"})
+    assert status == 200
+    status, _, _ = allowing.request("GET", "/api/queries", None, {"Host": "other.example"})
+    assert status == 400
+
+
+def test_a_post_from_the_cors_origin_is_answered(allowing):
+    origin = {"Origin": "http://app.example"}
+    status, headers, _ = allowing.request("POST", "/sparql", FORM, {**FORM_TYPE, **origin})
+    assert status == 200
+    assert headers.get("access-control-allow-origin") == "http://app.example"
+    status, _, _ = allowing.request(
+        "POST", "/sparql", FORM, {**FORM_TYPE, "Origin": "http://other.example"}
+    )
+    assert status == 403
 
 
 def test_a_refused_large_answer_never_enters_the_server(served):
