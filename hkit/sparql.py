@@ -124,27 +124,36 @@ _TERMINAL = re.compile(
 )
 
 
-def bare(text: str, prefixes: bool = True) -> str:
+def bare(text: str, prefixes: bool = True, expand: bool = True) -> str:
     """The text, codepoint escapes expanded, as an engine reads it with every name and piece of
     text replaced by spaces (newlines kept): IRIs, strings, comments, variables, blank nodes'
-    labels and prefixed names' local parts (their prefixes too with ``prefixes=False``). What
-    is left is keywords (glued to numbers,
-    booleans or one another as they may be), numbers, prefixes, language tags and punctuation.
+    labels, language tags and prefixed names' local parts. A prefix stays unless the query
+    declares it (``PREFIX addr:``) and it does not start as FROM or SERVICE do (an engine may
+    read ``from:g`` after a query's head as FROM and ``:g``); with ``prefixes=False`` every
+    prefix goes. What is left is keywords (glued to numbers, booleans or one another as they may
+    be), numbers, undeclared prefixes and punctuation. ``expand=False``: the escapes are taken
+    as already expanded.
 
     >>> bare("?s ?p 1SERVICE <http://x/> . ?s e:FROM 'LOAD'").split()
     ['1SERVICE', '.', 'e:']
+    >>> bare("PREFIX addr: <http://a/> SELECT * { ?s addr:street ?o }").split()
+    ['PREFIX', 'SELECT', '*', '{', '}']
     """
-    text = expand_escapes(text)
+    if expand:
+        text = expand_escapes(text)
+    declared = _declared(text) if prefixes else set()
     out: list[str] = []
     last = 0
     for match in _TERMINAL.finditer(text):
         kind = match.lastgroup
-        if kind in ("number", "langtag"):
+        if kind == "number":
             continue
-        if kind in ("local", "prefix") and prefixes:  # a prefixed name: its prefix stays
-            if kind == "prefix":
+        if kind in ("local", "prefix") and prefixes:  # a prefixed name
+            name = match.group("prefix")[:-1]
+            keep = name not in declared or name.lower().startswith(("from", "service"))
+            if keep and kind == "prefix":
                 continue
-            start = match.start("local")
+            start = match.start("local") if keep else match.start()
         else:
             start = match.start()
         out.append(text[last:start])
@@ -154,10 +163,34 @@ def bare(text: str, prefixes: bool = True) -> str:
     return "".join(out)
 
 
+def _declared(text: str) -> set[str]:
+    """The prefixes a query declares (``PREFIX p:``), read outside strings, IRIs and comments."""
+    return {m.group(1) or "" for m in _DECLARED.finditer(blank(text, expand=False))}
+
+
+#: How rdflib's SPARQL parser reads escapes, more loosely than SPARQL: ``\u`` or ``\U``, either
+#: case, then 4 or 8 hexadecimal digits (``\U0053`` is S to rdflib, and not an escape to
+#: SPARQL). A text that reaches rdflib (SHACL-SPARQL, the rdflib engine) is checked both ways.
+_LOOSE_ESCAPE = re.compile(r"\\u([0-9a-f]{4}(?:[0-9a-f]{4})?)", re.I)
+
+
+def _loose_expand(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        code = int(match.group(1), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            return match.group(0)
+        return chr(code)
+
+    return _LOOSE_ESCAPE.sub(replace, text)
+
+
 def check_read_only(text: str, where: str = "the query") -> None:
     """Refuse updates and what reaches outside the graph (SERVICE, LOAD, FROM, WITH), however
     they are written: raise :class:`hkit.catalog.QueryError` naming the keyword."""
-    if match := _FORBIDDEN.search(bare(text)):
+    readings = [bare(text)]
+    if "\\" in text:  # as rdflib reads escapes too
+        readings.append(bare(_loose_expand(text), expand=False))
+    if match := next(filter(None, map(_FORBIDDEN.search, readings)), None):
         from hkit.errors import QueryError
 
         raise QueryError(

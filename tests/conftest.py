@@ -25,27 +25,48 @@ _RUN_SETTINGS = ("HKIT_REQUIRE_EXTERNAL", "HKIT_ALL_TESTS", "HKIT_JAVA")
 _USER_SETTINGS = ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE")
 
 
+def _user_settings() -> list[str]:
+    import os
+
+    return [
+        name
+        for name in os.environ
+        if (name.startswith(("HKIT_", "XDG_")) and name not in _RUN_SETTINGS)
+        or name in _USER_SETTINGS
+    ]
+
+
+#: The test run's own cache folder (XDG_CACHE_HOME), made when the run starts.
+_RUN_CACHE: list[str] = []
+
+
+def pytest_configure(config):
+    """The user's settings are gone before any fixture starts a server or a store (a module's
+    fixture runs before the per-test isolation below), and the cache folder is the run's own."""
+    import os
+    import tempfile
+
+    for name in _user_settings():
+        del os.environ[name]
+    _RUN_CACHE.append(tempfile.mkdtemp(prefix="hkit-test-cache-"))
+    os.environ["XDG_CACHE_HOME"] = _RUN_CACHE[0]
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    for folder in _RUN_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch, tmp_path_factory):
+def _isolated_environment(monkeypatch):
     """Every test starts from the same environment, whatever the user's holds: no HKIT_*
     setting of theirs (a cache folder, a root, an endpoint, a memory limit), no terminal size
     or colour settings, and a cache folder (XDG_CACHE_HOME) of the test run's own."""
-    import os
-
-    for name in list(os.environ):
-        users = name.startswith(("HKIT_", "XDG_")) and name not in _RUN_SETTINGS
-        if users or name in _USER_SETTINGS:
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(_run_cache(tmp_path_factory)))
-
-
-_CACHE: list = []
-
-
-def _run_cache(tmp_path_factory):
-    if not _CACHE:
-        _CACHE.append(tmp_path_factory.mktemp("xdg-cache"))
-    return _CACHE[0]
+    for name in _user_settings():  # set by a test or a fixture since the run started
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CACHE_HOME", _RUN_CACHE[0])
 
 
 def pytest_collection_modifyitems(config, items):

@@ -49,7 +49,7 @@ def all_gone(pids: list[int]) -> bool:
 def test_a_timed_out_query_leaves_no_thread_and_no_process(children):
     kg = hkit.open(root=ROOT, timeout=1)
     threads = threading.active_count()
-    with pytest.raises(QueryTimeout, match="did not finish within 0.5 seconds"):
+    with pytest.raises(QueryTimeout, match="did not finish within 1 seconds"):
         kg.sparql(SLOW)
     assert threading.active_count() == threads
     assert all_gone(children)
@@ -168,7 +168,10 @@ def test_each_way_a_child_ends_gives_its_own_message(monkeypatch, ending, attemp
         pytest.skip("no fork() here")
     monkeypatch.setenv("HKIT_QUERY_MEMORY_MB", "200")
     work, error, message = ENDINGS[ending]
-    with pytest.raises(error) as raised, _Child(work, 0.5) as child:
+    # only the timeout's child is given a short time: the others end by themselves, however
+    # loaded the machine is
+    timeout = 0.5 if ending == "timeout" else 120
+    with pytest.raises(error) as raised, _Child(work, timeout) as child:
         child.receive()
     assert message in raised.value.message
 
@@ -190,5 +193,5 @@ def test_the_deadline_covers_unpacking_the_answer(monkeypatch):
     monkeypatch.setattr(engines, "_unpack", slow_unpack)
     monkeypatch.delenv("HKIT_IN_PROCESS", raising=False)
     engine = hkit.open(root=ROOT).embedded
-    with pytest.raises(QueryTimeout, match="did not finish within 0.5 seconds"):
+    with pytest.raises(QueryTimeout, match=r"did not finish within 0\.5 seconds"):
         engine.run("SELECT * WHERE { ?s ?p ?o } LIMIT 5", timeout=0.5)

@@ -104,7 +104,8 @@ def test_the_check_refuses_every_query_that_reaches_out(canary, store, data):
 # Each generated query is read by both oracles, pyoxigraph (run on a store, with a canary for
 # SERVICE and LOAD and a named graph that only a FROM makes visible) and sparqljs (one Node process
 # parses every case); hkit must refuse whatever either oracle reads as reaching out, and whatever
-# they read differently.
+# they read differently. rdflib's parser, which reads escapes more loosely (``\U0053`` is S to
+# it), is a third reading: what it reads as reaching out is refused too.
 
 ORACLES = Path(__file__).resolve().parent / "oracles"
 G = "http://g.example/"
@@ -140,7 +141,7 @@ REACHING = {
         ["SERVICE", "service", "SeRvIcE", "S\\u0045RVICE", "SERVICE SILENT"],
         " <{c}/sparql> { ?x ?y ?z }",
     ),
-    "from": (["FROM", "from", "\\u0046ROM", "FROM NAMED"], f" <{G}>"),
+    "from": (["FROM", "from", "\\u0046ROM", "FROM NAMED", "\\U0046ROM"], f" <{G}>"),
     "update": (["INSERT DATA", "DELETE DATA", "LOAD", "DROP GRAPH", "CLEAR GRAPH"], ""),
 }
 #: Harmless words in the same places, so that the comparison also covers queries to allow.
@@ -201,7 +202,10 @@ def _cases(seed: int = 26, count: int = 1500) -> list[str]:
         glue = pick.choice(GLUE) + pick.choice(["", "", " "])
         template = pick.choice(TEMPLATES[kind])
         body = template.format(g=glue, w=clause, c="{canary}")
-        cases.append("PREFIX e: <http://e.example/>\n" + body.replace("{c}", "{canary}"))
+        head = "PREFIX e: <http://e.example/>\nPREFIX addr: <http://addr.example/>\n"
+        if "from:" in glue:
+            head += "PREFIX from: <http://from.example/>\n"
+        cases.append(head + body.replace("{c}", "{canary}"))
     return cases
 
 
@@ -256,6 +260,26 @@ def _pyoxigraph(query: str, canary: Canary) -> dict:
     return found
 
 
+def _rdflib(query: str) -> dict:
+    """rdflib's reading (the parser that SHACL-SPARQL text reaches): accepted as a query or an
+    update, and whether its parse names a SERVICE or a dataset clause."""
+    from rdflib.plugins.sparql import parser
+
+    found = {"accepted": False, "form": None, "service": False, "from": False, "update": False}
+    try:
+        tree = repr(parser.parseQuery(query))
+        found["accepted"] = True
+    except Exception:
+        try:
+            tree = repr(parser.parseUpdate(query))
+            found["accepted"] = found["update"] = True
+        except Exception:
+            return found
+    found["service"] = "ServiceGraphPattern" in tree
+    found["from"] = "datasetClause" in tree
+    return found
+
+
 def _reaches(found: dict) -> bool:
     return found["service"] or found["from"] or found["update"]
 
@@ -264,8 +288,16 @@ def test_glued_keywords_refused_whatever_either_oracle_reads(canary):
     queries = [q.replace("{canary}", canary.base) for q in _cases()]
     javascript = _sparqljs(queries)
     reached = disagreed = allowed = 0
-    for query, js in zip(queries, javascript, strict=True):
+    for n, (query, js) in enumerate(zip(queries, javascript, strict=True)):
         oxi = _pyoxigraph(query, canary)
+        # rdflib parses slowly: its reading where it reads escapes its own way (\U with four
+        # digits, \u with eight) and on every 25th case
+        loose = "\\U0" in query or "\\u0000" in query
+        if (loose or n % 25 == 0) and _reaches(_rdflib(query)):
+            reached += 1
+            with pytest.raises(QueryError):
+                check_read_only(query)
+            continue
         try:
             check_read_only(query)
             refused = False
