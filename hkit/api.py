@@ -228,21 +228,31 @@ class KnowledgeGraph:
         return self.run(self.prepare(name, **params))
 
     def run(
-        self, text: str, *, max_rows: int | None = None, max_bytes: int | None = None
+        self,
+        text: str,
+        *,
+        max_rows: int | None = None,
+        max_bytes: int | None = None,
+        base: str | None = None,
     ) -> Result:
         """Run SPARQL text as it is, on :attr:`engine` (no read-only check: see :meth:`sparql`
         for text from elsewhere). When the embedded graph's on-disk store turns out damaged
         while it is read, the store is built again, with a warning, and the query run once more.
         An answer of more than ``max_rows`` rows or ``max_bytes`` bytes of terms is refused
-        (:class:`hkit.errors.AnswerTooLarge`), on the embedded engine before it is all read."""
+        (:class:`hkit.errors.AnswerTooLarge`), on the embedded engine before it is all read.
+        Relative IRIs in the text resolve against ``base``, an absolute IRI, when given (``hkit
+        serve`` gives the endpoint's URL, as the SPARQL protocol has it): the embedded engine
+        is told it; an endpoint is sent the text with a ``BASE`` line before it."""
         from hkit.engines import EmbeddedEngine
         from hkit.errors import QueryFailed
 
         def once() -> Result:
             engine = self.engine
             if isinstance(engine, EmbeddedEngine):
-                return engine.run(text, self.timeout, max_rows=max_rows, max_bytes=max_bytes)
-            result = engine.run(text, self.timeout)
+                return engine.run(
+                    text, self.timeout, max_rows=max_rows, max_bytes=max_bytes, base=base
+                )
+            result = engine.run(text if base is None else f"BASE <{base}>\n{text}", self.timeout)
             if max_rows is not None or max_bytes is not None:
                 from hkit.engines import _within
 

@@ -174,12 +174,13 @@ def check_store(
     """A pyoxigraph store laid out for the checks (see the module's docstring)."""
     import pyoxigraph
 
-    from hkit.graph import ONTOLOGY_IRI, _oxigraph_format, load_store
+    from hkit.graph import ONTOLOGY_IRI, _oxigraph_format, base_iri, load_store
 
     store = load_store(files)
     store.bulk_load(
         path=str(ontology),
         format=_oxigraph_format(ontology),
+        base_iri=base_iri(ontology),
         to_graph=pyoxigraph.NamedNode(str(ONTOLOGY_IRI)),
     )
     graph = pyoxigraph.NamedNode(SAVED_QUERIES_GRAPH)

@@ -211,10 +211,16 @@ class EmbeddedEngine:
         self.store = store
 
     def _evaluate(
-        self, text: str, order_here: bool = True, caps: tuple[int, int | None] | None = None
+        self,
+        text: str,
+        order_here: bool = True,
+        caps: tuple[int, int | None] | None = None,
+        base: str | None = None,
     ) -> Result:
         """The answer to ``text``; with ``caps`` (rows, bytes), AnswerTooLarge as soon as the
-        answer has more rows, or more bytes of terms, than they allow (before it is all read)."""
+        answer has more rows, or more bytes of terms, than they allow (before it is all read).
+        ``base`` is the IRI that relative IRIs in the text resolve against (a BASE in the text
+        is resolved against it in turn); without one, a relative IRI is an error."""
         import pyoxigraph
 
         from hkit.sparql import final_order
@@ -226,7 +232,7 @@ class EmbeddedEngine:
         # orders them as the engine would (order_rows): pyoxigraph 0.5.13 reads both sort keys'
         # text back from the store at every comparison, half the time of a large answer.
         order = final_order(text) if order_here else None
-        answer = self.store.query(order[0] if order else text)
+        answer = self.store.query(order[0] if order else text, base_iri=base)
         if isinstance(answer, pyoxigraph.QueryBoolean):
             return Result("ASK", boolean=bool(answer))
         if isinstance(answer, pyoxigraph.QuerySolutions):
@@ -253,7 +259,7 @@ class EmbeddedEngine:
                     _within(len(rows), size, caps)
             if order and (directed or not order_rows(rows, order[1])):
                 # the engine orders these keys
-                return self._evaluate(text, order_here=False, caps=caps)
+                return self._evaluate(text, order_here=False, caps=caps, base=base)
             return Result("SELECT", variables=variables, rows=rows)
         triples = []
         for t in answer:
@@ -272,13 +278,15 @@ class EmbeddedEngine:
         *,
         max_rows: int | None = None,
         max_bytes: int | None = None,
+        base: str | None = None,
     ) -> Result:
         """Evaluate a query, bounded by ``timeout`` seconds (and, where the system can fork, by
         the memory limit of :func:`query_memory_limit`, in a child process: see
         :class:`_Child`). With ``max_rows`` or ``max_bytes``, an answer larger than that is
         refused (:class:`hkit.errors.AnswerTooLarge`) where it is read, in the child, so that it
         never reaches this process. The timeout covers the whole answer, its unpacking here
-        included."""
+        included. Relative IRIs in the text resolve against ``base`` (an absolute IRI), when
+        given."""
         import time
 
         _refuse_outreach(text)
@@ -287,12 +295,14 @@ class EmbeddedEngine:
             caps = (max_rows if max_rows is not None else -1, max_bytes)
         started = time.monotonic()
         if _can_fork():
-            work = lambda send: send(("result", _pack(self._evaluate(text, caps=caps))))  # noqa: E731
+            work = lambda send: send(  # noqa: E731
+                ("result", _pack(self._evaluate(text, caps=caps, base=base)))
+            )
             child = _Child(work, timeout, offline=might_reach_network(text))
             with child:
                 result = _unpack(child.receive()[1])
         else:
-            result = _bounded(lambda: self._evaluate(text, caps=caps), timeout)
+            result = _bounded(lambda: self._evaluate(text, caps=caps, base=base), timeout)
         if timeout is not None and time.monotonic() - started > timeout:
             raise QueryTimeout(
                 f"the query did not finish within {timeout:g} seconds", hint="raise --timeout"
@@ -654,9 +664,9 @@ def might_reach_network(text: str) -> bool:
     without the word, once codepoint escapes are read and case is folded. A query for which this
     is true runs cut off from the network (see :func:`_cut_network`), whatever the read-only
     check made of it."""
-    from hkit.sparql import expand_escapes
+    from hkit.sparql import _loose_expand, expand_escapes
 
-    return "service" in expand_escapes(text).casefold()
+    return "service" in (expand_escapes(text) + _loose_expand(text)).casefold()
 
 
 def _cut_network() -> str | None:

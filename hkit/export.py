@@ -63,7 +63,7 @@ def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Qu
     """Parse each (file, graph IRI) with pyoxigraph, relabelling blank nodes in reading order."""
     import pyoxigraph
 
-    from hkit.graph import parsing
+    from hkit.graph import base_iri, parsing
 
     quads = []
     counter = 0
@@ -81,7 +81,7 @@ def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Qu
 
         target = pyoxigraph.NamedNode(graph)
         with parsing(path) as fmt:
-            for quad in pyoxigraph.parse(path=str(path), format=fmt):
+            for quad in pyoxigraph.parse(path=str(path), format=fmt, base_iri=base_iri(path)):
                 quads.append(
                     pyoxigraph.Quad(
                         relabel(quad.subject), quad.predicate, relabel(quad.object), target

@@ -128,15 +128,25 @@ def english_label(graph: Any, term: Any) -> str | None:
     return None
 
 
+def base_iri(path: Path) -> str:
+    """The IRI that a file's relative IRIs (``<>``, ``<#x>``, ``<other.ttl>``) resolve against:
+    the file's own ``file:`` URI, its absolute path as it was named (symbolic links are not
+    followed), as Turtle and RDF/XML say (RFC 3986: the URI the document was retrieved from) and
+    as rdflib, rapper and Jena read files. An explicit ``@base`` in the file still wins."""
+    return Path(os.path.abspath(path)).as_uri()
+
+
 def load_rdflib_strict(paths: Iterable[Path], graph: Any = None) -> Any:  # an rdflib.Graph
     """The files as one rdflib graph (or added to ``graph``), parsed by pyoxigraph: strict,
     literals exactly as written, and several times faster than rdflib's own parsers on large
-    files. Each file's blank nodes are its own."""
+    files. Each file's blank nodes are its own; relative IRIs resolve against the file's own
+    location (:func:`base_iri`)."""
     import pyoxigraph
     import rdflib
 
     # rdflib merges distinct literals ("01" and "1" integers...) unless told not to (HAZARDS 8).
     rdflib.NORMALIZE_LITERALS = False
+    quiet_ill_typed_literals()
     graph = rdflib.Graph() if graph is None else graph
     iris: dict[str, rdflib.URIRef] = {}
 
@@ -161,9 +171,31 @@ def load_rdflib_strict(paths: Iterable[Path], graph: Any = None) -> Any:  # an r
 
         with parsing(path) as fmt:
             add = graph.add
-            for quad in pyoxigraph.parse(path=str(path), format=fmt):
+            for quad in pyoxigraph.parse(path=str(path), format=fmt, base_iri=base_iri(path)):
                 add((term(quad.subject), iri(quad.predicate.value), term(quad.object)))
     return graph
+
+
+class _IllTypedLiteral:
+    """A logging filter: drops rdflib's record of a literal whose lexical form is not of its
+    datatype (``"c"^^xsd:byte``), which it logs with a traceback as it makes the literal."""
+
+    @staticmethod
+    def filter(record: Any) -> bool:
+        return not str(record.msg).startswith("Failed to convert Literal lexical form")
+
+
+def quiet_ill_typed_literals() -> None:
+    """rdflib logs a traceback, or warns (``"none"^^xsd:boolean``), for each ill-typed literal it
+    is handed. hkit keeps such a literal as written, and SHACL reports it (``sh:datatype``), so
+    neither is said on stderr. Idempotent."""
+    import logging
+    import warnings
+
+    logger = logging.getLogger("rdflib.term")
+    if not any(isinstance(f, _IllTypedLiteral) for f in logger.filters):
+        logger.addFilter(_IllTypedLiteral())
+        warnings.filterwarnings("ignore", "Parsing weird boolean", UserWarning, "rdflib.term")
 
 
 def rdflib_literal(t: Any, iri: Callable[[str], Any]) -> Any:  # an rdflib.Literal
@@ -321,7 +353,7 @@ def strict_parse(path: Path) -> int:
     if fmt == pyoxigraph.RdfFormat.RDF_XML:
         refuse_doctype(path)
     try:
-        return sum(1 for _ in pyoxigraph.parse(path=str(path), format=fmt))
+        return sum(1 for _ in pyoxigraph.parse(path=str(path), format=fmt, base_iri=base_iri(path)))
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc})") from exc
     except SyntaxError as exc:
@@ -366,6 +398,7 @@ def load_store(
     """A pyoxigraph store (in memory unless ``store`` is given) with every file loaded into its
     default graph. Large files are bulk-loaded, streamed from disk (the graph is never held in
     Python); ``read``, when given, is called with the number of bytes read so far as they are.
+    Relative IRIs resolve against each file's own location (:func:`base_iri`).
 
     RDF/XML with a DOCTYPE is refused before parsing (entity expansion, HAZARDS 7).
     """
@@ -375,13 +408,14 @@ def load_store(
     done = 0
     for path in files:
         with parsing(path) as fmt:
+            base = base_iri(path)
             if path.stat().st_size < BULK_LOAD_BYTES:
-                store.load(path=str(path), format=fmt)  # faster for small files
+                store.load(path=str(path), format=fmt, base_iri=base)  # faster for small files
             elif read is None:
-                store.bulk_load(path=str(path), format=fmt)
+                store.bulk_load(path=str(path), format=fmt, base_iri=base)
             else:
                 with path.open("rb") as raw:
-                    store.bulk_load(input=_Counting(raw, done, read), format=fmt)
+                    store.bulk_load(input=_Counting(raw, done, read), format=fmt, base_iri=base)
         done += path.stat().st_size
         if read is not None:
             read(done)

@@ -212,10 +212,13 @@ class Server:
         finally:
             self.admitted -= 1
 
-    async def run(self, text: str) -> Any:
+    async def run(self, text: str, base: str | None = None) -> Any:
         """Run checked SPARQL text on the graph, bounded by the slots, the timeout and the row
-        and byte caps (applied in the query's child, as the answer is read)."""
-        return await self.call(self.kg.run, text, max_rows=self.max_rows, max_bytes=self.max_bytes)
+        and byte caps (applied in the query's child, as the answer is read); relative IRIs in it
+        resolve against ``base``."""
+        return await self.call(
+            self.kg.run, text, max_rows=self.max_rows, max_bytes=self.max_bytes, base=base
+        )
 
     def answer(self, result: Any, request: Request, given: str | None = None) -> Response:
         """The result in the format the client asked for."""
@@ -289,6 +292,27 @@ async def _protocol_query(request: Request) -> tuple[str, dict[str, list[str]]]:
             "supported (FROM and FROM NAMED are refused too)",
         )
     return queries[0], params
+
+
+def _endpoint_iri(request: Request) -> str | None:
+    """The endpoint's URL, which relative IRIs in a query sent to it resolve against (the SPARQL
+    protocol leaves the base to the service, "which MAY be the service endpoint"; RFC 3986 has
+    it the URL the text was sent to): the request's URL without its query string. None when that
+    is not an IRI that a query could quote (its Host has already been checked)."""
+    import pyoxigraph
+
+    url = str(request.url.replace(query="", fragment=""))
+    if _IRI.fullmatch(url) is None:
+        return None
+    try:
+        pyoxigraph.NamedNode(url)
+    except ValueError:
+        return None
+    return url
+
+
+#: An absolute http(s) IRI with none of the characters that an IRI in SPARQL may not hold.
+_IRI = re.compile(r"https?://[^\x00-\x20<>\"{}|^`\\]+")
 
 
 def _service_description(base: str) -> str:
@@ -412,7 +436,7 @@ def make_app(
             text = server.kg.checked(query)
         except HkitError as exc:
             raise Refused(400, exc.message) from None
-        result = await server.run(text)
+        result = await server.run(text, base=_endpoint_iri(request))
         return server.answer(result, request, (params.get("format") or [None])[0])
 
     async def _protocol_query_or_description(request: Request):

@@ -210,7 +210,9 @@ class Compact:
     def __init__(self, files: Iterable[Path]) -> None:
         import pyoxigraph
 
-        from hkit.graph import parsing, rdflib_literal
+        from hkit.graph import base_iri, parsing, quiet_ill_typed_literals, rdflib_literal
+
+        quiet_ill_typed_literals()
 
         rdflib.NORMALIZE_LITERALS = False  # literals exactly as written (HAZARDS 8)
         self.terms: list[rdflib.term.Node] = []
@@ -236,7 +238,7 @@ class Compact:
         s_add, p_add, o_add = self.s.append, self.p.append, self.o.append
         for index, path in enumerate(files):
             with parsing(path) as fmt:
-                for quad in pyoxigraph.parse(path=str(path), format=fmt):
+                for quad in pyoxigraph.parse(path=str(path), format=fmt, base_iri=base_iri(path)):
                     s, o = quad.subject, quad.object
                     s_add(number(s, (index, s.value) if isinstance(s, blank) else s))
                     p_add(number(quad.predicate, quad.predicate))

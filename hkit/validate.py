@@ -88,7 +88,7 @@ class ValidationReport:
         if fmt == "ttl":
             if self.graph is None:
                 raise ValueError("this report has no results graph")
-            return self.graph.serialize(format="turtle")
+            return turtle(self.graph)
         return self._text()
 
     def _text(self) -> str:
@@ -118,6 +118,58 @@ class ValidationReport:
                     value = f" = {_show_value(v, self)}" if shown else ""
                     lines.append(f"    {v.severity}: {where}{value}: {v.message}")
         return "\n".join(lines) + "\n"
+
+
+#: The literals that Turtle may write without quotes, by datatype: the grammar's INTEGER,
+#: DECIMAL, DOUBLE and BOOLEAN, which give back exactly that lexical form and datatype.
+_SHORTHAND = {
+    str(XSD.integer): re.compile(r"[+-]?[0-9]+"),
+    str(XSD.decimal): re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    str(XSD.double): re.compile(
+        r"[+-]?(?:[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+)"
+    ),
+    str(XSD.boolean): re.compile(r"true|false"),
+}
+
+
+def turtle(graph: rdflib.Graph) -> str:
+    """The graph as Turtle, laid out as rdflib lays it out, with every literal written so that a
+    strict parser reads back the same term: rdflib writes a typed literal without quotes from
+    its Python value, which is not Turtle for an ill-typed one (``"none"^^xsd:boolean`` came
+    out as ``none``) and another term for some others (``"1"^^xsd:boolean`` as the integer
+    ``1``, ``"1.0E0"^^xsd:double`` as ``1e+00``). Here a literal goes without quotes only when its
+    lexical form is what Turtle's own shorthand for its datatype reads; every other one is
+    quoted, escaped, with its datatype or language tag."""
+    import io
+
+    from rdflib.plugins.serializers.turtle import TurtleSerializer
+
+    class Serializer(TurtleSerializer):
+        def label(self, node: Any, position: int) -> str:
+            if not isinstance(node, rdflib.Literal):
+                return str(super().label(node, position))
+            return _turtle_literal(node, lambda iri: self.get_pname(iri, False))
+
+    out = io.BytesIO()
+    Serializer(graph).serialize(out, encoding="utf-8")
+    return out.getvalue().decode("utf-8")
+
+
+def _turtle_literal(literal: rdflib.Literal, pname: Callable[[Any], str | None]) -> str:
+    """One literal in Turtle: see :func:`turtle`."""
+    text = str(literal)
+    datatype = None if literal.datatype is None else str(literal.datatype)
+    pattern = _SHORTHAND.get(datatype or "")
+    if pattern is not None and pattern.fullmatch(text):
+        return text
+    quoted = '"{}"'.format(
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    )
+    if literal.language:
+        return f"{quoted}@{literal.language}"
+    if datatype is None:
+        return quoted
+    return f"{quoted}^^{pname(literal.datatype) or f'<{datatype}>'}"
 
 
 #: How many of the nodes that use a bad value the text report names.
@@ -304,10 +356,12 @@ def flatten(shapes: rdflib.Graph) -> tuple[rdflib.Graph, dict[rdflib.URIRef, tup
     all its focus nodes. So each property shape of a node shape that has targets (and that no
     other shape refers to) becomes a copy carrying those targets. SHACL gives the same results
     either way (a focus node of the node shape is one of the copy and the other way round), and
-    a result's source shape is mapped back to the original by the caller."""
+    a result's source shape is mapped back to the original by the caller. The copy also has
+    the prefix declarations SHACL gives SPARQL constraints (:func:`declare_imported_prefixes`)."""
     flat = rdflib.Graph()
     for triple in shapes:
         flat.add(triple)
+    declare_imported_prefixes(flat)
     origins: dict[rdflib.URIRef, tuple] = {}
     for node_shape in set(shapes.subjects(SH.property, None)):
         targets = [(p, o) for p in TARGETS for o in shapes.objects(node_shape, p)]
@@ -336,6 +390,28 @@ def flatten(shapes: rdflib.Graph) -> tuple[rdflib.Graph, dict[rdflib.URIRef, tup
             flat.remove((node_shape, SH.property, prop_shape))
             origins[copy] = (prop_shape, node_shape)
     return flat, origins
+
+
+def declare_imported_prefixes(shapes: rdflib.Graph) -> None:
+    """Give each value of ``sh:prefixes`` the prefix declarations of what it imports: SHACL
+    (5.2.1) takes a SPARQL constraint's or validator's prefixes from the values of
+    ``sh:prefixes/owl:imports*/sh:declare``, where pyshacl reads ``sh:prefixes/sh:declare``
+    alone (and found the rest only in the prefixes that rdflib's own Turtle parser had bound,
+    which hkit's parser does not bind). Nothing is fetched: only ``owl:imports`` between nodes
+    of the shapes graph are followed. The declarations are those of the shapes graph, each
+    already checked (:func:`_check_declarations`)."""
+    from rdflib.namespace import OWL
+
+    for holder in set(shapes.objects(None, SH.prefixes)):
+        reached, todo = {holder}, [holder]
+        while todo:
+            for imported in shapes.objects(todo.pop(), OWL.imports):
+                if imported not in reached:
+                    reached.add(imported)
+                    todo.append(imported)
+        for node in reached - {holder}:
+            for declaration in list(shapes.objects(node, SH.declare)):
+                shapes.add((holder, SH.declare, declaration))
 
 
 #: From this many triples, validation runs in two processes where the machine allows.
@@ -388,6 +464,24 @@ def _run(
     except pyshacl.errors.ReportableRuntimeError as exc:
         first = str(exc.args[0] if exc.args else exc).splitlines()[0]
         raise InputError(f"SHACL validation failed: {first}") from exc
+    except NotImplementedError as exc:  # pyshacl's own refusal ($shapesGraph, for one)
+        first = str(exc.args[0] if exc.args else exc).splitlines()[0]
+        raise InputError(
+            f"the shapes use what pyshacl does not support: {first}",
+            hint="pyshacl validates hkit's shapes; rewrite the constraint without it",
+        ) from exc
+    except Exception as exc:
+        # rdflib names a prefix that a SPARQL constraint uses but does not declare only as the
+        # query runs (its prefixes come from sh:prefixes, which differ from constraint to
+        # constraint): a mistake in the shapes, said in one line. Anything else is hkit's bug.
+        unknown = re.fullmatch(r"Unknown namespace prefix : (\S*)", str(exc))
+        if unknown is None:
+            raise
+        raise InputError(
+            f"a SPARQL constraint in the shapes uses the prefix '{unknown.group(1)}:', which "
+            "its sh:prefixes do not declare",
+            hint="declare it with sh:declare on a value of the constraint's sh:prefixes",
+        ) from exc
     if not isinstance(results, rdflib.Graph):  # pyshacl's ValidationFailure, returned not raised
         first = str(getattr(results, "message", results)).splitlines()[0]
         raise InputError(f"SHACL validation failed: {first}")
@@ -750,6 +844,12 @@ def report(
 ) -> ValidationReport:
     """The ValidationReport of pyshacl's results on (at least the results' nodes of) ``data``."""
     violations = _violations(results_graph, origins, data, shapes)
+    # SHACL: a report conforms when it has no results at all, of any severity. pyshacl, told to
+    # allow warnings (so that hkit's exit code stays 0 for warnings and infos), says true
+    # beside a warning; the W3C report graph says false whenever it holds a result.
+    for node in list(results_graph.subjects(RDF.type, SH.ValidationReport)):
+        has_result = (node, SH.result, None) in results_graph
+        results_graph.set((node, SH.conforms, rdflib.Literal(not has_result)))
     mentioned = {v.focus for v in violations if v.focus_kind == "uri"}
     mentioned |= {v.value for v in violations if v.value_kind == "uri" and v.value is not None}
     mentioned |= {node for v in violations for node, _ in v.used_by}

@@ -66,6 +66,67 @@ def test_turtle_report_is_a_shacl_validation_report(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.ttl"]
 
 
+@pytest.mark.parametrize(
+    ("lexical", "datatype", "language"),
+    [
+        ("none", XSD.boolean, None),  # ill-typed: rdflib wrote the bare token none
+        ("1", XSD.boolean, None),  # rdflib wrote 1, an integer
+        ("True", XSD.boolean, None),
+        ("true", XSD.boolean, None),
+        ("1.0E0", XSD.double, None),  # rdflib wrote 1e+00
+        ("inf", XSD.double, None),
+        ("INF", XSD.double, None),
+        ("1.5e3", XSD.decimal, None),  # rdflib wrote 1.5e3, a double
+        ("+01", XSD.integer, None),
+        (" 1", XSD.integer, None),
+        ("abc", XSD.integer, None),
+        (".5", XSD.decimal, None),
+        ("c", XSD.byte, None),
+        ('say "hi"\nand \\ then """ end"', None, None),
+        ('ends in a quote"', XSD.string, None),
+        ("line\r\nbreak", None, "en-GB"),
+    ],
+)
+def test_every_literal_of_the_turtle_report_reads_back_strictly(
+    lexical, datatype, language, monkeypatch
+):
+    """The Turtle report writes each literal so that a strict parser reads back the same term:
+    typed literals without quotes only where Turtle's shorthand gives that very lexical form
+    and datatype, every other one quoted and escaped, with its datatype or language."""
+    import pyoxigraph
+
+    from hkit.validate import turtle
+
+    monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", False)  # as hkit reads every graph
+    graph = rdflib.Graph()
+    literal = rdflib.Literal(lexical, datatype=datatype, lang=language)
+    graph.add((rdflib.URIRef("http://example.org/s"), SH.value, literal))
+    (triple,) = pyoxigraph.parse(turtle(graph).encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE)
+    read = triple.object
+    assert read.value == lexical
+    assert read.language == language.lower() if language else read.language is None
+    if datatype is not None:
+        assert read.datatype.value == str(datatype)
+
+
+def test_the_report_graph_does_not_conform_when_it_holds_only_warnings(tmp_path):
+    """SHACL: a report conforms when it has no result at all; hkit's exit code stays 0 for
+    warnings (and its own ``conforms``, which the exit code follows, true)."""
+    shapes = tmp_path / "warn.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<https://example.org/S> a sh:NodeShape ; sh:severity sh:Warning ;\n"
+        "  sh:targetNode <https://w3id.org/hkit/id/innohk> ; sh:class <https://example.org/C> .\n",
+        encoding="utf-8",
+    )
+    result = invoke("validate", "--shapes", str(shapes), "--format", "ttl")
+    assert result.exit_code == 0, result.output
+    graph = rdflib.Graph().parse(data=result.stdout, format="turtle")
+    (report,) = graph.subjects(rdflib.RDF.type, SH.ValidationReport)
+    assert graph.value(report, SH.conforms).toPython() is False
+    assert graph.value(graph.value(report, SH.result), SH.resultSeverity) == SH.Warning
+
+
 def test_a_bad_date_is_reported_on_the_value_with_the_node_that_uses_it(tmp_path):
     bad = tmp_path / "bad-date.ttl"
     bad.write_text(
