@@ -39,18 +39,24 @@ def past_pyshacl(svc: str) -> str:
 def shapes_through(field: str, base: str) -> str:
     """A shapes file whose ``field`` carries a SERVICE clause to the canary."""
     svc = service(base)
-    escaped = svc.replace(">", "\\u003E").replace("<", "\\u003C").replace(" ", "\\u0020")
-    escaped = escaped.replace("{", "\\u007B").replace("}", "\\u007D")
     if field == "sh:select":
         return HEAD + (
             "<https://example.org/S> a sh:NodeShape ; sh:targetClass hkit:University ;\n"
-            f'  sh:sparql [ sh:message "m" ; sh:select "SELECT $this WHERE {{ {svc} }}" ] .\n'
+            '  sh:sparql [ sh:message "m" ; sh:select '
+            f'"SELECT $this WHERE {{ {past_pyshacl(svc)} }}" ] .\n'
         )
     if field == "sh:select, glued to a number":
         return HEAD + (
             "<https://example.org/S> a sh:NodeShape ; sh:targetClass hkit:University ;\n"
             '  sh:sparql [ sh:message "m" ; sh:select '
-            f'"SELECT $this WHERE {{ $this ?p 1{svc} }}" ] .\n'
+            f'"SELECT $this WHERE {{ $this ?p 1{past_pyshacl(svc)} }}" ] .\n'
+        )
+    if field == "sh:select, in rdflib's own escapes":
+        # rdflib reads \U with four digits (and \u with eight) as an escape; SPARQL does not
+        loose = svc.replace("SERVICE", "\\\\U0053\\\\U0045\\\\U0052VICE")
+        return HEAD + (
+            "<https://example.org/S> a sh:NodeShape ; sh:targetClass hkit:University ;\n"
+            f'  sh:sparql [ sh:message "m" ; sh:select "SELECT $this WHERE {{ {loose} }}" ] .\n'
         )
     if field in ("sh:namespace", "sh:prefix"):
         # pyshacl writes "PREFIX p: <namespace>" lines before the sh:select text: a declaration
@@ -112,25 +118,6 @@ def shapes_through(field: str, base: str) -> str:
             '  sh:sparql [ sh:message "m" ; sh:select '
             f'"SELECT $this WHERE {{ GRAPH $shapesGraph {{ {past_pyshacl(svc)} }} }}" ] .\n'
         )
-    if field == "sh:ask of a constraint component":
-        return HEAD + (
-            "<https://example.org/C> a sh:ConstraintComponent ;\n"
-            "  sh:parameter [ sh:path <https://example.org/flag> ] ;\n"
-            '  sh:propertyValidator [ a sh:SPARQLAskValidator ; sh:message "m" ;\n'
-            f'     sh:ask "ASK {{ {svc} }}" ] .\n'
-            "<https://example.org/S> a sh:NodeShape ; sh:targetClass hkit:University ;\n"
-            "  sh:property [ sh:path hkit:name ; <https://example.org/flag> true ] .\n"
-        )
-    if field == "sh:path pasted for $PATH (an IRI with \\u escapes)":
-        return HEAD + (
-            "<https://example.org/C> a sh:ConstraintComponent ;\n"
-            "  sh:parameter [ sh:path <https://example.org/flag> ] ;\n"
-            '  sh:propertyValidator [ a sh:SPARQLSelectValidator ; sh:message "m" ;\n'
-            '     sh:select "SELECT $this WHERE { $this $PATH ?v }" ] .\n'
-            "<https://example.org/S> a sh:NodeShape ; sh:targetClass hkit:University ;\n"
-            f"  sh:property [ sh:path <http://e.example/p\\u003E\\u0020?v\\u0020.\\u0020{escaped}"
-            "\\u0020#> ; <https://example.org/flag> true ] .\n"
-        )
     if field == "sh:select of a SPARQL target":
         return HEAD + (
             "<https://example.org/S> a sh:NodeShape ;\n"
@@ -140,6 +127,8 @@ def shapes_through(field: str, base: str) -> str:
     raise AssertionError(field)
 
 
+# (A sh:path IRI is pasted for $PATH as <IRI>, but rdflib's Turtle parser holds no IRI with a
+# '>' or a space, even written as \u escapes, so it cannot close the IRI: no case for it.)
 FIELDS = [
     "sh:select",
     "sh:select, glued to a number",
@@ -149,8 +138,7 @@ FIELDS = [
     "sh:select with pre-bound $this, $currentShape and $PATH",
     "sh:ask with pre-bound $value",
     "sh:select with $shapesGraph",
-    "sh:ask of a constraint component",
-    "sh:path pasted for $PATH (an IRI with \\u escapes)",
+    "sh:select, in rdflib's own escapes",
     "sh:select of a SPARQL target",
 ]
 
@@ -228,7 +216,9 @@ def test_the_offline_child_alone_keeps_the_canary_silent(field, canary, tmp_path
 
 @pytest.mark.parametrize(
     "field",
-    [
+    [  # (rdflib's parser does not read a keyword glued to a number: no control for that one)
+        "sh:select",
+        "sh:select, in rdflib's own escapes",
         "sh:namespace",
         "sh:namespace reached through owl:imports",
         "sh:select with pre-bound $this, $currentShape and $PATH",
