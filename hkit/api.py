@@ -254,10 +254,13 @@ class KnowledgeGraph:
                 )
             result = engine.run(text if base is None else f"BASE <{base}>\n{text}", self.timeout)
             if max_rows is not None or max_bytes is not None:
-                from hkit.engines import _within
+                from hkit.engines import _term_size, _within
 
                 caps = (max_rows if max_rows is not None else -1, max_bytes)
-                _within(len(result.rows) or len(result.triples), 0, caps)
+                terms = [t for row in result.rows for t in row.values()]
+                terms += [t for triple in result.triples for t in triple]
+                size = sum(map(_term_size, terms)) if max_bytes is not None else 0
+                _within(len(result.rows) or len(result.triples), size, caps)
             return result
 
         try:

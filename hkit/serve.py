@@ -220,8 +220,10 @@ class Server:
             self.kg.run, text, max_rows=self.max_rows, max_bytes=self.max_bytes, base=base
         )
 
-    def answer(self, result: Any, request: Request, given: str | None = None) -> Response:
-        """The result in the format the client asked for."""
+    async def answer(self, result: Any, request: Request, given: str | None = None) -> Response:
+        """The result in the format the client asked for, rendered in a worker thread, and
+        refused (413) when the rendered answer is larger than the byte cap (escapes can make
+        it several times the size of its values)."""
         from hkit.results import render
 
         accept = request.headers.get("accept")
@@ -229,11 +231,19 @@ class Server:
             fmt = negotiate(accept, _GRAPH, given)
             if fmt in ("table", "md"):
                 fmt = "turtle"
-            return Response(_triples_bytes(result, fmt), media_type=MEDIA_TYPES[fmt])
-        fmt = negotiate(accept, _TABULAR, given)
-        if fmt in ("turtle", "ntriples", "jsonld"):
-            raise Refused(406, f"a {result.form} answer has no {fmt} form")
-        return Response(render(result, fmt).encode("utf-8"), media_type=MEDIA_TYPES[fmt])
+            body = await run_in_threadpool(_triples_bytes, result, fmt)
+        else:
+            fmt = negotiate(accept, _TABULAR, given)
+            if fmt in ("turtle", "ntriples", "jsonld"):
+                raise Refused(406, f"a {result.form} answer has no {fmt} form")
+            body = await run_in_threadpool(lambda: render(result, fmt).encode("utf-8"))
+        if len(body) > self.max_bytes:
+            raise Refused(
+                413,
+                f"the answer is larger than {self.max_bytes:,} bytes, the most this server "
+                "sends; add a LIMIT, or return shorter values",
+            )
+        return Response(body, media_type=MEDIA_TYPES[fmt])
 
     def page(self, name: str, code: int = 200, **context: Any) -> HTMLResponse:
         """A page from its template, with the status ``code``."""
@@ -347,14 +357,18 @@ def _remove_leftover_docs() -> None:
             continue  # another user's server: not ours to remove
 
 
+_HOST = re.compile(r"(?:\[(?P<v6>[0-9a-f:.]+)\]|(?P<name>[^:\[\]]+))(?::[0-9]{1,5})?")
+
+
 def _hostname(host: str) -> str:
-    """The name in a Host header, without its port or brackets, lower-case."""
+    """The name in a Host header, without its port or brackets, lower-case; a header that is
+    not a host and an optional port (``[::1]evil``, ``localhost:evil``) is returned whole, so
+    that it matches no allowed name."""
     host = host.strip().lower()
-    if host.startswith("["):
-        return host[1:].split("]")[0]
-    if host.count(":") == 1:
-        host = host.split(":")[0]
-    return host.rstrip(".")
+    match = _HOST.fullmatch(host)
+    if match is None:
+        return host
+    return (match.group("v6") or match.group("name")).rstrip(".")
 
 
 class RequestGuard:
@@ -383,9 +397,10 @@ class RequestGuard:
             )
         elif scope["method"] not in ("GET", "HEAD", "OPTIONS"):
             origin = headers.get("origin")
-            own = f"{scope.get('scheme', 'http')}://{host}" if host else None
+            # the server's own origin, as a browser names it (https behind a TLS proxy too)
+            own = {f"http://{host}", f"https://{host}"} if host else set()
             cross_site = headers.get("sec-fetch-site") == "cross-site"
-            if (origin is not None and origin != own and origin not in self.origins) or (
+            if (origin is not None and origin not in own and origin not in self.origins) or (
                 origin is None and cross_site
             ):
                 refusal = (
@@ -437,7 +452,7 @@ def make_app(
         except HkitError as exc:
             raise Refused(400, exc.message) from None
         result = await server.run(text, base=_endpoint_iri(request))
-        return server.answer(result, request, (params.get("format") or [None])[0])
+        return await server.answer(result, request, (params.get("format") or [None])[0])
 
     async def _protocol_query_or_description(request: Request):
         if request.method == "GET" and not request.url.query:
@@ -451,9 +466,9 @@ def make_app(
         name = request.path_params["name"]
         params = urllib.parse.parse_qs(request.url.query, keep_blank_values=True)
         given = params.pop("format", [None])[0]
-        text = _prepared(server.kg, name, params)  # an empty value counts as none
+        text = await _prepared(server, name, params)  # an empty value counts as none
         result = await server.run(text)
-        return server.answer(result, request, given)
+        return await server.answer(result, request, given)
 
     async def openapi(request: Request) -> Response:
         from hkit.openapi import openapi_document  # the document's module imports this one
@@ -488,7 +503,7 @@ def make_app(
         table = None
         if "run" in request.query_params or (params and "run" not in params):
             params.pop("run", None)
-            text = _prepared(server.kg, name, params)
+            text = await _prepared(server, name, params)
             result = await server.run(text)
             result = await server.call(server.kg.with_source_names, result)
             table = _table(result)
@@ -522,7 +537,7 @@ def make_app(
             result = await server.run(f"DESCRIBE <{iri}>")
             if not result.triples:
                 raise Refused(404, f"nothing in the graph is <{iri}>")
-            return server.answer(result, request, wants)
+            return await server.answer(result, request, wants)
         matches = await server.call(server.kg.find, iri)
         if not matches:
             raise Refused(404, f"nothing in the graph is <{iri}>")
@@ -578,7 +593,22 @@ async def _not_allowed(request: Request, exc: Exception) -> Response:
     return PlainTextResponse("method not allowed\n", status_code=405)
 
 
-def _prepared(kg: KnowledgeGraph, name: str, params: dict[str, list[str]]) -> str:
+#: The most values a request may give for the parameters of a saved query, all told: a name
+#: given for an IRI parameter is looked up by a query of its own.
+MAX_VALUES = 100
+
+
+async def _prepared(server: Server, name: str, params: dict[str, list[str]]) -> str:
+    """The saved query's text with the request's parameters bound: in a worker thread and
+    through the query slots, since names given for IRI parameters are resolved by queries."""
+    given = sum(len(values) for values in params.values())
+    if given > MAX_VALUES:
+        raise Refused(400, f"{given:,} parameter values; a request may give {MAX_VALUES}")
+    result: str = await server.call(_prepare, server.kg, name, params)
+    return result
+
+
+def _prepare(kg: KnowledgeGraph, name: str, params: dict[str, list[str]]) -> str:
     try:
         return kg.prepare(name, **params)
     except HkitError as exc:
@@ -695,7 +725,29 @@ def _protocol(request_timeout: float) -> type:
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._stop_waiting()
+            if self._stalled_since is not None:
+                self._stalled_since.cancel()
+                self._stalled_since = None
             super().connection_lost(exc)
+
+        _stalled_since: asyncio.TimerHandle | None = None
+
+        def pause_writing(self) -> None:
+            # the client reads no more of the answer: it has as long as for a request to read
+            # on, then the connection (and the answer held for it) goes
+            super().pause_writing()
+            if self._stalled_since is None:
+                self._stalled_since = self.loop.call_later(request_timeout, self._stalled)
+
+        def resume_writing(self) -> None:
+            super().resume_writing()
+            if self._stalled_since is not None:
+                self._stalled_since.cancel()
+                self._stalled_since = None
+
+        def _stalled(self) -> None:
+            self._stalled_since = None
+            self.transport.abort()
 
         def _waited_too_long(self) -> None:
             self._waiting = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -672,8 +673,15 @@ def _refuse_unsafe_queries(shapes: rdflib.Graph) -> None:
 # some errors in a constraint as a failed constraint rather than raising them (HAZARDS 16), so a
 # refusal is also recorded, and raised once pyshacl returns.
 
-_refusals: list[str] = []
 _guarding = 0
+_local = threading.local()  # each thread's refusals: validations in two threads keep theirs
+
+
+def _refusals() -> list[str]:
+    if not hasattr(_local, "refusals"):
+        _local.refusals = []
+    refusals: list[str] = _local.refusals
+    return refusals
 
 
 def _install_guard() -> None:
@@ -692,14 +700,14 @@ def _install_guard() -> None:
             try:
                 check_query(text, "a SPARQL query that the shapes make")
             except QueryError as exc:
-                _refusals.append(exc.message)
+                _refusals().append(exc.message)
                 raise
         return parse_query(text)
 
     def guarded_update(text: Any) -> Any:
         if _guarding > 0:
             message = "the shapes make a SPARQL update, which is refused"
-            _refusals.append(message)
+            _refusals().append(message)
             raise InputError(message)
         return parse_update(text)
 
@@ -716,13 +724,13 @@ class _CheckedSparql:
         global _guarding
         _install_guard()
         _guarding += 1
-        self.before = len(_refusals)
+        self.before = len(_refusals())
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
         global _guarding
         _guarding -= 1
-        refused = _refusals[self.before :]
-        del _refusals[self.before :]
+        refused = _refusals()[self.before :]
+        del _refusals()[self.before :]
         if refused:
             raise InputError(refused[0], hint="queries are read-only and run on hkit's graph only")
 

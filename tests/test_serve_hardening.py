@@ -96,7 +96,17 @@ def test_a_body_sent_slowly_is_refused_with_408(served):
         assert answer.startswith(b"HTTP/1.1 408"), answer[:100]
 
 
-@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:80", "10.0.0.1"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "attacker.example",
+        "attacker.example:80",
+        "10.0.0.1",
+        "[::1]evil.example",
+        "localhost:evil",
+        "localhost.evil.example",
+    ],
+)
 def test_a_rebound_host_is_refused(served, host):
     status, _, body = served.request("GET", "/api/queries", None, {"Host": host})
     assert status == 400
@@ -144,6 +154,8 @@ def allowing(tmp_path_factory):
         "kg.example",
         "--cors",
         "http://app.example",
+        "--max-bytes",
+        "100000",
     )
     yield server
     server.stop()
@@ -154,6 +166,23 @@ def test_an_allowed_host_is_answered(allowing):
     assert status == 200
     status, _, _ = allowing.request("GET", "/api/queries", None, {"Host": "other.example"})
     assert status == 400
+
+
+def test_an_answer_whose_rendering_passes_the_byte_cap_is_refused(allowing):
+    """50 kB of control characters are 50 kB of values and 300 kB of SPARQL JSON (each one
+    escaped as \u0001): the cap applies to what is sent."""
+    query = 'SELECT ?v WHERE { BIND("' + "\\u0001" * 50_000 + '" AS ?v) }'
+    status, _, body = allowing.request(
+        "POST", "/sparql", query.encode(), {"Content-Type": "application/sparql-query"}
+    )
+    assert status == 413, body[:200]
+    assert b"larger than 100,000 bytes" in body
+
+
+def test_many_names_for_iri_parameters_are_refused(served):
+    values = "&".join(["entity=hkust"] * 101)
+    status, _, body = served.get(f"/api/queries/entity-provenance?{values}")
+    assert status == 400 and b"a request may give 100" in body
 
 
 def test_a_post_from_the_cors_origin_is_answered(allowing):
@@ -362,3 +391,44 @@ def test_leftover_docs_folders_of_a_killed_server_are_removed():
 async def _shutdown(app) -> None:
     async with app.router.lifespan_context(app):
         pass
+
+
+@pytest.mark.slow
+def test_a_client_that_stops_reading_its_answer_is_cut_off(tmp_path):
+    """An answer the client does not read stays in the server only for the request timeout:
+    then the connection, and the answer held for it, goes (a client that reads on is never
+    cut)."""
+    import time
+
+    server = Served(
+        tmp_path, "--request-timeout", "1", "--max-rows", "300000", "--max-bytes", "1000000000"
+    )
+    try:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+            sock.connect(("127.0.0.1", server.port))
+            query = urllib.parse.urlencode(
+                {"query": "SELECT * { ?s ?p ?o . ?a ?b ?c } LIMIT 80000", "format": "json"}
+            )
+            sock.sendall(f"GET /sparql?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            sock.settimeout(120)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += sock.recv(1)
+            length = int(
+                next(
+                    line.split(b":")[1]
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                )
+            )
+            time.sleep(10)  # ten times the timeout, reading nothing
+            received = 0
+            try:
+                while chunk := sock.recv(1 << 16):
+                    received += len(chunk)
+            except ConnectionResetError:
+                pass
+        assert received < length  # cut off, not delivered in full
+    finally:
+        server.stop()
