@@ -199,7 +199,17 @@ if schemathesis is not None:
     # a SPARQL query sent as the body of a POST (application/sparql-query) is text
     schemathesis.serializer.alias("application/sparql-query", "text/plain")
 
-    @_schema(QUICK_EXAMPLES, coverage=False).parametrize()
+    # The default run fuzzes every route but HEAD (Starlette answers it as GET) and three of the
+    # saved queries' paths (each is the same route); CI fuzzes every operation thoroughly below.
+    @(
+        _schema(QUICK_EXAMPLES, coverage=False)
+        .exclude(method="HEAD")
+        .exclude(
+            path_regex=r"^/api/queries/(?!funds-by-size$|who-works-in-sector$|entity-provenance$)"
+            r"[^{]+$"
+        )
+        .parametrize()
+    )
     def test_every_operation_fuzzed_from_the_openapi_document(case, live):
         _check(case, live)
 
