@@ -40,6 +40,9 @@ from hkit.vocab import ID, compact
 
 #: The largest request body (a query, a form) the server reads, in bytes.
 MAX_REQUEST_BYTES = 1_000_000
+#: A body refused for its size is read on and dropped up to this size, so that the client gets
+#: the answer (beyond it, the connection is closed while the client may still be sending).
+DRAIN_BYTES = 16_000_000
 #: Answers are refused beyond this many rows (``--max-rows``).
 DEFAULT_MAX_ROWS = 10_000
 #: Queries that may run at once (``--max-queries``); sixteen times as many wait for a turn, and
@@ -252,24 +255,46 @@ class Server:
 
 
 async def _body(request: Request) -> bytes:
-    """The request's body, refused beyond MAX_REQUEST_BYTES (read no further than that), and
-    when it does not arrive within the request timeout (408)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
-        raise Refused(413, f"the request is larger than {MAX_REQUEST_BYTES:,} bytes")
-    body = b""
+    """The request's body, refused beyond MAX_REQUEST_BYTES (413), and when it does not arrive
+    within the request timeout (408). A body refused for its size is read on and dropped, up to
+    DRAIN_BYTES and within the timeout, before the answer: a client still sending when the
+    server closed would be reset and lose the answer (a client sends the whole body before it
+    reads)."""
+    too_large = Refused(413, f"the request is larger than {MAX_REQUEST_BYTES:,} bytes")
     timeout = getattr(request.app.state, "request_timeout", DEFAULT_REQUEST_TIMEOUT)
+    declared = request.headers.get("content-length")
+    size = int(declared) if declared and declared.isdigit() else None
+    if size is not None and size > MAX_REQUEST_BYTES:
+        if size <= DRAIN_BYTES:
+            await _drain(request, timeout)
+        raise too_large
+    body = b""
     try:
         async with asyncio.timeout(timeout):
             async for chunk in request.stream():
                 body += chunk
                 if len(body) > MAX_REQUEST_BYTES:
-                    raise Refused(413, f"the request is larger than {MAX_REQUEST_BYTES:,} bytes")
+                    break
     except TimeoutError:
         raise Refused(
             408, f"the request's body did not arrive within {timeout:g} seconds"
         ) from None
+    if len(body) > MAX_REQUEST_BYTES:
+        await _drain(request, timeout, len(body))
+        raise too_large
     return body
+
+
+async def _drain(request: Request, timeout: float, read: int = 0) -> None:
+    """Read the rest of the body and drop it: at most DRAIN_BYTES in all, within ``timeout``."""
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                read += len(chunk)
+                if read > DRAIN_BYTES:
+                    return
+    except (TimeoutError, RuntimeError):  # RuntimeError: the stream was already consumed
+        return
 
 
 async def _protocol_query(request: Request) -> tuple[str, dict[str, list[str]]]:
@@ -698,6 +723,7 @@ def _protocol(request_timeout: float) -> type:
 
     class TimedProtocol(H11Protocol):
         _waiting: asyncio.TimerHandle | None = None
+        _stalled_since: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
@@ -729,8 +755,6 @@ def _protocol(request_timeout: float) -> type:
                 self._stalled_since.cancel()
                 self._stalled_since = None
             super().connection_lost(exc)
-
-        _stalled_since: asyncio.TimerHandle | None = None
 
         def pause_writing(self) -> None:
             # the client reads no more of the answer: it has as long as for a request to read
