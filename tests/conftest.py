@@ -99,6 +99,17 @@ def pytest_addoption(parser):
     )
 
 
+@pytest.fixture(scope="module")
+def canary():
+    """An HTTP server on 127.0.0.1 that records every request it gets (helpers.Canary)."""
+    from helpers import Canary
+
+    server = Canary()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
 #: The graph the Virtuoso tests load hkit's Turtle export into.
 VIRTUOSO_GRAPH = "https://w3id.org/hkit/"
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -116,3 +121,59 @@ def report_results(graph) -> set[tuple]:  # an rdflib.Graph
                 )
             )
     return found
+
+
+class Canary:
+    """An HTTP server on 127.0.0.1 that records every request it gets."""
+
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+        canary = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                canary.hits.append(f"{self.command} {self.path}")
+                body = b'{"@context": {"x": "http://example.org/x"}}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/ld+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_POST = do_GET
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        # a short poll, so that shutdown() returns at once rather than within half a second
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+
+
+@contextlib.contextmanager
+def serving_in_thread(app: Any, port: int) -> Iterator[str]:
+    """``app`` (an ASGI application) on a real uvicorn server in a thread of this process, on
+    ``port`` of 127.0.0.1, with hkit's own protocol (its request timeout); its base URL."""
+    import uvicorn
+
+    from hkit.serve import _protocol
+
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="error", http=_protocol(5.0), lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    started = threading.Event()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the server did not start")
+        started.wait(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)

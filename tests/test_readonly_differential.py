@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from helpers import Canary
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_security import Canary
 
 from hkit.catalog import QueryError
 from hkit.sparql import check_read_only, query_form
@@ -40,14 +40,6 @@ OBJECTS = [
     '"x\\u0027 # y"',
     "e:\\u0061\\#",
 ]
-
-
-@pytest.fixture(scope="module")
-def canary():
-    server = Canary()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -5,59 +5,19 @@ and nothing hkit does reaches the network unless asked (--endpoint): a canary HT
 
 from __future__ import annotations
 
-import http.server
 import json
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import ROOT
+from helpers import ROOT, Canary  # noqa: F401 - Canary: other modules import it from here
 
 from hkit.cli import main
 
 HKIT = shutil.which("hkit", path=str(Path(sys.executable).parent)) or "hkit"
-
-
-class Canary:
-    """An HTTP server on 127.0.0.1 that records every request it gets."""
-
-    def __init__(self) -> None:
-        self.hits: list[str] = []
-        canary = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                canary.hits.append(f"{self.command} {self.path}")
-                body = b'{"@context": {"x": "http://example.org/x"}}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/ld+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_POST = do_GET
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        # a short poll, so that shutdown() returns at once rather than within half a second
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
-
-
-@pytest.fixture(scope="module")
-def canary():
-    server = Canary()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 def reaching_out(base: str, tmp: Path) -> dict[str, list[str]]:

@@ -10,11 +10,10 @@ import json
 import os
 import re
 import shutil
-import threading
 import urllib.request
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, serving_in_thread
 from stores import free_port
 
 import hkit
@@ -25,7 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from hkit.openapi import openapi_document
-from hkit.serve import _protocol, make_app
+from hkit.serve import make_app
 
 try:
     import schemathesis
@@ -65,22 +64,8 @@ def app():
 def live(app):
     """``app`` on a real uvicorn server in a thread of this process, on a free port of
     127.0.0.1 (a Host the server answers for); its base URL."""
-    import uvicorn
-
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="error", http=_protocol(5.0), lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the server did not start")
-        threading.Event().wait(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    with serving_in_thread(app, free_port()) as base:
+        yield base
 
 
 # -- the document describes every route ------------

@@ -17,12 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, serving_in_thread
 from stores import free_port
 from test_serve import Served
 
 import hkit
-from hkit.serve import DOCS_PREFIX, _protocol, make_app
+from hkit.serve import DOCS_PREFIX, make_app
 
 
 @pytest.fixture(scope="module")
@@ -302,7 +302,6 @@ class Counting:
 def in_process_server(monkeypatch, request):
     """make_app on a real uvicorn server in a thread of this process, with --max-queries 1 and
     4, and the graph's query-running methods counted."""
-    import uvicorn
 
     kg = hkit.open(root=ROOT)
     kg.stats()
@@ -310,21 +309,9 @@ def in_process_server(monkeypatch, request):
     for name in ("find", "describe", "stats", "run", "with_source_names"):
         monkeypatch.setattr(kg, name, counting.wrap(getattr(kg, name)))
     app = make_app(kg, max_queries=request.param)
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="error", http=_protocol(5.0), lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the server did not start")
-        threading.Event().wait(0.05)
-    yield f"http://127.0.0.1:{port}", counting, request.param
-    counting.release.set()
-    server.should_exit = True
-    thread.join(30)
+    with serving_in_thread(app, free_port()) as base:
+        yield base, counting, request.param
+        counting.release.set()
 
 
 #: Every route that runs queries; the default run sends 30 requests to one of them, CI to all.

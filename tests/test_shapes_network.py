@@ -11,7 +11,6 @@ import contextlib
 import pytest
 from click.testing import CliRunner
 from helpers import ROOT
-from test_security import Canary
 
 import hkit
 from hkit import validate as validate_module
@@ -141,14 +140,6 @@ FIELDS = [
     "sh:select, in rdflib's own escapes",
     "sh:select of a SPARQL target",
 ]
-
-
-@pytest.fixture(scope="module")
-def canary():
-    server = Canary()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 @pytest.mark.parametrize("field", FIELDS)
