@@ -54,14 +54,16 @@ _FORM = re.compile(r"SELECT|ASK|CONSTRUCT|DESCRIBE", re.I)
 def expand_escapes(text: str) -> str:
     """The text with SPARQL's codepoint escapes replaced by their characters (an escape of a
     character that cannot be in a string, such as a lone surrogate, is left as it is)."""
+    return _CODEPOINT.sub(_character, text) if "\\" in text else text
 
-    def replace(match: re.Match[str]) -> str:
-        code = int(match.group(1) or match.group(2), 16)
-        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            return match.group(0)
-        return chr(code)
 
-    return _CODEPOINT.sub(replace, text) if "\\" in text else text
+def _character(match: re.Match[str]) -> str:
+    """The character a codepoint escape names (its digits: the match's one group that took
+    part), or the escape as it is when no string can hold that character."""
+    code = int(next(digits for digits in match.groups() if digits), 16)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return match.group(0)
+    return chr(code)
 
 
 def blank(text: str, expand: bool = True) -> str:
@@ -175,13 +177,7 @@ _LOOSE_ESCAPE = re.compile(r"\\u([0-9a-f]{4}(?:[0-9a-f]{4})?)", re.I)
 
 
 def _loose_expand(text: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        code = int(match.group(1), 16)
-        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            return match.group(0)
-        return chr(code)
-
-    return _LOOSE_ESCAPE.sub(replace, text)
+    return _LOOSE_ESCAPE.sub(_character, text)
 
 
 def check_read_only(text: str, where: str = "the query") -> None:
