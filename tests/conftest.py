@@ -20,7 +20,7 @@ def shapes_graph() -> rdflib.Graph:
 
 
 #: Variables of the test run's own that stay; every other HKIT_* variable is the user's.
-_RUN_SETTINGS = ("HKIT_REQUIRE_EXTERNAL", "HKIT_ALL_TESTS", "HKIT_JAVA")
+_RUN_SETTINGS = ("HKIT_REQUIRE_EXTERNAL", "HKIT_ALL_TESTS", "HKIT_JAVA", "HKIT_WRITE_GOLDEN")
 #: Other variables of the user's environment that change what hkit prints or where it writes.
 _USER_SETTINGS = ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE")
 
