@@ -149,7 +149,7 @@ def startup(runs: int, lines: list[str], targets: list[tuple[str, str, float, fl
     import compileall
 
     import hkit
-    from hkit.graph import graph_files
+    from hkit.store.files import graph_files
 
     compileall.compile_dir(str(Path(hkit.__file__).parent), quiet=1)
 
@@ -215,7 +215,7 @@ QUERY_RUNS = 3
 DIRECT = r"""
 import json, sys, time
 from pathlib import Path
-from hkit.graph import graph_files, open_store
+from hkit.store.files import graph_files, open_store
 store = open_store(graph_files(Path(sys.argv[1]), [Path(sys.argv[2])]))  # as hkit opens it
 text = sys.stdin.read()
 start = time.perf_counter()
@@ -230,9 +230,9 @@ print(json.dumps([time.perf_counter() - start, count]))
 BEYOND_WRITING = r"""
 import json, sys, time
 from pathlib import Path
-from hkit.engines import EmbeddedEngine, order_rows
-from hkit.graph import graph_files, open_store
-from hkit.sparql import final_order
+from hkit.store.engines import EmbeddedEngine, order_rows
+from hkit.store.files import graph_files, open_store
+from hkit.core.sparql import final_order
 store = open_store(graph_files(Path(sys.argv[1]), [Path(sys.argv[2])]))
 text = sys.stdin.read()
 found = final_order(text)
@@ -417,8 +417,8 @@ def scale(size: int, runs: int, lines: list[str], targets: list, growth: dict) -
     in-process and Virtuoso over HTTP), validate, and check at the smallest size."""
     import json
 
-    from hkit.catalog import bind_values, catalog
-    from hkit.sparql import with_values
+    from hkit.core.catalog import bind_values, catalog
+    from hkit.core.sparql import with_values
 
     label = size_label(size)
     light = size >= LIGHT_FROM
@@ -674,7 +674,7 @@ NOTES = """
   queued; Virtuoso runs queries in threads of one process. On two cores that costs hkit most on
   many small queries (the shipped graph); on generated data its p99 is lower than Virtuoso's.
   Raising `--max-queries` trades memory for throughput.
-- `hkit query`, `hkit queries` and `hkit --help` start without importing click (hkit.fast);
+- `hkit query`, `hkit queries` and `hkit --help` start without importing click (hkit.cli.fast);
   importing click alone takes about 4 times Python's own start on this machine.
 - Small inputs are parsed into memory on every run (about 15 ms for the shipped graph); from
   8 MB of input the graph is kept in an on-disk pyoxigraph store in the cache folder, which a
@@ -793,8 +793,8 @@ def serving(sizes: list[int], seconds: float, lines: list[str]) -> None:
     example, as SPARQL) for ``seconds``, on the shipped graph and on generated data."""
     import urllib.request
 
-    from hkit.catalog import bind_values, catalog
-    from hkit.sparql import with_values
+    from hkit.core.catalog import bind_values, catalog
+    from hkit.core.sparql import with_values
 
     sys.path.insert(0, str(ROOT / "tests"))
     try:

@@ -11,23 +11,36 @@ The public API is ``hkit.open`` and the modules in ``PUBLIC_MODULES``; the comma
 (``CLI_MODULES``) is built on them alone, and the other modules may change without notice.
 """
 
-__version__ = "0.1.0"
+from hkit import api
+from hkit.core.version import __version__
 
 #: The library's public modules: the graph and its queries and reports (api), errors and exit
 #: codes (errors), rendering answers (results), writing files (output), prefixes (vocab), the
 #: Python values of answers (values), the cache folder (cache).
 PUBLIC_MODULES = (
     "hkit.api",
-    "hkit.errors",
-    "hkit.results",
-    "hkit.output",
-    "hkit.vocab",
-    "hkit.values",
-    "hkit.cache",
-    "hkit.serve",
+    "hkit.core.answers",
+    "hkit.core.errors",
+    "hkit.core.vocab",
+    "hkit.core.values",
+    "hkit.core.cache",
+    "hkit.core.version",
+    "hkit.core.progress",
+    "hkit.present.results",
+    "hkit.present.output",
+    "hkit.web.app",
 )
-#: The command line: the click commands, the fast lane, the commands' work, the option table.
-CLI_MODULES = ("hkit.cli", "hkit.fast", "hkit.commands", "hkit.options", "hkit.__main__")
+#: The command line: the click commands, the fast lane, the commands' work, the option table,
+#: the error boundary.
+CLI_MODULES = (
+    "hkit.cli",
+    "hkit.cli.group",
+    "hkit.cli.fast",
+    "hkit.cli.commands",
+    "hkit.cli.options",
+    "hkit.cli.boundary",
+    "hkit.__main__",
+)
 
 __all__ = ["CLI_MODULES", "PUBLIC_MODULES", "KnowledgeGraph", "__version__", "open"]
 
@@ -35,7 +48,5 @@ __all__ = ["CLI_MODULES", "PUBLIC_MODULES", "KnowledgeGraph", "__version__", "op
 def __getattr__(name: str) -> object:
     # the library is imported on first use, so that the command line's start-up does not pay
     if name in ("open", "KnowledgeGraph"):
-        from hkit import api
-
         return getattr(api, name)
     raise AttributeError(f"module 'hkit' has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """python -m hkit: the same entry point as the hkit command."""
 
-from hkit.fast import main
+from hkit.cli.fast import main
 
 if __name__ == "__main__":
     main()

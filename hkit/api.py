@@ -22,7 +22,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from hkit.errors import HkitError
+from hkit.core.catalog import bind_values, catalog, find, load
+from hkit.core.errors import HkitError, QueryError, QueryFailed
+from hkit.core.sparql import check_prefixes, check_query, with_prefixes, with_values
+from hkit.present.sources import source_names, with_source_names, with_sources
+from hkit.store.engines import EmbeddedEngine, _term_size, _within, query_form
+from hkit.store.files import QUERIES_DIR, SHAPES, find_root, graph_files
+from hkit.store.runner import run_offline
+from hkit.store.stores import DAMAGE_WORDS, discard_store, open_store
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -32,15 +39,17 @@ if TYPE_CHECKING:
     import pyoxigraph
     import rdflib
 
-    from hkit.catalog import SavedQuery
-    from hkit.checks import Check, GateReport
-    from hkit.diff import OntologyDiff
-    from hkit.engines import EmbeddedEngine, EndpointEngine, Result, Term
-    from hkit.explore import Description, Stats
-    from hkit.graph import CachedStore
-    from hkit.reason import ReasonerReport
-    from hkit.review import Review
-    from hkit.validate import ValidationReport
+    from hkit.core.answers import Result, Term
+    from hkit.core.catalog import SavedQuery
+    from hkit.present.explore import Description, Stats
+    from hkit.quality.checks import Check, GateReport
+    from hkit.quality.diff import OntologyDiff
+    from hkit.quality.reason import ReasonerReport
+    from hkit.quality.review import Review
+    from hkit.quality.validate import ValidationReport
+    from hkit.store.endpoint import EndpointEngine
+    from hkit.store.engines import EmbeddedEngine
+    from hkit.store.stores import CachedStore
 
 #: Seconds a query may run unless told otherwise (the command line's ``--timeout``).
 DEFAULT_TIMEOUT = 30.0
@@ -49,10 +58,10 @@ DEFAULT_TIMEOUT = 30.0
 #: export formats, the gates of ``check`` and the severities of ``review``. Each is read from its
 #: module on first use (some of those modules are heavy to import).
 REGISTRIES = {
-    "RESULT_FORMATS": ("hkit.results", "FORMATS"),
-    "EXPORT_FORMATS": ("hkit.export", "EXPORT_FORMATS"),
-    "GATES": ("hkit.checks", "GATES"),
-    "SEVERITIES": ("hkit.review", "SEVERITIES"),
+    "RESULT_FORMATS": ("hkit.present.results", "FORMATS"),
+    "EXPORT_FORMATS": ("hkit.present.export", "EXPORT_FORMATS"),
+    "GATES": ("hkit.quality.checks", "GATES"),
+    "SEVERITIES": ("hkit.quality.review", "SEVERITIES"),
 }
 
 
@@ -101,7 +110,6 @@ class KnowledgeGraph:
         default_graphs: Iterable[str] = (),
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        from hkit.graph import find_root
 
         self.root: Path = find_root(None if root is None else str(root))
         self.data: list[Path] = [Path(d) for d in data]
@@ -128,9 +136,6 @@ class KnowledgeGraph:
     def embedded(self) -> EmbeddedEngine:
         """The embedded pyoxigraph engine over the root's files and ``data`` (loaded once)."""
         if self._engine is None:
-            from hkit.engines import EmbeddedEngine
-            from hkit.graph import graph_files, open_store
-
             self._engine = EmbeddedEngine(open_store(graph_files(self.root, self.data)))
         return self._engine
 
@@ -138,7 +143,7 @@ class KnowledgeGraph:
     def engine(self) -> EmbeddedEngine | EndpointEngine:
         """Where queries run: the endpoint when one was given, else the embedded engine."""
         if self.endpoint is not None:
-            from hkit.engines import EndpointEngine
+            from hkit.store.endpoint import EndpointEngine  # start-up: only for an endpoint
 
             return EndpointEngine(self.endpoint, self.default_graphs)
         return self.embedded
@@ -150,7 +155,9 @@ class KnowledgeGraph:
 
     def rdflib_graph(self) -> rdflib.Graph:
         """The ontology, the data and any ``data`` files as an ``rdflib.Graph`` (a new copy)."""
-        from hkit.graph import graph_files, load_rdflib_strict
+
+        # start-up: not on hkit query's path (benchmarks/)
+        from hkit.store.rdf import load_rdflib_strict
 
         return load_rdflib_strict(graph_files(self.root, self.data))
 
@@ -166,25 +173,18 @@ class KnowledgeGraph:
         'Funds and initiatives by the money they hold, largest first'
         """
         if self._queries is None:
-            from hkit.catalog import catalog
-            from hkit.graph import QUERIES_DIR
-
             self._queries = catalog(self.root / QUERIES_DIR)
         return self._queries
 
     def read_queries(self, problems: list[HkitError] | None = None) -> dict[str, SavedQuery]:
         """The saved queries by name, as :attr:`queries`; a query that cannot be read is left out
         and its error appended to ``problems`` (raised when no list is given)."""
-        from hkit.catalog import catalog
-        from hkit.graph import QUERIES_DIR
 
         return catalog(self.root / QUERIES_DIR, problems)  # type: ignore[arg-type]
 
     def saved_query(self, name: str) -> SavedQuery:
         """The saved query called ``name`` (reading only its own file when the catalogue has not
         been read); an unknown name is an error that names the close matches."""
-        from hkit.catalog import find, load
-        from hkit.graph import QUERIES_DIR
 
         if self._queries is not None:
             return find(self._queries, name)
@@ -198,9 +198,6 @@ class KnowledgeGraph:
         >>> 'VALUES ?__currency { "HKD" }' in open().prepare("funds-by-size", currency="HKD")
         True
         """
-        from hkit.catalog import bind_values
-        from hkit.sparql import with_values
-
         saved = self.saved_query(name)
         given = _as_lists(params)
         names_given = any(
@@ -209,7 +206,7 @@ class KnowledgeGraph:
             for p in saved.params
         )
         if names_given:
-            from hkit.explore import resolve_names
+            from hkit.present.explore import resolve_names  # start-up: only when names are given
 
             given = resolve_names(saved, given, self.engine, self.timeout)
         return with_values(saved.text, bind_values(saved, given))
@@ -239,12 +236,10 @@ class KnowledgeGraph:
         for text from elsewhere). When the embedded graph's on-disk store turns out damaged
         while it is read, the store is built again, with a warning, and the query run once more.
         An answer of more than ``max_rows`` rows or ``max_bytes`` bytes of terms is refused
-        (:class:`hkit.errors.AnswerTooLarge`), on the embedded engine before it is all read.
+        (:class:`hkit.core.errors.AnswerTooLarge`), on the embedded engine before it is all read.
         Relative IRIs in the text resolve against ``base``, an absolute IRI, when given (``hkit
         serve`` gives the endpoint's URL, as the SPARQL protocol has it): the embedded engine
         is told it; an endpoint is sent the text with a ``BASE`` line before it."""
-        from hkit.engines import EmbeddedEngine
-        from hkit.errors import QueryFailed
 
         def once() -> Result:
             engine = self.engine
@@ -254,8 +249,6 @@ class KnowledgeGraph:
                 )
             result = engine.run(text if base is None else f"BASE <{base}>\n{text}", self.timeout)
             if max_rows is not None or max_bytes is not None:
-                from hkit.engines import _term_size, _within
-
                 caps = (max_rows if max_rows is not None else -1, max_bytes)
                 terms = [t for row in result.rows for t in row.values()]
                 terms += [t for triple in result.triples for t in triple]
@@ -272,7 +265,6 @@ class KnowledgeGraph:
 
     def _rebuild_if_damaged(self, message: str) -> bool:
         """Discard the on-disk store when ``message`` says it is damaged; True when it was."""
-        from hkit.graph import DAMAGE_WORDS, discard_store, graph_files
 
         if not any(word in message for word in DAMAGE_WORDS):
             return False
@@ -284,8 +276,6 @@ class KnowledgeGraph:
     def stream(self, text: str) -> tuple[list[str], Iterator[dict[str, Term]]] | None:
         """A SELECT query's variables and its rows as they are produced (the whole answer is
         never held in memory), on the embedded engine; None for an endpoint or another form."""
-        from hkit.engines import EmbeddedEngine, query_form
-        from hkit.errors import QueryFailed
 
         engine = self.engine
         if not isinstance(engine, EmbeddedEngine) or query_form(text) != "SELECT":
@@ -313,15 +303,12 @@ class KnowledgeGraph:
     def with_sources(self, result: Result) -> Result:
         """``result`` with a ``sources`` column naming every document that an entity in the row
         cites."""
-        from hkit.engines import with_sources
 
         return with_sources(self.embedded, result, self.timeout)
 
     def with_source_names(self, result: Result) -> Result:
         """``result`` with each source document's file name shown as its title and date (on the
         embedded graph; an endpoint's answer is returned as it is)."""
-        from hkit.engines import EmbeddedEngine
-        from hkit.sources import source_names, with_source_names
 
         if not isinstance(self.engine, EmbeddedEngine):
             return result
@@ -338,9 +325,6 @@ class KnowledgeGraph:
         []
         """
         import difflib
-
-        from hkit.catalog import bind_values
-        from hkit.sparql import with_values
 
         saved = self.saved_query(name)
         given = _as_lists(params)
@@ -374,7 +358,6 @@ class KnowledgeGraph:
         """Ad-hoc SPARQL text made ready to run: refused unless it is a read-only query (no
         update, SERVICE, LOAD or FROM), with hkit's prefixes declared where it uses them
         undeclared."""
-        from hkit.sparql import check_prefixes, check_query, with_prefixes
 
         check_query(text)
         text = with_prefixes(text)
@@ -395,7 +378,9 @@ class KnowledgeGraph:
 
     def find(self, text_or_iri: str) -> list[tuple[str, str]]:
         """The entities whose label, alternative label or IRI matches, as (IRI, label) pairs."""
-        from hkit.explore import find_entities
+
+        # start-up: not on hkit query's path (benchmarks/)
+        from hkit.present.explore import find_entities
 
         return find_entities(self.embedded, text_or_iri, self.timeout)
 
@@ -411,12 +396,14 @@ class KnowledgeGraph:
 
     def describe(self, text_or_iri: str) -> Description:
         """Everything about one entity: labels, types, relations, figures, sources. Raises
-        :class:`hkit.errors.HkitError` when nothing matches, or when several do (naming them).
+        :class:`hkit.core.errors.HkitError` when nothing matches, or when several do (naming them).
 
         >>> print(open().describe("id:hkust").render().splitlines()[0])
         Hong Kong University of Science and Technology  <https://w3id.org/hkit/id/hkust>
         """
-        from hkit.explore import describe
+
+        # start-up: not on hkit query's path (benchmarks/)
+        from hkit.present.explore import describe
 
         matches = self.match(text_or_iri)
         if len(matches) > 1:
@@ -430,7 +417,8 @@ class KnowledgeGraph:
 
     def stats(self) -> Stats:
         """Triples, entities per class, and nodes per source document."""
-        from hkit.explore import stats
+
+        from hkit.present.explore import stats  # start-up: not on hkit query's path (benchmarks/)
 
         return stats(self.embedded, self.timeout)
 
@@ -447,8 +435,8 @@ class KnowledgeGraph:
         >>> open().validate().conforms
         True
         """
-        from hkit.graph import SHAPES, graph_files, load_rdflib
-        from hkit.validate import validate_files
+        from hkit.quality.slices import validate_files  # imports rdflib: not on the start-up path
+        from hkit.store.rdf import load_rdflib  # start-up: not on hkit query's path (benchmarks/)
 
         shapes_path = Path(shapes) if shapes is not None else self.root / SHAPES
         if not shapes_path.is_file():
@@ -460,7 +448,6 @@ class KnowledgeGraph:
         # Shapes from elsewhere may hold SPARQL that pyshacl assembles and runs in-process: each
         # text is checked as it is parsed, and the whole validation runs where the network
         # cannot be reached, so that even a text the checks missed reaches no host.
-        from hkit.engines import run_offline
 
         return run_offline(
             lambda: validate_files(files, shapes_graph, progress or _quiet),
@@ -472,8 +459,8 @@ class KnowledgeGraph:
     ) -> ReasonerReport:
         """The OWL 2 reasoner's verdict (HermiT, through owlready2; needs Java), bounded by
         ``timeout`` seconds (default: the graph's)."""
-        from hkit.graph import graph_files, load_rdflib
-        from hkit.reason import run_hermit
+        from hkit.quality.reason import run_hermit  # imports rdflib: not on the start-up path
+        from hkit.store.rdf import load_rdflib  # start-up: not on hkit query's path (benchmarks/)
 
         tell = progress or _quiet
         tell("reading the graph")
@@ -485,7 +472,9 @@ class KnowledgeGraph:
     def checks(self) -> list[Check]:
         """The violation checks (``queries/checks/*-violation.rq``) that the ``checks`` gate
         runs, each with its name and summary."""
-        from hkit.checks import CHECKS_DIR, read_checks
+
+        # start-up: not on hkit query's path (benchmarks/)
+        from hkit.quality.checks import CHECKS_DIR, read_checks
 
         return read_checks(self.root / CHECKS_DIR)
 
@@ -499,7 +488,9 @@ class KnowledgeGraph:
         >>> report.passed, [r.gate for r in report.results]
         (True, ['parse', 'shacl', 'reason', 'checks'])
         """
-        from hkit.checks import GateReport, run_gates
+
+        # start-up: not on hkit query's path (benchmarks/)
+        from hkit.quality.checks import GateReport, run_gates
 
         return GateReport(
             run_gates(
@@ -514,20 +505,21 @@ class KnowledgeGraph:
 
     def review(self) -> Review:
         """The ontology quality report (ROBOT report's checks, OOPS! pitfalls, alignment)."""
-        from hkit.review import review_root
+        from hkit.quality.review import review_root  # imports rdflib: not on the start-up path
 
         return review_root(self.root, self.data)
 
     def write_docs(self, folder: str | Path) -> list[Path]:
         """Write the ontology's HTML documentation into ``folder``; return the files written."""
-        from hkit.docs import write_docs
+        from hkit.present.docs import write_docs  # imports rdflib: not on the start-up path
 
         return write_docs(self.root, Path(folder), tuple(self.data))
 
     def export(self, format: str = "turtle") -> bytes:
         """The ontology and the data for another triple store: ``turtle``, ``ntriples``,
         ``nquads``, ``trig``, ``jsonld`` or ``rdfxml``, deterministic and lossless."""
-        from hkit.export import export
+
+        from hkit.present.export import export  # start-up: not on hkit query's path (benchmarks/)
 
         return export(self.root, format, self.data)
 
@@ -539,7 +531,7 @@ def _quiet(step: str) -> None:
 def diff(old: str | Path, new: str | Path) -> OntologyDiff:
     """The terms and axioms added, removed and changed between two versions of an ontology (any
     RDF file), by label; ``render(format)`` gives text, Markdown or JSON."""
-    from hkit.diff import diff_files
+    from hkit.quality.diff import diff_files  # imports rdflib: not on the start-up path
 
     return diff_files(Path(old), Path(new))
 
@@ -548,7 +540,9 @@ def export_suffixes() -> dict[str, str]:
     """The export format that a file name's extension asks for, by extension (``.nq``:
     ``nquads``), with the usual aliases (``.owl`` and ``.xml`` for RDF/XML, ``.json`` for
     JSON-LD)."""
-    from hkit.export import EXPORT_FORMATS
+
+    # start-up: not on hkit query's path (benchmarks/)
+    from hkit.present.export import EXPORT_FORMATS
 
     by_suffix = {spec.suffix: name for name, spec in EXPORT_FORMATS.items()}
     return {**by_suffix, ".owl": "rdfxml", ".xml": "rdfxml", ".json": "jsonld", ".n3": "turtle"}
@@ -557,7 +551,7 @@ def export_suffixes() -> dict[str, str]:
 def cache_dir() -> Path:
     """Where hkit keeps what it can rebuild: HKIT_CACHE_DIR, else $XDG_CACHE_HOME/hkit, else
     ~/.cache/hkit."""
-    from hkit.graph import cache_dir
+    from hkit.store.stores import cache_dir
 
     return cache_dir()
 
@@ -565,14 +559,14 @@ def cache_dir() -> Path:
 def cached_stores() -> list[CachedStore]:
     """The on-disk stores in the cache folder (each with its folder, size, input files, and a
     ``verify()``), and any unfinished builds."""
-    from hkit.graph import cached_stores
+    from hkit.store.stores import cached_stores
 
     return cached_stores()
 
 
 def clear_cache() -> int:
     """Remove every on-disk store from the cache folder; return how many were removed."""
-    from hkit.graph import clear_cache
+    from hkit.store.stores import clear_cache
 
     return clear_cache()
 
@@ -597,8 +591,7 @@ def _answer_texts(result: Result) -> set[str] | None:
 
 def _as_lists(params: dict[str, str | Iterable[str]]) -> dict[str, list[str]]:
     """Keyword parameters as lists of texts: one text, or several to bind several values; any
-    other type is a :class:`hkit.errors.QueryError` naming the parameter."""
-    from hkit.errors import QueryError
+    other type is a :class:`hkit.core.errors.QueryError` naming the parameter."""
 
     lists: dict[str, list[str]] = {}
     for key, value in params.items():

@@ -6,7 +6,8 @@ import pytest
 import rdflib
 from helpers import ROOT
 
-from hkit.graph import ONTOLOGY, SHAPES, load_rdflib
+from hkit.store.files import ONTOLOGY, SHAPES
+from hkit.store.rdf import load_rdflib
 
 
 @pytest.fixture(scope="session")
@@ -128,7 +129,7 @@ def virtuoso(tmp_path_factory):
     stopped at the end of the session."""
     from stores import Virtuoso
 
-    from hkit.export import export
+    from hkit.present.export import export
 
     workdir = tmp_path_factory.mktemp("virtuoso")
     server = Virtuoso(workdir)

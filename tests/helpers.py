@@ -52,7 +52,7 @@ def graph_counts(graph):
     import rdflib
     from rdflib.namespace import RDF, RDFS
 
-    from hkit.graph import HKIT, HKIT_ID
+    from hkit.store.files import HKIT, HKIT_ID
 
     derived_from = rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
     per_class = {
@@ -103,7 +103,7 @@ def report_results(graph) -> set[tuple]:  # an rdflib.Graph
     import rdflib
     from rdflib.namespace import SH
 
-    from hkit.validate import _path_text
+    from hkit.quality.validate import _path_text
 
     found = set()
     for report in graph.subjects(rdflib.RDF.type, SH.ValidationReport):
@@ -159,7 +159,7 @@ def serving_in_thread(app: Any, port: int) -> Iterator[str]:
     ``port`` of 127.0.0.1, with hkit's own protocol (its request timeout); its base URL."""
     import uvicorn
 
-    from hkit.serve import _protocol
+    from hkit.web.guard import _protocol
 
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="error", http=_protocol(5.0), lifespan="off"

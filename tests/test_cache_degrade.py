@@ -22,9 +22,9 @@ import resource, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 if sys.argv[1] == "limit":
     resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
-import hkit.graph
-hkit.graph.PERSISTENT_FROM_BYTES = 100_000
-from hkit.fast import main
+import hkit.store.stores
+hkit.store.stores.PERSISTENT_FROM_BYTES = 100_000
+from hkit.cli.fast import main
 sys.exit(main(sys.argv[2:]))
 """
 

@@ -12,16 +12,12 @@ from helpers import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hkit.catalog import (
-    QueryError,
-    bind_values,
-    catalog,
-    load,
-    read_query,
-)
-from hkit.engines import EmbeddedEngine
-from hkit.graph import graph_files, load_store
-from hkit.sparql import check_read_only, with_values
+from hkit.core.catalog import bind_values, catalog, load, read_query
+from hkit.core.errors import QueryError
+from hkit.core.sparql import check_read_only, with_values
+from hkit.store.engines import EmbeddedEngine
+from hkit.store.files import graph_files
+from hkit.store.stores import load_store
 
 HEADER = """#+ summary: A test query
 #+ description: A description that goes on
@@ -160,8 +156,8 @@ def test_values_open_each_branch_of_a_top_level_union():
 def test_values_in_union_branches_give_the_same_answers(store, engine):
     """A join distributes over a union: binding each branch too changes no answer, for one
     value, several values, and a branch that does not name the variable."""
-    from hkit.engines import RdflibEngine
-    from hkit.export import export
+    from hkit.present.export import export
+    from hkit.store.engines import RdflibEngine
 
     run = engine.run
     if store == "rdflib":
@@ -181,7 +177,7 @@ def test_values_in_union_branches_give_the_same_answers(store, engine):
 
 
 def test_parse_param_options():
-    from hkit.commands import parse_params as parse_param_options
+    from hkit.cli.commands import parse_params as parse_param_options
 
     assert parse_param_options(("a=1", "a=2", "b=x=y")) == {"a": ["1", "2"], "b": ["x=y"]}
     with pytest.raises(QueryError, match="not name=value"):
@@ -297,7 +293,7 @@ def test_a_parsed_header_is_read_back_from_the_cache_without_yaml(tmp_path):
     probe = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from hkit.catalog import read_query\n"
+        "from hkit.core.catalog import read_query\n"
         f"q = read_query(Path({str(ROOT / 'queries' / 'funds-by-size.rq')!r}))\n"
         "print(q.summary, q.params[0].allowed, 'yaml' in sys.modules)\n"
     )

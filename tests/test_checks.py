@@ -12,8 +12,10 @@ import pytest
 from click.testing import CliRunner
 from helpers import CHECK_FIXTURES, GATE_FIXTURES, ROOT, expected_messages
 
-from hkit.catalog import QueryError
-from hkit.checks import (
+from hkit.cli.group import main
+from hkit.core.answers import Term
+from hkit.core.errors import QueryError
+from hkit.quality.checks import (
     CHECKS_DIR,
     check_store,
     query_iris,
@@ -25,9 +27,8 @@ from hkit.checks import (
     saved_query_files,
     stale_allowances,
 )
-from hkit.cli import main
-from hkit.engines import EmbeddedEngine, Term
-from hkit.graph import ONTOLOGY, graph_files
+from hkit.store.engines import EmbeddedEngine
+from hkit.store.files import ONTOLOGY, graph_files
 
 CHECKS = read_checks(ROOT / CHECKS_DIR)
 CHECK_NAMES = [c.name for c in CHECKS]

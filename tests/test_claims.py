@@ -12,7 +12,8 @@ import pytest
 import rdflib
 from helpers import ROOT
 
-from hkit.graph import HKIT, HKIT_ID, ONTOLOGY, data_files, load_rdflib
+from hkit.store.files import HKIT, HKIT_ID, ONTOLOGY, data_files
+from hkit.store.rdf import load_rdflib
 
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 SOURCES = Path(os.environ.get("HKIT_SOURCES", ROOT.parent / "shared" / "sources"))

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from helpers import ROOT, read_terminal
 
-from hkit.catalog import catalog
-from hkit.cli import main
+from hkit.cli.group import main
+from hkit.core.catalog import catalog
 
 RUN = ["--root", str(ROOT)]
 
@@ -95,7 +95,7 @@ def test_query_table_is_readable():
     ],
 )
 def test_every_format_on_every_query(fmt):
-    from hkit.catalog import catalog
+    from hkit.core.catalog import catalog
 
     for name, q in catalog(ROOT / "queries").items():
         args = [f"{k}={v}" for k, values in q.examples[0].items() for v in values]
@@ -336,7 +336,7 @@ def test_query_does_not_import_heavy_modules():
 
     code = (
         "import sys\n"
-        "from hkit.cli import main\n"
+        "from hkit.cli.group import main\n"
         f"main(['--root', {str(ROOT)!r}, 'query', 'targets', '--format', 'csv'], "
         "standalone_mode=False)\n"
         "print(sorted(m for m in ('rdflib', 'pyshacl', 'owlready2') if m in sys.modules))\n"

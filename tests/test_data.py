@@ -13,9 +13,10 @@ import rdflib
 from helpers import ROOT
 from rdflib.namespace import RDF, RDFS
 
-from hkit.graph import HKIT, HKIT_ID, data_files, load_rdflib
-from hkit.reason import run_hermit
-from hkit.validate import validate
+from hkit.quality.reason import run_hermit
+from hkit.quality.validate import validate
+from hkit.store.files import HKIT, HKIT_ID, data_files
+from hkit.store.rdf import load_rdflib
 
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 SOURCES = Path(os.environ.get("HKIT_SOURCES", ROOT.parent / "shared" / "sources"))

@@ -6,9 +6,9 @@ from __future__ import annotations
 from click.testing import CliRunner
 from helpers import ROOT
 
-from hkit.cli import main
-from hkit.diff import diff_files
-from hkit.graph import ONTOLOGY
+from hkit.cli.group import main
+from hkit.quality.diff import diff_files
+from hkit.store.files import ONTOLOGY
 
 ORIGINAL = (ROOT / ONTOLOGY).read_text(encoding="utf-8")
 

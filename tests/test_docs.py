@@ -11,9 +11,10 @@ from click.testing import CliRunner
 from helpers import ROOT
 from rdflib.namespace import OWL, RDF
 
-from hkit.catalog import catalog
-from hkit.cli import main
-from hkit.graph import ONTOLOGY, load_rdflib
+from hkit.cli.group import main
+from hkit.core.catalog import catalog
+from hkit.store.files import ONTOLOGY
+from hkit.store.rdf import load_rdflib
 
 NS = "https://w3id.org/hkit/ontology#"
 ONTOLOGY_GRAPH = load_rdflib([ROOT / ONTOLOGY])

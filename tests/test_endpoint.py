@@ -29,13 +29,16 @@ from conftest import VIRTUOSO_GRAPH
 from helpers import ROOT
 from test_queries import typed_rows
 
-from hkit.catalog import bind_values, catalog
-from hkit.cli import main
-from hkit.engines import EmbeddedEngine, EndpointEngine, EndpointError, RdflibEngine
-from hkit.export import export
-from hkit.graph import graph_files, load_store
-from hkit.results import to_json
-from hkit.sparql import with_values
+from hkit.cli.group import main
+from hkit.core.catalog import bind_values, catalog
+from hkit.core.errors import EndpointError
+from hkit.core.sparql import with_values
+from hkit.present.export import export
+from hkit.present.results import to_json
+from hkit.store.endpoint import EndpointEngine
+from hkit.store.engines import EmbeddedEngine, RdflibEngine
+from hkit.store.files import graph_files
+from hkit.store.stores import load_store
 
 QUERIES = catalog(ROOT / "queries")
 CASES = [(name, i) for name, q in sorted(QUERIES.items()) for i in range(len(q.examples))]

@@ -17,9 +17,16 @@ from click.testing import CliRunner
 from helpers import ROOT
 from stores import riot
 
-from hkit.cli import main
-from hkit.export import DATA_GRAPH, EXPORT_FORMATS, ONTOLOGY_GRAPH, export, export_files, read_quads
-from hkit.graph import ONTOLOGY, data_files
+from hkit.cli.group import main
+from hkit.present.export import (
+    DATA_GRAPH,
+    EXPORT_FORMATS,
+    ONTOLOGY_GRAPH,
+    export,
+    export_files,
+    read_quads,
+)
+from hkit.store.files import ONTOLOGY, data_files
 
 FORMATS = list(EXPORT_FORMATS)
 RDFLIB_FORMATS = {
@@ -76,7 +83,7 @@ def test_export_is_byte_identical_across_processes(fmt, tmp_path):
     first = invoke("export", "--format", fmt)
     assert first.exit_code == 0
     code = (
-        "import sys; from pathlib import Path; from hkit.export import export; "
+        "import sys; from pathlib import Path; from hkit.present.export import export; "
         f"sys.stdout.buffer.write(export(Path({str(ROOT)!r}), {fmt!r}))"
     )
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)

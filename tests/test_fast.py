@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
-from hkit.fast import plan
-from hkit.options import COMMANDS, GLOBAL_OPTIONS, choices_of
+from hkit.cli.fast import plan
+from hkit.cli.options import COMMANDS, GLOBAL_OPTIONS, choices_of
 
-FAST = "import sys; from hkit.fast import main; main(sys.argv[1:])"
-CLICK = "import sys; from hkit.cli import main; main(sys.argv[1:], prog_name='hkit')"
+FAST = "import sys; from hkit.cli.fast import main; main(sys.argv[1:])"
+CLICK = "import sys; from hkit.cli.group import main; main(sys.argv[1:], prog_name='hkit')"
 
 CASES = [
     ["queries"],
@@ -149,7 +149,7 @@ def test_every_option_of_a_fast_command_takes_the_fast_lane(command, flag):
 
 
 def test_the_click_commands_are_built_from_the_option_table():
-    from hkit.cli import main
+    from hkit.cli.group import main
 
     for name, spec in COMMANDS.items():
         command = main.commands[name]
@@ -170,7 +170,7 @@ def test_an_endpoint_in_the_environment_is_used_by_the_fast_lane(monkeypatch):
 
 def test_the_fast_lane_imports_neither_click_nor_rdflib():
     code = (
-        "import sys; from hkit.fast import main\n"
+        "import sys; from hkit.cli.fast import main\n"
         "try:\n    main(['query', 'funds-by-size'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('click', 'rdflib', 'pyshacl', 'owlready2', 'dataclasses') "
         "if m in sys.modules]\n"

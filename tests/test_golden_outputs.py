@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from helpers import FIXTURES, ROOT, read_terminal
 
-from hkit.catalog import catalog
+from hkit.core.catalog import catalog
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "outputs"
 WRITE = bool(os.environ.get("HKIT_WRITE_GOLDEN"))
@@ -297,7 +297,7 @@ PAGES = {
 
 def _app():
     import hkit
-    from hkit.serve import make_app
+    from hkit.web.app import make_app
 
     return make_app(hkit.open(root=ROOT))
 

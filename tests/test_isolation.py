@@ -11,9 +11,10 @@ from click.testing import CliRunner
 from helpers import ROOT
 
 import hkit
-from hkit.cli import main
-from hkit.engines import EmbeddedEngine, QueryFailed, QueryTimeout, _Child
-from hkit.errors import HkitError
+from hkit.cli.group import main
+from hkit.core.errors import HkitError, QueryFailed, QueryTimeout
+from hkit.store.engines import EmbeddedEngine
+from hkit.store.runner import _Child
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="queries run in a thread here")
 
@@ -182,7 +183,7 @@ def test_the_deadline_covers_unpacking_the_answer(monkeypatch):
     timeout, so the verdict does not depend on the machine's speed)."""
     import time
 
-    from hkit import engines
+    from hkit.store import engines
 
     unpack = engines._unpack
 

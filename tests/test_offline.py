@@ -14,7 +14,9 @@ import time
 import pyoxigraph
 import pytest
 
-from hkit.engines import EmbeddedEngine, QueryFailed, might_reach_network
+from hkit.core.errors import QueryFailed
+from hkit.store.engines import EmbeddedEngine
+from hkit.store.offline import might_reach_network
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 
@@ -47,7 +49,7 @@ def _service(port: int) -> str:
 
 def test_a_service_that_reaches_the_engine_reaches_no_host(canary, monkeypatch):
     monkeypatch.delenv("HKIT_IN_PROCESS", raising=False)
-    monkeypatch.setattr("hkit.engines._refuse_outreach", lambda text: None)  # the cut alone
+    monkeypatch.setattr("hkit.store.engines._refuse_outreach", lambda text: None)  # the cut alone
     port, hits = canary
     engine = EmbeddedEngine(pyoxigraph.Store())
     with pytest.raises(QueryFailed, match="tried to reach another host"):
@@ -63,7 +65,7 @@ def test_without_the_child_the_canary_would_be_reached(canary, monkeypatch):
     """The control: the same query in-process does reach the canary, so the test above proves
     the cut, not a canary that cannot be reached."""
     monkeypatch.setenv("HKIT_IN_PROCESS", "1")
-    monkeypatch.setattr("hkit.engines._refuse_outreach", lambda text: None)
+    monkeypatch.setattr("hkit.store.engines._refuse_outreach", lambda text: None)
     port, hits = canary
     with pytest.raises(QueryFailed):
         EmbeddedEngine(pyoxigraph.Store()).run(_service(port), 10)
@@ -98,7 +100,7 @@ def test_the_namespace_fallback_cuts_the_network_too(canary):
     code = (
         "import platform, socket\n"
         "platform.machine = lambda: 'unknown'\n"
-        "from hkit.engines import _cut_network\n"
+        "from hkit.store.offline import _cut_network\n"
         "why = _cut_network()\n"
         "if why is not None:\n"
         "    print('unavailable', why)\n"
@@ -120,7 +122,7 @@ def test_the_namespace_fallback_cuts_the_network_too(canary):
 def test_the_engine_itself_refuses_what_reaches_out(canary, monkeypatch):
     """Whoever built the text, the engines check it last: SERVICE (glued to a number too) is
     refused before anything runs, in a child or in process."""
-    from hkit.errors import QueryError
+    from hkit.core.errors import QueryError
 
     port, hits = canary
     glued = f"SELECT * WHERE {{ ?s ?p 1SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"

@@ -11,9 +11,10 @@ import rdflib
 from helpers import FIXTURES, ROOT
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
-from hkit.checks import query_iris
-from hkit.graph import HKIT, ONTOLOGY, ONTOLOGY_IRI, SHAPES, load_rdflib, strict_parse
-from hkit.review import STANDARD_NAMESPACES
+from hkit.quality.checks import query_iris
+from hkit.quality.review_checks import STANDARD_NAMESPACES
+from hkit.store.files import HKIT, ONTOLOGY, ONTOLOGY_IRI, SHAPES
+from hkit.store.rdf import load_rdflib, strict_parse
 
 VANN = rdflib.Namespace("http://purl.org/vocab/vann/")
 SCHEMA = rdflib.Namespace("https://schema.org/")
@@ -71,7 +72,7 @@ def test_every_file_parses_strictly_and_the_same_with_rdflib(path: Path):
 def test_strict_parse_rejects_what_rdflib_would_accept(tmp_path: Path):
     bad = tmp_path / "bad.ttl"
     bad.write_text("<http://example.org/a b> <http://example.org/p> 1 .\n")
-    from hkit.errors import InputError
+    from hkit.core.errors import InputError
 
     with pytest.raises(InputError, match=r"bad\.ttl"):
         strict_parse(bad)

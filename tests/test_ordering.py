@@ -1,6 +1,6 @@
-"""A final ORDER BY applied by hkit on the embedded engine's rows (hkit.sparql.final_order,
-hkit.engines.order_rows): which queries it takes, and that it orders every kind of value as the
-engine's own ORDER BY does, or leaves the ordering to the engine."""
+"""A final ORDER BY applied by hkit on the embedded engine's rows (hkit.core.sparql.final_order,
+hkit.core.ordering.order_rows): which queries it takes, and that it orders every kind of value
+as the engine's own ORDER BY does, or leaves the ordering to the engine."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from helpers import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hkit.catalog import bind_values, catalog
-from hkit.engines import EmbeddedEngine, Term, _term, order_rows
-from hkit.graph import graph_files, load_store
-from hkit.sparql import final_order, with_values
+from hkit.core.answers import Term
+from hkit.core.catalog import bind_values, catalog
+from hkit.core.ordering import order_rows
+from hkit.core.sparql import final_order, with_values
+from hkit.store.engines import EmbeddedEngine, _term
+from hkit.store.files import graph_files
+from hkit.store.stores import load_store
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 from helpers import ROOT
 
-from hkit.cli import main
-from hkit.errors import HkitError
-from hkit.output import write_chunks
+from hkit.cli.group import main
+from hkit.core.errors import HkitError
+from hkit.present.output import write_chunks
 
 
 def export(output: Path) -> None:

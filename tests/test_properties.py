@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_catalog import HOSTILE
 
-from hkit.catalog import QueryError, bind_values, catalog
-from hkit.engines import RdflibEngine
-from hkit.errors import InputError
-from hkit.export import EXPORT_FORMATS, read_quads, serialize
-from hkit.sparql import with_values
+from hkit.core.catalog import bind_values, catalog
+from hkit.core.errors import InputError, QueryError
+from hkit.core.sparql import with_values
+from hkit.present.export import EXPORT_FORMATS, read_quads, serialize
+from hkit.store.engines import RdflibEngine
 
 QUERIES = catalog(ROOT / "queries")
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -27,7 +27,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 
 @pytest.fixture(scope="module")
 def on_rdflib() -> RdflibEngine:
-    from hkit.export import export
+    from hkit.present.export import export
 
     rdflib.NORMALIZE_LITERALS = False
     return RdflibEngine(rdflib.Graph().parse(data=export(ROOT, "turtle"), format="turtle"))

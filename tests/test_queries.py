@@ -11,11 +11,13 @@ from decimal import Decimal
 import pytest
 from helpers import ROOT
 
-from hkit.catalog import bind_values, catalog
-from hkit.engines import EmbeddedEngine, Result
-from hkit.graph import graph_files, load_store
-from hkit.results import to_json
-from hkit.sparql import with_values
+from hkit.core.answers import Result
+from hkit.core.catalog import bind_values, catalog
+from hkit.core.sparql import with_values
+from hkit.present.results import to_json
+from hkit.store.engines import EmbeddedEngine
+from hkit.store.files import graph_files
+from hkit.store.stores import load_store
 
 GOLDEN = ROOT / "tests" / "golden"
 QUERIES = catalog(ROOT / "queries")
@@ -261,7 +263,7 @@ def test_a_sum_that_two_documents_state_is_counted_once(engine):
 
 @pytest.mark.parametrize(("name", "index"), CASES)
 def test_every_table_fits_80_columns_and_wraps_rather_than_cuts(name, index, engine):
-    from hkit.results import render
+    from hkit.present.results import render
 
     q = QUERIES[name]
     result = engine.run(with_values(q.text, bind_values(q, q.examples[index])), timeout=60)
@@ -277,7 +279,7 @@ def test_every_table_fits_80_columns_and_wraps_rather_than_cuts(name, index, eng
 def test_the_table_width_is_the_terminal_s_and_only_on_a_terminal(monkeypatch):
     import sys
 
-    from hkit.results import terminal_width
+    from hkit.present.results import terminal_width
 
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     monkeypatch.setenv("COLUMNS", "80")

@@ -17,8 +17,8 @@ from helpers import Canary
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hkit.catalog import QueryError
-from hkit.sparql import check_read_only, query_form
+from hkit.core.errors import QueryError
+from hkit.core.sparql import check_read_only, query_form
 
 #: Terms that each hide a '#' (or a quote, or an IRI's end) somewhere the SPARQL grammar and a
 #: naive scanner read differently; they are compared in a FILTER, which does not stop a SERVICE

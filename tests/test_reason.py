@@ -10,9 +10,10 @@ import rdflib
 from helpers import SHAPE_FIXTURES
 from rdflib.namespace import XSD
 
-from hkit.errors import ReasonerError
-from hkit.graph import HKIT, HKIT_ID, load_rdflib
-from hkit.reason import prepare_for_owl, run_hermit
+from hkit.core.errors import ReasonerError
+from hkit.quality.reason import prepare_for_owl, run_hermit
+from hkit.store.files import HKIT, HKIT_ID
+from hkit.store.rdf import load_rdflib
 
 pytestmark = pytest.mark.reasoner
 
@@ -100,7 +101,7 @@ def _invoke(*args: str, env: dict[str, str] | None = None):
     from click.testing import CliRunner
     from helpers import ROOT
 
-    from hkit.cli import main
+    from hkit.cli.group import main
 
     return CliRunner().invoke(main, ["--root", str(ROOT), *args], catch_exceptions=False, env=env)
 
@@ -171,7 +172,7 @@ def test_reason_without_java_or_time_exits_2_with_one_line():
 
 
 def test_disjoint_clashes_explain_through_domains_and_ranges(ontology_graph):
-    from hkit.reason import disjoint_clashes
+    from hkit.quality.reason import disjoint_clashes
 
     graph = ontology_graph + rdflib.Graph()
     graph.add((HKIT_ID.a, HKIT.holder, HKIT_ID.b))

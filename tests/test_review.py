@@ -12,9 +12,10 @@ import pytest
 from click.testing import CliRunner
 from helpers import FIXTURES, ROOT
 
-from hkit.cli import main
-from hkit.graph import load_rdflib
-from hkit.review import CHECKS, NOTES_FILE, read_notes, review, review_root
+from hkit.cli.group import main
+from hkit.quality.review import NOTES_FILE, read_notes, review, review_root
+from hkit.quality.review_checks import CHECKS
+from hkit.store.rdf import load_rdflib
 
 BROKEN = FIXTURES / "review" / "broken-ontology.ttl"
 BROKEN_DATA = FIXTURES / "review" / "data.ttl"
@@ -142,7 +143,7 @@ def test_each_check_is_registered_with_its_anchor_and_severity(broken):
     """One function per check, registered with its name, the checklist it comes from and its
     severity (ROBOT's profile table); a finding's severity is its check's unless the check says
     why not (missing_domain_or_range is info when an open domain is stated)."""
-    from hkit.review import SEVERITIES
+    from hkit.quality.review import SEVERITIES
 
     report, _ = broken
     for name, check in CHECKS.items():
@@ -156,7 +157,7 @@ def test_each_check_is_registered_with_its_anchor_and_severity(broken):
 
 
 def test_the_gates_are_registered_in_their_order():
-    from hkit.checks import GATES
+    from hkit.quality.checks import GATES
 
     assert list(GATES) == ["parse", "shacl", "reason", "checks"]
     assert all(gate.name == name and gate.anchor for name, gate in GATES.items())

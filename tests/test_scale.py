@@ -14,13 +14,9 @@ import pytest
 import rdflib.compare
 from helpers import ROOT
 
-from hkit.graph import (
-    PERSISTENT_FROM_BYTES,
-    data_files,
-    graph_files,
-    load_rdflib_strict,
-    open_store,
-)
+from hkit.store.files import data_files, graph_files
+from hkit.store.rdf import load_rdflib_strict
+from hkit.store.stores import PERSISTENT_FROM_BYTES, open_store
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import generate
@@ -46,7 +42,7 @@ def test_the_generator_is_deterministic_and_sized():
 def test_generated_data_passes_every_gate(tmp_path):
     from click.testing import CliRunner
 
-    from hkit.cli import main
+    from hkit.cli.group import main
 
     data = tmp_path / "generated.nt"
     data.write_text(generated(3000), encoding="utf-8")
@@ -60,9 +56,9 @@ def test_generated_data_widens_the_broad_queries_and_leaves_the_specific_ones(tm
     """Queries over every company, figure or fund get more rows; queries about one named entity
     of the shipped graph answer exactly as before (benchmarks/ shows that all of them have more
     data to go through)."""
-    from hkit.catalog import bind_values, catalog
-    from hkit.engines import EmbeddedEngine
-    from hkit.sparql import with_values
+    from hkit.core.catalog import bind_values, catalog
+    from hkit.core.sparql import with_values
+    from hkit.store.engines import EmbeddedEngine
 
     data = tmp_path / "generated.nt"
     data.write_text(generated(20000), encoding="utf-8")
@@ -119,7 +115,7 @@ def _on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, triples: int) -> P
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("HKIT_CACHE_DIR", raising=False)
     monkeypatch.delenv("HKIT_NO_CACHE", raising=False)
-    monkeypatch.setattr("hkit.graph.PERSISTENT_FROM_BYTES", 100_000)
+    monkeypatch.setattr("hkit.store.stores.PERSISTENT_FROM_BYTES", 100_000)
     data = tmp_path / "big.nt"
     data.write_text(generated(triples), encoding="utf-8")
     return data
@@ -155,11 +151,11 @@ def test_the_store_is_built_once_and_reopened(big, tmp_path):
 
 
 def test_a_bulk_load_reports_what_it_has_read_and_loads_the_same_graph(tmp_path, monkeypatch):
-    from hkit.graph import load_store
+    from hkit.store.stores import load_store
 
     data = tmp_path / "g.nt"
     data.write_text(generated(3000), encoding="utf-8")
-    monkeypatch.setattr("hkit.graph.BULK_LOAD_BYTES", 1000)
+    monkeypatch.setattr("hkit.store.stores.BULK_LOAD_BYTES", 1000)
     seen: list[int] = []
     streamed = load_store([data], pyoxigraph.Store(str(tmp_path / "a")), seen.append)
     plain = load_store([data], pyoxigraph.Store(str(tmp_path / "b")))
@@ -172,7 +168,7 @@ def test_building_the_store_shows_how_much_is_read_on_a_terminal_only(big, monke
         def isatty(self) -> bool:
             return True
 
-    monkeypatch.setattr("hkit.graph.BULK_LOAD_BYTES", 1000)
+    monkeypatch.setattr("hkit.store.stores.BULK_LOAD_BYTES", 1000)
     monkeypatch.setattr("time.monotonic", iter(range(0, 10**6, 1)).__next__)  # 1 s per call
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
@@ -248,10 +244,10 @@ def test_the_folder_of_a_killed_build_is_removed(big, tmp_path):
 
 
 def test_small_inputs_and_no_cache_stay_in_memory(big, tmp_path, monkeypatch):
-    monkeypatch.setattr("hkit.graph.PERSISTENT_FROM_BYTES", PERSISTENT_FROM_BYTES)
+    monkeypatch.setattr("hkit.store.stores.PERSISTENT_FROM_BYTES", PERSISTENT_FROM_BYTES)
     open_store(graph_files(ROOT))
     assert stores(tmp_path) == []
-    monkeypatch.setattr("hkit.graph.PERSISTENT_FROM_BYTES", 100_000)
+    monkeypatch.setattr("hkit.store.stores.PERSISTENT_FROM_BYTES", 100_000)
     assert stores(tmp_path) == []
     monkeypatch.setenv("HKIT_NO_CACHE", "1")
     open_store(graph_files(ROOT, [big]))
@@ -273,7 +269,7 @@ def test_the_strict_loader_reads_what_rdflib_reads():
 def test_the_cache_command_shows_verifies_and_clears_the_stores(big, tmp_path):
     from click.testing import CliRunner
 
-    from hkit.cli import main
+    from hkit.cli.group import main
 
     open_store(graph_files(ROOT, [big]))
     (built,) = stores(tmp_path)

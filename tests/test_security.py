@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import ROOT, Canary  # noqa: F401 - Canary: other modules import it from here
 
-from hkit.cli import main
+from hkit.cli.group import main
 
 HKIT = shutil.which("hkit", path=str(Path(sys.executable).parent)) or "hkit"
 
@@ -367,7 +367,7 @@ def test_the_reasoner_never_follows_owl_imports(canary):
     import rdflib
     from rdflib.namespace import OWL, RDF
 
-    from hkit.reason import run_hermit
+    from hkit.quality.reason import run_hermit
 
     graph = rdflib.Graph()
     onto = rdflib.URIRef("https://w3id.org/hkit/id/o")

@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from helpers import ROOT
 from stores import free_port
 
-from hkit.catalog import bind_values, catalog
-from hkit.cli import main
-from hkit.sparql import with_values
+from hkit.cli.group import main
+from hkit.core.catalog import bind_values, catalog
+from hkit.core.sparql import with_values
 
 pytest.importorskip("starlette", reason="hkit serve needs the serve extra")
 

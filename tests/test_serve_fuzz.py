@@ -23,8 +23,8 @@ pytest.importorskip("starlette", reason="hkit serve needs the serve extra")
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hkit.openapi import openapi_document
-from hkit.serve import make_app
+from hkit.web.app import make_app
+from hkit.web.openapi import openapi_document
 
 try:
     import schemathesis

@@ -22,7 +22,7 @@ from stores import free_port
 from test_serve import Served
 
 import hkit
-from hkit.serve import DOCS_PREFIX, make_app
+from hkit.web.app import DOCS_PREFIX, make_app
 
 
 @pytest.fixture(scope="module")
@@ -251,13 +251,13 @@ def test_an_empty_required_value_is_400(served, path):
 
 
 def test_the_library_refuses_an_empty_required_value():
-    with pytest.raises(hkit.errors.QueryError, match="needs parameter 'sector'"):
+    with pytest.raises(hkit.core.errors.QueryError, match="needs parameter 'sector'"):
         hkit.open(root=ROOT).query("who-works-in-sector", sector="")
 
 
 @pytest.mark.parametrize("value", [5, None, 1.5, b"fintech", ["fintech", 3], {"a": 1}])
 def test_the_library_refuses_a_value_of_the_wrong_type(value):
-    with pytest.raises(hkit.errors.QueryError, match="parameter 'sector' must be text"):
+    with pytest.raises(hkit.core.errors.QueryError, match="parameter 'sector' must be text"):
         hkit.open(root=ROOT).query("who-works-in-sector", sector=value)
 
 

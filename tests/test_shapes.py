@@ -16,8 +16,10 @@ import rdflib
 from helpers import SHAPE_FIXTURES
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
-from hkit.graph import HKIT, load_rdflib
-from hkit.validate import TARGETS, validate
+from hkit.quality.shacl import TARGETS
+from hkit.quality.validate import validate
+from hkit.store.files import HKIT
+from hkit.store.rdf import load_rdflib
 
 #: Every term of the SHACL Core vocabulary that a shapes graph may use (HAZARDS 16: pyshacl
 #: silently ignores a misspelt one such as sh:minCout).

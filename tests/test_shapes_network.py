@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from helpers import ROOT
 
 import hkit
-from hkit import validate as validate_module
-from hkit.cli import main
-from hkit.errors import HkitError, InputError
+from hkit.cli.group import main
+from hkit.core.errors import HkitError, InputError
+from hkit.quality import shacl_sparql
+from hkit.quality import validate as validate_module
 
 HEAD = (
     "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
@@ -170,8 +171,8 @@ def test_the_assembled_text_is_checked_when_the_written_fields_pass(
     kg = hkit.open(root=ROOT)
     try:
         validate_module.validate(
-            hkit.graph.load_rdflib(hkit.graph.graph_files(kg.root)),
-            hkit.graph.load_rdflib([shapes]),
+            hkit.store.rdf.load_rdflib(hkit.store.files.graph_files(kg.root)),
+            hkit.store.rdf.load_rdflib([shapes]),
             jobs=1,
         )
         outcome = "ran"
@@ -196,7 +197,7 @@ def test_the_offline_child_alone_keeps_the_canary_silent(field, canary, tmp_path
         pytest.skip("no fork() here")
     monkeypatch.delenv("HKIT_IN_PROCESS", raising=False)
     monkeypatch.setattr(validate_module, "_refuse_unsafe_queries", lambda shapes: None)
-    monkeypatch.setattr(validate_module, "_guarding", -(10**6))  # the parser guard is off
+    monkeypatch.setattr(shacl_sparql, "_guarding", -(10**6))  # the parser guard is off
     shapes = tmp_path / "evil.ttl"
     shapes.write_text(shapes_through(field, canary.base), encoding="utf-8")
     before = len(canary.hits)
@@ -222,15 +223,15 @@ def test_without_the_layers_the_canary_would_be_reached(field, canary, tmp_path,
     pyshacl's own SERVICE pattern does not stop, and the prefixes and pre-bound variables that
     hkit hands pyshacl as SHACL-SPARQL has them)."""
     monkeypatch.setattr(validate_module, "_refuse_unsafe_queries", lambda shapes: None)
-    monkeypatch.setattr(validate_module, "_guarding", -(10**6))
+    monkeypatch.setattr(shacl_sparql, "_guarding", -(10**6))
     shapes = tmp_path / "evil.ttl"
     shapes.write_text(shapes_through(field, canary.base), encoding="utf-8")
     before = len(canary.hits)
     kg = hkit.open(root=ROOT)
     with contextlib.suppress(Exception):
         validate_module.validate(
-            hkit.graph.load_rdflib(hkit.graph.graph_files(kg.root)),
-            hkit.graph.load_rdflib([shapes]),
+            hkit.store.rdf.load_rdflib(hkit.store.files.graph_files(kg.root)),
+            hkit.store.rdf.load_rdflib([shapes]),
             jobs=1,
         )
     assert canary.hits[before:] != []

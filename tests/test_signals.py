@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from helpers import ROOT, read_terminal
 
-import hkit.fast
-from hkit.cli import main
+import hkit.cli.fast
+from hkit.cli.group import main
 
 HKIT = str(Path(sys.executable).parent / "hkit")
 
@@ -82,9 +82,9 @@ def test_ctrl_c_in_the_fast_lane(monkeypatch, capsys):
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("hkit.commands.query", interrupted)
+    monkeypatch.setattr("hkit.cli.commands.query", interrupted)
     with pytest.raises(SystemExit) as info:
-        hkit.fast.main(["--root", str(ROOT), "query", "funds-by-size"])
+        hkit.cli.fast.main(["--root", str(ROOT), "query", "funds-by-size"])
     assert info.value.code == 130
     assert capsys.readouterr().err == "hkit: interrupted\n"
 
@@ -93,7 +93,7 @@ def test_an_error_inside_hkit_is_one_line_and_exit_3(monkeypatch):
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("an unexpected state\nover two lines")
 
-    monkeypatch.setattr("hkit.explore.stats", broken)
+    monkeypatch.setattr("hkit.present.explore.stats", broken)
     result = CliRunner().invoke(main, ["--root", str(ROOT), "stats"])
     assert result.exit_code == 3
     lines = result.output.splitlines()
@@ -148,7 +148,7 @@ def test_sigterm_stops_the_reasoner_and_its_java(tmp_path):
     assert err.strip() == "hkit: stopped by SIGTERM"
     time.sleep(0.5)
     assert list(tmp_path.iterdir()) == [], "the reasoner's temporary folder is left behind"
-    assert not _running_with(f"hkit.reason {tmp_path}"), "the reasoner's child still runs"
+    assert not _running_with(f"hkit.quality.reason {tmp_path}"), "the reasoner's child still runs"
 
 
 def _running_with(text: str) -> bool:

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from helpers import ROOT
 
 import hkit
-from hkit.cli import main
-from hkit.errors import ResourceError
-from hkit.graph import ONTOLOGY, SHAPES, find_root, packaged_root
+from hkit.cli.group import main
+from hkit.core.errors import ResourceError
+from hkit.store.files import ONTOLOGY, SHAPES, find_root, packaged_root
 
 
 def test_version_option():
@@ -117,7 +117,7 @@ def test_ci_runs_the_readme_test_command_verbatim():
 def test_readme_model_table_lists_every_class(ontology_graph):
     from rdflib.namespace import OWL, RDF
 
-    from hkit.graph import HKIT
+    from hkit.store.files import HKIT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     model = readme.split("## The model", 1)[1].split("\n## ", 1)[0]
@@ -137,7 +137,7 @@ def test_readme_model_table_gives_each_class_its_ontology_definition(ontology_gr
     from rdflib import URIRef
     from rdflib.namespace import SKOS
 
-    from hkit.graph import HKIT
+    from hkit.store.files import HKIT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     model = readme.split("## The model", 1)[1].split("\n## ", 1)[0]
@@ -161,13 +161,13 @@ def test_readme_lists_every_environment_variable_hkit_reads():
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme.split("## Environment", 1)[1].split("\n## ", 1)[0]
-    sources = [*ROOT.glob("hkit/*.py"), *ROOT.glob("tests/*.py"), *ROOT.glob("benchmarks/*.py")]
+    sources = [*ROOT.glob("hkit/**/*.py"), *ROOT.glob("tests/*.py"), *ROOT.glob("benchmarks/*.py")]
     named = {
         name
         for path in sources
         for name in re.findall(r"""["'](HKIT_[A-Z_]+)["']""", path.read_text(encoding="utf-8"))
     }
-    named -= {"HKIT_ID"}  # a Python name in hkit.graph, not a variable
+    named -= {"HKIT_ID"}  # a Python name in hkit.store.files, not a variable
     assert {"HKIT_ROOT", "HKIT_QUERY_MEMORY_MB", "HKIT_SOURCES"} <= named
     missing = sorted(name for name in named if f"`{name}`" not in table)
     assert not missing, f"README 'Environment' does not list {missing}"

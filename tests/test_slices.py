@@ -1,5 +1,5 @@
-"""Validation one slice of the graph at a time (hkit.slices): the same report as pyshacl on the
-whole graph, on every shape fixture and on generated data with faults put in, in one process
+"""Validation one slice of the graph at a time (hkit.quality.slices): the same report as pyshacl
+on the whole graph, on every shape fixture and on generated data with faults put in, in one process
 and in two; and the whole graph where the shapes' reach cannot be bounded."""
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import rdflib
 from click.testing import CliRunner
 from helpers import GATE_FIXTURES, ROOT, SHAPE_FIXTURES, report_results
 
-from hkit import slices
-from hkit import validate as validate_module
-from hkit.cli import main
-from hkit.graph import ONTOLOGY, graph_files, load_rdflib_strict
-from hkit.validate import validate, validate_files
+from hkit.cli.group import main
+from hkit.quality import slices
+from hkit.quality import validate as validate_module
+from hkit.quality.slices import validate_files
+from hkit.quality.validate import validate
+from hkit.store.files import ONTOLOGY, graph_files
+from hkit.store.rdf import load_rdflib_strict
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import generate
@@ -93,7 +95,7 @@ def test_generated_data_with_faults_gives_the_whole_graph_s_report(seed, tmp_pat
 
 
 def test_the_shipped_shapes_reach_is_bounded(shapes_graph):
-    from hkit.validate import flatten
+    from hkit.quality.shacl import flatten
 
     found = slices.reach(flatten(shapes_graph)[0])
     assert found is not None

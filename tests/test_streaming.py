@@ -9,12 +9,14 @@ import sys
 import pytest
 from helpers import ROOT
 
-from hkit.catalog import bind_values, catalog
-from hkit.commands import write_stream
-from hkit.engines import EmbeddedEngine, QueryFailed
-from hkit.graph import graph_files, load_store
-from hkit.results import render, stream_lines
-from hkit.sparql import with_values
+from hkit.cli.commands import write_stream
+from hkit.core.catalog import bind_values, catalog
+from hkit.core.errors import QueryFailed
+from hkit.core.sparql import with_values
+from hkit.present.results import render, stream_lines
+from hkit.store.engines import EmbeddedEngine
+from hkit.store.files import graph_files
+from hkit.store.stores import load_store
 
 QUERIES = catalog(ROOT / "queries")
 
@@ -56,8 +58,8 @@ def test_a_timed_out_stream_is_hkits_and_leaves_no_file(tmp_path):
     code = (
         "import sys\n"
         "import hkit\n"
-        "from hkit.commands import write_stream\n"
-        "from hkit.engines import QueryTimeout\n"
+        "from hkit.cli.commands import write_stream\n"
+        "from hkit.core.errors import QueryTimeout\n"
         f"kg = hkit.open({str(ROOT)!r}, timeout=0.3)\n"
         "slow = 'SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }'\n"
         "try:\n"
@@ -94,7 +96,7 @@ def test_stream_to_stdout(engine, monkeypatch):
 def test_hkit_sparql_streams_the_same_text(engine):
     from click.testing import CliRunner
 
-    from hkit.cli import main
+    from hkit.cli.group import main
 
     text = (
         "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } "

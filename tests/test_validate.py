@@ -11,9 +11,11 @@ from click.testing import CliRunner
 from helpers import GATE_FIXTURES, ROOT, SHAPE_FIXTURES, expected_messages, report_results
 from rdflib.namespace import SH, XSD
 
-from hkit.cli import main
-from hkit.graph import HKIT, load_rdflib
-from hkit.validate import flatten, validate
+from hkit.cli.group import main
+from hkit.quality.shacl import flatten
+from hkit.quality.validate import validate
+from hkit.store.files import HKIT
+from hkit.store.rdf import load_rdflib
 
 BROKEN = GATE_FIXTURES / "shacl-violation.ttl"
 
@@ -95,7 +97,7 @@ def test_every_literal_of_the_turtle_report_reads_back_strictly(
     and datatype, every other one quoted and escaped, with its datatype or language."""
     import pyoxigraph
 
-    from hkit.validate import turtle
+    from hkit.quality.shacl_report import turtle
 
     monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", False)  # as hkit reads every graph
     graph = rdflib.Graph()
@@ -308,7 +310,7 @@ def test_two_processes_keep_the_data_s_blank_nodes_and_conform_together(shapes_g
 
 
 def test_bad_shapes_are_a_one_line_error_in_two_processes_too(tmp_path, shapes_graph):
-    from hkit.errors import InputError
+    from hkit.core.errors import InputError
 
     shapes = rdflib.Graph().parse(
         data="""
@@ -323,7 +325,7 @@ def test_bad_shapes_are_a_one_line_error_in_two_processes_too(tmp_path, shapes_g
 
 
 def test_large_graphs_use_two_processes_where_the_machine_has_two_cpus(monkeypatch):
-    from hkit import validate as module
+    from hkit.quality import shacl as module
 
     small = rdflib.Graph()
     big = rdflib.Graph()
@@ -339,9 +341,10 @@ def test_large_graphs_use_two_processes_where_the_machine_has_two_cpus(monkeypat
 
 
 def test_the_command_line_validates_a_large_graph_in_two_processes(monkeypatch):
-    from hkit import validate as module
+    from hkit.quality import shacl
+    from hkit.quality import validate as module
 
-    monkeypatch.setattr(module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(shacl, "PARALLEL_FROM", 1)
     calls = []
     forked = module._run_forked
     monkeypatch.setattr(module, "_run_forked", lambda *a: calls.append(1) or forked(*a))
@@ -380,7 +383,7 @@ def test_flatten_leaves_shapes_without_targets_or_referred_to_alone():
 
 def test_shapes_pyshacl_cannot_name_are_validated_in_one_process(monkeypatch):
     """pyshacl takes the shapes to use by IRI; a targeted blank-node shape has none."""
-    from hkit import validate as module
+    from hkit.quality import shacl as module
 
     shapes = rdflib.Graph().parse(
         data="""

@@ -32,8 +32,8 @@ import rdflib
 from click.testing import CliRunner
 from rdflib.namespace import RDF, SH
 
-from hkit.cli import main
-from hkit.graph import quiet_ill_typed_literals
+from hkit.cli.group import main
+from hkit.store.rdf import quiet_ill_typed_literals
 
 # The suites hold ill-typed literals on purpose ("c"^^xsd:byte); rdflib, reading the manifests
 # and pyshacl's graphs here, would log a traceback or warn for each, as hkit does not.
@@ -81,7 +81,7 @@ DIFFERENCES: dict[str, Difference] = {
         "pyshacl only",
         "pyshacl 0.40 reads sh:prefixes/sh:declare, not sh:prefixes/owl:imports*/sh:declare as "
         "SHACL 5.2.1 says, so the query's prefix is unknown to it; hkit gives pyshacl the "
-        "declarations that the values of sh:prefixes import (hkit.validate."
+        "declarations that the values of sh:prefixes import (hkit.quality.validate."
         "declare_imported_prefixes)",
     ),
     "beyond/$value and a parameter, in an ASK validator of a property shape": Difference(
@@ -454,8 +454,9 @@ def _relative_file(folder: Path) -> Path:
 def test_relative_iris_in_a_file_resolve_against_its_location(how, tmp_path):
     """As Turtle says (and rdflib, rapper and Jena read files): against the file's own file:
     URI, as it was named (a space percent-encoded, a symbolic link not followed)."""
-    from hkit import graph, slices
-    from hkit.export import read_quads
+    from hkit.present.export import read_quads
+    from hkit.quality import slices
+    from hkit.store import rdf, stores
 
     real = _relative_file(tmp_path / "real")
     (tmp_path / "link").symlink_to(tmp_path / "real")
@@ -469,10 +470,10 @@ def test_relative_iris_in_a_file_resolve_against_its_location(how, tmp_path):
         (f"{me}#x", "http://example.org/q", "1"),
     }
     if how == "load_rdflib":
-        found = {tuple(map(str, t)) for t in graph.load_rdflib([path])}
+        found = {tuple(map(str, t)) for t in rdf.load_rdflib([path])}
     elif how == "store":
         found = {
-            (q.subject.value, q.predicate.value, q.object.value) for q in graph.load_store([path])
+            (q.subject.value, q.predicate.value, q.object.value) for q in stores.load_store([path])
         }
     elif how == "slices":
         compact = slices.Compact([path])
@@ -486,17 +487,17 @@ def test_relative_iris_in_a_file_resolve_against_its_location(how, tmp_path):
             for q in read_quads([(path, "https://example.org/g")])
         }
     else:
-        assert graph.strict_parse(path) == 3
+        assert rdf.strict_parse(path) == 3
         return
     assert found == expected
 
 
 def test_an_explicit_base_in_the_file_still_wins(tmp_path):
-    from hkit import graph
+    from hkit.store import rdf
 
     path = tmp_path / "based.ttl"
     path.write_text("@base <http://example.org/base/> .\n" + RELATIVE, encoding="utf-8")
-    subjects = {str(s) for s, _, _ in graph.load_rdflib([path])}
+    subjects = {str(s) for s, _, _ in rdf.load_rdflib([path])}
     assert subjects == {"http://example.org/base/", "http://example.org/base/#x"}
 
 

@@ -1,0 +1,94 @@
+"""The answer model: an RDF term (:class:`Term`) and a query's answer (:class:`Result`),
+the same whichever engine gave it."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+from hkit.core.errors import HkitError
+from hkit.core.values import to_python
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from typing import Any
+
+
+class Term(namedtuple("Term", "kind value datatype lang", defaults=(None, None))):
+    """An RDF term, engine-neutral: kind is 'uri', 'literal' or 'bnode'.
+
+    (A named tuple rather than a dataclass: dataclasses imports inspect, which would cost
+    ``hkit query`` a sizeable share of its start-up time.)
+    """
+
+    __slots__ = ()
+
+
+class Result:
+    """A query's answer: rows for SELECT, a boolean for ASK, triples for CONSTRUCT/DESCRIBE."""
+
+    __slots__ = ("boolean", "form", "rows", "triples", "variables")
+
+    def __init__(
+        self,
+        form: str,
+        variables: list[str] | None = None,
+        rows: list[dict[str, Term]] | None = None,
+        boolean: bool | None = None,
+        triples: list[tuple[Term, Term, Term]] | None = None,
+    ) -> None:
+        self.form = form
+        self.variables = variables if variables is not None else []
+        self.rows = rows if rows is not None else []
+        self.boolean = boolean
+        self.triples = triples if triples is not None else []
+
+    def _key(self) -> tuple:
+        return (self.form, self.variables, self.rows, self.boolean, self.triples)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Result) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __repr__(self) -> str:
+        return (
+            f"Result(form={self.form!r}, variables={self.variables!r}, rows={self.rows!r}, "
+            f"boolean={self.boolean!r}, triples={self.triples!r})"
+        )
+
+    def __iter__(self):
+        """The rows of a SELECT answer as dicts of Python values (``Decimal``, ``int``,
+        ``datetime.date``, ``str``, :class:`hkit.core.values.IRI`...); an unbound variable is absent
+        from its row. ``rows`` keeps the RDF terms."""
+
+        for row in self.rows:
+            yield {var: to_python(term) for var, term in row.items()}
+
+    def __len__(self) -> int:
+        """The number of rows (of triples, for CONSTRUCT and DESCRIBE)."""
+        return len(self.triples) if self.form in ("CONSTRUCT", "DESCRIBE") else len(self.rows)
+
+    def render(self, fmt: str = "table") -> str:
+        """The answer in one of the command line's formats (``table``, ``csv``, ``tsv``, ``json``,
+        ``xml``, ``md``; ``turtle`` and ``ntriples`` for graph answers)."""
+
+        from hkit.present.results import render  # a cycle, until the format registry
+
+        return render(self, fmt)
+
+    def to_pandas(self) -> Any:  # a pandas.DataFrame (pandas is imported only here)
+        """The rows as a ``pandas.DataFrame``, one column per variable, Python values in the
+        cells. Needs pandas (``pip install 'hkit[pandas]'``), imported only here."""
+        try:
+            import pandas
+        except ImportError as exc:
+            raise HkitError(
+                "to_pandas() needs pandas, which is not installed",
+                hint="pip install 'hkit[pandas]'",
+            ) from exc
+        return pandas.DataFrame(list(self), columns=self.variables)
+
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"

@@ -1,0 +1,536 @@
+"""SPARQL text: what the query says once comments, strings and IRIs are set aside, whether it is
+read-only, and its form (SELECT, ASK, CONSTRUCT, DESCRIBE); and the one way a value goes into a
+query: written as an RDF term (:func:`literal`, :func:`iri`) and bound in a ``VALUES`` block
+(:func:`with_values`), never pasted into the text.
+
+The scan follows SPARQL 1.1's lexical rules, in linear time:
+
+- codepoint escapes (``\\u0023``, ``\\U00000023``) are replaced before anything else, as SPARQL
+  processors do before parsing, so ``<http://x/\\u003e`` and ``"\\u0022`` are read as the engines
+  read them;
+- an IRI (``<...>``), a string in any of its four quotings, or a comment is blanked out;
+- ``#`` starts a comment only outside IRIs, strings and escapes: in a prefixed name's local part
+  ``\\#`` is an escaped character (``ex:a\\#b``), not a comment.
+
+>>> check_read_only("SELECT * WHERE { ?s ?p ?o }")
+>>> try:
+...     check_read_only("SELECT * { ?s ?p e:a\\\\# } SERVICE <http://127.0.0.1/> { ?s ?p ?o } }")
+... except Exception as exc:
+...     print(exc.message)
+the query uses SERVICE, which hkit does not allow
+>>> query_form("PREFIX ex: <http://example.org/> # SELECT\\nASK { ?s ?p ?o }")
+'ASK'
+"""
+
+from __future__ import annotations
+
+import re
+
+from hkit.core.errors import QueryError
+from hkit.core.vocab import PREFIXES, expand
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+#: What the scanner sets aside, tried at each position in this order.
+_TOKEN = re.compile(
+    r"""
+      <[^<>"{}|^`\\\x00-\x20]*>             # an IRI
+    | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"   # a long string in double quotes
+    | '''(?:[^'\\]|\\.|'(?!''))*'''         # a long string in single quotes
+    | "(?:[^"\\\n\r]|\\.)*"                 # a string in double quotes
+    | '(?:[^'\\\n\r]|\\.)*'                 # a string in single quotes
+    | \#[^\n\r]*                            # a comment
+    | \\.                                   # an escaped character in a prefixed name
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+#: Keywords of updates and of what reaches outside the graph.
+#: (Looked for anywhere in :func:`bare` text: an engine reads a keyword glued to what comes
+#: before or after it.)
+_FORBIDDEN = re.compile(
+    r"SERVICE|LOAD|INSERT|DELETE|CLEAR|DROP|CREATE|COPY|MOVE|ADD|FROM|WITH", re.I
+)
+_FORM = re.compile(r"SELECT|ASK|CONSTRUCT|DESCRIBE", re.I)
+
+
+def expand_escapes(text: str) -> str:
+    """The text with SPARQL's codepoint escapes replaced by their characters (an escape of a
+    character that cannot be in a string, such as a lone surrogate, is left as it is)."""
+    return _CODEPOINT.sub(_character, text) if "\\" in text else text
+
+
+def _character(match: re.Match[str]) -> str:
+    """The character a codepoint escape names (its digits: the match's one group that took
+    part), or the escape as it is when no string can hold that character."""
+    code = int(next(digits for digits in match.groups() if digits), 16)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return match.group(0)
+    return chr(code)
+
+
+def blank(text: str, expand: bool = True) -> str:
+    """The text, escapes expanded, with IRIs, strings, comments and escaped characters replaced
+    by spaces (newlines kept): what is left is keywords, variables, names and punctuation.
+    With ``expand=False`` codepoint escapes stay as they are, so that positions in the result
+    are positions in ``text`` (for inserting into it)."""
+    if expand:
+        text = expand_escapes(text)
+    out: list[str] = []
+    last = 0
+    for match in _TOKEN.finditer(text):
+        out.append(text[last : match.start()])
+        out.append(re.sub(r"[^\n]", " ", match.group(0)))
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+# -- SPARQL's terminals ---------------------------------------------------------------------
+#
+# What an engine reads as a name is set aside whole (a variable, a blank node's label, a
+# prefixed name's local part, a language tag, a string, an IRI, a comment); what is left is
+# keywords, numbers, prefixes and punctuation. Engines read a keyword at the start of any run of
+# letters (pyoxigraph reads ``SERVICEx`` as SERVICE followed by x, and ``1SERVICE`` or
+# ``trueSERVICE`` as a number or boolean followed by SERVICE, as Jena does), so a keyword is
+# looked for anywhere in that text, not between word boundaries.
+
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_VARNAME = f"[{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"
+_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PN_LOCAL = (
+    f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+)
+
+#: SPARQL's terminals that hold names or text, tried at each position in this order (the
+#: longest match wins where two could start at one position: a prefixed name before its prefix).
+_TERMINAL = re.compile(
+    rf"""
+      (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
+    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                |'''(?:[^'\\]|\\.|'(?!''))*'''
+                |"(?:[^"\\\n\r]|\\.)*"
+                |'(?:[^'\\\n\r]|\\.)*')
+    | (?P<comment>\#[^\n\r]*)
+    | (?P<variable>[?$]{_VARNAME})
+    | (?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)
+    | (?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)
+    | (?P<prefix>(?:{_PN_PREFIX})?:)(?P<local>{_PN_LOCAL})?
+    | (?P<number>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)
+    | (?P<escape>\\.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def bare(text: str, prefixes: bool = True, expand: bool = True) -> str:
+    """The text, codepoint escapes expanded, as an engine reads it with every name and piece of
+    text replaced by spaces (newlines kept): IRIs, strings, comments, variables, blank nodes'
+    labels, language tags and prefixed names' local parts. A prefix stays unless the query
+    declares it (``PREFIX addr:``) and it does not start as FROM or SERVICE do (an engine may
+    read ``from:g`` after a query's head as FROM and ``:g``); with ``prefixes=False`` every
+    prefix goes. What is left is keywords (glued to numbers, booleans or one another as they may
+    be), numbers, undeclared prefixes and punctuation. ``expand=False``: the escapes are taken
+    as already expanded.
+
+    >>> bare("?s ?p 1SERVICE <http://x/> . ?s e:FROM 'LOAD'").split()
+    ['1SERVICE', '.', 'e:']
+    >>> bare("PREFIX addr: <http://a/> SELECT * { ?s addr:street ?o }").split()
+    ['PREFIX', 'SELECT', '*', '{', '}']
+    """
+    if expand:
+        text = expand_escapes(text)
+    declared = _declared(text) if prefixes else set()
+    out: list[str] = []
+    last = 0
+    for match in _TERMINAL.finditer(text):
+        kind = match.lastgroup
+        if kind == "number":
+            continue
+        if kind in ("local", "prefix") and prefixes:  # a prefixed name
+            name = match.group("prefix")[:-1]
+            keep = name not in declared or name.lower().startswith(("from", "service"))
+            if keep and kind == "prefix":
+                continue
+            start = match.start("local") if keep else match.start()
+        else:
+            start = match.start()
+        out.append(text[last:start])
+        out.append(re.sub(r"[^\n]", " ", text[start : match.end()]))
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _declared(text: str) -> set[str]:
+    """The prefixes a query declares (``PREFIX p:``), read outside strings, IRIs and comments."""
+    return {m.group(1) or "" for m in _DECLARED.finditer(blank(text, expand=False))}
+
+
+#: How rdflib's SPARQL parser reads escapes, more loosely than SPARQL: ``\u`` or ``\U``, either
+#: case, then 4 or 8 hexadecimal digits (``\U0053`` is S to rdflib, and not an escape to
+#: SPARQL). A text that reaches rdflib (SHACL-SPARQL, the rdflib engine) is checked both ways.
+_LOOSE_ESCAPE = re.compile(r"\\u([0-9a-f]{4}(?:[0-9a-f]{4})?)", re.I)
+
+
+def _loose_expand(text: str) -> str:
+    return _LOOSE_ESCAPE.sub(_character, text)
+
+
+def check_read_only(text: str, where: str = "the query") -> None:
+    """Refuse updates and what reaches outside the graph (SERVICE, LOAD, FROM, WITH), however
+    they are written: raise :class:`hkit.core.errors.QueryError` naming the keyword."""
+    readings = [bare(text)]
+    if "\\" in text:  # as rdflib reads escapes too
+        readings.append(bare(_loose_expand(text), expand=False))
+    if match := next(filter(None, map(_FORBIDDEN.search, readings)), None):
+        raise QueryError(
+            f"{where} uses {match.group(0).upper()}, which hkit does not allow",
+            hint="queries are read-only and run on hkit's graph only",
+        )
+
+
+#: The deepest nesting of { }, ( ) and [ ] a query may have, and the most chained operators
+#: (UNION, ||, &&, and | and / in property paths): the engine's parser recurses on both, and
+#: pyoxigraph crashes the process (a segmentation fault) from a few thousand levels.
+MAX_DEPTH = 256
+MAX_CHAIN = 2000
+
+_OPEN, _CLOSE = "{([", "})]"
+_CHAIN = re.compile(r"\bUNION\b|\|\||&&|[|/]", re.I)
+
+
+def check_bounded(text: str, where: str = "the query") -> None:
+    """Refuse a query nested deeper than :data:`MAX_DEPTH` or with more than :data:`MAX_CHAIN`
+    chained operators, before any parser sees it (both would crash the engine's parser)."""
+    body = blank(text)
+    depth = deepest = 0
+    for char in body:
+        if char in _OPEN:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in _CLOSE:
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        raise QueryError(
+            f"{where} is nested {deepest} levels deep; hkit allows {MAX_DEPTH}",
+            hint="flatten the query: deeper nesting can crash the SPARQL parser",
+        )
+    chained = sum(1 for _ in _CHAIN.finditer(body))
+    if chained > MAX_CHAIN:
+        raise QueryError(
+            f"{where} chains {chained} operators (UNION, ||, &&, path | and /); "
+            f"hkit allows {MAX_CHAIN}",
+            hint="use VALUES or IN ( ... ) for long lists of alternatives",
+        )
+
+
+def check_query(text: str, where: str = "the query") -> None:
+    """Everything hkit requires of a query before it runs anywhere: bounded (see
+    :func:`check_bounded`) and read-only (see :func:`check_read_only`)."""
+    check_bounded(text, where)
+    check_read_only(text, where)
+
+
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
+_PREFIX_DECLARATION = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:\s*$", re.I)
+_NAME = re.compile(
+    r"(?<![\w?$:.#-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:((?:[\w%:-]|\.(?=[\w%:-]))*)", re.UNICODE
+)
+_A = re.compile(r"(?<![\w?$:])a(?![\w:-])")
+
+
+def iris_in(text: str) -> set[str]:
+    """Every IRI a query names: written in full (``<...>``, namespaces declared by PREFIX
+    aside) or as a prefixed name, resolved by the query's own declarations, and ``rdf:type``
+    where ``a`` stands for it; strings and comments are set aside as SPARQL reads them.
+
+    >>> sorted(iris_in("PREFIX e: <http://e/> SELECT ?s { ?s a e:C ; <http://e/p> 'e:no' }"))
+    ['http://e/C', 'http://e/p', 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type']
+    """
+    text = expand_escapes(text)
+    found: set[str] = set()
+    prefixes: dict[str, str] = {}
+    last = 0
+    rest: list[str] = []
+    for match in _TOKEN.finditer(text):
+        before = text[last : match.start()]
+        rest.append(before)
+        token = match.group(0)
+        if token.startswith("<"):
+            declaration = _PREFIX_DECLARATION.search("".join(rest[-2:]))
+            if declaration:
+                prefixes[declaration.group(1) or ""] = token[1:-1]
+            else:
+                found.add(token[1:-1])
+        rest.append(" " * len(token) if token.startswith("<") else " ")
+        last = match.end()
+    rest.append(text[last:])
+    body = "".join(rest)
+    body = _DECLARED.sub(" ", body)
+    for name in _NAME.finditer(body):
+        prefix, local = name.group(1) or "", name.group(2)
+        if prefix in prefixes:
+            found.add(prefixes[prefix] + local)
+    if _A.search(body):
+        found.add("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    return found
+
+
+def with_prefixes(text: str) -> str:
+    """The query with PREFIX declarations for hkit's own prefixes (``id:``, ``hkit:``,
+    ``schema:``...) that it uses but does not declare, so that what hkit prints can be pasted
+    into a query. A prefix the query declares itself is left as it is.
+
+    >>> print(with_prefixes("SELECT ?x WHERE { ?x a hkit:Plan }"))
+    PREFIX hkit: <https://w3id.org/hkit/ontology#>
+    SELECT ?x WHERE { ?x a hkit:Plan }
+    """
+
+    body = blank(text)
+    declared = {m.group(1) or "" for m in _DECLARED.finditer(body)}
+    used = {
+        prefix
+        for prefix in PREFIXES
+        if prefix not in declared and re.search(rf"(?<![\w?$.-]){re.escape(prefix)}:", body)
+    }
+    head = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in PREFIXES if p in used)
+    return head + text
+
+
+_USED = re.compile(r"(?<![\w?$:./#-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:(?=[\w%\\]|\s|$)")
+
+
+def check_prefixes(text: str, where: str = "the query") -> None:
+    """Refuse a query that uses a prefix it does not declare, naming the prefix (the engine's own
+    message is a list of what it expected instead)."""
+
+    body = blank(text)
+    declared = {m.group(1) or "" for m in _DECLARED.finditer(body)}
+    for match in _USED.finditer(body):
+        prefix = match.group(1) or ""
+        if prefix in declared or prefix == "_":
+            continue
+        line = body.count("\n", 0, match.start()) + 1
+        column = match.start() - (body.rfind("\n", 0, match.start()) + 1) + 1
+
+        known = ", ".join(f"{p}:" for p in PREFIXES)
+        raise QueryError(
+            f"{where} uses the prefix '{prefix}:' (line {line}, column {column}) "
+            "but does not declare it",
+            hint=f"add PREFIX {prefix}: <...> (hkit declares these itself: {known})",
+        )
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside comments, strings and
+    IRIs (SELECT when there is none, so that the engine reports the syntax error)."""
+    match = _FORM.search(bare(text, prefixes=False))
+    return match.group(0).upper() if match else "SELECT"
+
+
+# -- values into queries ------------
+
+
+def quoted(text: str) -> str:
+    """``text`` as a quoted string of N-Triples, Turtle and SPARQL (backslash, quote, line breaks
+    and tabs escaped): for writing a graph's literal out.
+
+    >>> print(quoted('say "hi"\\n'))
+    "say \\"hi\\"\\n"
+    """
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return f'"{escaped}"'
+
+
+def literal(
+    text: str, what: str = "a value", lang: str | None = None, datatype: str | None = None
+) -> str:
+    """A value that a person gave, as a SPARQL literal to bind. A backslash is refused, not
+    escaped: SPARQL reads ``\\u`` escapes before anything else, so no escaping of it is safe on
+    every engine; so are control characters. ``what`` names the value in the error.
+
+    >>> literal("Hong Kong", lang="en")
+    '"Hong Kong"@en'
+    """
+
+    if "\\" in text:
+        raise QueryError(
+            f"{what}: text values may not contain a backslash",
+            hint="SPARQL reads \\u escapes first, so a backslash could change the query",
+        )
+    if any(ord(c) < 0x20 and c not in "\n\r\t" for c in text):
+        raise QueryError(f"{what}: text values may not contain control characters")
+    term = quoted(text)
+    if lang:
+        return f"{term}@{lang}"
+    return f"{term}^^<{datatype}>" if datatype else term
+
+
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|^`\\]*")
+
+
+def iri(value: str, what: str = "a value") -> str:
+    """An IRI (full, in angle brackets, or compact: ``id:innohk``) as a SPARQL term, or a
+    :class:`hkit.core.errors.QueryError` when it is not one.
+
+    >>> iri("id:innohk")
+    '<https://w3id.org/hkit/id/innohk>'
+    """
+    import pyoxigraph
+
+    value = expand(value.strip().removeprefix("<").removesuffix(">"))
+    try:
+        checked = pyoxigraph.NamedNode(value).value  # RFC 3987, as the engine reads it
+    except ValueError:
+        raise QueryError(f"{what}: '{value}' is not an IRI") from None
+    if not _IRI.fullmatch(checked):
+        raise QueryError(f"{what}: '{value}' is not an IRI")
+    return f"<{checked}>"
+
+
+def with_values(text: str, bound: dict[str, list[str]]) -> str:
+    """The query text with ``bound`` (SPARQL terms by variable name) as ``VALUES`` blocks, first
+    in the outermost ``WHERE`` group, so that every engine binds them the same way; and first in
+    each branch of a ``UNION`` at the top of that group too. That gives the same answer (a join
+    distributes over a union) and lets an engine that joins a binding with a ``UNION`` only after
+    reading the whole ``UNION`` (Oxigraph does) start each branch from the bound value instead.
+
+    >>> with_values("SELECT ?l WHERE { ?s rdfs:label ?l }", {"s": [iri("id:innohk")]})
+    'SELECT ?l WHERE { VALUES ?s { <https://w3id.org/hkit/id/innohk> }  ?s rdfs:label ?l }'
+    >>> print(with_values("SELECT * WHERE {{?s ?p 2} UNION {2 ?p ?s}}", {"s": ["1"]}))
+    SELECT * WHERE { VALUES ?s { 1 } { VALUES ?s { 1 } ?s ?p 2} UNION { VALUES ?s { 1 } 2 ?p ?s}}
+    """
+
+    if not bound:
+        return text
+    plain = blank(text, expand=False)
+    match = re.search(r"\bWHERE\s*\{", plain, re.I)
+    if match is None:
+        raise QueryError("the query has no WHERE clause to bind parameters in")
+    block = " ".join(f"VALUES ?{v} {{ {' '.join(terms)} }}" for v, terms in bound.items())
+    out = text
+    for at in reversed(_union_branches(plain, match.end())):
+        out = out[:at] + " " + block + " " + out[at:]
+    return out[: match.end()] + " " + block + " " + out[match.end() :]
+
+
+def _union_branches(plain: str, start: int) -> list[int]:
+    """Where each branch of a ``UNION`` directly inside the group opened just before ``start``
+    begins (just after its ``{``), in the blanked text ``plain``; a branch that is a subquery is
+    left out (a ``VALUES`` block cannot start it)."""
+    groups: list[tuple[int, int]] = []  # (just after its "{", just after its "}")
+    at = start
+    while (brace := _BRACE.search(plain, at)) and brace.group() == "{":
+        at = closing(plain, brace.end(), "{}")
+        groups.append((brace.end(), at))
+    branches = []
+    for n, (inside, after) in enumerate(groups):
+        before_union = _UNION_NEXT.match(plain, after)
+        after_union = n > 0 and _UNION_LAST.search(plain, groups[n - 1][1], inside - 1)
+        if (before_union or after_union) and not _SELECT_FIRST.match(plain, inside):
+            branches.append(inside)
+    return branches
+
+
+_BRACE = re.compile(r"[{}]")
+_UNION_NEXT = re.compile(r"\s*UNION\b", re.I)
+_UNION_LAST = re.compile(r"\bUNION\s*$", re.I)
+_SELECT_FIRST = re.compile(r"\s*SELECT\b", re.I)
+
+
+def closing(text: str, start: int, pair: str) -> int:
+    """The index just past the bracket that closes the one opened before ``start`` (``pair`` is
+    "()" or "{}"), or the end of ``text``; run it on :func:`blank` text, so that brackets in
+    strings, IRIs and comments do not count."""
+    depth, j = 1, start
+    while j < len(text) and depth:
+        depth += {pair[0]: 1, pair[1]: -1}.get(text[j], 0)
+        j += 1
+    return j
+
+
+# -- a final ORDER BY, for the embedded engine to apply itself ---------------------------------
+
+_ORDER_TAIL = re.compile(r"\bORDER\s+BY\b(?P<keys>.*)\Z", re.I | re.S)
+# A name ends where a variable can end; one going on in characters of SPARQL names that \w
+# does not match (a middle dot, a combining accent...) is not taken apart.
+_END = r"(?=[\s(){}?$]|\Z)"
+_ORDER_KEY = re.compile(
+    rf"\s*(?:(?P<dir>ASC|DESC)\s*\(\s*[?$](?P<v1>\w+)\s*\)|[?$](?P<v2>\w+){_END})", re.I
+)
+_VARIABLE_NAME = re.compile(rf"\w+{_END}")
+_EVERYTHING = re.compile(r"\s*(?:DISTINCT\s+|REDUCED\s+)?\*\s*", re.I)
+_SELECT_CLAUSE = re.compile(r"\bSELECT\b(?P<projection>.*?)(?:\bWHERE\b|\{)", re.I | re.S)
+_AS_VARIABLE = re.compile(r"\bAS\s*[?$](\w+)\s*\Z", re.I)
+
+
+def final_order(text: str) -> tuple[str, list[tuple[str, bool]]] | None:
+    """A SELECT query that ends in ``ORDER BY`` over projected variables only (``?v``,
+    ``ASC(?v)``, ``DESC(?v)``, with no ``LIMIT``, ``OFFSET`` or ``VALUES`` after it): its text
+    without that clause, and the keys as (variable, descending) pairs. None for any other query
+    (an expression as a key, a key the query does not return, a slice after the sort).
+
+    >>> final_order("SELECT ?a ?b WHERE { ?a ?p ?b } ORDER BY ?a DESC(?b)")
+    ('SELECT ?a ?b WHERE { ?a ?p ?b } ', [('a', False), ('b', True)])
+    >>> final_order("SELECT ?a WHERE { ?a ?p ?b } ORDER BY ?b") is None  # ?b is not returned
+    True
+    >>> final_order("SELECT * { ?a ?p ?b } ORDER BY STR(?a)") is None  # an expression
+    True
+    """
+    if query_form(text) != "SELECT":
+        return None
+    plain = blank(text, expand=False)  # positions in it are positions in the text
+    end = plain.rfind("}")
+    found = _ORDER_TAIL.search(plain, end + 1) if end >= 0 else None
+    if found is None:
+        return None
+    keys: list[tuple[str, bool]] = []
+    at, rest = 0, found.group("keys")
+    while key := _ORDER_KEY.match(rest, at):
+        descending = (key.group("dir") or "").upper() == "DESC"
+        keys.append((key.group("v1") or key.group("v2"), descending))
+        at = key.end()
+    if not keys or rest[at:].strip():
+        return None
+    select = _SELECT_CLAUSE.search(plain)
+    if select is None:
+        return None
+    projection = select.group("projection")
+    if not _EVERYTHING.fullmatch(projection):  # SELECT * returns every variable in scope
+        projected = _projected(projection)
+        if projected is None or any(variable not in projected for variable, _ in keys):
+            return None
+    return text[: found.start()], keys
+
+
+def _projected(projection: str) -> set[str] | None:
+    """The variables a SELECT clause returns (its text between SELECT and WHERE, blanked), or
+    None when a name cannot be told apart."""
+    names: set[str] = set()
+    depth, start = 0, 0
+    for i, char in enumerate(projection):
+        if char == "(":
+            depth, start = depth + 1, (i if depth == 0 else start)
+        elif char == ")":
+            depth -= 1
+            if depth == 0 and (alias := _AS_VARIABLE.search(projection, start, i)):
+                names.add(alias.group(1))
+        elif depth == 0 and char in "?$":
+            name = _VARIABLE_NAME.match(projection, i + 1)
+            if name is None:
+                return None
+            names.add(name.group(0))
+    return names

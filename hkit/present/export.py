@@ -1,0 +1,164 @@
+"""Serialising the graph for other triple stores: deterministic, lossless, in six formats.
+
+Everything is parsed and written by pyoxigraph, which keeps every literal exactly as written (no
+rounded doubles, no merged literals: HAZARDS 8 and 11) and rejects invalid IRIs and language tags.
+Output is deterministic: blank nodes are relabelled in the order the files are read (``_:b0``,
+``_:b1``...), and statements are sorted, so the same input gives the same bytes on every run.
+
+Named-graph layout, for the dataset formats (TriG and N-Quads):
+
+- ``<https://w3id.org/hkit/ontology>``: the ontology (``ontology/hkit.ttl``);
+- ``<https://w3id.org/hkit/data>``: the data (``data/*.ttl``) and any ``--data`` files.
+
+A store that should answer hkit's saved queries needs both graphs as its default graph (a union
+default graph, or both named as ``default-graph-uri``). The triple formats (Turtle, N-Triples,
+JSON-LD, RDF/XML) hold the union of the two.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hkit.core import vocab
+from hkit.core.errors import InputError
+from hkit.core.vocab import PREFIXES
+from hkit.store.files import graph_files
+from hkit.store.rdf import base_iri, parsing
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from typing import Any
+
+ONTOLOGY_GRAPH = vocab.ONTOLOGY_IRI
+DATA_GRAPH = "https://w3id.org/hkit/data"
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: its pyoxigraph name, file suffix, media type, and whether it holds
+    named graphs."""
+
+    oxigraph: str
+    suffix: str
+    media_type: str
+    dataset: bool
+
+
+#: The export formats, by the name ``hkit export --format`` takes.
+EXPORT_FORMATS = {
+    "turtle": ExportFormat("TURTLE", ".ttl", "text/turtle", False),
+    "ntriples": ExportFormat("N_TRIPLES", ".nt", "application/n-triples", False),
+    "nquads": ExportFormat("N_QUADS", ".nq", "application/n-quads", True),
+    "trig": ExportFormat("TRIG", ".trig", "application/trig", True),
+    "jsonld": ExportFormat("JSON_LD", ".jsonld", "application/ld+json", False),
+    "rdfxml": ExportFormat("RDF_XML", ".rdf", "application/rdf+xml", False),
+}
+
+# Characters XML 1.0 cannot carry at all, not even as character references.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Quad]
+    """Parse each (file, graph IRI) with pyoxigraph, relabelling blank nodes in reading order."""
+    import pyoxigraph
+
+    quads = []
+    counter = 0
+    for path, graph in files:
+        labels: dict[str, pyoxigraph.BlankNode] = {}
+
+        def relabel(term: Any, labels: dict = labels) -> Any:
+            nonlocal counter
+            if isinstance(term, pyoxigraph.BlankNode):
+                if term.value not in labels:
+                    labels[term.value] = pyoxigraph.BlankNode(f"b{counter}")
+                    counter += 1
+                return labels[term.value]
+            return term
+
+        target = pyoxigraph.NamedNode(graph)
+        with parsing(path) as fmt:
+            for quad in pyoxigraph.parse(path=str(path), format=fmt, base_iri=base_iri(path)):
+                quads.append(
+                    pyoxigraph.Quad(
+                        relabel(quad.subject), quad.predicate, relabel(quad.object), target
+                    )
+                )
+    return quads
+
+
+def _key(quad: Any) -> tuple[str, int, str, str, int, str]:
+    """Sort by graph, then subjects (IRIs before blank nodes), predicate, object."""
+    import pyoxigraph
+
+    return (
+        str(quad.graph_name),
+        isinstance(quad.subject, pyoxigraph.BlankNode),
+        str(quad.subject),
+        str(quad.predicate),
+        isinstance(quad.object, pyoxigraph.BlankNode),
+        str(quad.object),
+    )
+
+
+def export_files(root: Path, extra: Iterable[Path] = ()) -> list[tuple[Path, str]]:
+    """The files to export, each with the named graph it goes in."""
+
+    files = graph_files(root, extra)
+    return [(files[0], ONTOLOGY_GRAPH), *((path, DATA_GRAPH) for path in files[1:])]
+
+
+def serialize(quads: list, fmt: str) -> bytes:
+    """The quads in format ``fmt`` (a key of EXPORT_FORMATS), deterministically."""
+    import pyoxigraph
+
+    spec = EXPORT_FORMATS[fmt]
+    if spec.dataset:
+        statements = sorted(set(quads), key=_key)
+    else:
+        triples = {q.triple for q in quads}
+        statements = sorted(
+            triples, key=lambda t: _key(pyoxigraph.Quad(t.subject, t.predicate, t.object))
+        )
+    if fmt == "rdfxml":
+        _check_xml(statements)
+    prefixes = PREFIXES if fmt in ("turtle", "trig", "rdfxml") else None
+    try:
+        written = pyoxigraph.serialize(
+            statements, format=getattr(pyoxigraph.RdfFormat, spec.oxigraph), prefixes=prefixes
+        )
+        return written if written is not None else b""
+    except (ValueError, SyntaxError) as exc:
+        raise InputError(f"the graph cannot be written as {fmt}: {exc}") from exc
+
+
+def _check_xml(triples: list) -> None:
+    """Refuse what RDF/XML cannot carry, instead of writing a file no parser reads back."""
+    for triple in triples:
+        for term in (triple.subject, triple.predicate, triple.object):
+            found = _NOT_XML.search(term.value)
+            if found:
+                char = found.group()
+                raise InputError(
+                    f"the graph cannot be written as rdfxml: {term} contains the character "
+                    f"U+{ord(char):04X}, which XML 1.0 cannot represent",
+                    hint="use --format ntriples, nquads, turtle or trig",
+                )
+        local = re.search(
+            r"[A-Za-z_\u00c0-\U000effff][\w.\-\u00b7\u0300-\u036f]*$", triple.predicate.value
+        )
+        if local is None:
+            raise InputError(
+                f"the graph cannot be written as rdfxml: the predicate {triple.predicate} has no "
+                "XML local name",
+                hint="use --format ntriples, nquads, turtle or trig",
+            )
+
+
+def export(root: Path, fmt: str, extra: Iterable[Path] = ()) -> bytes:
+    """The ontology and the data (and ``extra`` files) in format ``fmt``."""
+    return serialize(read_quads(export_files(root, extra)), fmt)

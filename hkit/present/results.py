@@ -1,0 +1,383 @@
+"""Turning query results into text: the W3C SPARQL 1.1 result formats (JSON, XML, CSV, TSV),
+an aligned table and Markdown for people, and Turtle / N-Triples for graph results."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+
+from hkit.core.errors import HkitError
+from hkit.core.sparql import quoted
+from hkit.core.vocab import PREFIXES, XSD, compact
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from hkit.core.answers import Result, Term
+
+# The formatters import what they need when they run (json, csv, xml.sax.saxutils, decimal), so
+# that `hkit --help` and `hkit queries`, which read FORMATS, do not pay for them.
+
+
+# -- term rendering ------------
+
+
+def nt(term: Term) -> str:
+    """The term in N-Triples / SPARQL syntax."""
+    if term.kind == "uri":
+        return f"<{term.value}>"
+    if term.kind == "bnode":
+        return f"_:{term.value}"
+    text = quoted(term.value)
+    if term.lang:
+        return f"{text}@{term.lang}"
+    if term.datatype:
+        return f"{text}^^<{term.datatype}>"
+    return text
+
+
+#: Numbers longer than this are shown as written, not with grouped digits.
+MAX_GROUPED = 60
+
+
+def readable(term: Term) -> str:
+    """The term for a person: compact IRIs, grouped digits for numbers, plain text."""
+    if term.kind == "uri":
+        return compact(term.value)
+    if term.kind == "bnode":
+        return f"_:{term.value}"
+    if term.datatype in (XSD + "decimal", XSD + "integer"):
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            number = Decimal(term.value)
+        except InvalidOperation:
+            return term.value
+        if not number.is_finite() or len(term.value) > MAX_GROUPED or abs(number.adjusted()) > 30:
+            return term.value  # grouping digits would take time and memory without bound
+        if number == number.to_integral_value():
+            return f"{int(number):,}"
+        return f"{number:,f}"
+    return term.value
+
+
+# -- SELECT / ASK ------------
+
+
+def _json_term(term: Term) -> dict[str, str]:
+    out = {"type": term.kind, "value": term.value}
+    if term.lang:
+        out["xml:lang"] = term.lang
+    elif term.datatype:
+        out["datatype"] = term.datatype
+    return out
+
+
+def to_json(result: Result) -> str:
+    """The result as SPARQL 1.1 Query Results JSON."""
+    import json
+
+    if result.form == "ASK":
+        return json.dumps({"head": {}, "boolean": result.boolean}, indent=2) + "\n"
+    doc = {
+        "head": {"vars": result.variables},
+        "results": {
+            "bindings": [{v: _json_term(t) for v, t in row.items()} for row in result.rows]
+        },
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_xml(result: Result) -> str:
+    """The result as SPARQL Query Results XML."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+    if result.form == "ASK":
+        out += ["  <head/>", f"  <boolean>{'true' if result.boolean else 'false'}</boolean>"]
+    else:
+        out.append("  <head>")
+        out += [f"    <variable name={quoteattr(v)}/>" for v in result.variables]
+        out += ["  </head>", "  <results>"]
+        for row in result.rows:
+            out.append("    <result>")
+            for v, t in row.items():
+                if t.kind == "uri":
+                    inner = f"<uri>{escape(t.value)}</uri>"
+                elif t.kind == "bnode":
+                    inner = f"<bnode>{escape(t.value)}</bnode>"
+                elif t.lang:
+                    inner = f"<literal xml:lang={quoteattr(t.lang)}>{escape(t.value)}</literal>"
+                elif t.datatype:
+                    inner = f"<literal datatype={quoteattr(t.datatype)}>{escape(t.value)}</literal>"
+                else:
+                    inner = f"<literal>{escape(t.value)}</literal>"
+                out.append(f"      <binding name={quoteattr(v)}>{inner}</binding>")
+            out.append("    </result>")
+        out.append("  </results>")
+    out.append("</sparql>")
+    return "\n".join(out) + "\n"
+
+
+def to_csv(result: Result) -> str:
+    """The result as SPARQL 1.1 Query Results CSV (values only)."""
+    if result.form == "ASK":
+        return "boolean\r\n" + ("true" if result.boolean else "false") + "\r\n"
+    return "".join(stream_lines("csv", result.variables, result.rows))
+
+
+def to_tsv(result: Result) -> str:
+    """The result as SPARQL 1.1 Query Results TSV (terms in SPARQL syntax)."""
+    if result.form == "ASK":
+        return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
+    return "".join(stream_lines("tsv", result.variables, result.rows))
+
+
+#: The formats that ``hkit query`` writes row by row, as the rows arrive, for SELECT queries.
+STREAMED_FORMATS = ("tsv", "csv")
+
+
+def stream_lines(fmt: str, variables: list[str], rows: Iterable[dict[str, Term]]) -> Iterator[str]:
+    """A SELECT result in ``fmt`` (tsv or csv) as text chunks, one row at a time: the same text
+    as to_tsv and to_csv give for the whole result."""
+    if fmt == "tsv":
+        yield "\t".join(f"?{v}" for v in variables) + "\n"
+        shown: dict[Term, str] = {}
+        for row in rows:
+            cells = []
+            for v in variables:
+                term = row.get(v)
+                if term is None:
+                    cells.append("")
+                    continue
+                text = shown.get(term)
+                if text is None:
+                    if len(shown) > 100_000:
+                        shown.clear()
+                    text = shown[term] = nt(term)
+                cells.append(text)
+            yield "\t".join(cells) + "\n"
+        return
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(variables)
+    for row in rows:
+        writer.writerow([row[v].value if v in row else "" for v in variables])
+        if buffer.tell() > 65536:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _cells(result: Result) -> tuple[list[str], list[list[str]]]:
+    if result.form == "ASK":
+        return ["boolean"], [["true" if result.boolean else "false"]]
+    shown: dict[Term, str] = {}
+
+    def cell(term: Term) -> str:
+        text = shown.get(term)
+        if text is None:
+            text = shown[term] = readable(term)
+        return text
+
+    rows = [[cell(row[v]) if v in row else "" for v in result.variables] for row in result.rows]
+    return list(result.variables), rows
+
+
+def to_table(result: Result, width: int | None = None) -> str:
+    """An aligned table: numbers right-aligned with grouped digits. Given ``width`` (a
+    terminal's), the table fits it: long cells wrap within their column, numbers stay whole, and
+    columns share the room by how much they hold; without it, every cell is on one line."""
+    header, rows = _cells(result)
+    natural = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    numeric = [
+        all(
+            r[i] == "" or r[i].replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
+            for r in rows
+        )
+        and bool(rows)
+        for i in range(len(header))
+    ]
+    widths, gap = natural, 2
+    if width is not None and sum(natural) + gap * (len(natural) - 1) > width:
+        widths, gap = _fit(natural, numeric, header, width)
+    wrap = _wrapper()
+
+    def block(cells: list[str]) -> list[str]:
+        parts = [
+            [c] if num or len(c) <= w else wrap(c, w) or [""]
+            for c, w, num in zip(cells, widths, numeric, strict=True)
+        ]
+        lines = []
+        for n in range(max(len(p) for p in parts)):
+            lines.append(
+                (" " * gap)
+                .join(
+                    (p[n] if n < len(p) else "").rjust(w)
+                    if num
+                    else (p[n] if n < len(p) else "").ljust(w)
+                    for p, w, num in zip(parts, widths, numeric, strict=True)
+                )
+                .rstrip()
+            )
+        return lines
+
+    out = [*block(header), (" " * gap).join("-" * w for w in widths)]
+    for r in rows:
+        out += block(r)
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+def _fit(
+    natural: list[int], numeric: list[bool], header: list[str], width: int
+) -> tuple[list[int], int]:
+    """Column widths within ``width``: numbers keep their width; each text column gets at least
+    its header's width (else 6, 4 or 3 characters, whichever first fits), and the rest of the
+    room in proportion to its longest cell."""
+    numbers = sum(n for n, num in zip(natural, numeric, strict=True) if num)
+    text = [i for i, num in enumerate(numeric) if not num]
+    floors: dict[int, int] = {}
+    gap = 2
+    for least in (None, 6, 4, 3):
+        floors = {
+            i: min(natural[i], max(len(header[i]), 6) if least is None else least) for i in text
+        }
+        for gap in (2, 1):
+            if sum(floors.values()) + numbers + gap * (len(natural) - 1) <= width:
+                break
+        else:
+            continue
+        break
+    spare = width - gap * (len(natural) - 1) - numbers - sum(floors.values())
+    wanted = sum(natural[i] - floors[i] for i in text) or 1
+    widths = list(natural)
+    for i in text:
+        widths[i] = floors[i] + max(0, spare) * (natural[i] - floors[i]) // wanted
+    return widths, gap
+
+
+def _wrapper():
+    import textwrap
+
+    def wrap(text: str, width: int) -> list[str]:
+        return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+
+    return wrap
+
+
+def terminal_width(output: str | None = None) -> int | None:
+    """The width tables must fit: ``COLUMNS``, else the terminal's, when the output is a
+    terminal; None (no wrapping, one line a row) when writing to a file or a pipe, as
+    column-formatting tools do."""
+    import os
+    import sys
+
+    if output not in (None, "-") or not sys.stdout.isatty():
+        return None
+    try:
+        return max(20, int(os.environ["COLUMNS"]))
+    except (KeyError, ValueError):
+        import shutil
+
+        return max(20, shutil.get_terminal_size().columns)
+
+
+def to_markdown(result: Result) -> str:
+    """The result as a Markdown table, values as people read them."""
+    header, rows = _cells(result)
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+# -- CONSTRUCT / DESCRIBE ------------
+
+
+def to_ntriples(result: Result) -> str:
+    """A CONSTRUCT or DESCRIBE result's triples as N-Triples."""
+    lines = sorted({f"{nt(s)} {nt(p)} {nt(o)} ." for s, p, o in result.triples})
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def to_turtle(result: Result) -> str:
+    """A CONSTRUCT or DESCRIBE result's triples as Turtle, with hkit's prefixes."""
+    import pyoxigraph
+
+    triples = pyoxigraph.parse(to_ntriples(result).encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    text = pyoxigraph.serialize(
+        sorted(triples, key=str), format=pyoxigraph.RdfFormat.TURTLE, prefixes=PREFIXES
+    )
+    return text.decode() if text is not None else ""
+
+
+#: One registry per kind of choice: the names feed --help, click.Choice and the dispatch.
+TABULAR_FORMATS: dict[str, Callable[[Result], str]] = {
+    "table": to_table,
+    "csv": to_csv,
+    "tsv": to_tsv,
+    "json": to_json,
+    "xml": to_xml,
+    "md": to_markdown,
+}
+GRAPH_FORMATS: dict[str, Callable[[Result], str]] = {
+    "turtle": to_turtle,
+    "ntriples": to_ntriples,
+}
+FORMATS = {**TABULAR_FORMATS, **GRAPH_FORMATS}
+
+
+def render(result: Result, fmt: str, width: int | None = None) -> str:
+    """The result in format ``fmt``; graph results in a tabular format come out as Turtle. A
+    ``table`` fits ``width`` columns when given."""
+    if result.form == "CONSTRUCT":
+        return GRAPH_FORMATS.get(fmt, to_turtle)(result)
+    if fmt in GRAPH_FORMATS:
+        raise HkitError(f"format '{fmt}' is for CONSTRUCT and DESCRIBE queries", hint="use table")
+    if fmt == "table" and width is not None:
+        return to_table(result, width)
+    return TABULAR_FORMATS[fmt](result)
+
+
+#: The format an --output file's extension implies when no --format is given.
+FORMAT_BY_SUFFIX = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".json": "json",
+    ".srj": "json",
+    ".xml": "xml",
+    ".srx": "xml",
+    ".md": "md",
+    ".ttl": "turtle",
+    ".nt": "ntriples",
+}
+
+
+def output_format(
+    fmt: str | None,
+    output: str | None,
+    by_suffix: Mapping[str, str] = FORMAT_BY_SUFFIX,
+    default: str = "table",
+) -> str:
+    """The format asked for; else the one the output file's extension implies (``-o
+    results.csv`` writes CSV); else ``default``.
+
+    >>> output_format(None, "rows.CSV"), output_format("json", "rows.csv"), output_format(None, "-")
+    ('csv', 'json', 'table')
+    >>> output_format(None, "hkit.nq", {".nq": "nquads"}, "turtle")
+    'nquads'
+    """
+    if fmt is not None:
+        return fmt
+    if output and output != "-":
+        suffix = os.path.splitext(os.path.basename(output))[1].lower()
+        return by_suffix.get(suffix, default)
+    return default

@@ -1,0 +1,347 @@
+"""OWL 2 reasoning with owlready2 and HermiT, in a child process bounded by a timeout.
+
+HermiT accepts only the datatypes of the OWL 2 datatype map; ``xsd:date``, ``xsd:gYearMonth`` and
+``xsd:gYear`` are not in it (HAZARDS 15). hkit's ontology gives date-valued properties the range
+``rdfs:Literal`` and SHACL checks their datatypes, so no OWL axiom depends on those values: before
+reasoning, every literal outside the datatype map is *set aside* (removed from the copy handed to
+HermiT) and reported, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import rdflib
+from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+from hkit.core.errors import ReasonerError
+from hkit.core.vocab import compact
+from hkit.quality.ontology import Hierarchy, disjoint_pairs
+
+#: The datatypes of the OWL 2 datatype map (OWL 2 Structural Specification, section 4).
+OWL2_DATATYPES = frozenset(
+    [OWL.real, OWL.rational, RDF.PlainLiteral, RDF.XMLLiteral, RDFS.Literal]
+    + [
+        XSD[name]
+        for name in (
+            "decimal integer nonNegativeInteger nonPositiveInteger positiveInteger "
+            "negativeInteger long int short byte unsignedLong unsignedInt unsignedShort "
+            "unsignedByte double float string normalizedString token language Name NCName "
+            "NMTOKEN boolean hexBinary base64Binary anyURI dateTime dateTimeStamp"
+        ).split()
+    ]
+)
+
+DEFAULT_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A triple left out of the reasoner's copy because HermiT cannot read its literal."""
+
+    subject: str
+    predicate: str
+    value: str
+    datatype: str
+
+
+@dataclass
+class ReasonerReport:
+    """What HermiT concluded about a graph.
+
+    ``memberships`` are (individual, class) and ``subclasses`` (class, superclass) pairs that the
+    reasoner inferred and that the asserted types and rdfs:subClassOf hierarchy do not already
+    give. ``clashes`` explain an inconsistency where hkit can: individuals that belong, by their
+    stated types and the domains and ranges of the properties they use, to two disjoint classes.
+    """
+
+    consistent: bool
+    unsatisfiable: list[str] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
+    seconds: float = 0.0
+    memberships: list[tuple[str, str]] = field(default_factory=list)
+    subclasses: list[tuple[str, str]] = field(default_factory=list)
+    clashes: list[str] = field(default_factory=list)
+    imports_not_followed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Consistent, and every named class satisfiable."""
+        return self.consistent and not self.unsatisfiable
+
+    def as_dict(self) -> dict[str, object]:
+        """The report as plain data (the JSON format)."""
+        return {
+            "reasoner": "HermiT (owlready2)",
+            "consistent": self.consistent,
+            "unsatisfiableClasses": self.unsatisfiable,
+            "clashes": self.clashes,
+            "inferredMemberships": [{"individual": i, "class": c} for i, c in self.memberships],
+            "inferredSubclasses": [{"class": a, "superclass": b} for a, b in self.subclasses],
+            "setAside": [
+                {
+                    "subject": s.subject,
+                    "predicate": s.predicate,
+                    "value": s.value,
+                    "datatype": s.datatype,
+                }
+                for s in self.set_aside
+            ],
+            "importsNotFollowed": self.imports_not_followed,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def render(self, fmt: str = "text") -> str:
+        """The report as ``text`` for people or ``json``."""
+        if fmt == "json":
+            return json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
+
+        lines = [f"reasoner:     HermiT (owlready2), {self.seconds:.1f} s"]
+        if not self.consistent:
+            lines.append("consistent:   no, the graph is inconsistent")
+            if self.clashes:
+                lines += [f"  cause: {c}" for c in self.clashes]
+            else:
+                lines.append(
+                    "  cause: not found by hkit (no individual is in two disjoint classes by its "
+                    "stated types, domains and ranges); look at the axioms the new data uses"
+                )
+        else:
+            lines.append("consistent:   yes")
+            unsat = ", ".join(compact(c) for c in self.unsatisfiable) or "none"
+            lines.append(f"unsatisfiable classes: {unsat}")
+            lines.append(f"inferred class memberships not asserted: {len(self.memberships)}")
+            lines += [f"  {compact(i)} a {compact(c)}" for i, c in self.memberships]
+            lines.append(f"inferred subclass axioms not asserted: {len(self.subclasses)}")
+            lines += [f"  {compact(a)} subClassOf {compact(b)}" for a, b in self.subclasses]
+        counts: dict[tuple[str, str], int] = {}
+        for s in self.set_aside:
+            key = (compact(s.datatype), compact(s.predicate))
+            counts[key] = counts.get(key, 0) + 1
+        lines.append(
+            f"set aside:    {len(self.set_aside)} literal(s) outside the OWL 2 datatype map, "
+            "left out of the copy given to HermiT (SHACL checks them)"
+        )
+        lines += [
+            f"  {n:>4} {datatype} values of {predicate}"
+            for (datatype, predicate), n in sorted(counts.items())
+        ]
+        if self.imports_not_followed:
+            lines.append(
+                "owl:imports not followed (hkit reads no ontology from the network): "
+                + ", ".join(f"<{iri}>" for iri in self.imports_not_followed)
+            )
+        return "\n".join(lines) + "\n"
+
+
+def prepare_for_owl(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[SetAside]]:
+    """A copy of ``graph`` without literals outside the OWL 2 datatype map, and what was removed.
+
+    The copy has no ``owl:imports`` either: owlready2 would fetch the imported ontology from the
+    network when the importing ontology is the first one it meets in the file."""
+    kept = rdflib.Graph()
+    set_aside: list[SetAside] = []
+    for s, p, o in graph:
+        if p == OWL.imports:
+            continue
+        if (
+            isinstance(o, rdflib.Literal)
+            and o.datatype is not None
+            and o.datatype not in OWL2_DATATYPES
+        ):
+            set_aside.append(SetAside(str(s), str(p), str(o), str(o.datatype)))
+            continue
+        kept.add((s, p, o))
+    set_aside.sort(key=lambda x: (x.subject, x.predicate, x.value))
+    return kept, set_aside
+
+
+def _run_worker(prepared: rdflib.Graph, timeout: float) -> dict:
+    """Run the reasoner's worker (``python -m hkit.quality.reason``) on ``prepared`` in a session of
+    its own, bounded by ``timeout``; its answer as a dict. The worker and its Java are killed on
+    a timeout or a signal, before the temporary folder is removed."""
+    with tempfile.TemporaryDirectory(prefix="hkit-reason-") as tmp:
+        nt_path = Path(tmp) / "graph.nt"
+        prepared.serialize(nt_path, format="nt", encoding="utf-8")
+        cmd = [sys.executable, "-m", "hkit.quality.reason", str(nt_path)]
+        env = dict(os.environ)
+        package_parent = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+        env["TMPDIR"] = tmp  # the child's own temporary files go where they are removed with it
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp,
+            start_new_session=True,
+        )
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise ReasonerError(
+                f"the reasoner did not finish within {timeout:g} seconds",
+                hint="raise --timeout",
+            ) from None
+        except BaseException:
+            # Ctrl-C, SIGTERM or SIGHUP: the child (and its Java) runs in a session of its own,
+            # so the terminal's signal does not reach it; stop it here, before the temporary
+            # folder is removed
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise
+    if proc.returncode != 0 or not out.strip():
+        last = (err.strip().splitlines() or ["no output"])[-1]
+        raise ReasonerError(f"the reasoner failed: {last}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> ReasonerReport:
+    """Check ``graph`` with HermiT: consistency and unsatisfiable classes.
+
+    Runs owlready2 in a child process (in its own process group, so that the Java process it
+    starts is stopped too) and raises :class:`ReasonerError` when Java is missing, the time is up,
+    or the reasoner fails for another reason.
+    """
+    if shutil.which(os.environ.get("HKIT_JAVA", "java")) is None:
+        raise ReasonerError(
+            "the reasoner needs Java, and there is no 'java' on PATH",
+            hint="install a Java runtime (Debian: apt-get install default-jre-headless)",
+        )
+    prepared, set_aside = prepare_for_owl(graph)
+    started = time.monotonic()
+    answer = _run_worker(prepared, timeout)
+    hierarchy = Hierarchy(graph)
+    types = _asserted_types(graph, hierarchy)
+    memberships = sorted(
+        (i, c)
+        for i, c in {tuple(pair) for pair in answer.get("memberships", [])}
+        if rdflib.URIRef(c) not in types.get(rdflib.URIRef(i), set())
+    )
+    subclasses = sorted(
+        (a, b)
+        for a, b in {tuple(pair) for pair in answer.get("subclasses", [])}
+        if rdflib.URIRef(b) not in hierarchy.ancestors(rdflib.URIRef(a))
+    )
+    return ReasonerReport(
+        consistent=answer["consistent"],
+        unsatisfiable=answer["unsatisfiable"],
+        set_aside=set_aside,
+        seconds=time.monotonic() - started,
+        memberships=memberships,
+        subclasses=subclasses,
+        clashes=[] if answer["consistent"] else disjoint_clashes(graph),
+        imports_not_followed=sorted({str(o) for o in graph.objects(None, OWL.imports)}),
+    )
+
+
+def _asserted_types(
+    graph: rdflib.Graph, hierarchy: Hierarchy
+) -> dict[rdflib.term.Node, set[rdflib.term.Node]]:
+    """Each node's stated classes with their asserted superclasses."""
+    types: dict[rdflib.term.Node, set[rdflib.term.Node]] = {}
+    for node, cls in graph.subject_objects(RDF.type):
+        types.setdefault(node, set()).update(hierarchy.ancestors(cls))
+    return types
+
+
+def disjoint_clashes(graph: rdflib.Graph) -> list[str]:
+    """Individuals that belong to two disjoint classes, by their stated types and the domains and
+    ranges of the properties they use, each with how it came to belong to both. (Longer than
+    most functions: the three ways of belonging are three short loops over one table.)"""
+
+    hierarchy = Hierarchy(graph)
+    why: dict[rdflib.term.Node, dict[rdflib.term.Node, str]] = {}
+
+    def add(node: rdflib.term.Node, cls: rdflib.term.Node, reason: str) -> None:
+        for c in hierarchy.ancestors(cls):
+            why.setdefault(node, {}).setdefault(c, reason)
+
+    schema_kinds = {
+        OWL.Class,
+        RDFS.Class,
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        RDF.Property,
+        OWL.Ontology,
+        OWL.AllDisjointClasses,
+        OWL.Restriction,
+    }
+    for node, cls in graph.subject_objects(RDF.type):
+        if cls not in schema_kinds:
+            add(node, cls, f"stated to be a {compact(str(cls))}")
+    for prop, domain in graph.subject_objects(RDFS.domain):
+        for node in graph.subjects(prop, None):
+            add(
+                node,
+                domain,
+                f"the subject of {compact(str(prop))}, whose domain is {compact(str(domain))}",
+            )
+    for prop, range_ in graph.subject_objects(RDFS.range):
+        if (prop, RDF.type, OWL.ObjectProperty) not in graph:
+            continue
+        for node in graph.objects(None, prop):
+            add(
+                node,
+                range_,
+                f"the value of {compact(str(prop))}, whose range is {compact(str(range_))}",
+            )
+    pairs = [(a, b) for pair in disjoint_pairs(graph) for a in pair for b in pair if a != b]
+    clashes = set()
+    for node, classes in why.items():
+        for a, b in pairs:
+            if a in classes and b in classes and str(a) < str(b):
+                clashes.add(
+                    f"{compact(str(node))} is in both {compact(str(a))} and {compact(str(b))}, "
+                    f"which are disjoint: {classes[a]}, and {classes[b]}"
+                )
+    return sorted(clashes)
+
+
+def _worker(nt_path: str) -> dict[str, object]:
+    """Child-process side: load the N-Triples file into owlready2 and run HermiT."""
+    import owlready2
+
+    owlready2.JAVA_EXE = os.environ.get("HKIT_JAVA", "java")
+    world = owlready2.World()
+    world.get_ontology(Path(nt_path).resolve().as_uri()).load()
+    # The reasoner's conclusions go into an ontology of their own, so they can be listed.
+    inferred = world.get_ontology("urn:hkit:inferred#")
+    try:
+        with inferred:
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+    except owlready2.OwlReadyInconsistentOntologyError:
+        return {"consistent": False, "unsatisfiable": []}
+    unsatisfiable = sorted(c.iri for c in world.inconsistent_classes() if c.iri != str(OWL.Nothing))
+
+    def named(storid: object) -> str | None:
+        if not isinstance(storid, int) or storid <= 0:
+            return None
+        iri = world._unabbreviate(storid)
+        return None if iri in (str(OWL.Thing), str(OWL.NamedIndividual), str(OWL.Ontology)) else iri
+
+    found: dict[str, list[list[str]]] = {"memberships": [], "subclasses": []}
+    for key, predicate in (("memberships", RDF.type), ("subclasses", RDFS.subClassOf)):
+        storid = world._abbreviate(str(predicate))
+        for s, _p, o in inferred.get_triples(None, storid, None):
+            subject, obj = named(s), named(o)
+            if subject and obj:
+                found[key].append([subject, obj])
+    return {"consistent": True, "unsatisfiable": unsatisfiable, **found}
+
+
+if __name__ == "__main__":
+    print(json.dumps(_worker(sys.argv[1])))

@@ -1,0 +1,342 @@
+"""Where a query runs. The embedded engine is pyoxigraph, in process, on the loaded files."""
+
+from __future__ import annotations
+
+import threading
+
+from hkit.core.answers import XSD_STRING, Result, Term
+from hkit.core.errors import AnswerTooLarge, QueryFailed, QueryTimeout
+from hkit.core.ordering import order_rows
+from hkit.core.sparql import final_order
+from hkit.core.sparql import query_form as form
+from hkit.store.offline import _refuse_outreach, might_reach_network
+from hkit.store.runner import (
+    _bounded,
+    _can_fork,
+    _Child,
+    _pack,
+    _pack_row,
+    _raise_engine_error,
+    _unpack,
+)
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any, Protocol
+
+    import pyoxigraph
+
+    class Engine(Protocol):
+        """Where a query runs: the embedded store, rdflib or an endpoint (for the type checker;
+        typing is not imported at run time, to keep start-up short)."""
+
+        name: str
+
+        def run(self, text: str, timeout: float | None = None) -> Result: ...
+
+
+def _term(node: Any) -> Term:
+    import pyoxigraph
+
+    if isinstance(node, pyoxigraph.NamedNode):
+        return Term("uri", node.value)
+    if isinstance(node, pyoxigraph.BlankNode):
+        return Term("bnode", node.value)
+    lang = node.language
+    datatype = None if lang else node.datatype.value
+    return Term("literal", node.value, None if datatype == XSD_STRING else datatype, lang)
+
+
+class EmbeddedEngine:
+    """pyoxigraph on an in-memory store."""
+
+    name = "embedded"
+
+    def __init__(self, store: pyoxigraph.Store) -> None:
+        self.store = store
+
+    def _evaluate(
+        self,
+        text: str,
+        order_here: bool = True,
+        caps: tuple[int, int | None] | None = None,
+        base: str | None = None,
+    ) -> Result:
+        """The answer to ``text``; with ``caps`` (rows, bytes), AnswerTooLarge as soon as the
+        answer has more rows, or more bytes of terms, than they allow (before it is all read).
+        ``base`` is the IRI that relative IRIs in the text resolve against (a BASE in the text
+        is resolved against it in turn); without one, a relative IRI is an error."""
+        import pyoxigraph
+
+        max_bytes = caps[1] if caps is not None else None
+        size = 0
+
+        # A final ORDER BY over returned variables is applied here, on the rows read, where it
+        # orders them as the engine would (order_rows): pyoxigraph 0.5.13 reads both sort keys'
+        # text back from the store at every comparison, half the time of a large answer.
+        order = final_order(text) if order_here else None
+        answer = self.store.query(order[0] if order else text, base_iri=base)
+        if isinstance(answer, pyoxigraph.QueryBoolean):
+            return Result("ASK", boolean=bool(answer))
+        if isinstance(answer, pyoxigraph.QuerySolutions):
+            variables = [v.value for v in answer.variables]
+            indexed = list(enumerate(variables))
+            # Values repeat (a currency, a unit, a class): convert each distinct one once.
+            terms: dict[object, Term] = {}
+            rows = []
+            directed = False  # a string with a base direction, which a Term does not carry
+            for solution in answer:
+                row = {}
+                for i, v in indexed:
+                    value = solution[i]
+                    if value is not None:
+                        term = terms.get(value)
+                        if term is None:
+                            term = terms[value] = _term(value)
+                            directed |= term.lang is not None and value.direction is not None
+                        row[v] = term
+                        if max_bytes is not None:
+                            size += _term_size(term)
+                rows.append(row)
+                if caps is not None:
+                    _within(len(rows), size, caps)
+            if order and (directed or not order_rows(rows, order[1])):
+                # the engine orders these keys
+                return self._evaluate(text, order_here=False, caps=caps, base=base)
+            return Result("SELECT", variables=variables, rows=rows)
+        triples = []
+        for t in answer:
+            triple = (_term(t.subject), _term(t.predicate), _term(t.object))
+            triples.append(triple)
+            if caps is not None:
+                if max_bytes is not None:
+                    size += sum(_term_size(term) for term in triple)
+                _within(len(triples), size, caps)
+        return Result("CONSTRUCT", triples=triples)
+
+    def run(
+        self,
+        text: str,
+        timeout: float | None = None,
+        *,
+        max_rows: int | None = None,
+        max_bytes: int | None = None,
+        base: str | None = None,
+    ) -> Result:
+        """Evaluate a query, bounded by ``timeout`` seconds (and, where the system can fork, by
+        the memory limit of :func:`query_memory_limit`, in a child process: see
+        :class:`_Child`). With ``max_rows`` or ``max_bytes``, an answer larger than that is
+        refused (:class:`hkit.core.errors.AnswerTooLarge`) where it is read, in the child, so
+        that it never reaches this process. The timeout covers the whole answer, its unpacking here
+        included. Relative IRIs in the text resolve against ``base`` (an absolute IRI), when
+        given."""
+        import time
+
+        _refuse_outreach(text)
+        caps = None
+        if max_rows is not None or max_bytes is not None:
+            caps = (max_rows if max_rows is not None else -1, max_bytes)
+        started = time.monotonic()
+        if _can_fork():
+            work = lambda send: send(  # noqa: E731
+                ("result", _pack(self._evaluate(text, caps=caps, base=base)))
+            )
+            child = _Child(work, timeout, offline=might_reach_network(text))
+            with child:
+                result = _unpack(child.receive()[1])
+        else:
+            result = _bounded(lambda: self._evaluate(text, caps=caps, base=base), timeout)
+        if timeout is not None and time.monotonic() - started > timeout:
+            raise QueryTimeout(
+                f"the query did not finish within {timeout:g} seconds", hint="raise --timeout"
+            )
+        return result
+
+    def stream(
+        self, text: str, timeout: float | None = None, batch: int = 1000
+    ) -> tuple[list[str], Iterator[dict[str, Term]]]:
+        """A SELECT query's variables and an iterator over its rows, produced as they are read
+        (at most a few batches held in memory), the whole bounded by ``timeout`` seconds."""
+        _refuse_outreach(text)
+        if _can_fork():
+            return self._stream_in_child(text, timeout, batch)
+        import queue
+        import time
+
+        channel: queue.Queue = queue.Queue(maxsize=4)
+        done = object()
+
+        def work() -> None:
+            try:
+                produced = self._rows(text, batch)
+                channel.put(("variables", next(produced)))
+                for rows in produced:
+                    channel.put(("rows", rows))
+                channel.put(("end", done))
+            except BaseException as exc:  # handed back to the reading thread
+                channel.put(("error", exc))
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        threading.Thread(target=work, daemon=True, name="hkit-query").start()
+
+        def take() -> tuple[str, object]:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                kind, value = channel.get(timeout=remaining)
+            except queue.Empty:
+                raise QueryTimeout(
+                    f"the query did not finish within {timeout:g} seconds", hint="raise --timeout"
+                ) from None
+            if kind == "error":
+                _raise_engine_error(value)  # the same messages as run()
+            return kind, value
+
+        _, variables = take()
+
+        def rows() -> Iterator[dict[str, Term]]:
+            while True:
+                kind, value = take()
+                if kind == "end":
+                    return
+                yield from value  # type: ignore[misc]  # a batch of rows
+
+        return list(variables), rows()  # type: ignore[call-overload]  # the variables' names
+
+    def _solutions(self, text: str) -> pyoxigraph.QuerySolutions:
+        import pyoxigraph
+
+        answer = self.store.query(text)
+        if not isinstance(answer, pyoxigraph.QuerySolutions):
+            raise QueryFailed("only a SELECT query's rows can be streamed")
+        return answer
+
+    def _rows(self, text: str, batch: int) -> Iterator[Any]:
+        """The variables, then the rows in batches of ``batch``."""
+
+        if final_order(text):  # every row is read before the first is known: see _evaluate
+            result = self._evaluate(text)
+            yield result.variables
+            for start in range(0, len(result.rows), batch):
+                yield result.rows[start : start + batch]
+            return
+        answer = self._solutions(text)
+        variables = [v.value for v in answer.variables]
+        yield variables
+        terms: dict[object, Term] = {}
+        rows = []
+        for solution in answer:
+            row = {}
+            for i, v in enumerate(variables):
+                value = solution[i]
+                if value is not None:
+                    term = terms.get(value)
+                    if term is None:
+                        if len(terms) > 100_000:
+                            terms.clear()  # keep the memo bounded too
+                        term = terms[value] = _term(value)
+                    row[v] = term
+            rows.append(row)
+            if len(rows) >= batch:
+                yield rows
+                rows = []
+        yield rows
+
+    def _stream_in_child(self, text: str, timeout: float | None, batch: int):
+        def work(send: Callable[[tuple], None]) -> None:
+            produced = self._rows(text, batch)
+            send(("variables", next(produced)))
+            for rows in produced:
+                send(("rows", [_pack_row(row) for row in rows]))
+            send(("end", None))
+
+        child = _Child(work, timeout, offline=might_reach_network(text))
+        child.__enter__()
+        try:
+            _, variables = child.receive()
+        except BaseException:
+            child.__exit__(None, None, None)
+            raise
+
+        def rows():  # an iterator of rows
+            try:
+                while True:
+                    kind, value = child.receive()
+                    if kind == "end":
+                        return
+                    for row in value:
+                        yield {var: Term(*term) for var, term in row.items()}
+            finally:
+                child.__exit__(None, None, None)
+
+        return variables, rows()
+
+
+def _term_size(term: Term) -> int:
+    """About how many bytes a term takes in an answer (its text, datatype and language)."""
+    return len(term.value) + len(term.datatype or "") + len(term.lang or "") + 8
+
+
+def _within(count: int, size: int, caps: tuple[int, int | None]) -> None:
+    """Raise AnswerTooLarge when ``count`` rows (or triples) of ``size`` bytes pass ``caps``."""
+    max_rows, max_bytes = caps
+    if 0 <= max_rows < count:
+        raise AnswerTooLarge(
+            f"the answer has more than {max_rows:,} rows, the most this server sends",
+            hint="add a LIMIT",
+        )
+    if max_bytes is not None and size > max_bytes:
+        raise AnswerTooLarge(
+            f"the answer is larger than {max_bytes:,} bytes, the most this server sends",
+            hint="add a LIMIT, or return shorter values",
+        )
+
+
+class RdflibEngine:
+    """rdflib's own SPARQL engine on an rdflib graph: the reference that other engines are
+    compared with in the tests (slower than the embedded engine, HAZARDS speed table)."""
+
+    name = "rdflib"
+
+    def __init__(self, graph: Any) -> None:
+        import rdflib.plugins.sparql
+
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # never fetch FROM graphs (HAZARDS 6)
+        self.graph = graph
+
+    def _evaluate(self, text: str) -> Result:
+        answer = self.graph.query(text)
+        if answer.type == "ASK":
+            return Result("ASK", boolean=bool(answer.askAnswer))
+        if answer.type == "SELECT":
+            variables = [str(v) for v in answer.vars]
+            rows = [
+                {v: _rdflib_term(row[i]) for i, v in enumerate(variables) if row[i] is not None}
+                for row in answer
+            ]
+            return Result("SELECT", variables=variables, rows=rows)
+        triples = [(_rdflib_term(s), _rdflib_term(p), _rdflib_term(o)) for s, p, o in answer]
+        return Result("CONSTRUCT", triples=triples)
+
+    def run(self, text: str, timeout: float | None = None) -> Result:
+        """Evaluate a query, bounded by ``timeout`` seconds."""
+        _refuse_outreach(text)
+        return _bounded(lambda: self._evaluate(text), timeout)
+
+
+def _rdflib_term(node: Any) -> Term:
+    import rdflib
+
+    if isinstance(node, rdflib.URIRef):
+        return Term("uri", str(node))
+    if isinstance(node, rdflib.BNode):
+        return Term("bnode", str(node))
+    datatype = None if node.language or node.datatype is None else str(node.datatype)
+    return Term("literal", str(node), None if datatype == XSD_STRING else datatype, node.language)
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE (see :func:`hkit.core.sparql.query_form`)."""
+
+    return form(text)
