@@ -165,6 +165,35 @@ def test_query_iris_reads_sparql_not_text():
     assert not any("InA" in iri for iri in iris)
 
 
+def test_query_iris_finds_what_only_a_filter_names_where_rdflib_s_algebra_does_not():
+    """A term a saved query names only inside FILTER (a comparison, or FILTER EXISTS) is used:
+    the review's unused-term check and the checks' index read queries with query_iris, which
+    finds it. A walk of rdflib's algebra over the basic graph patterns does not (the trap this
+    guards against)."""
+    from rdflib import URIRef
+    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.algebra import traverse
+
+    text = """PREFIX hkit: <https://w3id.org/hkit/ontology#>
+    SELECT ?x WHERE { ?x a ?t FILTER (?t = hkit:Unicorn) FILTER EXISTS { ?x hkit:sector ?s } }"""
+    named_in_filters = {
+        "https://w3id.org/hkit/ontology#Unicorn",
+        "https://w3id.org/hkit/ontology#sector",
+    }
+    assert named_in_filters <= query_iris(text)
+
+    walked: set[str] = set()
+
+    def visit(node: object) -> None:
+        if getattr(node, "name", None) == "BGP":
+            walked.update(
+                str(t) for triple in node.triples for t in triple if isinstance(t, URIRef)
+            )
+
+    traverse(prepareQuery(text).algebra, visit)
+    assert not named_in_filters & walked  # what the algebra walk would have missed
+
+
 # -- hkit check, every gate ------------
 
 

@@ -111,6 +111,11 @@ GUARDS = {
         "test_readonly_differential::test_glued_keywords_refused_whatever_either_oracle_reads",
         "test_security::test_nothing_reaches_the_network",
     ],
+    # rdflib's SPARQL algebra walkers miss IRIs inside FILTER expressions: hkit reads the text
+    29: [
+        "test_checks::test_query_iris_reads_sparql_not_text",
+        "test_checks::test_query_iris_finds_what_only_a_filter_names_where_rdflib_s_algebra_does_not",
+    ],
 }
 
 
