@@ -167,7 +167,7 @@ def test_every_saved_query_through_rdflibs_sparql_client(served, name):
         tuple(str(row[v]) if row[v] is not None else None for v in row.labels)
         for row in store.query(text)
     ]
-    local = KnowledgeGraph(ROOT, [HOSTILE]).run(text)
+    local = KnowledgeGraph(root=ROOT, data=[HOSTILE]).run(text)
     expected = [
         tuple(row[v].value if v in row else None for v in local.variables) for row in local.rows
     ]
@@ -190,7 +190,7 @@ def test_every_saved_query_through_jenas_remote_query(served, jena, tmp_path, na
 
     from hkit.api import KnowledgeGraph
 
-    kg = KnowledgeGraph(ROOT, [HOSTILE])
+    kg = KnowledgeGraph(root=ROOT, data=[HOSTILE])
     for name in names:
         text = _example_text(name)
         path = tmp_path / f"{name}.rq"

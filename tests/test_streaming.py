@@ -60,7 +60,7 @@ def test_a_timed_out_stream_is_hkits_and_leaves_no_file(tmp_path):
         "import hkit\n"
         "from hkit.cli.commands import write_stream\n"
         "from hkit.core.errors import QueryTimeout\n"
-        f"kg = hkit.open({str(ROOT)!r}, timeout=0.3)\n"
+        f"kg = hkit.open(root={str(ROOT)!r}, timeout=0.3)\n"
         "slow = 'SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }'\n"
         "try:\n"
         f"    write_stream(kg, slow, 'tsv', {str(tmp_path / 'out.tsv')!r})\n"
@@ -87,7 +87,7 @@ def test_stream_to_stdout(engine, monkeypatch):
     text = with_values(q.text, bind_values(q, {}))
     import hkit
 
-    kg = hkit.open(ROOT, timeout=60)
+    kg = hkit.open(root=ROOT, timeout=60)
     assert write_stream(kg, text, "tsv", None)
     assert buffer.getvalue().decode() == render(engine.run(text, 60), "tsv")
     assert write_stream(kg, text, "table", None) is None
