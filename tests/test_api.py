@@ -1,12 +1,11 @@
 """hkit as a Python library: ``hkit.open()``, saved queries and SPARQL as Python values, the
-reports, the docstring examples, which run here as tests, and what the public API is
-(``hkit.__all__``) and that the command line keeps to it."""
+reports, and what the public API is (``hkit.__all__``) and that the command line keeps to it.
+The docstrings' examples run in test_doctests.py."""
 
 from __future__ import annotations
 
 import ast
 import datetime
-import doctest
 import subprocess
 import sys
 from decimal import Decimal
@@ -24,18 +23,6 @@ from hkit.cli.group import main
 @pytest.fixture(scope="module")
 def kg() -> hkit.KnowledgeGraph:
     return hkit.open(root=ROOT)
-
-
-@pytest.mark.parametrize(
-    "module", ["hkit", "hkit.api", "hkit.core.values", "hkit.core.sparql", "hkit.core.catalog"]
-)
-def test_docstring_examples_run(module, monkeypatch, tmp_path):
-    import importlib
-
-    monkeypatch.chdir(ROOT)
-    monkeypatch.setenv("HKIT_CACHE_DIR", str(tmp_path))
-    failed, attempted = doctest.testmod(importlib.import_module(module), verbose=False)
-    assert attempted > 0 and failed == 0
 
 
 def test_a_saved_query_answers_python_values(kg):
