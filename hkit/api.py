@@ -453,10 +453,11 @@ class KnowledgeGraph:
         # text is checked as it is parsed, and the whole validation runs where the network
         # cannot be reached, so that even a text the checks missed reaches no host.
 
-        return run_offline(
+        report: ValidationReport = run_offline(
             lambda: validate_files(files, shapes_graph, progress or _quiet),
             "validation with your own shapes",
         )
+        return report
 
     def reason(
         self, timeout: float | None = None, progress: Callable[[str], None] | None = None
