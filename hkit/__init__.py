@@ -2,51 +2,113 @@
 
 >>> import hkit
 >>> kg = hkit.open()
->>> kg.query("funds-by-size", currency="HKD").variables[:4]
-['initiative', 'label', 'qualifier', 'value']
+>>> answer = kg.query("funds-by-size", currency="HKD")
+>>> isinstance(answer, hkit.Result), answer.variables[:4]
+(True, ['initiative', 'label', 'qualifier', 'value'])
+>>> try:
+...     kg.query("funds-by-size", currency="EUR")
+... except hkit.QueryError as error:
+...     print(error.message, error.exit_code == hkit.EXIT_USAGE)
+parameter 'currency' cannot be 'EUR' True
 
-``hkit.open()`` returns a :class:`hkit.api.KnowledgeGraph`; see :mod:`hkit.api`.
+``hkit.open()`` returns a :class:`KnowledgeGraph`; see :mod:`hkit.api`.
 
-The public API is ``hkit.open`` and the modules in ``PUBLIC_MODULES``; the command line
-(``CLI_MODULES``) is built on them alone, and the other modules may change without notice.
+The public API is the names in ``__all__`` and the modules that define them: the graph
+(``open``, ``KnowledgeGraph``), answers (``Result``, ``Term``, ``IRI``), the reports that the
+graph's methods return, the errors and exit codes, and ``__version__``. The other modules may
+change without notice.
 """
 
-from hkit import api
+from hkit.api import KnowledgeGraph, open
+from hkit.core.answers import Result, Term
+from hkit.core.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CHECK_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    AnswerTooLarge,
+    EndpointError,
+    HkitError,
+    InputError,
+    QueryError,
+    QueryFailed,
+    QueryTimeout,
+    ReasonerError,
+    ResourceError,
+)
+from hkit.core.values import IRI
 from hkit.core.version import __version__
 
-#: The library's public modules: the graph and its queries and reports (api), errors and exit
-#: codes (errors), rendering answers (results), writing files (output), prefixes (vocab), the
-#: Python values of answers (values), the cache folder (cache).
-PUBLIC_MODULES = (
-    "hkit.api",
-    "hkit.core.answers",
-    "hkit.core.errors",
-    "hkit.core.vocab",
-    "hkit.core.values",
-    "hkit.core.cache",
-    "hkit.core.version",
-    "hkit.core.progress",
-    "hkit.present.results",
-    "hkit.present.output",
-    "hkit.web.app",
-)
-#: The command line: the click commands, the fast lane, the commands' work, the option table,
-#: the error boundary.
-CLI_MODULES = (
-    "hkit.cli",
-    "hkit.cli.group",
-    "hkit.cli.fast",
-    "hkit.cli.commands",
-    "hkit.cli.options",
-    "hkit.cli.boundary",
-    "hkit.__main__",
-)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
-__all__ = ["CLI_MODULES", "PUBLIC_MODULES", "KnowledgeGraph", "__version__", "open"]
+if TYPE_CHECKING:
+    from hkit.core.catalog import SavedQuery
+    from hkit.present.explore import Description, Stats
+    from hkit.quality.checks import Check, GateReport
+    from hkit.quality.diff import OntologyDiff
+    from hkit.quality.reason import ReasonerReport
+    from hkit.quality.review import Review
+    from hkit.quality.validate import ValidationReport
+
+#: The classes of the reports and descriptions that the graph's methods return, by the module
+#: that defines each: imported on first use, since most of those modules import rdflib or
+#: dataclasses, which the command line's start-up does not pay for.
+_REPORTS = {
+    "Check": "hkit.quality.checks",
+    "Description": "hkit.present.explore",
+    "GateReport": "hkit.quality.checks",
+    "OntologyDiff": "hkit.quality.diff",
+    "ReasonerReport": "hkit.quality.reason",
+    "Review": "hkit.quality.review",
+    "SavedQuery": "hkit.core.catalog",
+    "Stats": "hkit.present.explore",
+    "ValidationReport": "hkit.quality.validate",
+}
+
+__all__ = [
+    "EXIT_BROKEN_PIPE",
+    "EXIT_CHECK_FAILED",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "IRI",
+    "AnswerTooLarge",
+    "Check",
+    "Description",
+    "EndpointError",
+    "GateReport",
+    "HkitError",
+    "InputError",
+    "KnowledgeGraph",
+    "OntologyDiff",
+    "QueryError",
+    "QueryFailed",
+    "QueryTimeout",
+    "ReasonerError",
+    "ReasonerReport",
+    "ResourceError",
+    "Result",
+    "Review",
+    "SavedQuery",
+    "Stats",
+    "Term",
+    "ValidationReport",
+    "__version__",
+    "open",
+]
 
 
 def __getattr__(name: str) -> object:
-    # the library is imported on first use, so that the command line's start-up does not pay
-    if name in ("open", "KnowledgeGraph"):
-        return getattr(api, name)
+    """A report class, imported from its module on first use (see ``_REPORTS``)."""
+    if name in _REPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_REPORTS[name]), name)
     raise AttributeError(f"module 'hkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -75,13 +75,14 @@ def __getattr__(name: str) -> object:
 
 
 def open(
+    *,
     root: str | Path | None = None,
     data: Iterable[str | Path] = (),
     endpoint: str | None = None,
     default_graphs: Iterable[str] = (),
     timeout: float = DEFAULT_TIMEOUT,
 ) -> KnowledgeGraph:
-    """The hkit graph, ready to query.
+    """The hkit graph, ready to query. Every option is given by name.
 
     ``root`` is a folder with ``ontology/``, ``data/`` and ``queries/`` (default: the checkout in
     the current directory, else the copy inside the installed package); ``data`` adds your own
@@ -93,7 +94,9 @@ def open(
     >>> len(kg.queries) >= 25
     True
     """
-    return KnowledgeGraph(root, data, endpoint, default_graphs, timeout)
+    return KnowledgeGraph(
+        root=root, data=data, endpoint=endpoint, default_graphs=default_graphs, timeout=timeout
+    )
 
 
 class KnowledgeGraph:
@@ -104,6 +107,7 @@ class KnowledgeGraph:
 
     def __init__(
         self,
+        *,
         root: str | Path | None = None,
         data: Iterable[str | Path] = (),
         endpoint: str | None = None,
@@ -449,10 +453,11 @@ class KnowledgeGraph:
         # text is checked as it is parsed, and the whole validation runs where the network
         # cannot be reached, so that even a text the checks missed reaches no host.
 
-        return run_offline(
+        report: ValidationReport = run_offline(
             lambda: validate_files(files, shapes_graph, progress or _quiet),
             "validation with your own shapes",
         )
+        return report
 
     def reason(
         self, timeout: float | None = None, progress: Callable[[str], None] | None = None

@@ -6,6 +6,7 @@ import pytest
 import rdflib
 from helpers import ROOT
 
+import hkit
 from hkit.store.files import ONTOLOGY, SHAPES
 from hkit.store.rdf import load_rdflib
 
@@ -129,14 +130,12 @@ def virtuoso(tmp_path_factory):
     stopped at the end of the session."""
     from stores import Virtuoso
 
-    from hkit.present.export import export
-
     workdir = tmp_path_factory.mktemp("virtuoso")
     server = Virtuoso(workdir)
     server.start()
     try:
         export_file = workdir / "hkit.ttl"
-        export_file.write_bytes(export(ROOT, "turtle"))
+        export_file.write_bytes(hkit.open(root=ROOT).export("turtle"))
         server.load(export_file, VIRTUOSO_GRAPH)
         server.restart()
         yield server

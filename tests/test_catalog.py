@@ -12,12 +12,10 @@ from helpers import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import hkit
+from hkit import QueryError
 from hkit.core.catalog import bind_values, catalog, load, read_query
-from hkit.core.errors import QueryError
 from hkit.core.sparql import check_read_only, with_values
-from hkit.store.engines import EmbeddedEngine
-from hkit.store.files import graph_files
-from hkit.store.stores import load_store
 
 HEADER = """#+ summary: A test query
 #+ description: A description that goes on
@@ -156,12 +154,12 @@ def test_values_open_each_branch_of_a_top_level_union():
 def test_values_in_union_branches_give_the_same_answers(store, engine):
     """A join distributes over a union: binding each branch too changes no answer, for one
     value, several values, and a branch that does not name the variable."""
-    from hkit.present.export import export
     from hkit.store.engines import RdflibEngine
 
     run = engine.run
     if store == "rdflib":
-        graph = rdflib.Graph().parse(data=export(ROOT, "turtle"), format="turtle")
+        turtle = hkit.open(root=ROOT).export("turtle")
+        graph = rdflib.Graph().parse(data=turtle, format="turtle")
         run = RdflibEngine(graph).run
     text = (
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?s ?x WHERE {"
@@ -189,7 +187,7 @@ def test_parse_param_options():
 
 @pytest.fixture(scope="module")
 def engine():
-    return EmbeddedEngine(load_store(graph_files(ROOT)))
+    return hkit.open(root=ROOT).embedded
 
 
 QUERIES = catalog(ROOT / "queries")

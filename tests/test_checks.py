@@ -12,16 +12,15 @@ import pytest
 from click.testing import CliRunner
 from helpers import CHECK_FIXTURES, GATE_FIXTURES, ROOT, expected_messages
 
+import hkit
+from hkit import QueryError, Term
 from hkit.cli.group import main
-from hkit.core.answers import Term
-from hkit.core.errors import QueryError
 from hkit.quality.checks import (
     CHECKS_DIR,
     check_store,
     query_iris,
     read_allowed,
     read_check,
-    read_checks,
     render_message,
     run_checks,
     saved_query_files,
@@ -30,7 +29,7 @@ from hkit.quality.checks import (
 from hkit.store.engines import EmbeddedEngine
 from hkit.store.files import ONTOLOGY, graph_files
 
-CHECKS = read_checks(ROOT / CHECKS_DIR)
+CHECKS = hkit.open(root=ROOT).checks
 CHECK_NAMES = [c.name for c in CHECKS]
 
 

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from helpers import ROOT, read_terminal
 
+import hkit
 from hkit.cli.group import main
-from hkit.core.catalog import catalog
 
 RUN = ["--root", str(ROOT)]
 
@@ -95,9 +95,7 @@ def test_query_table_is_readable():
     ],
 )
 def test_every_format_on_every_query(fmt):
-    from hkit.core.catalog import catalog
-
-    for name, q in catalog(ROOT / "queries").items():
+    for name, q in hkit.open(root=ROOT).queries.items():
         args = [f"{k}={v}" for k, values in q.examples[0].items() for v in values]
         result = invoke("query", name, "--format", fmt, *[x for a in args for x in ("-p", a)])
         assert result.exit_code == 0, (name, result.output)
@@ -484,7 +482,7 @@ def test_reporting_commands_write_json():
 def test_every_example_that_show_prints_runs_when_pasted_into_a_shell():
     import shlex
 
-    for name in sorted(catalog(ROOT / "queries")):
+    for name in sorted(hkit.open(root=ROOT).queries):
         for line in invoke("show", name).output.splitlines():
             if line.startswith("example:"):
                 words = shlex.split(line.removeprefix("example:").strip())

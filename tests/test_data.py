@@ -13,8 +13,7 @@ import rdflib
 from helpers import ROOT
 from rdflib.namespace import RDF, RDFS
 
-from hkit.quality.reason import run_hermit
-from hkit.quality.validate import validate
+import hkit
 from hkit.store.files import HKIT, HKIT_ID, data_files
 from hkit.store.rdf import load_rdflib
 
@@ -52,14 +51,14 @@ def typed_subjects(graph: rdflib.Graph) -> set[rdflib.URIRef]:
     }
 
 
-def test_data_conforms_to_the_shapes(data_graph, shapes_graph, ontology_graph):
-    report = validate(data_graph, shapes_graph, ontology_graph)
+def test_data_conforms_to_the_shapes():
+    report = hkit.open(root=ROOT).validate()
     assert report.conforms, "\n".join(f"{v.focus} {v.path}: {v.message}" for v in report.violations)
 
 
 @pytest.mark.reasoner
-def test_ontology_and_data_are_consistent(full_graph):
-    report = run_hermit(full_graph)
+def test_ontology_and_data_are_consistent():
+    report = hkit.open(root=ROOT).reason(timeout=300)
     assert report.consistent
     assert report.unsatisfiable == []
     assert report.set_aside, "the data's dates are set aside, and reported"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from click.testing import CliRunner
 from helpers import ROOT
 
+import hkit
 from hkit.cli.group import main
-from hkit.quality.diff import diff_files
 from hkit.store.files import ONTOLOGY
 
 ORIGINAL = (ROOT / ONTOLOGY).read_text(encoding="utf-8")
@@ -48,7 +48,7 @@ def test_added_and_removed_terms_and_axioms(tmp_path):
         "hkit:Unicorn\n    a owl:Class ;", "hkit:Unicorn\n    a rdfs:Resource ;"
     )
     new = write(tmp_path, "new.ttl", without_unicorn + extra)
-    report = diff_files(ROOT / ONTOLOGY, new)
+    report = hkit.api.diff(ROOT / ONTOLOGY, new)
     assert [c.label for c in report.added] == ["grant"]
     assert (
         "rdfs:subClassOf",

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from helpers import ROOT
 from rdflib.namespace import OWL, RDF
 
+import hkit
 from hkit.cli.group import main
-from hkit.core.catalog import catalog
 from hkit.store.files import ONTOLOGY
 from hkit.store.rdf import load_rdflib
 
@@ -69,7 +69,7 @@ def test_metadata_schemes_and_competency_questions(site):
     for scheme in ("Sectors", "Measures", "ValueQualifiers", "Units", "Frequencies", "Statuses"):
         assert f'id="{scheme}"' in page
     assert "artificial intelligence" in page  # a concept of hkit:Sectors, from the data
-    for query in catalog(ROOT / "queries").values():
+    for query in hkit.open(root=ROOT).queries.values():
         assert f'id="query-{query.name}"' in page
         assert "ORDER BY" in page
     assert "SELECT ?initiative" in page  # funds-by-size's SPARQL

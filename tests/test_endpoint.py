@@ -29,18 +29,13 @@ from conftest import VIRTUOSO_GRAPH
 from helpers import ROOT
 from test_queries import typed_rows
 
+import hkit
+from hkit import EndpointError
 from hkit.cli.group import main
-from hkit.core.catalog import bind_values, catalog
-from hkit.core.errors import EndpointError
-from hkit.core.sparql import with_values
-from hkit.present.export import export
-from hkit.present.results import to_json
-from hkit.store.endpoint import EndpointEngine
-from hkit.store.engines import EmbeddedEngine, RdflibEngine
-from hkit.store.files import graph_files
-from hkit.store.stores import load_store
+from hkit.store.engines import RdflibEngine
 
-QUERIES = catalog(ROOT / "queries")
+KG = hkit.open(root=ROOT)
+QUERIES = KG.queries
 CASES = [(name, i) for name, q in sorted(QUERIES.items()) for i in range(len(q.examples))]
 
 
@@ -54,20 +49,19 @@ def example_args(name: str, index: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def embedded() -> EmbeddedEngine:
-    return EmbeddedEngine(load_store(graph_files(ROOT)))
+def embedded():
+    return KG.embedded
 
 
 @pytest.fixture(scope="module")
 def on_rdflib() -> RdflibEngine:
     rdflib.NORMALIZE_LITERALS = False
-    return RdflibEngine(rdflib.Graph().parse(data=export(ROOT, "turtle"), format="turtle"))
+    return RdflibEngine(rdflib.Graph().parse(data=KG.export("turtle"), format="turtle"))
 
 
 def answers(engine, name: str, index: int) -> list[dict]:
-    q = QUERIES[name]
-    text = with_values(q.text, bind_values(q, q.examples[index]))
-    return typed_rows(json.loads(to_json(engine.run(text, 120))))
+    text = KG.prepare(name, **QUERIES[name].examples[index])
+    return typed_rows(json.loads(engine.run(text, 120).render("json")))
 
 
 #: rdflib's engine takes seconds on some queries: the default run compares three, CI every one.
@@ -151,7 +145,7 @@ def test_virtuoso_without_the_default_graph_is_not_hkit_alone(virtuoso):
     )
     everything = invoke("sparql", query, "--endpoint", virtuoso.endpoint, "--format", "json")
     count = lambda r: int(json.loads(r.output)["results"]["bindings"][0]["n"]["value"])  # noqa: E731
-    assert count(scoped) == len(rdflib.Graph().parse(data=export(ROOT, "turtle"), format="turtle"))
+    assert count(scoped) == len(rdflib.Graph().parse(data=KG.export("turtle"), format="turtle"))
     assert count(everything) > count(scoped)
 
 
@@ -426,7 +420,7 @@ def test_virtuoso_style_ask_and_typed_literals_are_understood(fake):
             }
         ).encode(),
     )
-    assert EndpointEngine(fake.url).run("ASK {}", 5).boolean is True
+    assert hkit.open(endpoint=fake.url, timeout=5).run("ASK {}").boolean is True
 
 
 def test_engine_rejects_a_term_of_unknown_type(fake):
@@ -441,7 +435,7 @@ def test_engine_rejects_a_term_of_unknown_type(fake):
         ).encode(),
     )
     with pytest.raises(EndpointError, match="unknown type"):
-        EndpointEngine(fake.url).run("SELECT * {}", 5)
+        hkit.open(endpoint=fake.url, timeout=5).run("SELECT * {}")
 
 
 def _many_rows(n: int) -> bytes:

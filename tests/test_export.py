@@ -17,12 +17,12 @@ from click.testing import CliRunner
 from helpers import ROOT
 from stores import riot
 
+import hkit
 from hkit.cli.group import main
 from hkit.present.export import (
     DATA_GRAPH,
     EXPORT_FORMATS,
     ONTOLOGY_GRAPH,
-    export,
     export_files,
     read_quads,
 )
@@ -38,6 +38,7 @@ RDFLIB_FORMATS = {
     "rdfxml": "xml",
 }
 TRICKY = Path(__file__).parent / "fixtures" / "export" / "tricky-literals.ttl"
+KG = hkit.open(root=ROOT)
 
 
 def invoke(*args: str):
@@ -83,8 +84,7 @@ def test_export_is_byte_identical_across_processes(fmt, tmp_path):
     first = invoke("export", "--format", fmt)
     assert first.exit_code == 0
     code = (
-        "import sys; from pathlib import Path; from hkit.present.export import export; "
-        f"sys.stdout.buffer.write(export(Path({str(ROOT)!r}), {fmt!r}))"
+        f"import sys, hkit; sys.stdout.buffer.write(hkit.open(root={str(ROOT)!r}).export({fmt!r}))"
     )
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
     assert first.stdout_bytes == second.stdout
@@ -96,14 +96,14 @@ def test_export_is_byte_identical_across_processes(fmt, tmp_path):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_export_reparses_exactly_with_pyoxigraph(fmt):
-    data = export(ROOT, fmt)
+    data = KG.export(fmt)
     assert oxigraph_statements(data, fmt) == source_statements(fmt)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_export_reparses_to_the_same_triples_with_rdflib(fmt):
     rdflib.NORMALIZE_LITERALS = False
-    data = export(ROOT, fmt)
+    data = KG.export(fmt)
     if EXPORT_FORMATS[fmt].dataset:
         parsed = rdflib.Dataset()
         parsed.parse(data=data, format=RDFLIB_FORMATS[fmt])
@@ -123,12 +123,12 @@ def test_jsonld_is_strict_json():
     def refuse(name: str) -> None:
         raise AssertionError(f"{name} is not JSON")
 
-    document = json.loads(export(ROOT, "jsonld"), parse_constant=refuse)
+    document = json.loads(KG.export("jsonld"), parse_constant=refuse)
     assert isinstance(document, list) and document
 
 
 def test_named_graph_layout_puts_the_ontology_and_the_data_apart():
-    quads = pyoxigraph.parse(export(ROOT, "nquads"), format=pyoxigraph.RdfFormat.N_QUADS)
+    quads = pyoxigraph.parse(KG.export("nquads"), format=pyoxigraph.RdfFormat.N_QUADS)
     by_graph: dict[str, int] = {}
     for quad in quads:
         by_graph[quad.graph_name.value] = by_graph.get(quad.graph_name.value, 0) + 1
@@ -138,7 +138,7 @@ def test_named_graph_layout_puts_the_ontology_and_the_data_apart():
 
 
 def test_prefixes_are_the_projects():
-    turtle = export(ROOT, "turtle").decode()
+    turtle = KG.export("turtle").decode()
     assert "@prefix hkit: <https://w3id.org/hkit/ontology#> ." in turtle
     assert "@prefix id: <https://w3id.org/hkit/id/> ." in turtle
     assert "id:innohk a hkit:Initiative" in turtle
@@ -179,7 +179,7 @@ def test_rdfxml_refuses_a_predicate_with_no_local_name(tmp_path):
 )
 def test_jena_accepts_every_export_strictly_and_reads_the_same_triples(fmt, jena, tmp_path):
     path = tmp_path / f"hkit{EXPORT_FORMATS[fmt].suffix}"
-    path.write_bytes(export(ROOT, fmt, (TRICKY,)))
+    path.write_bytes(hkit.open(root=ROOT, data=[TRICKY]).export(fmt))
     # Debian's Jena 4.5 cannot read JSON-LD 1.1 at all (its Titanium reader fails on any
     # document), so JSON-LD goes through its JSON-LD 1.0 reader.
     syntax = ["--syntax=jsonld10"] if fmt == "jsonld" else []

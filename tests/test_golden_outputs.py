@@ -23,12 +23,12 @@ from pathlib import Path
 import pytest
 from helpers import FIXTURES, ROOT, read_terminal
 
-from hkit.core.catalog import catalog
+import hkit
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "outputs"
 WRITE = bool(os.environ.get("HKIT_WRITE_GOLDEN"))
 
-QUERIES = catalog(ROOT / "queries")
+QUERIES = hkit.open(root=ROOT).queries
 TABULAR = ("table", "csv", "tsv", "json", "xml", "md")
 EXPORTS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")
 REVIEW_DATA = FIXTURES / "review" / "data.ttl"
@@ -296,7 +296,6 @@ PAGES = {
 
 
 def _app():
-    import hkit
     from hkit.web.app import make_app
 
     return make_app(hkit.open(root=ROOT))

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from helpers import ROOT
 
 import hkit
+from hkit import HkitError, QueryFailed, QueryTimeout
 from hkit.cli.group import main
-from hkit.core.errors import HkitError, QueryFailed, QueryTimeout
 from hkit.store.engines import EmbeddedEngine
 from hkit.store.runner import _Child
 

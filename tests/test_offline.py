@@ -14,7 +14,7 @@ import time
 import pyoxigraph
 import pytest
 
-from hkit.core.errors import QueryFailed
+from hkit import QueryFailed
 from hkit.store.engines import EmbeddedEngine
 from hkit.store.offline import might_reach_network
 
@@ -122,7 +122,7 @@ def test_the_namespace_fallback_cuts_the_network_too(canary):
 def test_the_engine_itself_refuses_what_reaches_out(canary, monkeypatch):
     """Whoever built the text, the engines check it last: SERVICE (glued to a number too) is
     refused before anything runs, in a child or in process."""
-    from hkit.core.errors import QueryError
+    from hkit import QueryError
 
     port, hits = canary
     glued = f"SELECT * WHERE {{ ?s ?p 1SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"

@@ -72,7 +72,7 @@ def test_every_file_parses_strictly_and_the_same_with_rdflib(path: Path):
 def test_strict_parse_rejects_what_rdflib_would_accept(tmp_path: Path):
     bad = tmp_path / "bad.ttl"
     bad.write_text("<http://example.org/a b> <http://example.org/p> 1 .\n")
-    from hkit.core.errors import InputError
+    from hkit import InputError
 
     with pytest.raises(InputError, match=r"bad\.ttl"):
         strict_parse(bad)

@@ -10,13 +10,11 @@ from helpers import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hkit.core.answers import Term
-from hkit.core.catalog import bind_values, catalog
+import hkit
+from hkit import Term
 from hkit.core.ordering import order_rows
-from hkit.core.sparql import final_order, with_values
+from hkit.core.sparql import final_order
 from hkit.store.engines import EmbeddedEngine, _term
-from hkit.store.files import graph_files
-from hkit.store.stores import load_store
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -193,11 +191,12 @@ def test_two_kinds_in_one_key_are_left_to_the_engine():
 def test_every_saved_query_keeps_the_engines_order():
     """Each saved query, as hkit runs it, against the engine's own ORDER BY: the same rows, in an
     order the same on every key."""
-    engine = EmbeddedEngine(load_store(graph_files(ROOT)))
+    kg = hkit.open(root=ROOT)
+    engine = kg.embedded
     ordered_here = 0
-    for name, query in sorted(catalog(ROOT / "queries").items()):
+    for name, query in sorted(kg.queries.items()):
         for example in query.examples or [{}]:
-            text = with_values(query.text, bind_values(query, example))
+            text = kg.prepare(name, **example)
             found = final_order(text)
             if found is None:
                 continue
@@ -212,11 +211,10 @@ def test_every_saved_query_keeps_the_engines_order():
 
 
 def test_a_streamed_answer_is_ordered_too():
-    engine = EmbeddedEngine(load_store(graph_files(ROOT)))
-    query = catalog(ROOT / "queries")["who-works-in-sector"]
-    text = with_values(query.text, bind_values(query, query.examples[0]))
-    variables, rows = engine.stream(text, timeout=60, batch=3)
-    whole = engine.run(text, timeout=60)
+    kg = hkit.open(root=ROOT, timeout=60)
+    text = kg.prepare("who-works-in-sector", **kg.queries["who-works-in-sector"].examples[0])
+    variables, rows = kg.embedded.stream(text, timeout=60, batch=3)  # batches of three rows
+    whole = kg.run(text)
     assert variables == whole.variables
     assert list(rows) == whole.rows
 

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 from helpers import ROOT
 
+from hkit import HkitError
 from hkit.cli.group import main
-from hkit.core.errors import HkitError
 from hkit.present.output import write_chunks
 
 

@@ -15,22 +15,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_catalog import HOSTILE
 
-from hkit.core.catalog import bind_values, catalog
-from hkit.core.errors import InputError, QueryError
+import hkit
+from hkit import InputError, QueryError
+from hkit.core.catalog import bind_values
 from hkit.core.sparql import with_values
 from hkit.present.export import EXPORT_FORMATS, read_quads, serialize
 from hkit.store.engines import RdflibEngine
 
-QUERIES = catalog(ROOT / "queries")
+QUERIES = hkit.open(root=ROOT).queries
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @pytest.fixture(scope="module")
 def on_rdflib() -> RdflibEngine:
-    from hkit.present.export import export
-
     rdflib.NORMALIZE_LITERALS = False
-    return RdflibEngine(rdflib.Graph().parse(data=export(ROOT, "turtle"), format="turtle"))
+    turtle = hkit.open(root=ROOT).export("turtle")
+    return RdflibEngine(rdflib.Graph().parse(data=turtle, format="turtle"))
 
 
 @settings(

@@ -11,22 +11,16 @@ from decimal import Decimal
 import pytest
 from helpers import ROOT
 
-from hkit.core.answers import Result
-from hkit.core.catalog import bind_values, catalog
-from hkit.core.sparql import with_values
-from hkit.present.results import to_json
-from hkit.store.engines import EmbeddedEngine
-from hkit.store.files import graph_files
-from hkit.store.stores import load_store
+import hkit
 
 GOLDEN = ROOT / "tests" / "golden"
-QUERIES = catalog(ROOT / "queries")
+QUERIES = hkit.open(root=ROOT).queries
 CASES = [(name, i) for name, q in sorted(QUERIES.items()) for i in range(len(q.examples))]
 
 
 @pytest.fixture(scope="module")
-def engine() -> EmbeddedEngine:
-    return EmbeddedEngine(load_store(graph_files(ROOT)))
+def kg() -> hkit.KnowledgeGraph:
+    return hkit.open(root=ROOT, timeout=60)
 
 
 def typed_rows(result_json: dict) -> list[dict[str, tuple]]:
@@ -71,11 +65,10 @@ def test_query_has_metadata_and_a_total_order(name):
 
 
 @pytest.mark.parametrize(("name", "index"), CASES)
-def test_example_matches_golden_results(name, index, engine, request):
-    q = QUERIES[name]
-    example = q.examples[index]
-    result: Result = engine.run(with_values(q.text, bind_values(q, example)), timeout=60)
-    got = json.loads(to_json(result))
+def test_example_matches_golden_results(name, index, kg, request):
+    example = QUERIES[name].examples[index]
+    result = kg.query(name, **example)
+    got = json.loads(result.render("json"))
     assert got["results"]["bindings"], f"{name} answers its example with no rows"
     golden = GOLDEN / f"{name}.{index}.json"
     if request.config.getoption("--generate-golden"):
@@ -121,14 +114,11 @@ UNIT_COLUMNS = ("unit", "currency")
 
 
 @pytest.mark.parametrize(("name", "index"), CASES)
-def test_every_figure_has_its_qualifier_and_its_unit_or_currency(name, index, engine):
+def test_every_figure_has_its_qualifier_and_its_unit_or_currency(name, index, kg):
     """A figure is never shown without how exact the source says it is ("nearly 20", "more than
     4,000") nor an amount without its currency: wherever a saved query answers a value, the same
     row has its qualifier and its unit or currency."""
-    q = QUERIES[name]
-    result = json.loads(
-        to_json(engine.run(with_values(q.text, bind_values(q, q.examples[index])), timeout=60))
-    )
+    result = json.loads(kg.query(name, **QUERIES[name].examples[index]).render("json"))
     columns = result["head"]["vars"]
     for value, qualifiers in VALUE_COLUMNS.items():
         if value not in columns:
@@ -149,20 +139,18 @@ def test_every_figure_has_its_qualifier_and_its_unit_or_currency(name, index, en
         ("events-timeline", "date", "Event"),
     ],
 )
-def test_a_listing_query_drops_nothing_for_want_of_an_exact_date(name, column, cls, engine):
+def test_a_listing_query_drops_nothing_for_want_of_an_exact_date(name, column, cls, kg):
     """A saved query that lists every appointment or every event must list the ones whose source
     bounds the date only (2024/2025, ../2025-02-24) or gives none, not only the exactly dated."""
-    everything = engine.run(
+    everything = kg.run(
         f"""PREFIX hkit: <https://w3id.org/hkit/ontology#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{
           {{ ?x a hkit:{cls} }} UNION {{ ?x a ?c . ?c rdfs:subClassOf+ hkit:{cls} }}
-        }}""",
-        timeout=60,
+        }}"""
     )
-    expected = int(json.loads(to_json(everything))["results"]["bindings"][0]["n"]["value"])
-    q = QUERIES[name]
-    rows = json.loads(to_json(engine.run(with_values(q.text, bind_values(q, {})), timeout=60)))
+    expected = int(json.loads(everything.render("json"))["results"]["bindings"][0]["n"]["value"])
+    rows = json.loads(kg.query(name).render("json"))
     rows = rows["results"]["bindings"]
     key = "event" if name == "events-timeline" else "post"
     listed = {
@@ -178,9 +166,8 @@ def test_a_listing_query_drops_nothing_for_want_of_an_exact_date(name, column, c
     assert ranges, f"{name} shows no date range"
 
 
-def _site_statuses(engine: EmbeddedEngine) -> dict[tuple[str, str], str | None]:
-    q = QUERIES["sites-and-occupants"]
-    rows = json.loads(to_json(engine.run(with_values(q.text, bind_values(q, {})), timeout=60)))
+def _site_statuses(kg: hkit.KnowledgeGraph) -> dict[tuple[str, str], str | None]:
+    rows = json.loads(kg.query("sites-and-occupants").render("json"))
     rows = rows["results"]["bindings"]
     keys = [
         (r["site"]["value"].rsplit("/", 1)[1], r.get("organisation", {}).get("value")) for r in rows
@@ -189,10 +176,10 @@ def _site_statuses(engine: EmbeddedEngine) -> dict[tuple[str, str], str | None]:
     return {k: r.get("status", {}).get("value") for k, r in zip(keys, rows, strict=True)}
 
 
-def test_a_planned_site_is_never_shown_as_a_current_one(engine):
+def test_a_planned_site_is_never_shown_as_a_current_one(kg):
     """The Shenzhen branch and CATL's headquarters and R&D centre are plans in the sources: where
     sites-and-occupants links an organisation to them, the row says planned."""
-    status = _site_statuses(engine)
+    status = _site_statuses(kg)
     for key in [
         ("hkstp-shenzhen-branch", "Hong Kong Science and Technology Parks Corporation"),
         ("hong-kong-science-park", "Contemporary Amperex Technology Co"),
@@ -225,33 +212,31 @@ id:t-planned-hq a hkit:Headquarters ; rdfs:label "T planned HQ"@en ;
 """,
         encoding="utf-8",
     )
-    status = _site_statuses(EmbeddedEngine(load_store(graph_files(ROOT, [extra]))))
+    status = _site_statuses(hkit.open(root=ROOT, data=[extra], timeout=60))
     assert status[("t-planned-park", "T company")] == "planned"  # through a facility
     assert status[("t-empty-park", None)] == "planned"  # no occupant
     assert status[("hong-kong-science-park", "T proposed body")] == "proposed"
     assert status[("hong-kong-science-park", "T twice")] == "planned"  # one row, not two
 
 
-def test_a_sum_that_two_documents_state_is_counted_once(engine):
+def test_a_sum_that_two_documents_state_is_counted_once(kg):
     """InnoHK's HK$10 billion is stated by sources 000 and 002: one amount with two references,
     so both a SPARQL total and a total over the saved query's rows give HK$10 billion, not 20."""
-    total = engine.run(
+    total = kg.run(
         """PREFIX hkit: <https://w3id.org/hkit/ontology#>
         PREFIX schema: <https://schema.org/>
         SELECT (SUM(?v) AS ?total) (COUNT(?amount) AS ?amounts) WHERE {
           <https://w3id.org/hkit/id/innohk> hkit:fundingAmount ?amount .
           ?amount schema:value ?v ; schema:currency "HKD" .
-        }""",
-        timeout=60,
+        }"""
     )
-    row = json.loads(to_json(total))["results"]["bindings"][0]
+    row = json.loads(total.render("json"))["results"]["bindings"][0]
     assert Decimal(row["total"]["value"]) == Decimal(10_000_000_000)
     assert int(row["amounts"]["value"]) == 1
 
-    q = QUERIES["funds-by-size"]
-    rows = json.loads(
-        to_json(engine.run(with_values(q.text, bind_values(q, {"currency": ["HKD"]})), timeout=60))
-    )["results"]["bindings"]
+    rows = json.loads(kg.query("funds-by-size", currency="HKD").render("json"))["results"][
+        "bindings"
+    ]
     innohk = [r for r in rows if r["initiative"]["value"].endswith("/id/innohk")]
     assert sum(Decimal(r["value"]["value"]) for r in innohk) == Decimal(10_000_000_000)
     assert {(r["source"]["value"], r["alsoIn"]["value"]) for r in innohk} == {
@@ -262,14 +247,13 @@ def test_a_sum_that_two_documents_state_is_counted_once(engine):
 
 
 @pytest.mark.parametrize(("name", "index"), CASES)
-def test_every_table_fits_80_columns_and_wraps_rather_than_cuts(name, index, engine):
-    from hkit.present.results import render
+def test_every_table_fits_80_columns_and_wraps_rather_than_cuts(name, index, kg):
+    from hkit.present.results import render  # a table fitted to a width: the command line's
 
-    q = QUERIES[name]
-    result = engine.run(with_values(q.text, bind_values(q, q.examples[index])), timeout=60)
+    result = kg.query(name, **QUERIES[name].examples[index])
     table = render(result, "table", 80)
     assert max(len(line) for line in table.splitlines()) <= 80, name
-    wide = render(result, "table")
+    wide = result.render("table")
     # every character of every cell is still there, in order: nothing is cut
     assert sorted(wide.replace(" ", "").replace("-", "").replace("\n", "")) == sorted(
         table.replace(" ", "").replace("-", "").replace("\n", "")

@@ -17,7 +17,7 @@ from helpers import Canary
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hkit.core.errors import QueryError
+from hkit import QueryError
 from hkit.core.sparql import check_read_only, query_form
 
 #: Terms that each hide a '#' (or a quote, or an IRI's end) somewhere the SPARQL grammar and a

@@ -10,7 +10,7 @@ import rdflib
 from helpers import SHAPE_FIXTURES
 from rdflib.namespace import XSD
 
-from hkit.core.errors import ReasonerError
+from hkit import ReasonerError
 from hkit.quality.reason import prepare_for_owl, run_hermit
 from hkit.store.files import HKIT, HKIT_ID
 from hkit.store.rdf import load_rdflib

@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 from helpers import FIXTURES, ROOT
 
+import hkit
 from hkit.cli.group import main
-from hkit.quality.review import NOTES_FILE, read_notes, review, review_root
+from hkit.quality.review import NOTES_FILE, read_notes, review
 from hkit.quality.review_checks import CHECKS
 from hkit.store.rdf import load_rdflib
 
@@ -37,7 +38,7 @@ def broken():
 
 
 def test_the_shipped_ontology_has_no_error_and_no_unexplained_warning():
-    report = review_root(ROOT)
+    report = hkit.open(root=ROOT).review()
     counts = report.counts()
     assert counts["error"] == 0, report.render()
     assert counts["warn"] == 0, report.render()
@@ -123,7 +124,7 @@ def test_notes_explain_findings_and_stale_notes_fail(tmp_path):
     with notes.open("a", encoding="utf-8") as fh:
         fh.write("missing_inverse\thkit:postIn\tNavigated from the post only.\n")
         fh.write("missing_inverse\thkit:noSuchTerm\tExplains nothing.\n")
-    report = review_root(root)
+    report = hkit.open(root=root).review()
     explained = {f.term: f.explanation for f in report.findings if f.explanation}
     assert explained["https://w3id.org/hkit/ontology#postIn"] == "Navigated from the post only."
     assert report.stale_notes == [("missing_inverse", "https://w3id.org/hkit/ontology#noSuchTerm")]

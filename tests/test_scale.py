@@ -14,6 +14,7 @@ import pytest
 import rdflib.compare
 from helpers import ROOT
 
+import hkit
 from hkit.store.files import data_files, graph_files
 from hkit.store.rdf import load_rdflib_strict
 from hkit.store.stores import PERSISTENT_FROM_BYTES, open_store
@@ -56,18 +57,13 @@ def test_generated_data_widens_the_broad_queries_and_leaves_the_specific_ones(tm
     """Queries over every company, figure or fund get more rows; queries about one named entity
     of the shipped graph answer exactly as before (benchmarks/ shows that all of them have more
     data to go through)."""
-    from hkit.core.catalog import bind_values, catalog
-    from hkit.core.sparql import with_values
-    from hkit.store.engines import EmbeddedEngine
-
     data = tmp_path / "generated.nt"
     data.write_text(generated(20000), encoding="utf-8")
-    plain = EmbeddedEngine(open_store(graph_files(ROOT)))
-    bigger = EmbeddedEngine(open_store(graph_files(ROOT, [data])))
+    plain = hkit.open(root=ROOT, timeout=120)
+    bigger = hkit.open(root=ROOT, data=[data], timeout=120)
     changed = set()
-    for name, q in catalog(ROOT / "queries").items():
-        text = with_values(q.text, bind_values(q, q.examples[0]))
-        if plain.run(text, 120).rows != bigger.run(text, 120).rows:
+    for name, q in plain.queries.items():
+        if plain.query(name, **q.examples[0]).rows != bigger.query(name, **q.examples[0]).rows:
             changed.add(name)
     broad = {
         "figures-by-measure",

@@ -20,13 +20,12 @@ from click.testing import CliRunner
 from helpers import ROOT
 from stores import free_port
 
+import hkit
 from hkit.cli.group import main
-from hkit.core.catalog import bind_values, catalog
-from hkit.core.sparql import with_values
 
 pytest.importorskip("starlette", reason="hkit serve needs the serve extra")
 
-QUERIES = catalog(ROOT / "queries")
+QUERIES = hkit.open(root=ROOT).queries
 ROOT_FILES = {
     p: p.stat().st_mtime_ns
     for d in ("ontology", "data", "queries")
@@ -100,8 +99,7 @@ def served(tmp_path_factory):
 
 
 def _example_text(name: str) -> str:
-    q = QUERIES[name]
-    return with_values(q.text, bind_values(q, q.examples[0]))
+    return hkit.open(root=ROOT).prepare(name, **QUERIES[name].examples[0])
 
 
 def _example_args(name: str) -> list[str]:
@@ -159,15 +157,13 @@ def test_every_saved_query_through_the_endpoint_and_the_api(served, name):
 def test_every_saved_query_through_rdflibs_sparql_client(served, name):
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
-    from hkit.api import KnowledgeGraph
-
     text = _example_text(name)
     store = SPARQLStore(query_endpoint=served.base + "/sparql", returnFormat="json")
     remote = [
         tuple(str(row[v]) if row[v] is not None else None for v in row.labels)
         for row in store.query(text)
     ]
-    local = KnowledgeGraph(ROOT, [HOSTILE]).run(text)
+    local = hkit.open(root=ROOT, data=[HOSTILE]).run(text)
     expected = [
         tuple(row[v].value if v in row else None for v in local.variables) for row in local.rows
     ]
@@ -188,9 +184,7 @@ def test_every_saved_query_through_jenas_remote_query(served, jena, tmp_path, na
     import csv
     import io
 
-    from hkit.api import KnowledgeGraph
-
-    kg = KnowledgeGraph(ROOT, [HOSTILE])
+    kg = hkit.open(root=ROOT, data=[HOSTILE])
     for name in names:
         text = _example_text(name)
         path = tmp_path / f"{name}.rq"

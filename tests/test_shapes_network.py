@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from helpers import ROOT
 
 import hkit
+from hkit import HkitError, InputError
 from hkit.cli.group import main
-from hkit.core.errors import HkitError, InputError
 from hkit.quality import shacl_sparql
 from hkit.quality import validate as validate_module
 

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from helpers import ROOT
 
 import hkit
+from hkit import ResourceError
 from hkit.cli.group import main
-from hkit.core.errors import ResourceError
 from hkit.store.files import ONTOLOGY, SHAPES, find_root, packaged_root
 
 

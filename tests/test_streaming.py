@@ -9,36 +9,31 @@ import sys
 import pytest
 from helpers import ROOT
 
+import hkit
+from hkit import QueryFailed
 from hkit.cli.commands import write_stream
-from hkit.core.catalog import bind_values, catalog
-from hkit.core.errors import QueryFailed
-from hkit.core.sparql import with_values
-from hkit.present.results import render, stream_lines
-from hkit.store.engines import EmbeddedEngine
-from hkit.store.files import graph_files
-from hkit.store.stores import load_store
+from hkit.present.results import stream_lines
 
-QUERIES = catalog(ROOT / "queries")
+QUERIES = hkit.open(root=ROOT).queries
 
 
 @pytest.fixture(scope="module")
-def engine() -> EmbeddedEngine:
-    return EmbeddedEngine(load_store(graph_files(ROOT)))
+def kg() -> hkit.KnowledgeGraph:
+    return hkit.open(root=ROOT, timeout=60)
 
 
 @pytest.mark.parametrize("fmt", ["tsv", "csv"])
 @pytest.mark.parametrize("name", sorted(QUERIES))
-def test_streamed_text_is_the_collected_text(engine, name, fmt):
-    q = QUERIES[name]
-    text = with_values(q.text, bind_values(q, q.examples[0]))
-    variables, rows = engine.stream(text, 60, batch=3)
+def test_streamed_text_is_the_collected_text(kg, name, fmt):
+    text = kg.prepare(name, **QUERIES[name].examples[0])
+    variables, rows = kg.embedded.stream(text, 60, batch=3)  # batches of three rows
     streamed = "".join(stream_lines(fmt, variables, rows))
-    assert streamed == render(engine.run(text, 60), fmt)
+    assert streamed == kg.run(text).render(fmt)
 
 
-def test_rows_arrive_before_the_query_is_read_to_its_end(engine):
+def test_rows_arrive_before_the_query_is_read_to_its_end(kg):
     text = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
-    variables, rows = engine.stream(text, 60, batch=10)
+    variables, rows = kg.embedded.stream(text, 60, batch=10)
     assert variables == ["s", "p", "o"]
     first = next(rows)
     assert set(first) == {"s", "p", "o"}
@@ -46,9 +41,9 @@ def test_rows_arrive_before_the_query_is_read_to_its_end(engine):
     assert rest > 1000
 
 
-def test_stream_errors_are_hkits(engine):
+def test_stream_errors_are_hkits(kg):
     with pytest.raises(QueryFailed, match="not valid SPARQL"):
-        engine.stream("SELECT ?x WHERE { ?x }", 10)
+        kg.stream("SELECT ?x WHERE { ?x }")
 
 
 def test_a_timed_out_stream_is_hkits_and_leaves_no_file(tmp_path):
@@ -59,8 +54,8 @@ def test_a_timed_out_stream_is_hkits_and_leaves_no_file(tmp_path):
         "import sys\n"
         "import hkit\n"
         "from hkit.cli.commands import write_stream\n"
-        "from hkit.core.errors import QueryTimeout\n"
-        f"kg = hkit.open({str(ROOT)!r}, timeout=0.3)\n"
+        "from hkit import QueryTimeout\n"
+        f"kg = hkit.open(root={str(ROOT)!r}, timeout=0.3)\n"
         "slow = 'SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }'\n"
         "try:\n"
         f"    write_stream(kg, slow, 'tsv', {str(tmp_path / 'out.tsv')!r})\n"
@@ -72,7 +67,7 @@ def test_a_timed_out_stream_is_hkits_and_leaves_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_stream_to_stdout(engine, monkeypatch):
+def test_stream_to_stdout(kg, monkeypatch):
     buffer = io.BytesIO()
 
     class Out:
@@ -83,17 +78,13 @@ def test_stream_to_stdout(engine, monkeypatch):
             pass
 
     monkeypatch.setattr(sys, "stdout", Out())
-    q = QUERIES["funds-by-size"]
-    text = with_values(q.text, bind_values(q, {}))
-    import hkit
-
-    kg = hkit.open(ROOT, timeout=60)
+    text = kg.prepare("funds-by-size")
     assert write_stream(kg, text, "tsv", None)
-    assert buffer.getvalue().decode() == render(engine.run(text, 60), "tsv")
+    assert buffer.getvalue().decode() == kg.run(text).render("tsv")
     assert write_stream(kg, text, "table", None) is None
 
 
-def test_hkit_sparql_streams_the_same_text(engine):
+def test_hkit_sparql_streams_the_same_text(kg):
     from click.testing import CliRunner
 
     from hkit.cli.group import main
@@ -105,4 +96,4 @@ def test_hkit_sparql_streams_the_same_text(engine):
     for fmt in ("tsv", "csv"):
         result = CliRunner().invoke(main, ["--root", str(ROOT), "sparql", text, "--format", fmt])
         assert result.exit_code == 0
-        assert result.stdout_bytes.decode() == render(engine.run(text, 60), fmt)
+        assert result.stdout_bytes.decode() == kg.run(text).render(fmt)

@@ -310,7 +310,7 @@ def test_two_processes_keep_the_data_s_blank_nodes_and_conform_together(shapes_g
 
 
 def test_bad_shapes_are_a_one_line_error_in_two_processes_too(tmp_path, shapes_graph):
-    from hkit.core.errors import InputError
+    from hkit import InputError
 
     shapes = rdflib.Graph().parse(
         data="""

@@ -57,11 +57,18 @@ class State:
                     "--data adds files to the embedded graph; it cannot be used with --endpoint",
                     hint="load your files into the endpoint's store instead",
                 )
-            return KnowledgeGraph(self.root_option, (), endpoint, default_graphs, self.timeout)
+            return KnowledgeGraph(
+                root=self.root_option,
+                endpoint=endpoint,
+                default_graphs=default_graphs,
+                timeout=self.timeout,
+            )
         if default_graphs:
             raise HkitError("--default-graph needs --endpoint", hint="give --endpoint URL")
         if self._graph is None:
-            self._graph = KnowledgeGraph(self.root_option, self.data, timeout=self.timeout)
+            self._graph = KnowledgeGraph(
+                root=self.root_option, data=self.data, timeout=self.timeout
+            )
         return self._graph
 
 

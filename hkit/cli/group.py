@@ -139,7 +139,7 @@ def _catalog_for_completion(ctx: click.Context) -> dict:
 
     try:
         root = ctx.find_root().params.get("root") or os.environ.get("HKIT_ROOT")
-        return KnowledgeGraph(root).queries
+        return KnowledgeGraph(root=root).queries
     except Exception:
         return {}
 

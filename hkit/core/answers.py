@@ -11,11 +11,24 @@ from hkit.core.values import to_python
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Iterator
+    from typing import Any, NamedTuple
+
+    class _TermFields(NamedTuple):
+        kind: str
+        value: str
+        datatype: str | None = None
+        lang: str | None = None
+
+else:
+    # the same fields, typed above for the type checker (typing is not imported at run time)
+    _TermFields = namedtuple("Term", "kind value datatype lang", defaults=(None, None))
 
 
-class Term(namedtuple("Term", "kind value datatype lang", defaults=(None, None))):
-    """An RDF term, engine-neutral: kind is 'uri', 'literal' or 'bnode'.
+class Term(_TermFields):
+    """An RDF term, engine-neutral: ``kind`` is 'uri', 'literal' or 'bnode'; ``value`` the IRI,
+    the literal's text or the blank node's label; ``datatype`` a literal's datatype IRI (None for
+    a plain string) and ``lang`` its language tag.
 
     (A named tuple rather than a dataclass: dataclasses imports inspect, which would cost
     ``hkit query`` a sizeable share of its start-up time.)
@@ -43,7 +56,7 @@ class Result:
         self.boolean = boolean
         self.triples = triples if triples is not None else []
 
-    def _key(self) -> tuple:
+    def _key(self) -> tuple[object, ...]:
         return (self.form, self.variables, self.rows, self.boolean, self.triples)
 
     def __eq__(self, other: object) -> bool:
@@ -57,7 +70,7 @@ class Result:
             f"boolean={self.boolean!r}, triples={self.triples!r})"
         )
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[dict[str, object]]:
         """The rows of a SELECT answer as dicts of Python values (``Decimal``, ``int``,
         ``datetime.date``, ``str``, :class:`hkit.core.values.IRI`...); an unbound variable is absent
         from its row. ``rows`` keeps the RDF terms."""

@@ -17,6 +17,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-u
 if TYPE_CHECKING:
     from typing import Any
 
+    from hkit.core.answers import Term
     from hkit.store.engines import Engine
 
 
@@ -152,7 +153,7 @@ _NOTES = {
 }
 
 
-def _outgoing(d: Description, rows: list) -> None:
+def _outgoing(d: Description, rows: list[dict[str, Term]]) -> None:
     """Types, alternative labels, notes and relations, from the entity's own statements."""
     seen: set[tuple[str, str]] = set()
     for r in rows:
@@ -174,7 +175,7 @@ def _outgoing(d: Description, rows: list) -> None:
                 d.outgoing.append(key)
 
 
-def _figure(r: dict) -> tuple[str, str, str, str]:
+def _figure(r: dict[str, Term]) -> tuple[str, str, str, str]:
     """(measure, value with its qualifier and currency, when, file) of one figure's row."""
     value = readable(r["v"] if "v" in r else r["a"])
     if "v" not in r and "c" in r:
@@ -189,7 +190,7 @@ def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None
     documents it cites, each asked with the entity bound as a term."""
     entity = {"entity": [f"<{iri}>"]}
 
-    def rows(query: str) -> list:
+    def rows(query: str) -> list[dict[str, Term]]:
         return engine.run(with_values(PREFIXES + query, entity), timeout).rows
 
     d = Description(iri=iri, label=label)

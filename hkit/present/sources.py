@@ -14,7 +14,6 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-u
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from typing import Any
 
     from hkit.store.engines import Engine
 
@@ -68,7 +67,7 @@ def source_labels(
     return names
 
 
-def with_source_names(result: Any, names: dict[str, str]) -> Any:
+def with_source_names(result: Result, names: dict[str, str]) -> Result:
     """The result with every literal that is a source's file name shown as the source's name."""
 
     if not names or result.form != "SELECT":

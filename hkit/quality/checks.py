@@ -318,8 +318,10 @@ class Gate(NamedTuple):
 GATES: dict[str, Gate] = {}
 
 
-def _register_gate(name: str, anchor: str) -> Callable[[Callable], Callable]:
-    def register(function: Callable[[GateInput], GateResult]) -> Callable:
+def _register_gate(
+    name: str, anchor: str
+) -> Callable[[Callable[[GateInput], GateResult]], Callable[[GateInput], GateResult]]:
+    def register(function: Callable[[GateInput], GateResult]) -> Callable[[GateInput], GateResult]:
         GATES[name] = Gate(name, anchor, function)
         return function
 

@@ -102,7 +102,9 @@ def _compact(iri: str) -> str:
     return short if short != iri else f"<{iri}>"
 
 
-def _show(graph: rdflib.Graph, node: rdflib.term.Node, seen: frozenset = frozenset()) -> str:
+def _show(
+    graph: rdflib.Graph, node: rdflib.term.Node, seen: frozenset[rdflib.term.Node] = frozenset()
+) -> str:
     """A node as text: IRIs compacted, literals quoted with their tag or type, blank nodes by
     their content (sorted), lists as ( ... )."""
     if isinstance(node, rdflib.URIRef):

@@ -19,6 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -165,7 +166,7 @@ def prepare_for_owl(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[SetAside]]:
     return kept, set_aside
 
 
-def _run_worker(prepared: rdflib.Graph, timeout: float) -> dict:
+def _run_worker(prepared: rdflib.Graph, timeout: float) -> dict[str, Any]:
     """Run the reasoner's worker (``python -m hkit.quality.reason``) on ``prepared`` in a session of
     its own, bounded by ``timeout``; its answer as a dict. The worker and its Java are killed on
     a timeout or a signal, before the temporary folder is removed."""
@@ -205,7 +206,8 @@ def _run_worker(prepared: rdflib.Graph, timeout: float) -> dict:
     if proc.returncode != 0 or not out.strip():
         last = (err.strip().splitlines() or ["no output"])[-1]
         raise ReasonerError(f"the reasoner failed: {last}")
-    return json.loads(out.strip().splitlines()[-1])
+    answer: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return answer
 
 
 def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> ReasonerReport:

@@ -284,7 +284,7 @@ def _types_of(graph: rdflib.Graph, node: rdflib.term.Node) -> set[rdflib.term.No
 
 def _violations(
     results_graph: rdflib.Graph,
-    origins: dict,
+    origins: dict[rdflib.URIRef, tuple[rdflib.term.Node, rdflib.term.Node]],
     merged: rdflib.Graph,
     shapes: rdflib.Graph,
 ) -> list[Violation]:
@@ -374,7 +374,7 @@ def report(
     conforms: bool,
     results_graph: rdflib.Graph,
     text: str,
-    origins: dict,
+    origins: dict[rdflib.URIRef, tuple[rdflib.term.Node, rdflib.term.Node]],
     data: rdflib.Graph,
     shapes: rdflib.Graph,
 ) -> ValidationReport:

@@ -12,7 +12,9 @@ from hkit.store.xml import xml_declares_entities
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
-    from typing import Any
+    import urllib.request
+    from email.message import Message
+    from typing import IO, Any
 
 
 #: Environment variables that carry an endpoint's credentials (never the command line).
@@ -86,7 +88,7 @@ class EndpointEngine:
         self._user, self._password = env.get(ENV_USER), env.get(ENV_PASSWORD)
         self._token = env.get(ENV_TOKEN)
 
-    def _opener(self):
+    def _opener(self) -> urllib.request.OpenerDirector:
         import urllib.request
 
         handlers: list[urllib.request.BaseHandler] = [_no_redirects()]
@@ -162,13 +164,21 @@ class EndpointEngine:
         return result
 
 
-def _no_redirects():
+def _no_redirects() -> urllib.request.HTTPRedirectHandler:
     """A handler that follows no redirect: a POSTed query would be lost or resent elsewhere, and
     credentials must not travel to another host."""
     import urllib.request
 
     class NoRedirects(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
+        def redirect_request(
+            self,
+            req: urllib.request.Request,
+            fp: IO[bytes],
+            code: int,
+            msg: str,
+            headers: Message,
+            newurl: str,
+        ) -> urllib.request.Request | None:
             raise EndpointError(
                 f"the endpoint redirected (HTTP {code}) to {newurl}; hkit does not follow it",
                 hint="give that URL with --endpoint",

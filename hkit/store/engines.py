@@ -165,7 +165,7 @@ class EmbeddedEngine:
         import queue
         import time
 
-        channel: queue.Queue = queue.Queue(maxsize=4)
+        channel: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4)
         done = object()
 
         def work() -> None:
@@ -243,8 +243,10 @@ class EmbeddedEngine:
                 rows = []
         yield rows
 
-    def _stream_in_child(self, text: str, timeout: float | None, batch: int):
-        def work(send: Callable[[tuple], None]) -> None:
+    def _stream_in_child(
+        self, text: str, timeout: float | None, batch: int
+    ) -> tuple[list[str], Iterator[dict[str, Term]]]:
+        def work(send: Callable[[tuple[Any, ...]], None]) -> None:
             produced = self._rows(text, batch)
             send(("variables", next(produced)))
             for rows in produced:
@@ -259,7 +261,7 @@ class EmbeddedEngine:
             child.__exit__(None, None, None)
             raise
 
-        def rows():  # an iterator of rows
+        def rows() -> Iterator[dict[str, Term]]:
             try:
                 while True:
                     kind, value = child.receive()

@@ -66,13 +66,13 @@ class _Counting:
         self.raw, self.count, self.read_so_far = raw, before, read
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self.raw.read(size)
+        chunk: bytes = self.raw.read(size)
         self.count += len(chunk)
         self.read_so_far(self.count)
         return chunk
 
     def readinto(self, buffer: Any) -> int:
-        n = self.raw.readinto(buffer)
+        n: int = self.raw.readinto(buffer)
         self.count += n or 0
         self.read_so_far(self.count)
         return n
