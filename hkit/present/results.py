@@ -1,5 +1,5 @@
 """Turning query results into text: the W3C SPARQL 1.1 result formats (JSON, XML, CSV, TSV),
-an aligned table and Markdown for people, and Turtle / N-Triples for graph results."""
+an aligned table and Markdown for people, and Turtle / N-Triples / JSON-LD for graph results."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from hkit.core.vocab import PREFIXES, XSD, compact
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from hkit.core.answers import Result, Term
 
 # The formatters import what they need when they run (json, csv, xml.sax.saxutils, decimal), so
@@ -317,6 +319,25 @@ def to_turtle(result: Result) -> str:
         sorted(triples, key=str), format=pyoxigraph.RdfFormat.TURTLE, prefixes=PREFIXES
     )
     return text.decode() if text is not None else ""
+
+
+def to_jsonld(result: Result) -> str:
+    """A CONSTRUCT or DESCRIBE result's triples as JSON-LD (expanded, as pyoxigraph writes it)."""
+    import pyoxigraph
+
+    def term(t: Term) -> Any:
+        if t.kind == "uri":
+            return pyoxigraph.NamedNode(t.value)
+        if t.kind == "bnode":
+            return pyoxigraph.BlankNode(t.value)
+        if t.lang:
+            return pyoxigraph.Literal(t.value, language=t.lang)
+        datatype = pyoxigraph.NamedNode(t.datatype) if t.datatype else None
+        return pyoxigraph.Literal(t.value, datatype=datatype)
+
+    triples = [pyoxigraph.Triple(term(s), term(p), term(o)) for s, p, o in result.triples]
+    written = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.JSON_LD) or b"[]"
+    return written.decode()
 
 
 #: One registry per kind of choice: the names feed --help, click.Choice and the dispatch.
