@@ -15,12 +15,13 @@ from hkit import api
 from hkit.core.version import __version__
 
 #: The library's public modules: the graph and its queries and reports (api), errors and exit
-#: codes (errors), rendering answers (results), writing files (output), prefixes (vocab), the
-#: Python values of answers (values), the cache folder (cache).
+#: codes (errors), the formats and their rendering (formats, results), writing files (output),
+#: prefixes (vocab), the Python values of answers (values), the cache folder (cache).
 PUBLIC_MODULES = (
     "hkit.api",
     "hkit.core.answers",
     "hkit.core.errors",
+    "hkit.core.formats",
     "hkit.core.vocab",
     "hkit.core.values",
     "hkit.core.cache",

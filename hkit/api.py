@@ -54,12 +54,10 @@ if TYPE_CHECKING:
 #: Seconds a query may run unless told otherwise (the command line's ``--timeout``).
 DEFAULT_TIMEOUT = 30.0
 
-#: The registries of the library's choices, by name: the formats an answer renders to, the
-#: export formats, the gates of ``check`` and the severities of ``review``. Each is read from its
-#: module on first use (some of those modules are heavy to import).
+#: The registries of the library's choices, by name: the gates of ``check`` and the severities
+#: of ``review`` (the formats have theirs, hkit.core.formats). Each is read from its module on
+#: first use (those modules are heavy to import).
 REGISTRIES = {
-    "RESULT_FORMATS": ("hkit.present.results", "FORMATS"),
-    "EXPORT_FORMATS": ("hkit.present.export", "EXPORT_FORMATS"),
     "GATES": ("hkit.quality.checks", "GATES"),
     "SEVERITIES": ("hkit.quality.review", "SEVERITIES"),
 }
