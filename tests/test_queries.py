@@ -263,7 +263,7 @@ def test_a_sum_that_two_documents_state_is_counted_once(engine):
 
 @pytest.mark.parametrize(("name", "index"), CASES)
 def test_every_table_fits_80_columns_and_wraps_rather_than_cuts(name, index, engine):
-    from hkit.present.results import render
+    from hkit.core.formats import render
 
     q = QUERIES[name]
     result = engine.run(with_values(q.text, bind_values(q, q.examples[index])), timeout=60)

@@ -12,8 +12,9 @@ from helpers import ROOT
 from hkit.cli.commands import write_stream
 from hkit.core.catalog import bind_values, catalog
 from hkit.core.errors import QueryFailed
+from hkit.core.formats import render
 from hkit.core.sparql import with_values
-from hkit.present.results import render, stream_lines
+from hkit.present.results import stream_lines
 from hkit.store.engines import EmbeddedEngine
 from hkit.store.files import graph_files
 from hkit.store.stores import load_store
