@@ -24,6 +24,7 @@ from pathlib import Path
 
 from hkit.core.catalog import bind_values, catalog, find, load
 from hkit.core.errors import HkitError, QueryError, QueryFailed
+from hkit.core.formats import EXPORT, by_suffix
 from hkit.core.sparql import check_prefixes, check_query, with_prefixes, with_values
 from hkit.present.sources import source_names, with_source_names, with_sources
 from hkit.store.engines import EmbeddedEngine, _term_size, _within, query_form
@@ -54,12 +55,10 @@ if TYPE_CHECKING:
 #: Seconds a query may run unless told otherwise (the command line's ``--timeout``).
 DEFAULT_TIMEOUT = 30.0
 
-#: The registries of the library's choices, by name: the formats an answer renders to, the
-#: export formats, the gates of ``check`` and the severities of ``review``. Each is read from its
-#: module on first use (some of those modules are heavy to import).
+#: The registries of the library's choices, by name: the gates of ``check`` and the severities
+#: of ``review`` (the formats have theirs, hkit.core.formats). Each is read from its module on
+#: first use (those modules are heavy to import).
 REGISTRIES = {
-    "RESULT_FORMATS": ("hkit.present.results", "FORMATS"),
-    "EXPORT_FORMATS": ("hkit.present.export", "EXPORT_FORMATS"),
     "GATES": ("hkit.quality.checks", "GATES"),
     "SEVERITIES": ("hkit.quality.review", "SEVERITIES"),
 }
@@ -544,13 +543,8 @@ def diff(old: str | Path, new: str | Path) -> OntologyDiff:
 def export_suffixes() -> dict[str, str]:
     """The export format that a file name's extension asks for, by extension (``.nq``:
     ``nquads``), with the usual aliases (``.owl`` and ``.xml`` for RDF/XML, ``.json`` for
-    JSON-LD)."""
-
-    # start-up: not on hkit query's path (benchmarks/)
-    from hkit.present.export import EXPORT_FORMATS
-
-    by_suffix = {spec.suffix: name for name, spec in EXPORT_FORMATS.items()}
-    return {**by_suffix, ".owl": "rdfxml", ".xml": "rdfxml", ".json": "jsonld", ".n3": "turtle"}
+    JSON-LD), from the format registry."""
+    return by_suffix(EXPORT)
 
 
 def cache_dir() -> Path:

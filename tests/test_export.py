@@ -19,16 +19,16 @@ from stores import riot
 
 import hkit
 from hkit.cli.group import main
+from hkit.core.formats import EXPORT, get, names
 from hkit.present.export import (
     DATA_GRAPH,
-    EXPORT_FORMATS,
     ONTOLOGY_GRAPH,
     export_files,
     read_quads,
 )
 from hkit.store.files import ONTOLOGY, data_files
 
-FORMATS = list(EXPORT_FORMATS)
+FORMATS = list(names(EXPORT))
 RDFLIB_FORMATS = {
     "turtle": "turtle",
     "ntriples": "nt",
@@ -46,15 +46,15 @@ def invoke(*args: str):
 
 
 def oxigraph_statements(data: bytes, fmt: str) -> list[str]:
-    spec = EXPORT_FORMATS[fmt]
-    parsed = pyoxigraph.parse(data, format=getattr(pyoxigraph.RdfFormat, spec.oxigraph))
+    spec = get(fmt, EXPORT)
+    parsed = pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.from_media_type(spec.media_type))
     items = [q if spec.dataset else q.triple for q in parsed]
     return sorted(str(x) for x in items)
 
 
 def source_statements(fmt: str, extra: tuple[Path, ...] = ()) -> list[str]:
     quads = read_quads(export_files(ROOT, extra))
-    if EXPORT_FORMATS[fmt].dataset:
+    if get(fmt, EXPORT).dataset:
         return sorted({str(q) for q in quads})
     return sorted({str(q.triple) for q in quads})
 
@@ -88,7 +88,7 @@ def test_export_is_byte_identical_across_processes(fmt, tmp_path):
     )
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
     assert first.stdout_bytes == second.stdout
-    out = tmp_path / f"hkit{EXPORT_FORMATS[fmt].suffix}"
+    out = tmp_path / f"hkit{get(fmt, EXPORT).suffixes[0]}"
     assert invoke("export", "--format", fmt, "-o", str(out)).exit_code == 0
     assert out.read_bytes() == second.stdout
     assert [p.name for p in tmp_path.iterdir()] == [out.name]
@@ -104,7 +104,7 @@ def test_export_reparses_exactly_with_pyoxigraph(fmt):
 def test_export_reparses_to_the_same_triples_with_rdflib(fmt):
     rdflib.NORMALIZE_LITERALS = False
     data = KG.export(fmt)
-    if EXPORT_FORMATS[fmt].dataset:
+    if get(fmt, EXPORT).dataset:
         parsed = rdflib.Dataset()
         parsed.parse(data=data, format=RDFLIB_FORMATS[fmt])
         graphs = {str(g.identifier): g for g in parsed.graphs() if len(g)}
@@ -178,7 +178,7 @@ def test_rdfxml_refuses_a_predicate_with_no_local_name(tmp_path):
     [f if f == "turtle" else pytest.param(f, marks=pytest.mark.slow) for f in FORMATS],
 )
 def test_jena_accepts_every_export_strictly_and_reads_the_same_triples(fmt, jena, tmp_path):
-    path = tmp_path / f"hkit{EXPORT_FORMATS[fmt].suffix}"
+    path = tmp_path / f"hkit{get(fmt, EXPORT).suffixes[0]}"
     path.write_bytes(hkit.open(root=ROOT, data=[TRICKY]).export(fmt))
     # Debian's Jena 4.5 cannot read JSON-LD 1.1 at all (its Titanium reader fails on any
     # document), so JSON-LD goes through its JSON-LD 1.0 reader.

@@ -18,8 +18,9 @@ from test_catalog import HOSTILE
 import hkit
 from hkit import InputError, QueryError
 from hkit.core.catalog import bind_values
+from hkit.core.formats import EXPORT, plugins
 from hkit.core.sparql import with_values
-from hkit.present.export import EXPORT_FORMATS, read_quads, serialize
+from hkit.present.export import read_quads, serialize
 from hkit.store.engines import RdflibEngine
 
 QUERIES = hkit.open(root=ROOT).queries
@@ -117,13 +118,14 @@ def test_tricky_graphs_survive_every_export_format(statements):
         source.write_bytes(pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES))
         quads = read_quads([(source, "https://w3id.org/hkit/data")])
     expected = sorted({str(q.triple) for q in quads})
-    for name, spec in EXPORT_FORMATS.items():
+    for spec in plugins(EXPORT):
+        name = spec.name
         try:
             data = serialize(quads, name)
         except InputError as exc:  # only RDF/XML may refuse, and only what XML cannot carry
             assert name == "rdfxml" and "XML 1.0 cannot represent" in exc.message
             continue
-        fmt = getattr(pyoxigraph.RdfFormat, spec.oxigraph)
+        fmt = pyoxigraph.RdfFormat.from_media_type(spec.media_type)
         back = pyoxigraph.parse(data, format=fmt)
         got = sorted({str(x.triple if isinstance(x, pyoxigraph.Quad) else x) for x in back})
         assert got == expected, name

@@ -248,7 +248,7 @@ def test_a_sum_that_two_documents_state_is_counted_once(kg):
 
 @pytest.mark.parametrize(("name", "index"), CASES)
 def test_every_table_fits_80_columns_and_wraps_rather_than_cuts(name, index, kg):
-    from hkit.present.results import render  # a table fitted to a width: the command line's
+    from hkit.core.formats import render  # a table fitted to a width: the command line's
 
     result = kg.query(name, **QUERIES[name].examples[index])
     table = render(result, "table", 80)

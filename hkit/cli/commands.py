@@ -8,18 +8,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from hkit.api import KnowledgeGraph, cache_dir, cached_stores, clear_cache, export_suffixes
+from hkit.api import KnowledgeGraph, cache_dir, cached_stores, clear_cache
 from hkit.api import diff as diff_files
 from hkit.core.errors import EXIT_CHECK_FAILED, HkitError, QueryError
+from hkit.core.formats import ANSWERS, EXPORT, GRAPH, REPORT, names, output_format, render
 from hkit.core.progress import Progress
 from hkit.present.output import write_chunks, write_output
-from hkit.present.results import (
-    STREAMED_FORMATS,
-    output_format,
-    render,
-    stream_lines,
-    terminal_width,
-)
+from hkit.present.results import stream_lines, terminal_width
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -158,10 +153,6 @@ def show(state: State, name: str) -> int:
 
 # -- queries ------------
 
-#: The formats for people, in which a source document is shown by its name and date (the machine
-#: formats keep its file name).
-PEOPLE_FORMATS = ("table", "md")
-
 
 def parse_params(options: tuple[str, ...]) -> dict[str, list[str]]:
     """``-p name=value`` options (repeatable) as a mapping of name to values."""
@@ -197,7 +188,7 @@ def query(
     if show:
         echo(show_text(kg.saved_query(name)))
         return 0
-    fmt = output_format(fmt, output)
+    fmt = output_format(fmt, output, ANSWERS, GRAPH)
     given = parse_params(params)
     text = kg.prepare(name, **given)
     streamed = None if with_sources else write_stream(kg, text, fmt, output)
@@ -205,7 +196,9 @@ def query(
         result = kg.run(text)
         if with_sources:
             result = kg.with_sources(result)
-        if fmt in PEOPLE_FORMATS and not file_names:
+        # in the formats for people a source document is shown by its name and date (the machine
+        # formats keep its file name)
+        if fmt in names(ANSWERS, people=True) and not file_names:
             result = kg.with_source_names(result)
         write_output(render(result, fmt, None if wide else terminal_width(output)), output)
         streamed = len(result.rows) if result.form == "SELECT" else None
@@ -221,7 +214,7 @@ def write_stream(kg: KnowledgeGraph, text: str, fmt: str, output: str | None) ->
     of rows written this way, or None when the result is not streamed. A file is written to a
     temporary name and renamed only when complete."""
 
-    if fmt not in STREAMED_FORMATS:
+    if fmt not in names(ANSWERS, streams=True):
         return None
     stream = kg.stream(text)
     if stream is None:
@@ -261,7 +254,7 @@ def sparql(
     assert query is not None  # one of the two, as checked above
     kg = state.graph(endpoint, default_graphs)
     text = kg.checked(query)
-    fmt = output_format(fmt, output)
+    fmt = output_format(fmt, output, ANSWERS, GRAPH)
     if write_stream(kg, text, fmt, output) is None:
         width = None if wide else terminal_width(output)
         write_output(render(kg.run(text), fmt, width), output)
@@ -317,7 +310,7 @@ def cache(state: State, verify: bool = False, clear: bool = False) -> int:
 def export(state: State, fmt: str | None = None, output: str | None = None) -> int:
     """``hkit export``: the ontology and the data for another store."""
 
-    fmt = output_format(fmt, output, export_suffixes(), "turtle")
+    fmt = output_format(fmt, output, EXPORT)
     write_output(state.graph().export(fmt), output)
     return 0
 
@@ -327,7 +320,7 @@ def review(
 ) -> int:
     """``hkit review``: the ontology quality report; 1 when it fails ``fail_on``."""
 
-    fmt = output_format(fmt, output, {".md": "md", ".json": "json"}, "text")
+    fmt = output_format(fmt, output, REPORT, report="review")
     report = state.graph().review()
     write_output(report.render(fmt), output)
     return EXIT_CHECK_FAILED if report.fails(fail_on) else 0
@@ -360,7 +353,7 @@ def validate(
 ) -> int:
     """``hkit validate``: the SHACL report; 1 when the graph does not conform."""
 
-    fmt = output_format(fmt, output, {".json": "json", ".ttl": "ttl"}, "text")
+    fmt = output_format(fmt, output, REPORT, report="validate")
     kg = state.graph()
     progress = Progress("validate")
     try:

@@ -2,14 +2,17 @@
 choices, defaults and help. The click commands (hkit.cli) are built from this table, and the fast
 lane (hkit.cli.fast) parses the commands it runs with it, so neither copies the other.
 
-Choices that a registry of the library defines (result formats, export formats, gates,
-severities) name that registry (``"hkit.api:RESULT_FORMATS"``) and are read from it when needed.
-This module imports nothing beyond the standard library: the fast lane reads it at start-up.
+The choices of ``--format`` come from the format registry (hkit.core.formats); other choices
+that a registry of the library defines (gates, severities) name that registry
+(``"hkit.api:GATES"``) and are read from it when needed. This module imports nothing beyond the
+standard library and that registry: the fast lane reads it at start-up.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
+
+from hkit.core.formats import ANSWERS, EXPORT, GRAPH, REPORT, names
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -61,13 +64,14 @@ def choices_of(option: Option) -> tuple[str, ...]:
     return tuple(getattr(importlib.import_module(module), name))
 
 
-def report_format(choices: Sequence[str], help: str, default: str | None = "text") -> Option:
-    """The ``--format`` option of a command that writes a report."""
+def report_format(report: str, help: str, default: str | None = "text") -> Option:
+    """The ``--format`` option of a command that writes a report: the formats the registry gives
+    for ``report``."""
     return Option(
         ("--format",),
         "fmt",
         help,
-        choices=tuple(choices),
+        choices=names(REPORT, report=report, command_line=True),
         default=default,
         show_default=default is not None,
     )
@@ -127,7 +131,7 @@ _RESULT_FORMAT = Option(
     "table/md for people; json, xml, csv, tsv are the W3C SPARQL result formats; "
     "turtle/ntriples for CONSTRUCT and DESCRIBE. Default: what the -o file's extension "
     "says (.csv, .tsv, .json, .xml, .md, .ttl, .nt), else table.",
-    choices="hkit.api:RESULT_FORMATS",
+    choices=names(ANSWERS, GRAPH, command_line=True),
 )
 _ENDPOINT = (
     Option(
@@ -223,7 +227,7 @@ COMMANDS: dict[str, Command] = {
             arguments=(Argument("text_or_iri"),),
             options=(
                 report_format(
-                    ("text", "json"),
+                    "describe",
                     "json: {iri, label, types, alt_labels, notes, outgoing, incoming, figures, "
                     "sources}.",
                 ),
@@ -250,7 +254,7 @@ COMMANDS: dict[str, Command] = {
             "stats",
             options=(
                 report_format(
-                    ("text", "json"),
+                    "stats",
                     "json: {triples, per_class: [[class, n]...], per_source: [[file, n]...]}.",
                 ),
             ),
@@ -264,7 +268,7 @@ COMMANDS: dict[str, Command] = {
                     "nquads and trig keep the named graphs (the ontology, the data); the others "
                     "hold their union. Default: what the -o file's extension says (.ttl, .nt, "
                     ".nq, .trig, .jsonld/.json, .rdf/.owl/.xml), else turtle.",
-                    choices="hkit.api:EXPORT_FORMATS",
+                    choices=names(EXPORT, command_line=True),
                 ),
                 _OUTPUT,
             ),
@@ -273,7 +277,7 @@ COMMANDS: dict[str, Command] = {
             "review",
             options=(
                 report_format(
-                    ("text", "md", "json"),
+                    "review",
                     "json: an object with a 'findings' array of {severity, check, term, label, "
                     "message}. Default: what the -o file's extension says (.md, .json), else "
                     "text.",
@@ -307,7 +311,7 @@ COMMANDS: dict[str, Command] = {
             arguments=(Argument("old", kind="file"), Argument("new", kind="file")),
             options=(
                 report_format(
-                    ("text", "md", "json"),
+                    "diff",
                     "md: for a pull request or a changelog; json: {added, removed, changed, "
                     "axioms_added, axioms_removed}.",
                 ),
@@ -317,7 +321,7 @@ COMMANDS: dict[str, Command] = {
             "validate",
             options=(
                 report_format(
-                    ("text", "json", "ttl"),
+                    "validate",
                     "text: grouped by shape and node, with labels; json; ttl: the W3C SHACL "
                     "report graph. Default: what the -o file's extension says (.json, .ttl), "
                     "else text.",
@@ -341,7 +345,7 @@ COMMANDS: dict[str, Command] = {
                     "Seconds the reasoner may run (default: the global --timeout).",
                     kind="seconds",
                 ),
-                report_format(("text", "json"), "text for people, json for programs."),
+                report_format("reason", "text for people, json for programs."),
             ),
         ),
         Command(
@@ -426,7 +430,7 @@ COMMANDS: dict[str, Command] = {
                     multiple=True,
                 ),
                 report_format(
-                    ("text", "json"),
+                    "check",
                     "text: the summary table, then the problems; json for programs.",
                 ),
                 Option(

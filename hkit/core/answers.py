@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from hkit.core.errors import HkitError
+from hkit.core.formats import render
 from hkit.core.values import to_python
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -83,11 +84,9 @@ class Result:
         return len(self.triples) if self.form in ("CONSTRUCT", "DESCRIBE") else len(self.rows)
 
     def render(self, fmt: str = "table") -> str:
-        """The answer in one of the command line's formats (``table``, ``csv``, ``tsv``, ``json``,
-        ``xml``, ``md``; ``turtle`` and ``ntriples`` for graph answers)."""
-
-        from hkit.present.results import render  # a cycle, until the format registry
-
+        """The answer in one of the formats of the registry (hkit.core.formats): ``table``,
+        ``csv``, ``tsv``, ``json``, ``xml``, ``md``; ``turtle``, ``ntriples`` and ``jsonld`` for
+        graph answers."""
         return render(self, fmt)
 
     def to_pandas(self) -> Any:  # a pandas.DataFrame (pandas is imported only here)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from hkit.core.errors import QueryError
+from hkit.core.formats import Report
 from hkit.core.sparql import iri, literal, with_values
 from hkit.core.vocab import HKIT, ID, compact, expand
 from hkit.core.vocab import PROLOGUE as PREFIXES
@@ -22,8 +24,12 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Description:
-    """Everything the graph says about one entity, with labels."""
+class Description(Report):
+    """Everything the graph says about one entity, with labels. ``render`` gives ``text`` or
+    ``json`` (this object's fields, lists of pairs as arrays): the format registry's formats for
+    ``describe``."""
+
+    report = "describe"
 
     iri: str
     label: str
@@ -39,13 +45,12 @@ class Description:
     #: file name -> the source's name alone
     source_labels: dict[str, str] = field(default_factory=dict)
 
-    def render(self, fmt: str = "text") -> str:
-        """``text`` for people; ``json``: this object's fields (lists of pairs as arrays)."""
-        if fmt == "json":
-            import dataclasses
-            import json
+    def as_dict(self) -> dict[str, object]:
+        """This object's fields, as plain data (the JSON format)."""
+        return dataclasses.asdict(self)
 
-            return json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False) + "\n"
+    def as_text(self) -> str:
+        """The entity for people: its types, labels, notes, relations, figures and sources."""
         out = [f"{self.label}  <{self.iri}>"]
         if self.types:
             out.append(f"  type:      {', '.join(self.types)}")
@@ -206,20 +211,23 @@ def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None
 
 
 @dataclass
-class Stats:
-    """Size of the graph: triples, entities per class, nodes per source document."""
+class Stats(Report):
+    """Size of the graph: triples, entities per class, nodes per source document. ``render``
+    gives ``text`` or ``json`` (``triples``, ``per_class`` and ``per_source`` pairs): the format
+    registry's formats for ``stats``."""
+
+    report = "stats"
 
     triples: int
     per_class: list[tuple[str, int]]
     per_source: list[tuple[str, int]]
 
-    def render(self, fmt: str = "text") -> str:
-        """``text`` for people; ``json``: ``triples``, ``per_class`` and ``per_source`` pairs."""
-        if fmt == "json":
-            import dataclasses
-            import json
+    def as_dict(self) -> dict[str, object]:
+        """This object's fields, as plain data (the JSON format)."""
+        return dataclasses.asdict(self)
 
-            return json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False) + "\n"
+    def as_text(self) -> str:
+        """The counts for people."""
         out = [f"triples: {self.triples:,}", "", "entities per class:"]
         width = max([len(c) for c, _ in self.per_class] + [5])
         out += [f"  {c.ljust(width)}  {n:>5,}" for c, n in self.per_class]

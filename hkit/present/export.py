@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from hkit.core import vocab
 from hkit.core.errors import InputError
+from hkit.core.formats import EXPORT, get
 from hkit.core.vocab import PREFIXES
 from hkit.store.files import graph_files
 from hkit.store.rdf import base_iri, parsing
@@ -36,27 +36,6 @@ if TYPE_CHECKING:
 ONTOLOGY_GRAPH = vocab.ONTOLOGY_IRI
 DATA_GRAPH = "https://w3id.org/hkit/data"
 
-
-@dataclass(frozen=True)
-class ExportFormat:
-    """One export format: its pyoxigraph name, file suffix, media type, and whether it holds
-    named graphs."""
-
-    oxigraph: str
-    suffix: str
-    media_type: str
-    dataset: bool
-
-
-#: The export formats, by the name ``hkit export --format`` takes.
-EXPORT_FORMATS = {
-    "turtle": ExportFormat("TURTLE", ".ttl", "text/turtle", False),
-    "ntriples": ExportFormat("N_TRIPLES", ".nt", "application/n-triples", False),
-    "nquads": ExportFormat("N_QUADS", ".nq", "application/n-quads", True),
-    "trig": ExportFormat("TRIG", ".trig", "application/trig", True),
-    "jsonld": ExportFormat("JSON_LD", ".jsonld", "application/ld+json", False),
-    "rdfxml": ExportFormat("RDF_XML", ".rdf", "application/rdf+xml", False),
-}
 
 # Characters XML 1.0 cannot carry at all, not even as character references.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -113,10 +92,12 @@ def export_files(root: Path, extra: Iterable[Path] = ()) -> list[tuple[Path, str
 
 
 def serialize(quads: list, fmt: str) -> bytes:
-    """The quads in format ``fmt`` (a key of EXPORT_FORMATS), deterministically."""
+    """The quads in the export format ``fmt`` (hkit.core.formats), deterministically: in
+    pyoxigraph's format of its media type, the named graphs kept in a dataset format and merged
+    in the others."""
     import pyoxigraph
 
-    spec = EXPORT_FORMATS[fmt]
+    spec = get(fmt, EXPORT)
     if spec.dataset:
         statements = sorted(set(quads), key=_key)
     else:
@@ -129,7 +110,9 @@ def serialize(quads: list, fmt: str) -> bytes:
     prefixes = PREFIXES if fmt in ("turtle", "trig", "rdfxml") else None
     try:
         written = pyoxigraph.serialize(
-            statements, format=getattr(pyoxigraph.RdfFormat, spec.oxigraph), prefixes=prefixes
+            statements,
+            format=pyoxigraph.RdfFormat.from_media_type(spec.media_type),
+            prefixes=prefixes,
         )
         return written if written is not None else b""
     except (ValueError, SyntaxError) as exc:
@@ -160,5 +143,6 @@ def _check_xml(triples: list) -> None:
 
 
 def export(root: Path, fmt: str, extra: Iterable[Path] = ()) -> bytes:
-    """The ontology and the data (and ``extra`` files) in format ``fmt``."""
-    return serialize(read_quads(export_files(root, extra)), fmt)
+    """The ontology and the data (and ``extra`` files) in the export format ``fmt``, by its
+    renderer in the format registry."""
+    return get(fmt, EXPORT).load()(read_quads(export_files(root, extra)), fmt)

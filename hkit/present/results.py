@@ -1,22 +1,23 @@
 """Turning query results into text: the W3C SPARQL 1.1 result formats (JSON, XML, CSV, TSV),
-an aligned table and Markdown for people, and Turtle / N-Triples for graph results."""
+an aligned table and Markdown for people, and Turtle / N-Triples / JSON-LD for graph results."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 
-from hkit.core.errors import HkitError
 from hkit.core.sparql import quoted
 from hkit.core.vocab import PREFIXES, XSD, compact
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from hkit.core.answers import Result, Term
 
 # The formatters import what they need when they run (json, csv, xml.sax.saxutils, decimal), so
-# that `hkit --help` and `hkit queries`, which read FORMATS, do not pay for them.
+# that a command pays only for the format it writes. The format registry (hkit.core.formats)
+# names each of them, and imports this module when one is first used.
 
 
 # -- term rendering ------------
@@ -133,13 +134,9 @@ def to_tsv(result: Result) -> str:
     return "".join(stream_lines("tsv", result.variables, result.rows))
 
 
-#: The formats that ``hkit query`` writes row by row, as the rows arrive, for SELECT queries.
-STREAMED_FORMATS = ("tsv", "csv")
-
-
 def stream_lines(fmt: str, variables: list[str], rows: Iterable[dict[str, Term]]) -> Iterator[str]:
-    """A SELECT result in ``fmt`` (tsv or csv) as text chunks, one row at a time: the same text
-    as to_tsv and to_csv give for the whole result."""
+    """A SELECT result in ``fmt`` (tsv or csv, the formats the registry says stream) as text
+    chunks, one row at a time: the same text as to_tsv and to_csv give for the whole result."""
     if fmt == "tsv":
         yield "\t".join(f"?{v}" for v in variables) + "\n"
         shown: dict[Term, str] = {}
@@ -319,65 +316,20 @@ def to_turtle(result: Result) -> str:
     return text.decode() if text is not None else ""
 
 
-#: One registry per kind of choice: the names feed --help, click.Choice and the dispatch.
-TABULAR_FORMATS: dict[str, Callable[[Result], str]] = {
-    "table": to_table,
-    "csv": to_csv,
-    "tsv": to_tsv,
-    "json": to_json,
-    "xml": to_xml,
-    "md": to_markdown,
-}
-GRAPH_FORMATS: dict[str, Callable[[Result], str]] = {
-    "turtle": to_turtle,
-    "ntriples": to_ntriples,
-}
-FORMATS = {**TABULAR_FORMATS, **GRAPH_FORMATS}
+def to_jsonld(result: Result) -> str:
+    """A CONSTRUCT or DESCRIBE result's triples as JSON-LD (expanded, as pyoxigraph writes it)."""
+    import pyoxigraph
 
+    def term(t: Term) -> Any:
+        if t.kind == "uri":
+            return pyoxigraph.NamedNode(t.value)
+        if t.kind == "bnode":
+            return pyoxigraph.BlankNode(t.value)
+        if t.lang:
+            return pyoxigraph.Literal(t.value, language=t.lang)
+        datatype = pyoxigraph.NamedNode(t.datatype) if t.datatype else None
+        return pyoxigraph.Literal(t.value, datatype=datatype)
 
-def render(result: Result, fmt: str, width: int | None = None) -> str:
-    """The result in format ``fmt``; graph results in a tabular format come out as Turtle. A
-    ``table`` fits ``width`` columns when given."""
-    if result.form == "CONSTRUCT":
-        return GRAPH_FORMATS.get(fmt, to_turtle)(result)
-    if fmt in GRAPH_FORMATS:
-        raise HkitError(f"format '{fmt}' is for CONSTRUCT and DESCRIBE queries", hint="use table")
-    if fmt == "table" and width is not None:
-        return to_table(result, width)
-    return TABULAR_FORMATS[fmt](result)
-
-
-#: The format an --output file's extension implies when no --format is given.
-FORMAT_BY_SUFFIX = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".json": "json",
-    ".srj": "json",
-    ".xml": "xml",
-    ".srx": "xml",
-    ".md": "md",
-    ".ttl": "turtle",
-    ".nt": "ntriples",
-}
-
-
-def output_format(
-    fmt: str | None,
-    output: str | None,
-    by_suffix: Mapping[str, str] = FORMAT_BY_SUFFIX,
-    default: str = "table",
-) -> str:
-    """The format asked for; else the one the output file's extension implies (``-o
-    results.csv`` writes CSV); else ``default``.
-
-    >>> output_format(None, "rows.CSV"), output_format("json", "rows.csv"), output_format(None, "-")
-    ('csv', 'json', 'table')
-    >>> output_format(None, "hkit.nq", {".nq": "nquads"}, "turtle")
-    'nquads'
-    """
-    if fmt is not None:
-        return fmt
-    if output and output != "-":
-        suffix = os.path.splitext(os.path.basename(output))[1].lower()
-        return by_suffix.get(suffix, default)
-    return default
+    triples = [pyoxigraph.Triple(term(s), term(p), term(o)) for s, p, o in result.triples]
+    written = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.JSON_LD) or b"[]"
+    return written.decode()

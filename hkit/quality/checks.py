@@ -39,6 +39,7 @@ from hkit.core.errors import (
     InputError,
     QueryError,
 )
+from hkit.core.formats import Report
 from hkit.core.sparql import check_query, iris_in
 from hkit.core.vocab import compact, expand
 from hkit.store.engines import EmbeddedEngine
@@ -436,9 +437,12 @@ def exit_code(results: list[GateResult]) -> int:
     return EXIT_OK
 
 
-class GateReport:
+class GateReport(Report):
     """The verdict of every gate that ran (what ``hkit check`` prints): the gates' results as
-    data, the exit code they add up to, and one :meth:`render` for text or JSON."""
+    data, the exit code they add up to, and ``render`` for text or JSON (the format registry's
+    formats for ``check``)."""
+
+    report = "check"
 
     def __init__(self, results: list[GateResult]) -> None:
         self.results = results
@@ -470,12 +474,8 @@ class GateReport:
             ],
         }
 
-    def render(self, fmt: str = "text") -> str:
-        """``text``: a summary table, then each gate's problems; ``json``: :meth:`as_dict`."""
-        if fmt == "json":
-            import json
-
-            return json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    def as_text(self) -> str:
+        """A summary table, then each gate's problems."""
         rows = [("gate", "result", "count", "time", "details")]
         rows += [
             (r.gate, r.result, str(r.count), f"{r.seconds:.2f} s", r.summary) for r in self.results

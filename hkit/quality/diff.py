@@ -8,6 +8,7 @@ are compared the same way.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import rdflib
 from rdflib.namespace import RDF
 
 from hkit.core.errors import InputError
+from hkit.core.formats import Report
 from hkit.core.sparql import quoted
 from hkit.core.vocab import compact
 from hkit.store.rdf import english_label, load_rdflib
@@ -31,8 +33,12 @@ class TermChange:
 
 
 @dataclass
-class OntologyDiff:
-    """Terms added, removed and changed, and anonymous axioms added and removed."""
+class OntologyDiff(Report):
+    """Terms added, removed and changed, and anonymous axioms added and removed. ``render`` gives
+    ``text``, ``md`` or ``json`` (this object's fields): the format registry's formats for
+    ``diff``."""
+
+    report = "diff"
 
     added: list[TermChange]
     removed: list[TermChange]
@@ -47,14 +53,20 @@ class OntologyDiff:
             self.added or self.removed or self.changed or self.axioms_added or self.axioms_removed
         )
 
-    def render(self, fmt: str = "text") -> str:
-        """The differences as ``text``, ``md`` or ``json`` (this object's fields)."""
-        if fmt == "json":
-            import dataclasses
-            import json
+    def as_dict(self) -> dict[str, object]:
+        """This object's fields, as plain data (the JSON format)."""
+        return dataclasses.asdict(self)
 
-            return json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False) + "\n"
-        md = fmt == "md"
+    def as_text(self) -> str:
+        """The differences for people."""
+        return self._write(md=False)
+
+    def as_markdown(self) -> str:
+        """The differences in Markdown, for a pull request or a changelog."""
+        return self._write(md=True)
+
+    def _write(self, md: bool) -> str:
+        """The text and the Markdown, which differ only in their marks."""
         lines: list[str] = ["# Ontology changes", ""] if md else []
         summary = (
             f"{len(self.added)} term(s) added, {len(self.removed)} removed, "

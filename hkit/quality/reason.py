@@ -25,6 +25,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from hkit.core.errors import ReasonerError
+from hkit.core.formats import Report
 from hkit.core.vocab import compact
 from hkit.quality.ontology import Hierarchy, disjoint_pairs
 
@@ -56,14 +57,17 @@ class SetAside:
 
 
 @dataclass
-class ReasonerReport:
+class ReasonerReport(Report):
     """What HermiT concluded about a graph.
 
     ``memberships`` are (individual, class) and ``subclasses`` (class, superclass) pairs that the
     reasoner inferred and that the asserted types and rdfs:subClassOf hierarchy do not already
     give. ``clashes`` explain an inconsistency where hkit can: individuals that belong, by their
     stated types and the domains and ranges of the properties they use, to two disjoint classes.
+    ``render`` gives ``text`` or ``json`` (the format registry's formats for ``reason``).
     """
+
+    report = "reason"
 
     consistent: bool
     unsatisfiable: list[str] = field(default_factory=list)
@@ -101,11 +105,8 @@ class ReasonerReport:
             "seconds": round(self.seconds, 3),
         }
 
-    def render(self, fmt: str = "text") -> str:
-        """The report as ``text`` for people or ``json``."""
-        if fmt == "json":
-            return json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
-
+    def as_text(self) -> str:
+        """The reasoner's verdict for people."""
         lines = [f"reasoner:     HermiT (owlready2), {self.seconds:.1f} s"]
         if not self.consistent:
             lines.append("consistent:   no, the graph is inconsistent")

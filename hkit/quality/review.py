@@ -3,7 +3,6 @@ of them, and the report."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import rdflib
 
 from hkit.core.errors import InputError
+from hkit.core.formats import Report
 from hkit.core.vocab import HKIT
 from hkit.quality.checks import query_iris, read_reasons, saved_query_files
 from hkit.quality.review_checks import CHECKS, Finding, Ontology
@@ -22,8 +22,11 @@ NOTES_FILE = Path("ontology/review-notes.tsv")
 
 
 @dataclass
-class Review:
-    """All findings about an ontology, with its alignment coverage."""
+class Review(Report):
+    """All findings about an ontology, with its alignment coverage. ``render`` gives ``text``,
+    ``md`` or ``json`` (the format registry's formats for ``review``)."""
+
+    report = "review"
 
     findings: list[Finding]
     aligned: int = 0
@@ -60,35 +63,37 @@ class Review:
             },
         }
 
-    def render(self, fmt: str = "text") -> str:
-        """The report as ``text``, ``md`` or ``json``."""
-        if fmt == "json":
-            return json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    def _head(self) -> str:
+        """The summary line: open findings by severity, explained ones, alignment."""
         counts = self.counts()
         share = self.aligned / self.alignable if self.alignable else 1.0
-        head = (
+        return (
             f"{counts['error']} error(s), {counts['warn']} warning(s), {counts['info']} info; "
             f"{len(self.findings) - len(self.open)} explained in {NOTES_FILE}; "
             f"{self.aligned} of {self.alignable} classes and properties aligned ({share:.0%})"
         )
-        if fmt == "md":
-            lines = ["# hkit ontology review", "", head + ".", ""]
-            lines += ["| severity | check | term | label | message |", "|---|---|---|---|---|"]
-            for f in self.open:
-                lines.append(
-                    f"| {f.severity} | {f.check} | `{_md(f.term)}` | {_md(f.label)} | "
-                    f"{_md(f.message)} |"
-                )
-            explained = [f for f in self.findings if f.explanation is not None]
-            if explained:
-                lines += ["", "## Explained", "", "| check | term | reason |", "|---|---|---|"]
-                lines += [
-                    f"| {f.check} | `{_md(f.term)}` | {_md(f.explanation or '')} |"
-                    for f in explained
-                ]
-            lines += ["", *(f"Stale note: {c} {t}" for c, t in self.stale_notes)]
-            return "\n".join(lines).rstrip("\n") + "\n"
-        lines = [head]
+
+    def as_markdown(self) -> str:
+        """The report as Markdown: the summary, a table of open findings, the explained ones."""
+        lines = ["# hkit ontology review", "", self._head() + ".", ""]
+        lines += ["| severity | check | term | label | message |", "|---|---|---|---|---|"]
+        for f in self.open:
+            lines.append(
+                f"| {f.severity} | {f.check} | `{_md(f.term)}` | {_md(f.label)} | "
+                f"{_md(f.message)} |"
+            )
+        explained = [f for f in self.findings if f.explanation is not None]
+        if explained:
+            lines += ["", "## Explained", "", "| check | term | reason |", "|---|---|---|"]
+            lines += [
+                f"| {f.check} | `{_md(f.term)}` | {_md(f.explanation or '')} |" for f in explained
+            ]
+        lines += ["", *(f"Stale note: {c} {t}" for c, t in self.stale_notes)]
+        return "\n".join(lines).rstrip("\n") + "\n"
+
+    def as_text(self) -> str:
+        """The report for people: the summary, then the open findings by severity."""
+        lines = [self._head()]
         for severity in SEVERITIES:
             group = [f for f in self.open if f.severity == severity]
             if not group:

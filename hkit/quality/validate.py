@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
 
+from hkit.core.formats import Report
 from hkit.core.vocab import compact
 from hkit.quality.shacl import _run, _run_forked, flatten, parallel_jobs
 from hkit.quality.shacl_report import turtle
@@ -35,9 +36,12 @@ class Violation:
 
 
 @dataclass
-class ValidationReport:
+class ValidationReport(Report):
     """The outcome of a SHACL validation: the results, pyshacl's report graph, and the labels of
-    the nodes and shapes the results mention (for reports a person reads)."""
+    the nodes and shapes the results mention (for reports a person reads). ``render`` gives
+    ``text``, ``json`` or ``ttl`` (the format registry's formats for ``validate``)."""
+
+    report = "validate"
 
     conforms: bool
     violations: list[Violation]
@@ -77,19 +81,14 @@ class ValidationReport:
             ],
         }
 
-    def render(self, fmt: str = "text") -> str:
-        """The report as ``text`` (grouped by shape, then focus node, with labels), ``json``, or
-        ``ttl`` (pyshacl's W3C SHACL validation report graph)."""
-        if fmt == "json":
-            return json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
-        if fmt == "ttl":
-            if self.graph is None:
-                raise ValueError("this report has no results graph")
-            return turtle(self.graph)
-        return self._text()
+    def as_turtle(self) -> str:
+        """pyshacl's W3C SHACL validation report graph, in Turtle."""
+        if self.graph is None:
+            raise ValueError("this report has no results graph")
+        return turtle(self.graph)
 
-    def _text(self) -> str:
-
+    def as_text(self) -> str:
+        """The results for people: grouped by shape, then focus node, with labels."""
         if not self.violations:
             return "SHACL: the graph conforms to the shapes.\n"
         by_shape: dict[str, dict[str, list[Violation]]] = {}

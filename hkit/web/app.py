@@ -36,8 +36,18 @@ from starlette.staticfiles import StaticFiles
 
 from hkit.api import KnowledgeGraph
 from hkit.core.errors import AnswerTooLarge, HkitError, QueryTimeout
+from hkit.core.formats import (
+    ANSWERS,
+    GRAPH,
+    GRAPH_FORMS,
+    default,
+    media_types,
+    names,
+    offered,
+    render,
+)
 from hkit.core.vocab import ID, compact
-from hkit.present.results import readable, render
+from hkit.present.results import readable
 from hkit.web.guard import RequestGuard, _protocol
 
 #: The largest request body (a query, a form) the server reads, in bytes.
@@ -64,35 +74,13 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 #: leaves its folder behind, and the next start removes folders whose server is gone.
 DOCS_PREFIX = "hkit-serve-docs-"
 
-#: Media types of answers, by the format hkit renders.
-MEDIA_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    "md": "text/markdown; charset=utf-8",
-    "table": "text/plain; charset=utf-8",
-    "turtle": "text/turtle; charset=utf-8",
-    "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json",
-}
+#: Media types of answers, by the format hkit renders (from the format registry).
+MEDIA_TYPES = media_types(ANSWERS, GRAPH)
 #: What a client may ask for, by the form of the query, best first.
-_TABULAR = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "text/markdown": "md",
-    "text/plain": "table",
-}
-_GRAPH = {
-    "text/turtle": "turtle",
-    "application/n-triples": "ntriples",
-    "application/ld+json": "jsonld",
-    "text/plain": "ntriples",
-}
+_TABULAR = offered(ANSWERS)
+_GRAPH = offered(GRAPH)
+#: The formats for people: asked for by name, they answer a CONSTRUCT in Turtle.
+_PEOPLE = names(ANSWERS, people=True)
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 
 
@@ -110,7 +98,7 @@ def negotiate(accept: str | None, offered: dict[str, str], given: str | None = N
     of the ``Accept`` header among ``offered`` (media type -> format), else the first offered."""
     formats = dict.fromkeys(offered.values())
     if given:
-        if given not in formats and given not in ("table", "md"):
+        if given not in formats and given not in _PEOPLE:
             raise Refused(400, f"format '{given}' is not one of: {', '.join(formats)}")
         return given
     if accept:
@@ -135,27 +123,6 @@ def _ranges(accept: str) -> bool:
     except (ValueError, IndexError):
         return False
     return True
-
-
-def _triples_bytes(result: Any, fmt: str) -> bytes:
-    """A CONSTRUCT or DESCRIBE answer in an RDF syntax (JSON-LD through pyoxigraph)."""
-
-    if fmt != "jsonld":
-        return render(result, fmt).encode("utf-8")
-    import pyoxigraph
-
-    def term(t: Any) -> Any:
-        if t.kind == "uri":
-            return pyoxigraph.NamedNode(t.value)
-        if t.kind == "bnode":
-            return pyoxigraph.BlankNode(t.value)
-        if t.lang:
-            return pyoxigraph.Literal(t.value, language=t.lang)
-        datatype = pyoxigraph.NamedNode(t.datatype) if t.datatype else None
-        return pyoxigraph.Literal(t.value, datatype=datatype)
-
-    triples = [pyoxigraph.Triple(term(s), term(p), term(o)) for s, p, o in result.triples]
-    return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.JSON_LD) or b"[]"
 
 
 class Server:
@@ -230,16 +197,15 @@ class Server:
         it several times the size of its values)."""
 
         accept = request.headers.get("accept")
-        if result.form in ("CONSTRUCT", "DESCRIBE"):
+        if result.form in GRAPH_FORMS:
             fmt = negotiate(accept, _GRAPH, given)
-            if fmt in ("table", "md"):
-                fmt = "turtle"
-            body = await run_in_threadpool(_triples_bytes, result, fmt)
+            if fmt in _PEOPLE:
+                fmt = default(GRAPH)
         else:
             fmt = negotiate(accept, _TABULAR, given)
-            if fmt in ("turtle", "ntriples", "jsonld"):
+            if fmt in _GRAPH.values():
                 raise Refused(406, f"a {result.form} answer has no {fmt} form")
-            body = await run_in_threadpool(lambda: render(result, fmt).encode("utf-8"))
+        body = await run_in_threadpool(lambda: render(result, fmt).encode("utf-8"))
         if len(body) > self.max_bytes:
             raise Refused(
                 413,

@@ -11,9 +11,9 @@ import re
 from typing import Any
 
 from hkit.api import KnowledgeGraph
+from hkit.core.formats import ANSWERS, GRAPH, served
 from hkit.core.version import __version__
 from hkit.core.vocab import ID
-from hkit.web.app import MEDIA_TYPES
 
 #: What each error status of the API and the pages means, as the OpenAPI document describes it.
 _STATUS_MEANINGS = {
@@ -29,10 +29,12 @@ _STATUS_MEANINGS = {
     "503": "the server is running as many queries as it may, or the query ran out of time",
 }
 #: The media types of answers to SELECT and ASK queries, and to CONSTRUCT and DESCRIBE ones.
-_TABULAR_MEDIA = [
-    MEDIA_TYPES[f].split(";")[0] for f in ("json", "xml", "csv", "tsv", "md", "table")
-]
-_GRAPH_MEDIA = [MEDIA_TYPES[f].split(";")[0] for f in ("turtle", "ntriples", "jsonld")]
+_TABULAR_MEDIA = [f.media_type.split(";")[0] for f in served(ANSWERS)]
+_GRAPH_MEDIA = [f.media_type.split(";")[0] for f in served(GRAPH)]
+#: The names ``?format=`` takes for each, and those for people (which answer a graph in Turtle).
+_TABULAR_NAMES = [f.name for f in served(ANSWERS)]
+_GRAPH_NAMES = [f.name for f in served(GRAPH)]
+_PEOPLE_NAMES = [f.name for f in served(ANSWERS) if f.people]
 _REF = "#/components/schemas/"
 #: The JSON bodies' schemas, and text's; the ``components`` of the OpenAPI document.
 _OPENAPI_SCHEMAS: dict[str, Any] = {
@@ -180,7 +182,7 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
         "format",
         "query",
         "the answer's format, instead of the Accept header",
-        {"type": "string", "enum": ["json", "xml", "csv", "tsv", "md", "table"]},
+        {"type": "string", "enum": list(_TABULAR_NAMES)},
     )
     query_answers = {
         "200": {"description": "the rows, as SPARQL results", "content": _content(_TABULAR_MEDIA)}
@@ -228,7 +230,7 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
     name_example = queries[0].name if queries else "funds-by-size"
     html = {"200": {"description": "the page", "content": _content(["text/html"])}}
     page_errors = "400 413 503"
-    graph_formats = ["json", "xml", "csv", "tsv", "md", "table", "turtle", "ntriples", "jsonld"]
+    graph_formats = _TABULAR_NAMES + _GRAPH_NAMES
     protocol_params = [
         _parameter(
             "default-graph-uri",
@@ -457,7 +459,7 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
                                 "table answer in Turtle)",
                                 {
                                     "type": "string",
-                                    "enum": ["html", "turtle", "ntriples", "jsonld", "md", "table"],
+                                    "enum": ["html", *_GRAPH_NAMES, *_PEOPLE_NAMES],
                                 },
                             ),
                         ],
