@@ -245,6 +245,7 @@ CLI_PRESENTATION = {
     "hkit.present.output",
     "hkit.core.progress",
     "hkit.core.cache",
+    "hkit.core.formats",
     "hkit.web.app",
 }
 
