@@ -14,7 +14,7 @@ import hkit
 from hkit import HkitError, QueryFailed, QueryTimeout
 from hkit.cli.group import main
 from hkit.store.engines import EmbeddedEngine
-from hkit.store.runner import _Child
+from hkit.store.runner import Child
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="queries run in a thread here")
 
@@ -26,13 +26,13 @@ GREEDY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
 def children(monkeypatch) -> list[int]:
     """The query children each test starts."""
     started: list[int] = []
-    original = _Child.__init__
+    original = Child.__init__
 
-    def record(self: _Child, *args: object, **kwargs: object) -> None:
+    def record(self: Child, *args: object, **kwargs: object) -> None:
         original(self, *args, **kwargs)
         started.append(self.pid)
 
-    monkeypatch.setattr(_Child, "__init__", record)
+    monkeypatch.setattr(Child, "__init__", record)
     return started
 
 
@@ -172,7 +172,7 @@ def test_each_way_a_child_ends_gives_its_own_message(monkeypatch, ending, attemp
     # only the timeout's child is given a short time: the others end by themselves, however
     # loaded the machine is
     timeout = 0.5 if ending == "timeout" else 120
-    with pytest.raises(error) as raised, _Child(work, timeout) as child:
+    with pytest.raises(error) as raised, Child(work, timeout) as child:
         child.receive()
     assert message in raised.value.message
 

@@ -150,7 +150,8 @@ def default(*kinds: str, report: str | None = None) -> str:
     """The format that ``kinds`` are written in unless one is asked for: the first declared
     ``default`` among them (``table`` for answers, ``turtle`` for exports, ``text`` for
     reports)."""
-    return plugins(*kinds, report=report, default=True)[0].name
+    name: str = plugins(*kinds, report=report, default=True)[0].name
+    return name
 
 
 # -- the command line ------------
@@ -224,16 +225,17 @@ def render(result: Result, fmt: str, width: int | None = None) -> str:
     """The answer in format ``fmt``: a graph answer in a graph format, else in Turtle; rows in
     an answers format (a graph format is an error). A format that ``wraps`` fits ``width``
     columns when given."""
+    text: str
     if result.form in GRAPH_FORMS:
-        return (find(fmt, GRAPH) or get(default(GRAPH), GRAPH)).load()(result)
+        text = (find(fmt, GRAPH) or get(default(GRAPH), GRAPH)).load()(result)
+        return text
     if find(fmt, ANSWERS) is None and find(fmt, GRAPH) is not None:
         raise HkitError(
             f"format '{fmt}' is for CONSTRUCT and DESCRIBE queries", hint=f"use {default(ANSWERS)}"
         )
     spec = get(fmt, ANSWERS)
-    if spec.wraps and width is not None:
-        return spec.load()(result, width)
-    return spec.load()(result)
+    text = spec.load()(result, width) if spec.wraps and width is not None else spec.load()(result)
+    return text
 
 
 class Report:
@@ -261,7 +263,8 @@ class Report:
 
     def render(self, fmt: str = "text") -> str:
         """The report in format ``fmt``, one of those the registry gives for it."""
-        return get(fmt, REPORT, report=self.report).load()(self)
+        text: str = get(fmt, REPORT, report=self.report).load()(self)
+        return text
 
 
 def report_text(report: Report) -> str:

@@ -9,14 +9,12 @@ HermiT) and reported, never silently dropped.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,10 +22,12 @@ from typing import Any
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from hkit.core.errors import ReasonerError
+from hkit.core.errors import HkitError, ReasonerError
 from hkit.core.formats import Report
 from hkit.core.vocab import compact
 from hkit.quality.ontology import Hierarchy, disjoint_pairs
+from hkit.store.child import spawned_main
+from hkit.store.runner import Spawned, Wording
 
 #: The datatypes of the OWL 2 datatype map (OWL 2 Structural Specification, section 4).
 OWL2_DATATYPES = frozenset(
@@ -167,54 +167,63 @@ def prepare_for_owl(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[SetAside]]:
     return kept, set_aside
 
 
+class _Reasoner(Wording):
+    """How the reasoner's failures are said: each as a ReasonerError, in one line."""
+
+    def translate(self, exc: BaseException) -> BaseException:
+        """In the worker: an error of owlready2 or HermiT (Java's, among them) as the last line
+        Python would print for it."""
+        if isinstance(exc, HkitError):
+            return exc
+        printed = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return ReasonerError(f"the reasoner failed: {(printed.splitlines() or ['no output'])[-1]}")
+
+    def timeout(self, seconds: float) -> BaseException:
+        return ReasonerError(
+            f"the reasoner did not finish within {seconds:g} seconds", hint="raise --timeout"
+        )
+
+    def crashed(self, signal_name: str, said: str) -> BaseException:
+        return ReasonerError(f"the reasoner failed: {said or f'it was ended by {signal_name}'}")
+
+    def no_answer(self, said: str) -> BaseException:
+        return ReasonerError(f"the reasoner failed: {said or 'no output'}")
+
+    def bug(self, text: str) -> BaseException:
+        return ReasonerError(f"the reasoner failed: {text}")
+
+
+_REASONER = _Reasoner()
+
+
 def _run_worker(prepared: rdflib.Graph, timeout: float) -> dict[str, Any]:
-    """Run the reasoner's worker (``python -m hkit.quality.reason``) on ``prepared`` in a session of
-    its own, bounded by ``timeout``; its answer as a dict. The worker and its Java are killed on
-    a timeout or a signal, before the temporary folder is removed."""
+    """Run the reasoner's worker (``python -m hkit.quality.reason``, a fresh interpreter in a
+    session of its own: :class:`hkit.store.runner.Spawned`) on ``prepared``, bounded by
+    ``timeout``; its answer as a dict. The worker and its Java are killed on a timeout or a
+    signal, before the temporary folder is removed. No memory limit of hkit's: the JVM bounds
+    its own heap (owlready2's -Xmx; see Spawned for why a limit of the address space cannot)."""
     with tempfile.TemporaryDirectory(prefix="hkit-reason-") as tmp:
         nt_path = Path(tmp) / "graph.nt"
         prepared.serialize(nt_path, format="nt", encoding="utf-8")
-        cmd = [sys.executable, "-m", "hkit.quality.reason", str(nt_path)]
-        env = dict(os.environ)
-        package_parent = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
-        env["TMPDIR"] = tmp  # the child's own temporary files go where they are removed with it
-        proc = subprocess.Popen(
-            cmd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        with Spawned(
+            "hkit.quality.reason",
+            [str(nt_path)],
+            timeout,
             cwd=tmp,
-            start_new_session=True,
-        )
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise ReasonerError(
-                f"the reasoner did not finish within {timeout:g} seconds",
-                hint="raise --timeout",
-            ) from None
-        except BaseException:
-            # Ctrl-C, SIGTERM or SIGHUP: the child (and its Java) runs in a session of its own,
-            # so the terminal's signal does not reach it; stop it here, before the temporary
-            # folder is removed
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise
-    if proc.returncode != 0 or not out.strip():
-        last = (err.strip().splitlines() or ["no output"])[-1]
-        raise ReasonerError(f"the reasoner failed: {last}")
-    answer: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    return answer
+            # the child's own temporary files go where they are removed with it
+            env={"TMPDIR": tmp},
+            stderr=str(Path(tmp) / "stderr.txt"),
+            wording=_REASONER,
+        ) as worker:
+            _, answer = worker.receive()
+    found: dict[str, Any] = answer
+    return found
 
 
 def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> ReasonerReport:
     """Check ``graph`` with HermiT: consistency and unsatisfiable classes.
 
-    Runs owlready2 in a child process (in its own process group, so that the Java process it
+    Runs owlready2 in a child process (in a session of its own, so that the Java process it
     starts is stopped too) and raises :class:`ReasonerError` when Java is missing, the time is up,
     or the reasoner fails for another reason.
     """
@@ -347,4 +356,4 @@ def _worker(nt_path: str) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(_worker(sys.argv[1])))
+    spawned_main(lambda send: send(("answer", _worker(sys.argv[1]))), _REASONER.translate)

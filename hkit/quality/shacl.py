@@ -13,6 +13,8 @@ from rdflib.namespace import RDF, RDFS, SH
 
 from hkit.core.errors import InputError
 from hkit.quality.shacl_sparql import _CheckedSparql
+from hkit.store.channel import pickled, unpickle
+from hkit.store.runner import Child, Wording
 
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf)
 #: The IRIs of flatten()'s copies of property shapes: urn:hkit:shape-copy:1, 2...
@@ -160,13 +162,33 @@ def _run(
     return conforms, results, text
 
 
+class _SecondProcess(Wording):
+    """How a failure of the second validation process is said: hkit's own errors cross as they
+    are (the shapes cannot be used, say), anything else is a bug of hkit's."""
+
+    def translate(self, exc: BaseException) -> BaseException:
+        return exc
+
+    def bug(self, text: str) -> BaseException:
+        return RuntimeError(f"SHACL validation failed in the second process: {text}")
+
+    def crashed(self, signal_name: str, said: str) -> BaseException:
+        return RuntimeError(
+            f"SHACL validation failed in the second process: it was ended by {signal_name}"
+        )
+
+    def no_answer(self, said: str) -> BaseException:
+        return RuntimeError(
+            "SHACL validation failed in the second process: the second process ended early"
+        )
+
+
 def in_two_processes(count: int, work: Callable[[int], Any]) -> list[Any]:
     """``work(0)`` ... ``work(count - 1)``, shared between this process and a forked copy of it
-    (which shares what is loaded): each takes the next number left from a pipe, read one byte at
-    a time so that each number goes to exactly one process. The answers, in number order.
-    pyshacl is pure Python, so one process uses one CPU."""
-    import pickle
-
+    (a :class:`hkit.store.runner.Child`, which shares what is loaded): each takes the next
+    number left from a pipe, read one byte at a time so that each number goes to exactly one
+    process. The answers, in number order; an error in the copy is raised here (hkit's as they
+    are). pyshacl is pure Python, so one process uses one CPU."""
     if count > 255:
         raise ValueError("at most 255 parts")
     queue, feed = os.pipe()
@@ -179,37 +201,15 @@ def in_two_processes(count: int, work: Callable[[int], Any]) -> list[Any]:
             done.append((number[0], work(number[0])))
         return done
 
-    answer, reply = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the forked copy; its work is checked through its answer
-        try:
-            os.close(answer)
-            payload: tuple = ("ok", take())
-        except InputError as exc:
-            payload = ("error", exc.message, exc.hint)
-        except BaseException as exc:  # reported to the parent, which raises it
-            payload = ("crash", f"{type(exc).__name__}: {exc}", None)
-        try:
-            with os.fdopen(reply, "wb") as out:
-                pickle.dump(payload, out)
-        finally:
-            os._exit(0)
-    os.close(reply)
     try:
-        mine = take()
+        # no memory limit or timeout of its own: the copy does this process's work, bounded as
+        # this process is (a validation with the user's shapes runs in an offline child already)
+        with Child(pickled(take), memory=None, keep_stderr=True, wording=_SecondProcess()) as copy:
+            mine = take()
+            theirs = unpickle(copy.receive())
     finally:
-        with os.fdopen(answer, "rb") as received:
-            data = received.read()
-        os.waitpid(child, 0)
         os.close(queue)
-    theirs: tuple[Any, ...] = (
-        pickle.loads(data) if data else ("crash", "the second process ended early", None)
-    )
-    if theirs[0] == "error":
-        raise InputError(theirs[1], hint=theirs[2])
-    if theirs[0] != "ok":
-        raise RuntimeError(f"SHACL validation failed in the second process: {theirs[1]}")
-    return [result for _, result in sorted(mine + theirs[1], key=lambda done: done[0])]
+    return [result for _, result in sorted(mine + theirs, key=lambda done: done[0])]
 
 
 def _run_forked(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib.Graph, str]:

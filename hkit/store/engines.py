@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 from hkit.core.answers import XSD_STRING, Result, Term
 from hkit.core.errors import AnswerTooLarge, QueryFailed, QueryTimeout
 from hkit.core.ordering import order_rows
 from hkit.core.sparql import final_order
 from hkit.core.sparql import query_form as form
+from hkit.store.channel import _pack, _pack_row, _unpack
 from hkit.store.offline import _refuse_outreach, might_reach_network
-from hkit.store.runner import (
-    _bounded,
-    _can_fork,
-    _Child,
-    _pack,
-    _pack_row,
-    _raise_engine_error,
-    _unpack,
-)
+from hkit.store.runner import Child, _bounded, _can_fork, start
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -127,11 +118,11 @@ class EmbeddedEngine:
     ) -> Result:
         """Evaluate a query, bounded by ``timeout`` seconds (and, where the system can fork, by
         the memory limit of :func:`query_memory_limit`, in a child process: see
-        :class:`_Child`). With ``max_rows`` or ``max_bytes``, an answer larger than that is
-        refused (:class:`hkit.core.errors.AnswerTooLarge`) where it is read, in the child, so
-        that it never reaches this process. The timeout covers the whole answer, its unpacking here
-        included. Relative IRIs in the text resolve against ``base`` (an absolute IRI), when
-        given."""
+        :class:`hkit.store.runner.Child`). With ``max_rows`` or ``max_bytes``, an answer larger
+        than that is refused (:class:`hkit.core.errors.AnswerTooLarge`) where it is read, in the
+        child, so that it never reaches this process. The timeout covers the whole answer, its
+        unpacking here included. Relative IRIs in the text resolve against ``base`` (an absolute
+        IRI), when given."""
         import time
 
         _refuse_outreach(text)
@@ -143,8 +134,7 @@ class EmbeddedEngine:
             work = lambda send: send(  # noqa: E731
                 ("result", _pack(self._evaluate(text, caps=caps, base=base)))
             )
-            child = _Child(work, timeout, offline=might_reach_network(text))
-            with child:
+            with Child(work, timeout, offline=might_reach_network(text)) as child:
                 result = _unpack(child.receive()[1])
         else:
             result = _bounded(lambda: self._evaluate(text, caps=caps, base=base), timeout)
@@ -158,51 +148,36 @@ class EmbeddedEngine:
         self, text: str, timeout: float | None = None, batch: int = 1000
     ) -> tuple[list[str], Iterator[dict[str, Term]]]:
         """A SELECT query's variables and an iterator over its rows, produced as they are read
-        (at most a few batches held in memory), the whole bounded by ``timeout`` seconds."""
+        (at most a few batches held in memory), the whole bounded by ``timeout`` seconds: in a
+        child process where the system can fork (see :func:`hkit.store.runner.start`)."""
         _refuse_outreach(text)
-        if _can_fork():
-            return self._stream_in_child(text, timeout, batch)
-        import queue
-        import time
 
-        channel: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4)
-        done = object()
+        def work(send: Callable[[tuple[Any, ...]], None]) -> None:
+            produced = self._rows(text, batch)
+            send(("variables", next(produced)))
+            for rows in produced:
+                send(("rows", [_pack_row(row) for row in rows]))
+            send(("end", None))
 
-        def work() -> None:
-            try:
-                produced = self._rows(text, batch)
-                channel.put(("variables", next(produced)))
-                for rows in produced:
-                    channel.put(("rows", rows))
-                channel.put(("end", done))
-            except BaseException as exc:  # handed back to the reading thread
-                channel.put(("error", exc))
-
-        deadline = None if timeout is None else time.monotonic() + timeout
-        threading.Thread(target=work, daemon=True, name="hkit-query").start()
-
-        def take() -> tuple[str, object]:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                kind, value = channel.get(timeout=remaining)
-            except queue.Empty:
-                raise QueryTimeout(
-                    f"the query did not finish within {timeout:g} seconds", hint="raise --timeout"
-                ) from None
-            if kind == "error":
-                _raise_engine_error(value)  # the same messages as run()
-            return kind, value
-
-        _, variables = take()
+        child = start(work, timeout, offline=might_reach_network(text))
+        try:
+            _, variables = child.receive()
+        except BaseException:
+            child.close()
+            raise
 
         def rows() -> Iterator[dict[str, Term]]:
-            while True:
-                kind, value = take()
-                if kind == "end":
-                    return
-                yield from value  # type: ignore[misc]  # a batch of rows
+            try:
+                while True:
+                    kind, value = child.receive()
+                    if kind == "end":
+                        return
+                    for row in value:
+                        yield {var: Term(*term) for var, term in row.items()}
+            finally:
+                child.close()
 
-        return list(variables), rows()  # type: ignore[call-overload]  # the variables' names
+        return list(variables), rows()
 
     def _solutions(self, text: str) -> pyoxigraph.QuerySolutions:
         import pyoxigraph
@@ -242,37 +217,6 @@ class EmbeddedEngine:
                 yield rows
                 rows = []
         yield rows
-
-    def _stream_in_child(
-        self, text: str, timeout: float | None, batch: int
-    ) -> tuple[list[str], Iterator[dict[str, Term]]]:
-        def work(send: Callable[[tuple[Any, ...]], None]) -> None:
-            produced = self._rows(text, batch)
-            send(("variables", next(produced)))
-            for rows in produced:
-                send(("rows", [_pack_row(row) for row in rows]))
-            send(("end", None))
-
-        child = _Child(work, timeout, offline=might_reach_network(text))
-        child.__enter__()
-        try:
-            _, variables = child.receive()
-        except BaseException:
-            child.__exit__(None, None, None)
-            raise
-
-        def rows() -> Iterator[dict[str, Term]]:
-            try:
-                while True:
-                    kind, value = child.receive()
-                    if kind == "end":
-                        return
-                    for row in value:
-                        yield {var: Term(*term) for var, term in row.items()}
-            finally:
-                child.__exit__(None, None, None)
-
-        return variables, rows()
 
 
 def _term_size(term: Term) -> int:

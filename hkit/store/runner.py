@@ -1,45 +1,79 @@
-"""The bounded child process: work run in a forked child under a memory limit and a
-timeout, optionally cut off from the network, its answer sent back through a pipe."""
+"""Work run in another process, bounded: a deadline, a memory limit, no network when asked, its
+errors brought back as hkit's, and a child that dies told apart (out of memory, a crash, no
+answer), each in one line.
+
+Three parts, kept apart so that a pool of long-lived workers uses them as a one-job child does:
+
+* the channel (:mod:`hkit.store.channel`): messages framed over a pipe pair and hkit's errors
+  carried by their type, for any number of jobs;
+* the child's side (:mod:`hkit.store.child`): its memory limit and the network cut, set before
+  any work, its jobs answered over the channel, and an exit status that says why it ended;
+* the parent's side, here: how the child starts (forked, or a fresh interpreter), each job's
+  deadline, killing and reaping it, and the verdict on how it ended, worded for the work by a
+  :class:`Wording` (a query's by default).
+
+The processes:
+
+* :class:`Child`: forked, runs ``work(send)`` once. An embedded query (run or streamed),
+  validation with the user's shapes (:func:`run_offline`) and the second process of a
+  two-process validation each use one; it shares what the parent loaded (copy-on-write).
+* :class:`Worker`: forked, stays, and runs ``serve(job, send)`` for each job sent over its
+  channel, ending each with ``("done",)`` or the job's error. A :class:`Child` is the same
+  child main given one job that was never sent.
+* :class:`Spawned`: a fresh Python interpreter running one of hkit's modules (the reasoner,
+  which starts Java) in a session of its own, so that killing it kills what it started.
+* :class:`InThread`: the same interface in a thread, where fork() is not available or
+  HKIT_IN_PROCESS is set. A thread cannot be killed, bounded in memory or cut off from the
+  network: only the deadline holds there, with hkit's checks of every query text.
+
+A pool (a server answering queries from long-lived processes that each hold the store open)
+needs no other piece. It forks each :class:`Worker` once the store is loaded (the worker shares
+it), with ``offline=True`` (an embedded query never needs the network, so every worker can be
+cut off from the start; the seccomp filter is for life anyway) and the query memory limit (set
+once, on the worker's whole address space beyond what it held at the start: it bounds each job
+together with whatever the jobs before it left behind). For each query it takes an idle worker,
+hands it the job with :meth:`Worker.submit` and the query's timeout, and reads its messages with
+:meth:`Worker.receive` until ``("done",)``. An error the job sent (a bad query, an answer too
+large) leaves the worker in service; a timeout, a death (out of memory, a crash) or a job left
+half read (a client gone mid-answer) ends it: the pool closes that worker (:meth:`Worker.close`
+kills and reaps it) and forks another in its place.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
-from hkit.core import errors
-from hkit.core.answers import Result, Term
 from hkit.core.errors import HkitError, QueryFailed, QueryTimeout
-from hkit.store.offline import _cut_network
+from hkit.store.channel import Channel, ChannelClosed, ChannelTimeout, RemoteBug, pickled, unpickle
+from hkit.store.child import OUT_OF_MEMORY, child_main
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
+    from types import EllipsisType
+    from typing import Any, Self
 
+    from hkit.core.answers import Result
+    from hkit.store.channel import Serve, Work
 
-# -- queries in a child process --------------------------------------------------------------
-#
-# An embedded query runs in a forked child where the system allows it: a timeout kills it (no
-# thread is left running in a library caller), a memory limit stops a runaway query before it
-# exhausts the machine, and a crash of the engine (pyoxigraph aborts on some inputs) ends only
-# the child. The child shares the loaded store with the parent (copy-on-write) and sends its
-# answer back through a pipe with marshal, which needs no import on the query path.
 
 #: Environment variable: the memory, in megabytes, that one query may use (default: half the
 #: machine's memory, at most 8 GB); HKIT_IN_PROCESS=1 runs queries in a thread instead.
 ENV_QUERY_MEMORY = "HKIT_QUERY_MEMORY_MB"
 
+#: The work named in the message of a system where the network cannot be cut.
+_QUERY_WHAT = "the query's text names SERVICE, and the engine"
+
 
 def _can_fork() -> bool:
-    import os
-
     return hasattr(os, "fork") and not os.environ.get("HKIT_IN_PROCESS")
 
 
 def query_memory_limit() -> int:
     """The bytes one query may use beyond what the process already holds."""
-    import os
-
     given = os.environ.get(ENV_QUERY_MEMORY)
     if given:
         try:
@@ -59,66 +93,161 @@ def query_memory_limit() -> int:
     return min(physical // 2, 8 * 1024**3)
 
 
-def _pack_row(row: dict[str, Term]) -> dict[str, tuple]:
-    return {var: tuple(term) for var, term in row.items()}
+# -- how a kind of work's failures are said ------------------------------------------------------
 
 
-def _pack(result: Result) -> tuple:
-    return (
-        result.form,
-        result.variables,
-        [_pack_row(row) for row in result.rows],
-        result.boolean,
-        [tuple(tuple(t) for t in triple) for triple in result.triples],
-    )
+class Wording:
+    """How the failures of one kind of work are said, each in one line; this one says a query's
+    (the reasoner and the second validation process have their own)."""
+
+    def translate(self, exc: BaseException) -> BaseException:
+        """Where the work ran (the child, the thread): its error as one of hkit's when it is one
+        a user causes (see :func:`_engine_error`), else as it is, a bug."""
+        return _engine_error(exc)
+
+    def timeout(self, seconds: float) -> BaseException:
+        """The work outlasted its deadline of ``seconds``."""
+        return QueryTimeout(
+            f"the query did not finish within {seconds:g} seconds", hint="raise --timeout"
+        )
+
+    def out_of_memory(self, megabytes: int) -> BaseException:
+        """The child ended at the memory limit of ``megabytes``."""
+        return QueryFailed(
+            f"the query needed more than the {megabytes:,} MB of memory a query may use",
+            hint=f"narrow the query (a LIMIT, fewer joins), or raise {ENV_QUERY_MEMORY}",
+        )
+
+    def crashed(self, signal_name: str, said: str) -> BaseException:
+        """A signal ended the child (not the memory limit); ``said`` is the last line it wrote
+        to its standard error where that was kept, else ''."""
+        return QueryFailed(f"the SPARQL engine crashed on this query ({signal_name})")
+
+    def no_answer(self, said: str) -> BaseException:
+        """The child exited before its answer was whole."""
+        return QueryFailed("the SPARQL engine stopped without an answer")
+
+    def bug(self, text: str) -> BaseException:
+        """The work failed with an error that is not one of hkit's: ``text`` is its type and
+        message."""
+        return QueryFailed(f"the query failed inside the engine: {text}")
+
+    def read_to_end(self) -> BaseException:
+        """A message was asked for after the child was closed."""
+        return QueryFailed("the query's answer was already read to its end")
 
 
-def _unpack(packed: tuple) -> Result:
-    form, variables, rows, boolean, triples = packed
-    return Result(
-        form,
-        variables=list(variables),
-        rows=[{var: Term(*term) for var, term in row.items()} for row in rows],
-        boolean=boolean,
-        triples=[(Term(*s), Term(*p), Term(*o)) for s, p, o in triples],
-    )
+#: A query's words, the default.
+QUERY = Wording()
 
 
-class _Child:
-    """A forked child that runs ``work(send)``; ``receive()`` gives what it sent, one message at
-    a time, bounded by the deadline. Errors in the child come back as hkit's errors; a child that
-    dies (out of memory, a crash) or outlasts the deadline is reported in one line. Leaving the
-    ``with`` block kills the child if it still runs."""
+def _engine_error(exc: BaseException) -> BaseException:
+    """An engine's error as one of hkit's, or as it is when it is a bug (shown with --debug)."""
+    if isinstance(exc, HkitError):
+        return exc
+    if isinstance(exc, SyntaxError) or type(exc).__name__ == "ParseException":
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        error = QueryFailed(f"the query is not valid SPARQL: {first}")
+    elif isinstance(exc, (ValueError, OSError, TypeError)):
+        error = QueryFailed(f"the query failed: {exc}")
+    else:
+        return exc
+    error.__cause__ = exc
+    return error
 
-    def __init__(
-        self,
-        work: Callable[[Callable[[tuple], None]], None],
-        timeout: float | None,
-        offline: bool = False,
-        keep_stderr: bool = False,
-        what: str = "the query's text names SERVICE, and the engine",
-    ) -> None:
-        import os
-        import time
 
+# -- the processes -------------------------------------------------------------------------------
+
+
+class _Process:
+    """What every child has: its channel, the deadline of its current job, the limit it runs
+    under and the verdict on how it ended."""
+
+    pid = 0
+    timeout: float | None = None
+    deadline: float | None = None
+    limit: int | None = None
+    wording: Wording = QUERY
+    channel: Channel
+
+    def _started(self, timeout: float | None) -> None:
         self.timeout = timeout
         self.deadline = None if timeout is None else time.monotonic() + timeout
-        self.limit = query_memory_limit()
-        self.buffer = b""
-        read_end, write_end = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: never returns
-            os.close(read_end)
-            _child_main(work, write_end, self.limit, offline, keep_stderr, what)
-        os.close(write_end)
-        self.fd: int | None = read_end
 
-    def __enter__(self) -> _Child:
+    def receive(self) -> tuple:
+        """The child's next message, by the deadline. An error it sent is raised here as hkit's
+        (a bug as the wording says); so are a deadline passed and a child that ended first."""
+        if not self.pid:
+            raise self.wording.read_to_end()
+        try:
+            return self.channel.receive(self.deadline)
+        except ChannelTimeout:
+            raise self.wording.timeout(self.timeout or 0.0) from None
+        except ChannelClosed:
+            raise self._died() from None
+        except RemoteBug as bug:
+            raise self.wording.bug(bug.text) from None
+
+    def _died(self) -> BaseException:
+        """The verdict on a child that closed its channel (it ended): reaped here."""
+        import signal
+
+        number, code = self._reap()
+        # Decided from the exit status alone, which cannot race: the engine aborts (SIGABRT) when
+        # an allocation fails, the kernel kills (SIGKILL) at the limit, and Python's MemoryError
+        # ends the child with 134 wherever it is raised (see child_main). Without a limit of
+        # hkit's, a signal is told as what it is.
+        if self.limit is not None and (
+            number in (signal.SIGABRT, signal.SIGKILL) or code == OUT_OF_MEMORY
+        ):
+            return self.wording.out_of_memory(self.limit // (1024 * 1024))
+        if number is not None:
+            try:
+                name = signal.Signals(number).name
+            except ValueError:
+                name = f"signal {number}"
+            return self.wording.crashed(name, self._said())
+        return self.wording.no_answer(self._said())
+
+    def _reap(self) -> tuple[int | None, int | None]:
+        """Wait for the ended child: the signal that ended it, or its exit status."""
+        raise NotImplementedError
+
+    def _said(self) -> str:
+        return ""
+
+    def close(self) -> None:
+        """Kill the child if it still runs, reap it and close the channel."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Forked(_Process):
+    """A forked child: killed alone (what it starts, it stops itself), reaped by its pid."""
+
+    def _fork(self, child_side: Callable[[], None]) -> None:
+        self.pid = os.fork()
+        if self.pid == 0:  # the child, which never returns into the parent's code
+            try:
+                child_side()
+            finally:
+                os._exit(1)
+
+    def _reap(self) -> tuple[int | None, int | None]:
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        if os.WIFSIGNALED(status):
+            return os.WTERMSIG(status), None
+        return None, os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+
+    def close(self) -> None:
+        """Kill the child if it still runs, reap it and close the channel."""
         import contextlib
-        import os
         import signal
 
         if self.pid:
@@ -127,201 +256,323 @@ class _Child:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
             self.pid = 0
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+        self.channel.close()
 
-    def _read(self, size: int) -> bytes:
-        import os
-        import select
-        import time
 
-        fd = self.fd
-        if fd is None:
-            raise QueryFailed("the query's answer was already read to its end")
-        while len(self.buffer) < size:
-            remaining = None if self.deadline is None else self.deadline - time.monotonic()
-            if remaining is not None and remaining <= 0:
-                raise self._timed_out()
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                raise self._timed_out()
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                raise self._died()
-            self.buffer += chunk
-        data, self.buffer = self.buffer[:size], self.buffer[size:]
-        return data
+class Child(_Forked):
+    """A forked child that runs ``work(send)`` once; :meth:`receive` gives what it sent, one
+    message at a time, bounded by ``timeout`` seconds from the fork. Errors in the child come
+    back as hkit's; a child that dies (out of memory, a crash) or outlasts the deadline is
+    reported in one line (see :class:`Wording`). Leaving the ``with`` block, or :meth:`close`,
+    kills the child if it still runs.
 
-    def receive(self) -> tuple:
-        import marshal
+    ``memory`` is the bytes it may use beyond what it holds when forked (``...``, the default:
+    :func:`query_memory_limit`; None: no limit of its own); ``offline`` cuts it off from the
+    network before the work starts (``what`` names the work where the system cannot cut it);
+    ``keep_stderr`` leaves its standard error open, else the engine's own abort messages are
+    dropped (the parent says what happened)."""
 
-        size = int.from_bytes(self._read(8), "big")
-        message = marshal.loads(self._read(size))
-        if message[0] == "error":
-            _, kind, text, hint = message
+    def __init__(
+        self,
+        work: Work,
+        timeout: float | None = None,
+        *,
+        memory: int | EllipsisType | None = ...,
+        offline: bool = False,
+        keep_stderr: bool = False,
+        what: str = _QUERY_WHAT,
+        wording: Wording = QUERY,
+    ) -> None:
+        self.wording = wording
+        self.limit = query_memory_limit() if memory is ... else memory
+        self._started(timeout)
+        read_end, write_end = os.pipe()
 
-            error = getattr(errors, kind, HkitError)
-            if not (isinstance(error, type) and issubclass(error, HkitError)):
-                error = HkitError
-            raise error(text, hint=hint)
-        if message[0] == "bug":
-            raise QueryFailed(f"the query failed inside the engine: {message[1]}")
-        return message
+        def child_side() -> None:
+            os.close(read_end)
+            child_main(
+                lambda job, send: work(send),
+                Channel(None, write_end),
+                [()],  # one job, never sent
+                self.limit,
+                offline=offline,
+                keep_stderr=keep_stderr,
+                what=what,
+                translate=wording.translate,
+            )
 
-    def _timed_out(self) -> QueryTimeout:
-        return QueryTimeout(
-            f"the query did not finish within {self.timeout:g} seconds", hint="raise --timeout"
+        self._fork(child_side)
+        os.close(write_end)
+        self.channel = Channel(read_end)
+
+
+class Worker(_Forked):
+    """A long-lived forked child that runs ``serve(job, send)`` for each job :meth:`submit`
+    hands it over one channel, under one memory limit and (with ``offline``) cut off from the
+    network from the start; each job's messages end with ``("done",)``, or with the job's
+    error, raised by :meth:`receive`. The parameters are :class:`Child`'s. A job's timeout, or
+    the worker's death, is raised as the wording says; the worker is then done with (close
+    it). See the module's description for a pool of workers."""
+
+    def __init__(
+        self,
+        serve: Serve,
+        *,
+        memory: int | EllipsisType | None = ...,
+        offline: bool = False,
+        keep_stderr: bool = False,
+        what: str = _QUERY_WHAT,
+        wording: Wording = QUERY,
+    ) -> None:
+        self.wording = wording
+        self.limit = query_memory_limit() if memory is ... else memory
+        jobs_read, jobs_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+
+        def child_side() -> None:
+            os.close(jobs_write)
+            os.close(answers_read)
+            channel = Channel(jobs_read, answers_write)
+            child_main(
+                serve,
+                channel,
+                channel.jobs(),
+                self.limit,
+                offline=offline,
+                keep_stderr=keep_stderr,
+                what=what,
+                translate=wording.translate,
+                say_done=True,
+            )
+
+        self._fork(child_side)
+        os.close(jobs_read)
+        os.close(answers_write)
+        self.channel = Channel(answers_read, jobs_write)
+
+    def submit(self, job: tuple, timeout: float | None = None) -> None:
+        """Hand the worker its next job (a message), to be answered within ``timeout`` seconds
+        from now; read the answer with :meth:`receive` until ``("done",)``."""
+        if not self.pid:
+            raise self.wording.read_to_end()
+        self._started(timeout)
+        try:
+            self.channel.send(job)
+        except BrokenPipeError:  # it ended between two jobs
+            raise self._died() from None
+
+
+class Spawned(_Process):
+    """A fresh Python interpreter running ``python -m module *args`` (one of hkit's modules,
+    whose main calls :func:`hkit.store.child.spawned_main`) in a session of its own;
+    :meth:`receive` gives what it sent, bounded by ``timeout`` seconds from the start. Leaving
+    the ``with`` block kills its whole process group, it and what it started (the reasoner's
+    Java), running or not.
+
+    No memory limit: RLIMIT_AS, a forked child's limit, is inherited through exec by all the
+    child starts, and a JVM reserves far more address space than it uses (1 GB for its
+    compressed class space alone, then its heap, code cache and thread stacks), so that under
+    any useful limit it does not start at all. A JVM bounds its own heap instead, with -Xmx
+    (owlready2 passes ``owlready2.JAVA_MEMORY``, 2000 MB unless changed, and a HermiT that
+    needs more fails with Java's OutOfMemoryError, reported as the reasoner's failure); the
+    deadline bounds the time. A child the kernel kills for want of memory is told as a crash,
+    by its signal: no limit of hkit's was passed.
+
+    The channel's end reaches the child as its standard input (see
+    :func:`hkit.store.child.spawned_main`); its standard output is discarded, so nothing its
+    libraries print can break a message; its standard error is written to ``stderr`` (a path)
+    when given, whose last line the wording is given when the child ends without an answer,
+    else discarded. Its environment is this one's with ``env`` on top and the folder
+    that holds this hkit first on PYTHONPATH, so that the child runs this hkit."""
+
+    def __init__(
+        self,
+        module: str,
+        args: list[str],
+        timeout: float | None = None,
+        *,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+        stderr: str | None = None,
+        wording: Wording = QUERY,
+    ) -> None:
+        import subprocess
+        import sys
+
+        self.wording = wording
+        self.stderr = stderr
+        self._started(timeout)
+        here = os.path.dirname(os.path.realpath(__file__))
+        package_parent = os.path.dirname(os.path.dirname(here))
+        environment = {**os.environ, **(env or {})}
+        environment["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [package_parent, environment.get("PYTHONPATH")])
         )
+        read_end, write_end = os.pipe()
+        try:
+            with open(stderr or os.devnull, "wb") as errors:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", module, *args],
+                    cwd=cwd,
+                    env=environment,
+                    stdin=write_end,  # the channel's end: see spawned_main
+                    stdout=subprocess.DEVNULL,
+                    stderr=errors,
+                    start_new_session=True,
+                )
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        self.pid = self.process.pid
+        self.channel = Channel(read_end)
 
-    def _died(self) -> QueryFailed:
-        import os
+    def _kill_group(self) -> None:
+        import contextlib
         import signal
 
-        _, status = os.waitpid(self.pid, 0)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+
+    def _reap(self) -> tuple[int | None, int | None]:
+        import contextlib
+
+        # the group is killed while the child, ended but not yet reaped, still holds its number
+        # (where waitid() is missing, as on macOS, just after it is reaped)
+        if hasattr(os, "waitid"):
+            with contextlib.suppress(ChildProcessError):
+                os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
+        self._kill_group()
+        code = self.process.wait()
         self.pid = 0
-        # Decided from the exit status alone, which cannot race: the engine aborts (SIGABRT) when
-        # an allocation fails, the kernel kills (SIGKILL) at the limit, and Python's MemoryError
-        # ends the child with 134 wherever it is raised (see _child_main).
-        out_of_memory = (
-            os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGKILL)
-        ) or (os.WIFEXITED(status) and os.WEXITSTATUS(status) == _OUT_OF_MEMORY)
-        if out_of_memory:
-            megabytes = self.limit // (1024 * 1024)
-            return QueryFailed(
-                f"the query needed more than the {megabytes:,} MB of memory a query may use",
-                hint=f"narrow the query (a LIMIT, fewer joins), or raise {ENV_QUERY_MEMORY}",
-            )
-        if os.WIFSIGNALED(status):
-            name = signal.Signals(os.WTERMSIG(status)).name
-            return QueryFailed(f"the SPARQL engine crashed on this query ({name})")
-        return QueryFailed("the SPARQL engine stopped without an answer")
+        return (-code, None) if code < 0 else (None, code)
+
+    def _said(self) -> str:
+        if not self.stderr:
+            return ""
+        try:
+            with open(self.stderr, "rb") as fh:
+                fh.seek(max(0, os.fstat(fh.fileno()).st_size - 65536))
+                tail = fh.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        lines = tail.strip().splitlines()
+        return lines[-1] if lines else ""
+
+    def close(self) -> None:
+        """Kill the child's process group, reap the child and close the channel."""
+        if self.pid:
+            self._kill_group()
+            self.process.wait()
+            self.pid = 0
+        self.channel.close()
+
+
+class _Abandoned(BaseException):
+    """The reader of a thread's messages has gone: the thread's work stops at its next one."""
+
+
+class InThread:
+    """:class:`Child`'s interface where fork() is not available or HKIT_IN_PROCESS is set:
+    ``work(send)`` runs in a daemon thread (so that a command line that gives up can exit at
+    once), its messages passed through a short queue as they are, bounded by the same deadline,
+    its errors translated by the wording. A thread cannot be killed, bounded in memory or cut off
+    from the network: after a timeout it is left to run, and once closed its next message stops
+    it."""
+
+    def __init__(
+        self, work: Work, timeout: float | None = None, *, wording: Wording = QUERY
+    ) -> None:
+        import queue  # start-up: only where queries run in a thread
+
+        self.wording = wording
+        self.timeout = timeout
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.closed = False
+        self._queue: queue.Queue = queue.Queue(maxsize=4)
+        threading.Thread(target=self._run, args=(work,), daemon=True, name="hkit-query").start()
+
+    def _send(self, message: tuple) -> None:
+        import queue
+
+        while not self.closed:
+            try:
+                self._queue.put(message, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        raise _Abandoned
+
+    def _run(self, work: Work) -> None:
+        try:
+            work(self._send)
+        except _Abandoned:
+            return
+        except BaseException as exc:  # handed to the reader, without the frames that hold the
+            try:  # engine's objects
+                self._send(("raised", exc.with_traceback(None)))
+            except _Abandoned:
+                return
+
+    def receive(self) -> tuple:
+        """The work's next message, by the deadline; its error raised as hkit's (see
+        :meth:`Wording.translate`)."""
+        import queue
+
+        if self.closed:
+            raise self.wording.read_to_end()
+        remaining = None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+        try:
+            message = self._queue.get(timeout=remaining)
+        except queue.Empty:
+            raise self.wording.timeout(self.timeout or 0.0) from None
+        if message[0] == "raised":
+            raise self.wording.translate(message[1])
+        return message
+
+    def close(self) -> None:
+        """Stop reading: the work stops at its next message."""
+        self.closed = True
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def start(
+    work: Work,
+    timeout: float | None = None,
+    *,
+    offline: bool = False,
+    what: str = _QUERY_WHAT,
+    wording: Wording = QUERY,
+) -> Child | InThread:
+    """``work(send)`` where it is best bounded: in a forked :class:`Child` under the query
+    memory limit where the system can fork, else :class:`InThread` (``offline`` then rests on
+    hkit's checks of every query text alone)."""
+    if _can_fork():
+        return Child(work, timeout, offline=offline, what=what, wording=wording)
+    return InThread(work, timeout, wording=wording)
 
 
 def run_offline(work: Callable[[], Any], what: str, timeout: float | None = None) -> Any:
     """``work()``'s value, computed in a forked child that cannot open a network socket (see
-    :func:`_cut_network`) under the query memory limit, and handed back pickled; its errors are
-    raised here as hkit's. ``what`` names the work in the message of a system where the network
-    cannot be cut. Where fork() is not available (or HKIT_IN_PROCESS is set) the work runs here,
-    guarded by hkit's checks of every query text alone."""
+    :func:`hkit.store.offline._cut_network`) under the query memory limit, and handed back
+    pickled; its errors are raised here as hkit's. ``what`` names the work in the message of a
+    system where the network cannot be cut. Where fork() is not available (or HKIT_IN_PROCESS
+    is set) the work runs here, guarded by hkit's checks of every query text alone."""
     if not _can_fork():
         return work()
-    import pickle
-
-    def in_child(send: Callable[[tuple], None]) -> None:
-        send(("value", pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)))
-
-    with _Child(in_child, timeout, offline=True, keep_stderr=True, what=what) as child:
-        _, data = child.receive()
-    return pickle.loads(data)
-
-
-def _child_main(
-    work: Callable[[Callable[[tuple], None]], None],
-    fd: int,
-    limit: int,
-    offline: bool = False,
-    keep_stderr: bool = False,
-    what: str = "the query's text names SERVICE, and the engine",
-) -> None:
-    """In the forked child: bound the memory, cut the network when asked, run the work, send
-    each message, exit."""
-    import marshal
-    import os
-
-    code = 0
-    try:
-        if not keep_stderr:  # the engine's own abort messages; the parent says what happened
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 2)
-        import sys
-
-        faulthandler = sys.modules.get("faulthandler")  # a test runner's: it writes elsewhere
-        if faulthandler is not None and faulthandler.is_enabled():
-            faulthandler.disable()
-        import resource
-
-        with open("/proc/self/statm", encoding="ascii") as fh:
-            in_use = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        resource.setrlimit(resource.RLIMIT_AS, (in_use + limit, in_use + limit))
-    except (OSError, ValueError, ImportError):
-        pass  # no /proc or no limits here: the timeout still bounds the query
-
-    def send(message: tuple) -> None:
-        data = marshal.dumps(message)
-        data = len(data).to_bytes(8, "big") + data
-        while data:
-            written = os.write(fd, data)
-            data = data[written:]
-
-    try:
-        try:
-            if offline:
-                why = _cut_network()
-                if why is not None:
-                    raise QueryFailed(
-                        f"{what} cannot be cut off from the network on this system ({why})",
-                        hint="set HKIT_IN_PROCESS=1 to rely on hkit's checks of the query text "
-                        "alone",
-                    )
-            try:
-                work(send)
-            except (OSError, RuntimeError) as exc:
-                if offline and "os error 13" in str(exc):  # the socket the filter refused
-                    raise QueryFailed(
-                        "the query tried to reach another host (SERVICE), which hkit does not allow"
-                    ) from None
-                raise
-        except MemoryError:
-            os._exit(_OUT_OF_MEMORY)
-        except BaseException as exc:
-            try:
-                _raise_engine_error(exc)
-            except HkitError as error:
-                send(("error", type(error).__name__, error.message, error.hint))
-            except BaseException as other:
-                send(("bug", f"{type(other).__name__}: {other}"[:500]))
-    except MemoryError:  # while sending, or reporting another error
-        code = _OUT_OF_MEMORY
-    except BaseException:
-        code = 1
-    os._exit(code)
-
-
-#: The exit status of a child that ran out of memory in Python (128 + SIGABRT, as an abort).
-_OUT_OF_MEMORY = 134
+    with Child(pickled(work), timeout, offline=True, keep_stderr=True, what=what) as child:
+        message = child.receive()
+    return unpickle(message)
 
 
 def _bounded(work: Callable[[], Result], timeout: float | None) -> Result:
-    """Run ``work()`` bounded by ``timeout`` seconds. The work runs in a daemon thread, so that a
-    command line that gives up can exit at once; engine errors become one-line errors."""
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["result"] = work()
-        except BaseException as exc:  # handed back to the caller's thread, without the frames
-            outcome["error"] = exc.with_traceback(None)  # that hold the engine's objects
-
-    thread = threading.Thread(target=target, daemon=True, name="hkit-query")
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise QueryTimeout(
-            f"the query did not finish within {timeout:g} seconds", hint="raise --timeout"
-        )
-    if "error" in outcome:
-        _raise_engine_error(outcome["error"])
-    return outcome["result"]
-
-
-def _raise_engine_error(exc: BaseException) -> None:
-    """Raise an engine's error as one of hkit's, or as it is when it is a bug."""
-    if isinstance(exc, HkitError):
-        raise exc
-    if isinstance(exc, SyntaxError) or type(exc).__name__ == "ParseException":
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise QueryFailed(f"the query is not valid SPARQL: {first}") from exc
-    if isinstance(exc, (ValueError, OSError, TypeError)):
-        raise QueryFailed(f"the query failed: {exc}") from exc
-    raise exc  # an unexpected error: a bug, shown with --debug
+    """``work()``'s value, bounded by ``timeout`` seconds, in a thread (:class:`InThread`);
+    engine errors become one-line errors."""
+    with InThread(lambda send: send(("value", work())), timeout) as thread:
+        return thread.receive()[1]

@@ -1,0 +1,131 @@
+"""The child's side of hkit's runner: what a child process does from its first step to its exit.
+It quiets its standard error unless told to keep it, limits its own address space, cuts itself
+off from the network when asked, answers its jobs over the channel
+(:func:`hkit.store.channel.answer_jobs`) and exits with a status that tells the parent why it
+ended (:data:`OUT_OF_MEMORY` after a MemoryError, wherever it was raised). The parent's side,
+the processes and their lifecycle, is :mod:`hkit.store.runner`."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from hkit.core.errors import QueryFailed
+from hkit.store.channel import Channel, answer_jobs
+from hkit.store.offline import _cut_network
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import NoReturn
+
+    from hkit.store.channel import Send, Serve, Work
+
+#: The exit status of a child that ran out of memory in Python (128 + SIGABRT, as an abort).
+OUT_OF_MEMORY = 134
+
+
+def child_main(
+    serve: Serve,
+    channel: Channel,
+    jobs: Iterable[tuple],
+    limit: int | None,
+    *,
+    offline: bool,
+    keep_stderr: bool,
+    what: str,
+    translate: Callable[[BaseException], BaseException],
+    say_done: bool = False,
+) -> NoReturn:
+    """In the child: bound its memory (``limit`` bytes beyond what it holds, when given), then
+    answer each job over the channel, its errors made hkit's by ``translate``, cut off from the
+    network when ``offline`` (``what`` names the work where the system cannot cut it); exit when
+    the jobs end."""
+    code = 0
+    # no /proc or no limits here: the timeout still bounds the work
+    with contextlib.suppress(OSError, ValueError, ImportError):
+        _settle(limit, keep_stderr)
+    cut = not offline
+
+    def guarded(job: tuple, send: Send) -> None:
+        nonlocal cut
+        if not cut:  # before the first job (and each next one, while it cannot be)
+            _go_offline(what)
+            cut = True
+        try:
+            serve(job, send)
+        except (OSError, RuntimeError) as exc:
+            if offline and "os error 13" in str(exc):  # the socket the filter refused
+                raise QueryFailed(
+                    "the query tried to reach another host (SERVICE), which hkit does not allow"
+                ) from None
+            raise
+
+    try:
+        answer_jobs(guarded, channel, jobs, translate, say_done)
+    except MemoryError:  # in the work, while sending, or while reporting another error
+        code = OUT_OF_MEMORY
+    except BaseException:
+        code = 1
+    os._exit(code)
+
+
+def spawned_main(work: Work, translate: Callable[[BaseException], BaseException]) -> NoReturn:
+    """The main of a module that :class:`hkit.store.runner.Spawned` starts: ``work(send)`` run
+    once, its messages and its error (made hkit's by ``translate``) sent over the channel the
+    parent handed down; then exit.
+
+    The channel's end comes as the child's standard input, the one descriptor that nothing in a
+    Python program started with ``-m`` writes to or reads from (unlike its standard output,
+    where a library's stray line would break a message), and that no variable or argument has
+    to name. It is moved aside at once, and what the child starts gets /dev/null instead."""
+    import stat
+
+    if not stat.S_ISFIFO(os.fstat(0).st_mode):
+        raise SystemExit("hkit: this module is run by hkit itself")
+    fd = os.dup(0)  # not inherited by what the child starts
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    child_main(
+        lambda job, send: work(send),
+        Channel(None, fd),
+        [()],  # one job, never sent
+        None,
+        offline=False,
+        keep_stderr=True,
+        what="",
+        translate=translate,
+    )
+
+
+def _settle(limit: int | None, keep_stderr: bool) -> None:
+    """The child's first steps: its standard error quiet unless kept, and its address space
+    limited to what it holds now and ``limit`` bytes more (when given)."""
+    import sys
+
+    if not keep_stderr:  # the engine's own abort messages; the parent says what happened
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    faulthandler = sys.modules.get("faulthandler")  # a test runner's: it writes elsewhere
+    if faulthandler is not None and faulthandler.is_enabled():
+        faulthandler.disable()
+    if limit is None:
+        return
+    import resource
+
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        in_use = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    resource.setrlimit(resource.RLIMIT_AS, (in_use + limit, in_use + limit))
+
+
+def _go_offline(what: str) -> None:
+    """Cut this child off from the network, or say why it cannot be."""
+    why = _cut_network()
+    if why is not None:
+        raise QueryFailed(
+            f"{what} cannot be cut off from the network on this system ({why})",
+            hint="set HKIT_IN_PROCESS=1 to rely on hkit's checks of the query text alone",
+        )
