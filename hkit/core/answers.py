@@ -8,6 +8,7 @@ from collections import namedtuple
 from hkit.core.errors import HkitError
 from hkit.core.formats import render
 from hkit.core.values import to_python
+from hkit.core.vocab import XSD
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -102,5 +103,5 @@ class Result:
         return pandas.DataFrame(list(self), columns=self.variables)
 
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = XSD + "string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"

@@ -24,8 +24,7 @@ from hkit.core.cache import cache_dir, remember
 from hkit.core.errors import QueryError
 from hkit.core.sparql import blank, check_query, closing, iri, literal
 from hkit.core.version import __version__
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
+from hkit.core.vocab import XSD
 
 #: Parameter types: suffix in the variable name -> (type name shown to users, datatype IRI).
 PARAM_TYPES: dict[str, tuple[str, str | None]] = {

@@ -16,14 +16,13 @@ True
 
 from __future__ import annotations
 
-from hkit.core.vocab import compact
+from hkit.core.vocab import XSD, compact
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
     from hkit.core.answers import Term
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGERS = {
     XSD + name
     for name in (

@@ -9,6 +9,7 @@ output (tables, reports, exports, documentation) and every input that takes ``pr
 
 from __future__ import annotations
 
+#: The XML Schema datatypes' namespace (xsd:), for every module that names a datatype.
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 #: Prefix -> namespace, in the order compact() tries them.

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from hkit.core.answers import XSD_STRING
 from hkit.core.errors import InputError
 from hkit.store.files import rdf_format
 from hkit.store.xml import refuse_doctype
@@ -121,7 +122,7 @@ def rdflib_literal(t: Any, iri: Callable[[str], Any]) -> Any:  # an rdflib.Liter
     if t.language:
         return rdflib.Literal(t.value, lang=t.language)
     datatype = t.datatype.value
-    if datatype == "http://www.w3.org/2001/XMLSchema#string":
+    if datatype == XSD_STRING:
         return rdflib.Literal(t.value)
     return rdflib.Literal(t.value, datatype=iri(datatype))
 
