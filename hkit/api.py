@@ -19,12 +19,13 @@ Every answer renders to the command line's formats, and to a ``pandas.DataFrame`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from hkit.core.catalog import bind_values, catalog, find, load
 from hkit.core.errors import HkitError, QueryError, QueryFailed
 from hkit.core.formats import EXPORT, by_suffix
+from hkit.core.limits import DEFAULT_TIMEOUT
 from hkit.core.sparql import check_prefixes, check_query, with_prefixes, with_values
 from hkit.present.sources import source_names, with_source_names, with_sources
 from hkit.store.engines import EmbeddedEngine, _term_size, _within, query_form
@@ -52,9 +53,6 @@ if TYPE_CHECKING:
     from hkit.store.engines import EmbeddedEngine
     from hkit.store.stores import CachedStore
 
-#: Seconds a query may run unless told otherwise (the command line's ``--timeout``).
-DEFAULT_TIMEOUT = 30.0
-
 #: The registries of the library's choices, by name: the gates of ``check`` and the severities
 #: of ``review`` (the formats have theirs, hkit.core.formats). Each is read from its module on
 #: first use (those modules are heavy to import).
@@ -71,6 +69,33 @@ def __getattr__(name: str) -> object:
         module, attribute = REGISTRIES[name]
         return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'hkit.api' has no attribute {name!r}")
+
+
+#: What :func:`check_sources` says when a rule is broken, in the library's words: (message, hint)
+#: for data files given with an endpoint, and for default graphs given without one.
+SOURCE_RULES = {
+    "data": (
+        "data files are added to the embedded graph; they cannot be used with an endpoint",
+        "load your files into the endpoint's store instead",
+    ),
+    "default_graphs": ("default graphs need an endpoint", "give endpoint=URL"),
+}
+
+
+def check_sources(
+    data: Sequence[object],
+    endpoint: str | None,
+    default_graphs: Sequence[str],
+    words: Mapping[str, tuple[str, str]] = SOURCE_RULES,
+) -> None:
+    """The rule of where the graph comes from: data files are added to the embedded graph, which
+    an endpoint replaces, so they cannot come with an endpoint; default graphs are the
+    endpoint's, so they cannot come without one. A broken rule is an :class:`HkitError` in
+    ``words`` (the library's, or the command line's, which names its options)."""
+    if endpoint is not None and data:
+        raise HkitError(*words["data"])
+    if default_graphs and endpoint is None:
+        raise HkitError(*words["default_graphs"])
 
 
 def open(
@@ -119,13 +144,7 @@ class KnowledgeGraph:
         self.endpoint = endpoint
         self.default_graphs = tuple(default_graphs)
         self.timeout = timeout
-        if endpoint is not None and self.data:
-            raise HkitError(
-                "data files are added to the embedded graph; they cannot be used with an endpoint",
-                hint="load your files into the endpoint's store instead",
-            )
-        if self.default_graphs and endpoint is None:
-            raise HkitError("default graphs need an endpoint", hint="give endpoint=URL")
+        check_sources(self.data, endpoint, self.default_graphs)
         self._engine: EmbeddedEngine | None = None
         self._queries: dict[str, SavedQuery] | None = None
 

@@ -137,6 +137,32 @@ def test_an_endpoint_does_not_take_data_files():
         hkit.open(root=ROOT, default_graphs=["https://w3id.org/hkit/data"])
 
 
+@pytest.mark.parametrize("data", [(), ("mine.ttl",)])
+@pytest.mark.parametrize("endpoint", [None, "http://127.0.0.1:9/sparql"])
+@pytest.mark.parametrize("graphs", [(), ("https://w3id.org/hkit/data",)])
+def test_the_command_line_keeps_the_library_rule_of_sources(data, endpoint, graphs):
+    """One rule of where the graph comes from: the command line refuses exactly what the
+    library refuses, in the words of its options."""
+    from hkit.cli.commands import State
+
+    def refusal(make) -> str | None:
+        try:
+            make()
+        except HkitError as exc:
+            return exc.message
+        return None
+
+    library = refusal(
+        lambda: hkit.open(root=ROOT, data=data, endpoint=endpoint, default_graphs=graphs)
+    )
+    cli = refusal(lambda: State(str(ROOT), data).graph(endpoint, graphs))
+    allowed = not (endpoint and data) and not (graphs and endpoint is None)
+    assert (library is None) is (cli is None) is allowed
+    if cli is not None:
+        assert cli.startswith("--") and "--endpoint" in cli
+        assert "--" not in library
+
+
 def test_importing_hkit_imports_no_rdf_library():
     code = (
         "import hkit, sys; "
@@ -237,7 +263,8 @@ def test_open_and_knowledge_graph_take_their_options_by_name_only():
 
 #: Modules beyond the public API that the command line uses, each for its own presentation:
 #: rendering answers in the formats and on the terminal, writing files atomically, the progress
-#: line, the cache of ``--help``, and the server that ``hkit serve`` starts. Nothing of the
+#: line, the cache of ``--help``, the default of ``--timeout`` (the library's own, from
+#: hkit.core.limits), and the server that ``hkit serve`` starts. Nothing of the
 #: store or of the quality checks: what the command line does with the graph, a program can do
 #: through ``hkit.open()``.
 CLI_PRESENTATION = {
@@ -246,6 +273,7 @@ CLI_PRESENTATION = {
     "hkit.core.progress",
     "hkit.core.cache",
     "hkit.core.formats",
+    "hkit.core.limits",
     "hkit.web.app",
 }
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from hkit.api import KnowledgeGraph, cache_dir, cached_stores, clear_cache
+from hkit.api import KnowledgeGraph, cache_dir, cached_stores, check_sources, clear_cache
 from hkit.api import diff as diff_files
 from hkit.core.errors import EXIT_CHECK_FAILED, HkitError, QueryError
 from hkit.core.formats import ANSWERS, EXPORT, GRAPH, REPORT, names, output_format, render
+from hkit.core.limits import DEFAULT_TIMEOUT
 from hkit.core.progress import Progress
 from hkit.present.output import write_chunks, write_output
 from hkit.present.results import stream_lines, terminal_width
@@ -25,6 +26,17 @@ if TYPE_CHECKING:
     from hkit.core.catalog import SavedQuery
 
 
+#: The library's rule of where the graph comes from (:func:`hkit.api.check_sources`), in the
+#: words of the options that break it.
+SOURCE_RULES = {
+    "data": (
+        "--data adds files to the embedded graph; it cannot be used with --endpoint",
+        "load your files into the endpoint's store instead",
+    ),
+    "default_graphs": ("--default-graph needs --endpoint", "give --endpoint URL"),
+}
+
+
 class State:
     """What the global options chose, and the graph, opened on first use."""
 
@@ -32,7 +44,7 @@ class State:
         self,
         root: str | None,
         data: tuple[str, ...] = (),
-        timeout: float = 30.0,
+        timeout: float = DEFAULT_TIMEOUT,
         debug: bool = False,
     ) -> None:
         self.root_option = root
@@ -46,20 +58,14 @@ class State:
     ) -> KnowledgeGraph:
         """The graph the command works on: the embedded one (opened once), or an endpoint."""
 
+        check_sources(self.data, endpoint, default_graphs, SOURCE_RULES)
         if endpoint is not None:
-            if self.data:
-                raise HkitError(
-                    "--data adds files to the embedded graph; it cannot be used with --endpoint",
-                    hint="load your files into the endpoint's store instead",
-                )
             return KnowledgeGraph(
                 root=self.root_option,
                 endpoint=endpoint,
                 default_graphs=default_graphs,
                 timeout=self.timeout,
             )
-        if default_graphs:
-            raise HkitError("--default-graph needs --endpoint", hint="give --endpoint URL")
         if self._graph is None:
             self._graph = KnowledgeGraph(
                 root=self.root_option, data=self.data, timeout=self.timeout

@@ -5,7 +5,7 @@ lane (hkit.cli.fast) parses the commands it runs with it, so neither copies the 
 The choices of ``--format`` come from the format registry (hkit.core.formats); other choices
 that a registry of the library defines (gates, severities) name that registry
 (``"hkit.api:GATES"``) and are read from it when needed. This module imports nothing beyond the
-standard library and that registry: the fast lane reads it at start-up.
+standard library, that registry and hkit.core.limits: the fast lane reads it at start-up.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from hkit.core.formats import ANSWERS, EXPORT, GRAPH, REPORT, names
+from hkit.core.limits import DEFAULT_TIMEOUT
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -81,8 +82,6 @@ def report_format(report: str, help: str, default: str | None = "text") -> Optio
 ENV_ROOT = "HKIT_ROOT"
 #: Environment variable: the SPARQL endpoint that queries run on.
 ENV_ENDPOINT = "HKIT_ENDPOINT"
-#: Seconds any one query may run, unless --timeout says otherwise.
-DEFAULT_TIMEOUT = 30.0
 
 GLOBAL_OPTIONS = (
     Option(
