@@ -3,6 +3,7 @@ give one line and a documented exit code, never a traceback (and never exit 1)."
 
 from __future__ import annotations
 
+import errno
 import signal
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from click.testing import CliRunner
 from helpers import ROOT, read_terminal
 
 import hkit.cli.fast
+from hkit import HkitError, QueryTimeout
+from hkit.cli.boundary import ErrorBoundary, Stopped
 from hkit.cli.group import main
 
 HKIT = str(Path(sys.executable).parent / "hkit")
@@ -103,6 +106,49 @@ def test_an_error_inside_hkit_is_one_line_and_exit_3(monkeypatch):
     assert debug.exit_code == 3
     assert "Traceback (most recent call last)" in debug.output
     assert "RuntimeError: an unexpected state" in debug.output
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "lines"),
+    [
+        (HkitError("no such thing", hint="try another"), 2, ["error: no such thing", "hint: try"]),
+        (QueryTimeout("too slow"), 2, ["error: too slow"]),
+        (KeyboardInterrupt(), 130, ["interrupted"]),
+        (Stopped(signal.SIGHUP), 129, ["stopped by SIGHUP"]),
+        (ValueError("odd"), 3, ["internal error: ValueError: odd", "hint: this is a bug"]),
+        (
+            OSError(errno.ENOSPC, "No space left on device"),
+            2,
+            ["error: cannot write the output: No space"],
+        ),
+        (BrokenPipeError(errno.EPIPE, "Broken pipe"), 141, []),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else None,
+)
+def test_the_error_boundary(raised, code, lines, capsys):
+    """What both lanes of the command line do with an error: one line (and a hint) after what
+    the command wrote, the documented exit code, and the traceback first only with --debug."""
+    for debug in (False, True):
+        # the lambda is called within this turn of the loop
+        with pytest.raises(SystemExit) as info, ErrorBoundary(lambda: debug):  # noqa: B023
+            sys.stdout.write("what came before\n")
+            raise raised
+        out, err = capsys.readouterr()
+        assert info.value.code == code
+        assert out == "what came before\n"
+        shown = err.splitlines()
+        if debug and lines:
+            assert shown[0] == "Traceback (most recent call last):"
+            shown = shown[-len(lines) :]
+        assert all(
+            line.startswith(f"hkit: {start}") for line, start in zip(shown, lines, strict=True)
+        )
+
+
+def test_the_error_boundary_lets_exits_and_the_passing_errors_through():
+    for exit_or_passing in (SystemExit(4), LookupError("click's own")):
+        with pytest.raises(type(exit_or_passing)), ErrorBoundary(lambda: True, (LookupError,)):
+            raise exit_or_passing
 
 
 def test_a_closed_output_pipe_stops_quietly(tmp_path):

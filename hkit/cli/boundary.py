@@ -1,12 +1,24 @@
-"""The command line's signal handling and its words for an unexpected error."""
+"""The command line's error boundary, shared by the fast lane and click: an error becomes one line
+on stderr (a traceback first with ``--debug``) and the documented exit code; and its signal
+handling."""
 
 from __future__ import annotations
 
-from hkit.core.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
+import sys
+
+from hkit.core.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    HkitError,
+)
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
     from typing import Any, NoReturn
 
 #: The signals that stop hkit with one line, cleaning up on the way (temporary files, children).
@@ -74,15 +86,66 @@ def unexpected_lines(exc: BaseException) -> tuple[list[str], int]:
     ], EXIT_INTERNAL
 
 
-def quiet_broken_pipe() -> NoReturn:
-    """The reader of standard output went away (``hkit query ... | head``): stop quietly, with
-    no error message and no complaint from Python at exit, and exit 141 as a shell would."""
+def _drop_output() -> None:
+    """Send what standard output still holds to /dev/null: its reader is gone, and Python would
+    complain at exit when it cannot write it."""
     import os
-    import sys
 
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
+
+
+def quiet_broken_pipe() -> NoReturn:
+    """The reader of standard output went away (``hkit query ... | head``): stop quietly, with
+    no error message and no complaint from Python at exit, and exit 141 as a shell would."""
+    _drop_output()
     sys.exit(EXIT_BROKEN_PIPE)
+
+
+class ErrorBoundary:
+    """Where an error ends a command, in both lanes (``with ErrorBoundary(debug): ...``): an
+    :class:`HkitError` becomes its lines and its exit code, after what the command wrote to
+    stdout; a closed output pipe a quiet exit 141; Ctrl-C, SIGTERM and SIGHUP (:class:`Stopped`),
+    a full disk and errors inside hkit the lines and codes of :func:`unexpected_lines`. With
+    ``debug()`` true the traceback comes first. ``SystemExit`` passes, and so do the exceptions
+    in ``passing`` (click's own, which click turns into its answer)."""
+
+    def __init__(
+        self, debug: Callable[[], bool], passing: tuple[type[BaseException], ...] = ()
+    ) -> None:
+        self.debug = debug
+        self.passing = passing
+
+    def __enter__(self) -> ErrorBoundary:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not isinstance(exc, (Exception, KeyboardInterrupt, Stopped)):
+            return  # no error, or SystemExit
+        if isinstance(exc, self.passing):
+            return
+        if isinstance(exc, BrokenPipeError):
+            quiet_broken_pipe()
+        if self.debug():
+            import traceback
+
+            traceback.print_exception(kind, exc, tb)
+        if isinstance(exc, HkitError):
+            lines, code = exc.lines(), exc.exit_code
+            try:  # what the command wrote comes before its error
+                sys.stdout.flush()
+            except OSError:
+                _drop_output()
+        else:
+            lines, code = unexpected_lines(exc)
+        sys.stderr.write("".join(line + "\n" for line in lines))
+        sys.stderr.flush()
+        sys.exit(code)

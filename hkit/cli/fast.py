@@ -19,11 +19,9 @@ import os
 import sys
 
 from hkit.cli import commands
-from hkit.cli.boundary import Stopped, handle_stop_signals, quiet_broken_pipe, restore_signals
-from hkit.cli.boundary import unexpected_lines as unexpected
+from hkit.cli.boundary import ErrorBoundary, handle_stop_signals, restore_signals
 from hkit.cli.options import COMMANDS, GLOBAL_OPTIONS, parse
 from hkit.core.cache import cache_dir, remember
-from hkit.core.errors import HkitError
 from hkit.core.version import __version__
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -133,28 +131,10 @@ def main(argv: list[str] | None = None) -> None:
 
     replaced = handle_stop_signals()
     state = commands.State(**globals_)
-    code = 0
     try:
-        code = getattr(commands, command)(state, **values)
-    except HkitError as exc:
-        if state.debug:
-            import traceback
-
-            traceback.print_exc()
-        sys.stdout.flush()
-        sys.stderr.write("".join(line + "\n" for line in exc.lines()))
-        sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        quiet_broken_pipe()
-    except (Exception, KeyboardInterrupt, Stopped) as exc:
-        if state.debug:
-            import traceback
-
-            traceback.print_exc()
-        lines, code = unexpected(exc)
-        sys.stderr.write("".join(line + "\n" for line in lines))
-        sys.exit(code)
+        with ErrorBoundary(lambda: state.debug):
+            code = getattr(commands, command)(state, **values)
+            sys.stdout.flush()
     finally:
         restore_signals(replaced)
-    sys.stdout.flush()
     sys.exit(code or 0)

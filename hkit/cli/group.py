@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Callable, Iterable
 
 import click
 
 from hkit.api import KnowledgeGraph
 from hkit.cli import commands
-from hkit.cli.boundary import (
-    Stopped,
-    handle_stop_signals,
-    quiet_broken_pipe,
-    restore_signals,
-    unexpected_lines,
-)
+from hkit.cli.boundary import ErrorBoundary, handle_stop_signals, restore_signals
 from hkit.cli.commands import State
 from hkit.cli.options import COMMANDS, GLOBAL_OPTIONS, Argument, Option, choices_of
-from hkit.core.errors import EXIT_INTERRUPTED, HkitError
+from hkit.core.errors import EXIT_INTERRUPTED
 from hkit.core.version import __version__
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -51,25 +44,11 @@ class HkitGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         """Run a command; hkit's errors and unexpected ones become one line and an exit code."""
-        try:
+        with ErrorBoundary(
+            lambda: isinstance(ctx.obj, State) and ctx.obj.debug,
+            passing=(click.exceptions.Exit, click.ClickException, click.Abort),
+        ):
             return super().invoke(ctx)
-        except HkitError as exc:
-            if ctx.meta.get("hkit.debug"):
-                traceback.print_exc()
-            for line in exc.lines():
-                click.echo(line, err=True)
-            ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
-            raise
-        except BrokenPipeError:
-            quiet_broken_pipe()
-        except (Exception, KeyboardInterrupt, Stopped) as exc:
-            if ctx.meta.get("hkit.debug"):
-                traceback.print_exc()
-            lines, code = unexpected_lines(exc)
-            for line in lines:
-                click.echo(line, err=True)
-            ctx.exit(code)
 
 
 class _Choice(click.Choice):
@@ -193,7 +172,6 @@ def main(
 
         hkit query funds-by-size
     """
-    ctx.meta["hkit.debug"] = debug
     ctx.obj = State(root, data, timeout, debug)
 
 
