@@ -14,7 +14,10 @@ from click.testing import CliRunner
 from helpers import ROOT, read_terminal
 
 import hkit
+from hkit.cli import commands
+from hkit.cli.fast import plan
 from hkit.cli.group import main
+from hkit.cli.options import COMMANDS
 
 RUN = ["--root", str(ROOT)]
 
@@ -24,27 +27,28 @@ def invoke(*args: str, **kwargs):
     return runner.invoke(main, [*RUN, *args], catch_exceptions=False, **kwargs)
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "queries",
-        "query",
-        "show",
-        "sparql",
-        "describe",
-        "stats",
-        "validate",
-        "reason",
-        "check",
-        "export",
-        "review",
-        "diff",
-    ],
-)
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_has_help_with_an_example(command):
     result = invoke(command, "--help")
     assert result.exit_code == 0
     assert "Example" in result.output
+
+
+def test_every_command_of_the_table_has_help_and_is_in_both_lanes():
+    """One table: each entry's help is what click shows, every entry is a click command listed
+    in hkit --help, the fast lane takes the entries marked fast (and leaves the others to
+    click), and each has its work in hkit.cli.commands."""
+    listing = CliRunner().invoke(main, ["--help"], terminal_width=100).stdout
+    for name, spec in COMMANDS.items():
+        assert spec.name == name and spec.help.strip(), name
+        assert main.commands[name].help == spec.help
+        assert f"\n  {name} " in listing, name
+        assert callable(getattr(commands, name))
+        arguments = ["x"] * sum(a.required for a in spec.arguments)
+        required = [a for o in spec.options if o.required for a in (o.flags[0], "x")]
+        planned = plan([name, *arguments, *required])
+        assert (planned is not None and planned[0] == name) if spec.fast else planned is None
+    assert set(main.commands) == set(COMMANDS)
 
 
 def test_queries_table_and_json():

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
+from hkit import HkitError
+from hkit.cli import commands
+from hkit.cli.boundary import Stopped
 from hkit.cli.fast import plan
-from hkit.cli.options import COMMANDS, GLOBAL_OPTIONS, choices_of
+from hkit.cli.options import COMMANDS, GLOBAL_OPTIONS, Argument, Command, Option, choices_of
 
 FAST = "import sys; from hkit.cli.fast import main; main(sys.argv[1:])"
 CLICK = "import sys; from hkit.cli.group import main; main(sys.argv[1:], prog_name='hkit')"
@@ -191,3 +194,157 @@ def test_help_is_cached_in_hkit_cache_dir_when_it_is_set(tmp_path):
         assert done.returncode == 0 and "Usage" in done.stdout
     assert (cache / "help.txt").is_file()
     assert not (home / ".cache").exists()
+
+
+def test_neither_lane_names_a_command():
+    """The click group and the fast lane are built from the table: no command's name is written
+    in their code (only in the table, and as its work's name in hkit.cli.commands)."""
+    import ast
+
+    import hkit.cli.fast
+    import hkit.cli.group
+
+    for module in (hkit.cli.fast, hkit.cli.group):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        nodes = list(ast.walk(tree))
+        texts = {n.value for n in nodes if isinstance(n, ast.Constant)}
+        works = {
+            n.attr
+            for n in nodes
+            if isinstance(n, ast.Attribute) and getattr(n.value, "id", "") == "commands"
+        }
+        works |= {
+            a.name
+            for n in nodes
+            if isinstance(n, ast.ImportFrom) and n.module == "hkit.cli.commands"
+            for a in n.names
+        }
+        assert not texts & set(COMMANDS), module.__name__
+        assert not works & set(COMMANDS), module.__name__
+
+
+def _greet(state, who: str, times: int = 1, loud: bool = False) -> int:
+    """The work of the made-up command below: a line per time, or an error for some names."""
+    errors = {
+        "nobody": HkitError("there is nobody to greet", hint="name someone"),
+        "ctrl-c": KeyboardInterrupt(),
+        "sigterm": Stopped(15),
+        "bug": RuntimeError("an unexpected state"),
+        "pipe": BrokenPipeError(32, "Broken pipe"),
+    }
+    if who in errors:
+        raise errors[who]
+    line = f"hello, {who}" + (f" (timeout {state.timeout:g})" if loud else "")
+    sys.stdout.write(f"{line.upper() if loud else line}\n" * times)
+    if who == "late":
+        raise HkitError("too late")
+    return 1 if who == "fails" else 0
+
+
+#: A made-up command: its entry in a table and its work, and nothing else.
+GREET = Command(
+    "greet",
+    help="""Greet someone.
+
+    Example:
+
+        hkit greet world --loud
+    """,
+    arguments=(Argument("who"),),
+    options=(
+        Option(("--loud",), "loud", "Shout.", kind="flag"),
+        Option(("-n", "--times"), "times", "How often.", kind="count", default=1),
+    ),
+    fast=True,
+)
+GREET_TABLE = {**COMMANDS, "greet": GREET}
+GREET_WORK = type(sys)("work")
+GREET_WORK.__dict__.update({name: getattr(commands, name) for name in COMMANDS}, greet=_greet)
+
+
+def _both_lanes(args: list[str], capsys, monkeypatch) -> tuple[tuple, tuple]:
+    """(exit code, stdout, stderr) of ``args`` in the fast lane and in click, both in this
+    process, with the table above, 100 columns wide."""
+    from click.testing import CliRunner
+
+    from hkit.cli.fast import main as fast_main
+    from hkit.cli.group import build
+
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit) as info:
+        fast_main(args, GREET_TABLE, GREET_WORK)
+    out, err = capsys.readouterr()
+    fast = (info.value.code, out, err)
+    done = CliRunner().invoke(  # click leaves 2 of a terminal's columns unused
+        build(GREET_TABLE, GREET_WORK), args, prog_name="hkit", terminal_width=98
+    )
+    return fast, (done.exit_code, done.stdout, done.stderr)
+
+
+BUG_HINT = "hkit: hint: this is a bug in hkit; run again with --debug to see where, and report it\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "out", "err"),
+    [
+        (["greet", "world"], 0, "hello, world\n", ""),
+        (
+            ["--timeout=5", "greet", "-n2", "world", "--loud"],
+            0,
+            "HELLO, WORLD (TIMEOUT 5)\n" * 2,
+            "",
+        ),
+        (["greet", "fails"], 1, "hello, fails\n", ""),
+        (["greet", "late"], 2, "hello, late\n", "hkit: error: too late\n"),
+        (
+            ["greet", "nobody"],
+            2,
+            "",
+            "hkit: error: there is nobody to greet\nhkit: hint: name someone\n",
+        ),
+        (
+            ["greet", "bug"],
+            3,
+            "",
+            "hkit: internal error: RuntimeError: an unexpected state\n" + BUG_HINT,
+        ),
+        (["greet", "ctrl-c"], 130, "", "hkit: interrupted\n"),
+        (["greet", "sigterm"], 143, "", "hkit: stopped by SIGTERM\n"),
+        (["greet", "pipe"], 141, "", ""),
+        (
+            ["greet", "-n", "0", "world"],
+            2,
+            "",
+            "hkit: error: Invalid value for '-n' / '--times': 0 is not in the range x>=1.\n"
+            "hkit: hint: see 'hkit greet --help'\n",
+        ),
+        (
+            ["greet", "--help"],
+            0,
+            "  Greet someone.\n\n  Example:\n\n      hkit greet world --loud\n",
+            "",
+        ),
+        (["--help"], 0, "  greet     Greet someone.\n", ""),
+    ],
+    ids=lambda a: " ".join(a) if isinstance(a, list) else "",
+)
+def test_a_new_command_is_its_table_entry_and_its_work(args, code, out, err, capsys, monkeypatch):
+    """Adding a command touches at most three files: its entry in the option table
+    (hkit/cli/options.py) with its help, its work (the function of its name in
+    hkit/cli/commands.py), and the library function the work calls. Here an entry and a
+    function made up for the test, given to the lanes as their table and their work, and
+    nothing else, make a command that both lanes run alike: its output, its help and its
+    errors, through the one error boundary."""
+    fast, click = _both_lanes(args, capsys, monkeypatch)
+    assert fast == click
+    assert fast[0] == code
+    assert out in fast[1] if "--help" in args else fast[1] == out
+    assert fast[2] == err
+
+
+def test_debug_shows_the_traceback_in_both_lanes(capsys, monkeypatch):
+    fast, click = _both_lanes(["--debug", "greet", "nobody"], capsys, monkeypatch)
+    for code, _, err in (fast, click):
+        assert code == 2
+        assert err.startswith("Traceback (most recent call last):")
+        assert err.endswith("hkit: error: there is nobody to greet\nhkit: hint: name someone\n")

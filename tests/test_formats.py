@@ -169,8 +169,8 @@ def test_the_choices_of_format_are_the_registry_s():
 def test_click_and_the_fast_lane_offer_the_registry_s_choices():
     import click
 
+    from hkit.cli.fast import parse
     from hkit.cli.group import main
-    from hkit.cli.options import parse
 
     query = COMMANDS["query"]
     for name in names(ANSWERS, GRAPH, command_line=True):

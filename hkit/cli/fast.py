@@ -3,10 +3,11 @@
 Importing click takes longer than the whole of ``hkit query`` without it (benchmarks/), so the
 entry point first looks at the command line. When it is ``hkit [GLOBAL OPTIONS] --help``, or a
 command that the option table (hkit.cli.options) marks ``fast`` (``queries``, ``query``), it
-parses the arguments with that table and runs the command's function in hkit.cli.commands, as
-the click command does. Anything the table's grammar does not accept (an unknown option, a value
-outside its choices, ``--help`` of a command, ``--``) and every other command goes to the click
-command line in hkit.cli, which is built from the same table and gives click's answer or error.
+parses the arguments with that table (:func:`parse`, click's grammar written again here) and
+runs the command's function in hkit.cli.commands, as the click command does. Anything the
+grammar does not accept (an unknown option, a value outside its choices, ``--help`` of a
+command, ``--``) and every other command goes to the click command line (hkit.cli.group), which
+is built from the same table and gives click's answer or error.
 
 ``hkit --help`` is click's own text, kept in the user's cache folder after its first run (keyed
 by hkit's version, the code of the command line and click, and the terminal width).
@@ -20,25 +21,37 @@ import sys
 
 from hkit.cli import commands
 from hkit.cli.boundary import ErrorBoundary, handle_stop_signals, restore_signals
-from hkit.cli.options import COMMANDS, GLOBAL_OPTIONS, parse
+from hkit.cli.options import COMMANDS, GLOBAL_OPTIONS, choices_of
 from hkit.core.cache import cache_dir, remember
 from hkit.core.version import __version__
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
+    from hkit.cli.options import Argument, Command, Option
 
-def _click(args: list[str]) -> None:
-    from hkit.cli.group import main as click_main  # imports click: not on the start-up path
-
-    click_main(args=args, prog_name="hkit")
+#: What :func:`plan` names ``hkit [GLOBAL OPTIONS] --help`` (no command's name begins with -).
+HELP = "--help"
 
 
-def plan(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
-    """What the fast lane would run for these arguments (the command, the global options' values
-    and the command's), or None to leave them to click. Both are parsed with the option table."""
+def _click(args: list[str], table: Mapping[str, Command], work: object) -> None:
+    from hkit.cli import group  # imports click: not on the start-up path
+
+    if table is COMMANDS and work is commands:
+        group.main(args=args, prog_name="hkit")
+    else:
+        group.build(table, work)(args=args, prog_name="hkit")
+
+
+def plan(
+    args: list[str], table: Mapping[str, Command] = COMMANDS
+) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+    """What the fast lane would run for these arguments (the command, or :data:`HELP`; the
+    global options' values; the command's), or None to leave them to click. Both are parsed
+    with the option table."""
 
     takes_value = {flag for o in GLOBAL_OPTIONS if o.kind != "flag" for flag in o.flags}
     i = 0
@@ -46,11 +59,11 @@ def plan(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
         i += 2 if args[i] in takes_value else 1
     if i < len(args) and args[i] in ("-h", "--help") and i == len(args) - 1:
         found = parse(GLOBAL_OPTIONS, (), args[:i])
-        return None if found is None else ("help", found, {})
+        return None if found is None else (HELP, found, {})
     globals_ = parse(GLOBAL_OPTIONS, (), args[:i])
     if globals_ is None or i >= len(args):
         return None
-    command = COMMANDS.get(args[i])
+    command = table.get(args[i])
     if command is None or not command.fast:
         return None
     values = parse(command.options, command.arguments, args[i + 1 :])
@@ -86,8 +99,9 @@ def _help_cache_key() -> tuple[str, str] | None:
     return os.path.join(folder, "help.txt"), key
 
 
-def _help() -> None:
-    located = _help_cache_key()
+def _help(table: Mapping[str, Command], work: object) -> None:
+    # the cached text is hkit's own: a table given by a program is never cached
+    located = _help_cache_key() if table is COMMANDS and work is commands else None
     if located is not None:
         path, key = located
         try:
@@ -105,7 +119,7 @@ def _help() -> None:
     code: Any = 0
     with contextlib.redirect_stdout(buffer):
         try:
-            _click(["--help"])
+            _click(["--help"], table, work)
         except SystemExit as exc:
             code = exc.code
     text = buffer.getvalue()
@@ -117,24 +131,126 @@ def _help() -> None:
     sys.exit(code or 0)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run hkit with ``argv`` (default: the process's arguments)."""
+def main(
+    argv: list[str] | None = None,
+    table: Mapping[str, Command] = COMMANDS,
+    work: object = commands,
+) -> None:
+    """Run hkit with ``argv`` (default: the process's arguments): the commands of ``table``,
+    each done by the function of its name in ``work`` (default: hkit's own, in
+    hkit.cli.commands)."""
     args = sys.argv[1:] if argv is None else list(argv)
-    planned = plan(args)
+    planned = plan(args, table)
     if planned is None:
-        _click(args)
+        _click(args, table, work)
         return
-    command, globals_, values = planned
-    if command == "help":
-        _help()
+    name, globals_, values = planned
+    if name == HELP:
+        _help(table, work)
         return
 
     replaced = handle_stop_signals()
     state = commands.State(**globals_)
     try:
         with ErrorBoundary(lambda: state.debug):
-            code = getattr(commands, command)(state, **values)
+            code = getattr(work, name)(state, **values)
             sys.stdout.flush()
     finally:
         restore_signals(replaced)
     sys.exit(code or 0)
+
+
+# -- click's grammar, read with the option table ------------
+
+
+def defaults(options: Sequence[Option]) -> dict[str, object]:
+    """Each option's value when it is not given (environment variables included)."""
+    values: dict[str, object] = {}
+    for option in options:
+        if option.multiple:
+            values[option.dest] = ()
+        elif option.kind == "flag":
+            values[option.dest] = False
+        else:
+            given = os.environ.get(option.envvar) if option.envvar else None
+            values[option.dest] = given or option.default
+    return values
+
+
+def seconds(text: str) -> float | None:
+    """A number of seconds above 0 (finite), or None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not value > 0 or value == float("inf"):
+        return None
+    return value
+
+
+def parse(
+    options: Sequence[Option], arguments: Sequence[Argument], args: list[str]
+) -> dict[str, object] | None:
+    """Parse ``args`` against a command's grammar: every parameter's value, or None when the
+    arguments need click (an unknown option, a value outside its choices, a missing value,
+    ``--help``, ``--``): click then parses them again and gives its error or its answer. The
+    grammar is click's: ``--long V``, ``--long=V``, ``-s V``, ``-sV``, flags, repeatable
+    options, and options before, between or after the arguments. (One loop over the tokens,
+    longer than most functions: click's grammar is one state machine.)"""
+    values = defaults(options)
+    by_flag = {flag: option for option in options for flag in option.flags}
+    positional: list[str] = []
+    i = 0
+    while i < len(args):
+        token = args[i]
+        if token == "--" or token in ("-h", "--help"):
+            return None
+        if not token.startswith("-") or token == "-":
+            positional.append(token)
+            i += 1
+            continue
+        flag, eq, inline = token.partition("=") if token.startswith("--") else (token, "", "")
+        option = by_flag.get(flag)
+        if option is None and not token.startswith("--") and len(token) > 2:
+            option, inline, eq = by_flag.get(token[:2]), token[2:], "="
+        if option is None:
+            return None
+        if option.kind == "flag":
+            if eq:
+                return None
+            values[option.dest] = True
+            i += 1
+            continue
+        if eq:
+            value, i = inline, i + 1
+        elif i + 1 < len(args):
+            value, i = args[i + 1], i + 2
+        else:
+            return None
+        if option.choices and value not in choices_of(option):
+            return None
+        if option.kind == "seconds":
+            number = seconds(value)
+            if number is None:
+                return None
+            values[option.dest] = number
+        elif option.kind in ("count", "port"):
+            if not value.isdigit() or not 1 <= int(value) <= (
+                65535 if option.kind == "port" else 10**9
+            ):
+                return None
+            values[option.dest] = int(value)
+        elif option.multiple:
+            values[option.dest] = (*values[option.dest], value)  # type: ignore[misc]
+        else:
+            values[option.dest] = value
+    required = [a for a in arguments if a.required]
+    if not len(required) <= len(positional) <= len(arguments):
+        return None
+    for argument, value in zip(arguments, positional, strict=False):
+        values[argument.dest] = value
+    for argument in arguments[len(positional) :]:
+        values[argument.dest] = None
+    if any(o.required and values[o.dest] is None for o in options):
+        return None
+    return values

@@ -1,9 +1,12 @@
-"""The ``hkit`` command line: click commands only; the library does the work."""
+"""The ``hkit`` command line on click, built from the option table (hkit.cli.options): the
+global options and a command per entry, each doing its work through the function of its name in
+hkit.cli.commands. Nothing here names a command."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import click
 
@@ -11,7 +14,15 @@ from hkit.api import KnowledgeGraph
 from hkit.cli import commands
 from hkit.cli.boundary import ErrorBoundary, handle_stop_signals, restore_signals
 from hkit.cli.commands import State
-from hkit.cli.options import COMMANDS, GLOBAL_OPTIONS, Argument, Option, choices_of
+from hkit.cli.options import (
+    COMMANDS,
+    GLOBAL_OPTIONS,
+    PROGRAM_HELP,
+    Argument,
+    Command,
+    Option,
+    choices_of,
+)
 from hkit.core.errors import EXIT_INTERRUPTED
 from hkit.core.version import __version__
 
@@ -156,30 +167,27 @@ def _complete_params(ctx: click.Context, param: click.Parameter, incomplete: str
     return [CompletionItem(item) for item in items if item.startswith(incomplete)]
 
 
-@click.group(cls=HkitGroup, context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "-V", "--version", prog_name="hkit")
-@_parameters(GLOBAL_OPTIONS)
-@click.pass_context
-def main(
-    ctx: click.Context, root: str | None, data: tuple[str, ...], timeout: float, debug: bool
-) -> None:
-    """hkit: a knowledge graph of Hong Kong's innovation and technology ecosystem.
+def build(table: Mapping[str, Command] = COMMANDS, work: object = commands) -> HkitGroup:
+    """The click command line of ``table``: the global options, then a command per entry, its
+    grammar and help from the entry and its work done by the function of its name in ``work``
+    (default: hkit's own, in hkit.cli.commands)."""
 
-    The graph is an OWL ontology, SHACL shapes and Turtle data, every fact traced to the
-    document it came from. Saved queries answer the common questions.
+    @click.pass_context
+    def program(ctx: click.Context, **globals_: Any) -> None:
+        ctx.obj = State(**globals_)
 
-    Example:
+    program = _parameters(GLOBAL_OPTIONS)(program)
+    program = click.version_option(__version__, "-V", "--version", prog_name="hkit")(program)
+    group = click.group(
+        "main", cls=HkitGroup, help=PROGRAM_HELP, context_settings=CONTEXT_SETTINGS
+    )(program)
+    for spec in table.values():
+        group.add_command(_command(spec, getattr(work, spec.name)))
+    return group
 
-        hkit query funds-by-size
-    """
-    ctx.obj = State(root, data, timeout, debug)
 
-
-def _command(name: str) -> click.Command:
-    """The click command ``name``: its grammar from the option table, its help below, its work
-    done by the function of the same name in hkit.cli.commands."""
-    spec = COMMANDS[name]
-    work = getattr(commands, name)
+def _command(spec: Command, work: Callable[..., int]) -> click.Command:
+    """The click command of an entry of the option table, whose work ``work`` does."""
 
     @click.pass_obj
     def callback(state: State, **values: object) -> None:
@@ -189,139 +197,9 @@ def _command(name: str) -> click.Command:
             sys.exit(code)
 
     callback = _parameters((*spec.arguments, *spec.options))(callback)
-    return click.command(name, help=HELP[name], context_settings=CONTEXT_SETTINGS)(callback)
+    return click.command(spec.name, help=spec.help, context_settings=CONTEXT_SETTINGS)(callback)
 
 
-#: Each command's help, as `hkit COMMAND --help` shows it.
-HELP = {
-    "queries": """List the saved queries.
-
-    Example:
-
-        hkit queries --tag funding
-    """,
-    "show": """Show a saved query's metadata and text.
-
-    Example:
-
-        hkit show funds-by-size
-    """,
-    "query": """Run a saved query, on the embedded graph or on a SPARQL endpoint.
-
-    Example:
-
-        hkit query unicorns-by-sector -p sector=fintech --with-sources
-
-        hkit query funds-by-size --endpoint http://localhost:8890/sparql
-        --default-graph https://w3id.org/hkit/ontology --default-graph https://w3id.org/hkit/data
-    """,
-    "sparql": """Run an ad-hoc read-only SPARQL query.
-
-    Example:
-
-        hkit sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
-    """,
-    "describe": """Everything about one entity: labels, types, relations, figures, sources.
-
-    TEXT_OR_IRI is a label or alternative label (any case; a part of one also matches), an IRI,
-    or id:slug. When several entities match, they are listed.
-
-    Example:
-
-        hkit describe HKSTP
-    """,
-    "cache": """The on-disk stores hkit keeps for large inputs: where, how big, built from
-    which files.
-
-    A store is rebuilt whenever one of its files changes; --verify reads each one in full, and
-    --clear removes them all.
-
-    Example:
-
-        hkit cache --verify
-    """,
-    "stats": """Triples, entities per class, and nodes per source document.
-
-    Example:
-
-        hkit stats
-    """,
-    "export": """Write the ontology and the data (and any --data files) for another triple store.
-
-    The output is deterministic (the same bytes on every run) and lossless (every literal exactly
-    as written). In TriG and N-Quads the ontology is in the graph
-    <https://w3id.org/hkit/ontology> and the data in <https://w3id.org/hkit/data>.
-
-    Example:
-
-        hkit export -o hkit.nq
-    """,
-    "review": """The ontology quality report: ROBOT report's checks, OOPS! pitfalls, terms the
-    data and saved queries use but the ontology does not declare (and the reverse), alignment
-    coverage.
-
-    Findings explained in ontology/review-notes.tsv are listed apart and do not fail.
-
-    Example:
-
-        hkit review --fail-on warn
-    """,
-    "docs": """Write HTML documentation of the ontology that opens from disk: metadata, every
-    class and property with examples from the data, the concept schemes, the saved queries as
-    competency questions, and a diagram (Graphviz dot when installed).
-
-    Example:
-
-        hkit docs --output site && xdg-open site/index.html
-    """,
-    "diff": """The terms and axioms added, removed and changed between two versions of an ontology.
-
-    Terms are shown by label; class expressions are compared by content. Exit 0 whether or not
-    there are changes, 2 when a file cannot be read.
-
-    Example:
-
-        hkit diff old/hkit.ttl ontology/hkit.ttl --format md
-    """,
-    "validate": """Check the ontology, the data and any --data files against the SHACL shapes.
-
-    Exit 0 when the graph conforms, 1 when there are violations, 2 when it cannot run.
-
-    Example:
-
-        hkit --data mine.ttl validate --format json
-    """,
-    "reason": """Run the OWL 2 reasoner (HermiT, through owlready2) on the ontology and the data.
-
-    Reports consistency, unsatisfiable classes, the class memberships and subclass axioms it
-    infers that are not asserted, and the literals it had to set aside (xsd:date and other types
-    outside the OWL 2 datatype map, which SHACL checks instead). Needs Java. Exit 0 when
-    consistent with every class satisfiable, 1 when not, 2 when the reasoner cannot run.
-
-    Example:
-
-        hkit reason --timeout 120
-    """,
-    "serve": """Serve the graph on the web, read-only: a SPARQL 1.1 endpoint at /sparql, the saved
-    queries as an API at /api/queries (described at /api/openapi.json), and pages to browse: a
-    home page with search, a page per saved query and per entity (/id/NAME), and the ontology's
-    documentation at /ontology. Needs the serve extra: pip install 'hkit[serve]'.
-
-    Example:
-
-        hkit serve --port 7878
-    """,
-    "check": """Run every quality gate: strict parse, SHACL, the reasoner, the violation checks.
-
-    The violation checks are the SPARQL queries in queries/checks/*-violation.rq. The global
-    --timeout bounds each check query and the reasoner. Exit 0 when every gate passes, 1 when one
-    fails, 2 when one cannot run.
-
-    Example:
-
-        hkit check --skip reason
-    """,
-}
-
-for _name in COMMANDS:
-    main.add_command(_command(_name))
+#: hkit's command line. The entry point names it hkit (prog_name); a caller that gives no name
+#: sees its own, main.
+main = build()

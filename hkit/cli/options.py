@@ -1,6 +1,9 @@
-"""The command line's grammar, written once: every command's arguments and options, their types,
-choices, defaults and help. The click commands (hkit.cli) are built from this table, and the fast
-lane (hkit.cli.fast) parses the commands it runs with it, so neither copies the other.
+"""The command line, declared once: every command's help, arguments and options, their types,
+choices and defaults. The click command line (hkit.cli.group) is built from this table, and the
+fast lane (hkit.cli.fast) parses the commands it runs with it, so neither copies the other.
+
+A new command is one entry in :data:`COMMANDS`, its work (the function of the same name in
+hkit.cli.commands) and the library function that work calls: nothing else registers it.
 
 The choices of ``--format`` come from the format registry (hkit.core.formats); other choices
 that a registry of the library defines (gates, severities) name that registry
@@ -14,11 +17,6 @@ from collections import namedtuple
 
 from hkit.core.formats import ANSWERS, EXPORT, GRAPH, REPORT, names
 from hkit.core.limits import DEFAULT_TIMEOUT
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
 
 
 class Option(
@@ -48,9 +46,10 @@ class Argument(
     __slots__ = ()
 
 
-class Command(namedtuple("Command", "name arguments options fast", defaults=((), (), False))):
-    """A command: its arguments and options, and whether the fast lane runs it (through the
-    function of the same name in hkit.cli.commands, as the click command does)."""
+class Command(namedtuple("Command", "name help arguments options fast", defaults=((), (), False))):
+    """A command: its name, its help (as ``hkit NAME --help`` shows it; the start of its first
+    paragraph is its line in ``hkit --help``), its arguments and options, and whether the fast
+    lane runs it. Both lanes run the function of the same name in hkit.cli.commands."""
 
     __slots__ = ()
 
@@ -82,6 +81,17 @@ def report_format(report: str, help: str, default: str | None = "text") -> Optio
 ENV_ROOT = "HKIT_ROOT"
 #: Environment variable: the SPARQL endpoint that queries run on.
 ENV_ENDPOINT = "HKIT_ENDPOINT"
+
+#: What ``hkit --help`` says before its options and commands.
+PROGRAM_HELP = """hkit: a knowledge graph of Hong Kong's innovation and technology ecosystem.
+
+    The graph is an OWL ontology, SHACL shapes and Turtle data, every fact traced to the
+    document it came from. Saved queries answer the common questions.
+
+    Example:
+
+        hkit query funds-by-size
+    """
 
 GLOBAL_OPTIONS = (
     Option(
@@ -157,6 +167,12 @@ COMMANDS: dict[str, Command] = {
     for c in (
         Command(
             "queries",
+            help="""List the saved queries.
+
+            Example:
+
+                hkit queries --tag funding
+            """,
             options=(
                 Option(("--tag",), "tag", "Only queries with this tag."),
                 Option(
@@ -170,9 +186,27 @@ COMMANDS: dict[str, Command] = {
             ),
             fast=True,
         ),
-        Command("show", arguments=(Argument("name", complete="names"),)),
+        Command(
+            "show",
+            help="""Show a saved query's metadata and text.
+
+            Example:
+
+                hkit show funds-by-size
+            """,
+            arguments=(Argument("name", complete="names"),),
+        ),
         Command(
             "query",
+            help="""Run a saved query, on the embedded graph or on a SPARQL endpoint.
+
+            Example:
+
+                hkit query unicorns-by-sector -p sector=fintech --with-sources
+
+                hkit query funds-by-size --endpoint http://localhost:8890/sparql
+                --default-graph https://w3id.org/hkit/ontology --default-graph https://w3id.org/hkit/data
+            """,
             arguments=(Argument("name", complete="names"),),
             options=(
                 Option(
@@ -212,6 +246,12 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "sparql",
+            help="""Run an ad-hoc read-only SPARQL query.
+
+            Example:
+
+                hkit sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+            """,
             arguments=(Argument("query", required=False),),
             options=(
                 Option(("-f", "--file"), "file", "Read the query from FILE.", kind="file"),
@@ -223,6 +263,15 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "describe",
+            help="""Everything about one entity: labels, types, relations, figures, sources.
+
+            TEXT_OR_IRI is a label or alternative label (any case; a part of one also matches), an
+            IRI, or id:slug. When several entities match, they are listed.
+
+            Example:
+
+                hkit describe HKSTP
+            """,
             arguments=(Argument("text_or_iri"),),
             options=(
                 report_format(
@@ -234,6 +283,16 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "cache",
+            help="""The on-disk stores hkit keeps for large inputs: where, how big, built from which
+            files.
+
+            A store is rebuilt whenever one of its files changes; --verify reads each one in full,
+            and --clear removes them all.
+
+            Example:
+
+                hkit cache --verify
+            """,
             options=(
                 Option(
                     ("--verify",),
@@ -251,6 +310,12 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "stats",
+            help="""Triples, entities per class, and nodes per source document.
+
+            Example:
+
+                hkit stats
+            """,
             options=(
                 report_format(
                     "stats",
@@ -260,6 +325,16 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "export",
+            help="""Write the ontology and the data (and any --data files) for another triple store.
+
+            The output is deterministic (the same bytes on every run) and lossless (every literal
+            exactly as written). In TriG and N-Quads the ontology is in the graph
+            <https://w3id.org/hkit/ontology> and the data in <https://w3id.org/hkit/data>.
+
+            Example:
+
+                hkit export -o hkit.nq
+            """,
             options=(
                 Option(
                     ("--format",),
@@ -274,6 +349,16 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "review",
+            help="""The ontology quality report: ROBOT report's checks, OOPS! pitfalls, terms the
+            data and saved queries use but the ontology does not declare (and the reverse),
+            alignment coverage.
+
+            Findings explained in ontology/review-notes.tsv are listed apart and do not fail.
+
+            Example:
+
+                hkit review --fail-on warn
+            """,
             options=(
                 report_format(
                     "review",
@@ -295,6 +380,14 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "docs",
+            help="""Write HTML documentation of the ontology that opens from disk: metadata, every
+            class and property with examples from the data, the concept schemes, the saved queries
+            as competency questions, and a diagram (Graphviz dot when installed).
+
+            Example:
+
+                hkit docs --output site && xdg-open site/index.html
+            """,
             options=(
                 Option(
                     ("-o", "--output"),
@@ -307,6 +400,16 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "diff",
+            help="""The terms and axioms added, removed and changed between two versions of an
+            ontology.
+
+            Terms are shown by label; class expressions are compared by content. Exit 0 whether or
+            not there are changes, 2 when a file cannot be read.
+
+            Example:
+
+                hkit diff old/hkit.ttl ontology/hkit.ttl --format md
+            """,
             arguments=(Argument("old", kind="file"), Argument("new", kind="file")),
             options=(
                 report_format(
@@ -318,6 +421,14 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "validate",
+            help="""Check the ontology, the data and any --data files against the SHACL shapes.
+
+            Exit 0 when the graph conforms, 1 when there are violations, 2 when it cannot run.
+
+            Example:
+
+                hkit --data mine.ttl validate --format json
+            """,
             options=(
                 report_format(
                     "validate",
@@ -337,6 +448,18 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "reason",
+            help="""Run the OWL 2 reasoner (HermiT, through owlready2) on the ontology and the data.
+
+            Reports consistency, unsatisfiable classes, the class memberships and subclass axioms it
+            infers that are not asserted, and the literals it had to set aside (xsd:date and other
+            types outside the OWL 2 datatype map, which SHACL checks instead). Needs Java. Exit 0
+            when consistent with every class satisfiable, 1 when not, 2 when the reasoner cannot
+            run.
+
+            Example:
+
+                hkit reason --timeout 120
+            """,
             options=(
                 Option(
                     ("--timeout",),
@@ -349,6 +472,16 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "serve",
+            help="""Serve the graph on the web, read-only: a SPARQL 1.1 endpoint at /sparql, the
+            saved queries as an API at /api/queries (described at /api/openapi.json), and pages to
+            browse: a home page with search, a page per saved query and per entity (/id/NAME), and
+            the ontology's documentation at /ontology. Needs the serve extra: pip install
+            'hkit[serve]'.
+
+            Example:
+
+                hkit serve --port 7878
+            """,
             options=(
                 Option(
                     ("--host",),
@@ -420,6 +553,16 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "check",
+            help="""Run every quality gate: strict parse, SHACL, the reasoner, the violation checks.
+
+            The violation checks are the SPARQL queries in queries/checks/*-violation.rq. The global
+            --timeout bounds each check query and the reasoner. Exit 0 when every gate passes, 1
+            when one fails, 2 when one cannot run.
+
+            Example:
+
+                hkit check --skip reason
+            """,
             options=(
                 Option(
                     ("--skip",),
@@ -442,98 +585,3 @@ COMMANDS: dict[str, Command] = {
         ),
     )
 }
-
-
-def defaults(options: Sequence[Option]) -> dict[str, object]:
-    """Each option's value when it is not given (environment variables included)."""
-    import os
-
-    values: dict[str, object] = {}
-    for option in options:
-        if option.multiple:
-            values[option.dest] = ()
-        elif option.kind == "flag":
-            values[option.dest] = False
-        else:
-            given = os.environ.get(option.envvar) if option.envvar else None
-            values[option.dest] = given or option.default
-    return values
-
-
-def seconds(text: str) -> float | None:
-    """A number of seconds above 0 (finite), or None."""
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    if not value > 0 or value == float("inf"):
-        return None
-    return value
-
-
-def parse(
-    options: Sequence[Option], arguments: Sequence[Argument], args: list[str]
-) -> dict[str, object] | None:
-    """Parse ``args`` against a command's grammar: ``(values, [])`` with every parameter's value,
-    or None when the arguments need click (an unknown option, a value outside its choices, a
-    missing value, ``--help``, ``--``): click then parses them again and gives its error or its
-    answer. The grammar is click's: ``--long V``, ``--long=V``, ``-s V``, ``-sV``, flags,
-    repeatable options, and options before, between or after the arguments. (One loop over the
-    tokens, longer than most functions: click's grammar is one state machine.)"""
-    values = defaults(options)
-    by_flag = {flag: option for option in options for flag in option.flags}
-    positional: list[str] = []
-    i = 0
-    while i < len(args):
-        token = args[i]
-        if token == "--" or token in ("-h", "--help"):
-            return None
-        if not token.startswith("-") or token == "-":
-            positional.append(token)
-            i += 1
-            continue
-        flag, eq, inline = token.partition("=") if token.startswith("--") else (token, "", "")
-        option = by_flag.get(flag)
-        if option is None and not token.startswith("--") and len(token) > 2:
-            option, inline, eq = by_flag.get(token[:2]), token[2:], "="
-        if option is None:
-            return None
-        if option.kind == "flag":
-            if eq:
-                return None
-            values[option.dest] = True
-            i += 1
-            continue
-        if eq:
-            value, i = inline, i + 1
-        elif i + 1 < len(args):
-            value, i = args[i + 1], i + 2
-        else:
-            return None
-        if option.choices and value not in choices_of(option):
-            return None
-        if option.kind == "seconds":
-            number = seconds(value)
-            if number is None:
-                return None
-            values[option.dest] = number
-        elif option.kind in ("count", "port"):
-            if not value.isdigit() or not 1 <= int(value) <= (
-                65535 if option.kind == "port" else 10**9
-            ):
-                return None
-            values[option.dest] = int(value)
-        elif option.multiple:
-            values[option.dest] = (*values[option.dest], value)  # type: ignore[misc]
-        else:
-            values[option.dest] = value
-    required = [a for a in arguments if a.required]
-    if not len(required) <= len(positional) <= len(arguments):
-        return None
-    for argument, value in zip(arguments, positional, strict=False):
-        values[argument.dest] = value
-    for argument in arguments[len(positional) :]:
-        values[argument.dest] = None
-    if any(o.required and values[o.dest] is None for o in options):
-        return None
-    return values
