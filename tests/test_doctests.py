@@ -31,7 +31,7 @@ MODULES = _modules_with_examples()
 
 
 def test_the_public_modules_examples_are_found():
-    assert {"hkit", "hkit.api", "hkit.core.values", "hkit.present.results"} <= set(MODULES)
+    assert {"hkit", "hkit.api", "hkit.core.values", "hkit.core.formats"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)
