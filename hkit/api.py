@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from hkit.core.catalog import bind_values, catalog, find, load
-from hkit.core.errors import HkitError, QueryError, QueryFailed
+from hkit.core.errors import HkitError, QueryError, StoreDamaged
 from hkit.core.formats import EXPORT, by_suffix
 from hkit.core.limits import DEFAULT_TIMEOUT
 from hkit.core.sparql import check_prefixes, check_query, with_prefixes, with_values
@@ -31,7 +31,7 @@ from hkit.present.sources import source_names, with_source_names, with_sources
 from hkit.store.engines import EmbeddedEngine, _term_size, _within, query_form
 from hkit.store.files import QUERIES_DIR, SHAPES, find_root, graph_files
 from hkit.store.runner import run_offline
-from hkit.store.stores import DAMAGE_WORDS, discard_store, open_store
+from hkit.store.stores import discard_store, open_store
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -280,17 +280,16 @@ class KnowledgeGraph:
 
         try:
             return once()
-        except QueryFailed as exc:
-            if self.endpoint is not None or not self._rebuild_if_damaged(exc.message):
+        except StoreDamaged as exc:
+            if self.endpoint is not None or not self._discard_damaged(exc):
                 raise
             return once()
 
-    def _rebuild_if_damaged(self, message: str) -> bool:
-        """Discard the on-disk store when ``message`` says it is damaged; True when it was."""
+    def _discard_damaged(self, exc: StoreDamaged) -> bool:
+        """Discard the on-disk store that turned out damaged, so that the next query builds it
+        again; False when the graph has none (it is read into memory)."""
 
-        if not any(word in message for word in DAMAGE_WORDS):
-            return False
-        if not discard_store(graph_files(self.root, self.data), message):
+        if not discard_store(graph_files(self.root, self.data), exc.message):
             return False
         self._engine = None
         return True
@@ -304,8 +303,8 @@ class KnowledgeGraph:
             return None
         try:
             variables, rows = engine.stream(text, self.timeout)
-        except QueryFailed as exc:
-            if not self._rebuild_if_damaged(exc.message):
+        except StoreDamaged as exc:
+            if not self._discard_damaged(exc):
                 raise
             variables, rows = self.embedded.stream(text, self.timeout)
 
@@ -315,8 +314,8 @@ class KnowledgeGraph:
                 for row in rows:
                     produced = True
                     yield row
-            except QueryFailed as exc:
-                if not self._rebuild_if_damaged(exc.message) or produced:
+            except StoreDamaged as exc:
+                if not self._discard_damaged(exc) or produced:
                     raise  # rows are out: too late to run again, the next run builds it anew
                 yield from self.embedded.stream(text, self.timeout)[1]
 

@@ -324,3 +324,23 @@ def test_source_names_are_looked_up_for_the_texts_an_answer_holds_only(kg, monke
     ]
     monkeypatch.setattr("hkit.api.SOURCE_LOOKUP_LIMIT", 0)  # many texts: every source is read
     assert kg.with_source_names(result).rows == shown.rows
+
+
+def test_an_unknown_saved_query_is_an_error_of_its_own_type(kg):
+    """An unknown name raises UnknownQuery (a QueryError, as before), by name or through
+    prepare and query, with the close matches as its hint; a bad parameter stays a QueryError."""
+    from hkit.core.errors import QueryError, UnknownQuery
+
+    for ask in (
+        lambda: kg.saved_query("funds-by-sise"),
+        lambda: kg.prepare("funds-by-sise"),
+        lambda: kg.query("funds-by-sise"),
+    ):
+        with pytest.raises(UnknownQuery) as raised:
+            ask()
+        assert isinstance(raised.value, QueryError)
+        assert raised.value.message == "no saved query named 'funds-by-sise'"
+        assert raised.value.hint == "did you mean funds-by-size?"
+    with pytest.raises(QueryError) as raised:
+        kg.prepare("funds-by-size", nonsense="1")
+    assert not isinstance(raised.value, UnknownQuery)

@@ -253,7 +253,7 @@ def test_debug_shows_the_traceback_and_keeps_the_exit_code():
     result = CliRunner().invoke(main, [*RUN, "--debug", "query", "no-such-query"])
     assert result.exit_code == 2
     assert "Traceback (most recent call last)" in result.output
-    assert "QueryError: no saved query named 'no-such-query'" in result.output
+    assert "UnknownQuery: no saved query named 'no-such-query'" in result.output
     assert result.output.rstrip().endswith("hint: run 'hkit queries' for the list")
 
 

@@ -220,6 +220,44 @@ def test_a_damaged_store_is_rebuilt_with_one_warning(big, tmp_path, capsys):
     assert int(next(iter(store.query(count)))["n"].value) > 2000
 
 
+def test_only_the_engines_damage_error_is_store_damage():
+    """The type says it, not the words of a message: a store's corruption (RocksDB's words in
+    pyoxigraph's RuntimeError or OSError) is StoreDamaged; the same words in any other error
+    are a failed query like another."""
+    from hkit.core.errors import QueryFailed, StoreDamaged
+    from hkit.store.runner import _engine_error
+
+    damage = "Corruption: block checksum mismatch in /tmp/store/000012.sst"
+    error = _engine_error(RuntimeError(damage))
+    assert isinstance(error, StoreDamaged)
+    assert error.message == f"the query failed inside the engine: RuntimeError: {damage}"
+    error = _engine_error(OSError(damage))
+    assert isinstance(error, StoreDamaged) and error.message == f"the query failed: {damage}"
+    for other in (ValueError(damage), SyntaxError(damage), QueryFailed(damage)):
+        error = _engine_error(other)
+        assert isinstance(error, QueryFailed) and not isinstance(error, StoreDamaged), other
+    unexpected = RuntimeError("something else")
+    assert _engine_error(unexpected) is unexpected  # a bug stays one
+
+
+def test_store_damage_keeps_its_type_out_of_the_querys_child():
+    """Raised in the forked child that runs a query, the engine's corruption error comes back
+    to the caller as StoreDamaged (what KnowledgeGraph.run catches to build the store again),
+    with the message it had before it had a type of its own."""
+    from hkit.core.errors import StoreDamaged
+    from hkit.store.runner import run_offline
+
+    def damaged() -> None:
+        raise RuntimeError("Corruption: block checksum mismatch in 000012.sst")
+
+    with pytest.raises(StoreDamaged) as raised:
+        run_offline(damaged, "a test")
+    assert raised.value.message == (
+        "the query failed inside the engine: "
+        "RuntimeError: Corruption: block checksum mismatch in 000012.sst"
+    )
+
+
 def test_the_folder_of_a_killed_build_is_removed(big, tmp_path):
     import subprocess
     import sys

@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from hkit.core.cache import cache_dir, remember
-from hkit.core.errors import QueryError
+from hkit.core.errors import QueryError, UnknownQuery
 from hkit.core.sparql import blank, check_query, closing, iri, literal
 from hkit.core.version import __version__
 from hkit.core.vocab import XSD
@@ -343,7 +343,7 @@ def find(queries: dict[str, SavedQuery], name: str) -> SavedQuery:
 
         close = difflib.get_close_matches(name, list(queries), n=3)
         hint = f"did you mean {', '.join(close)}?" if close else "run 'hkit queries' for the list"
-        raise QueryError(f"no saved query named '{name}'", hint=hint) from None
+        raise UnknownQuery(f"no saved query named '{name}'", hint=hint) from None
 
 
 # -------------------------------------------------------------------------------------------------

@@ -56,12 +56,21 @@ class QueryError(HkitError):
     """An unknown query, a bad saved query, or a bad parameter."""
 
 
+class UnknownQuery(QueryError):
+    """No saved query has the name asked for (``hkit serve`` answers it with a 404)."""
+
+
 class QueryTimeout(HkitError):
     """A query did not finish within the time allowed."""
 
 
 class QueryFailed(HkitError):
     """The engine rejected or could not evaluate a query."""
+
+
+class StoreDamaged(QueryFailed):
+    """A file of the graph's on-disk store turned out damaged while a query read it (the store
+    is then built again, and the query run once more)."""
 
 
 class AnswerTooLarge(HkitError):

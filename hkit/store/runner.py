@@ -45,7 +45,7 @@ import os
 import threading
 import time
 
-from hkit.core.errors import HkitError, QueryFailed, QueryTimeout
+from hkit.core.errors import HkitError, QueryFailed, QueryTimeout, StoreDamaged
 from hkit.store.channel import Channel, ChannelClosed, ChannelTimeout, RemoteBug, pickled, unpickle
 from hkit.store.child import OUT_OF_MEMORY, child_main
 
@@ -141,13 +141,27 @@ class Wording:
 QUERY = Wording()
 
 
+#: What RocksDB, under pyoxigraph's store, says when a file of the store is damaged: pyoxigraph
+#: raises a plain RuntimeError (or OSError) with RocksDB's text, so the text is the only sign of
+#: it, read here alone (the error is raised as StoreDamaged, a type of its own).
+DAMAGE_WORDS = ("Corruption", "checksum mismatch", "block checksum")
+
+
 def _engine_error(exc: BaseException) -> BaseException:
     """An engine's error as one of hkit's, or as it is when it is a bug (shown with --debug)."""
     if isinstance(exc, HkitError):
         return exc
     if isinstance(exc, SyntaxError) or type(exc).__name__ == "ParseException":
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        error = QueryFailed(f"the query is not valid SPARQL: {first}")
+        error: HkitError = QueryFailed(f"the query is not valid SPARQL: {first}")
+    elif isinstance(exc, (OSError, RuntimeError)) and any(w in str(exc) for w in DAMAGE_WORDS):
+        # worded as before it had a type of its own: an OSError as the engine's failures are,
+        # a RuntimeError (what RocksDB's corruption is) as a bug in the engine is (Wording.bug)
+        if isinstance(exc, OSError):
+            error = StoreDamaged(f"the query failed: {exc}")
+        else:
+            said = f"{type(exc).__name__}: {exc}"[:500]
+            error = StoreDamaged(f"the query failed inside the engine: {said}")
     elif isinstance(exc, (ValueError, OSError, TypeError)):
         error = QueryFailed(f"the query failed: {exc}")
     else:

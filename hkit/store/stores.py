@@ -174,10 +174,6 @@ def discard_store(files: Iterable[Path], why: str) -> bool:
     return True
 
 
-#: What RocksDB, under pyoxigraph's store, says when a file of the store is damaged.
-DAMAGE_WORDS = ("Corruption", "checksum mismatch", "block checksum")
-
-
 def _reopen(target: Path) -> Any:  # a pyoxigraph.Store, or None
     """The complete store in ``target`` opened read-only; None when there is none, or when it
     cannot be read (it is then removed, with a warning, to be built again)."""

@@ -35,7 +35,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from hkit.api import KnowledgeGraph
-from hkit.core.errors import AnswerTooLarge, HkitError, QueryTimeout
+from hkit.core.errors import AnswerTooLarge, HkitError, QueryTimeout, UnknownQuery
 from hkit.core.formats import (
     ANSWERS,
     GRAPH,
@@ -546,7 +546,7 @@ def _prepare(kg: KnowledgeGraph, name: str, params: dict[str, list[str]]) -> str
     try:
         return kg.prepare(name, **params)
     except HkitError as exc:
-        status = 404 if exc.message.startswith("no saved query named") else 400
+        status = 404 if isinstance(exc, UnknownQuery) else 400
         hint = f" ({exc.hint})" if exc.hint else ""
         raise Refused(status, exc.message + hint) from None
 
