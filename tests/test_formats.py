@@ -247,9 +247,9 @@ def test_a_registered_format_reaches_the_command_line(tmp_path):
 
 def test_the_server_s_tables_are_the_registry_s_in_the_order_negotiation_needs():
     pytest.importorskip("starlette")
-    from hkit.web import app
+    from hkit.web import negotiation
 
-    assert list(app._TABULAR.items()) == [
+    assert list(negotiation._TABULAR.items()) == [
         ("application/sparql-results+json", "json"),
         ("application/json", "json"),
         ("application/sparql-results+xml", "xml"),
@@ -259,7 +259,7 @@ def test_the_server_s_tables_are_the_registry_s_in_the_order_negotiation_needs()
         ("text/markdown", "md"),
         ("text/plain", "table"),
     ]
-    assert list(app._GRAPH.items()) == [
+    assert list(negotiation._GRAPH.items()) == [
         ("text/turtle", "turtle"),
         ("application/n-triples", "ntriples"),
         ("application/ld+json", "jsonld"),
@@ -267,9 +267,9 @@ def test_the_server_s_tables_are_the_registry_s_in_the_order_negotiation_needs()
     ]
     assert {
         f.name: f.media_type for kind in (ANSWERS, GRAPH) for f in plugins(kind) if f.served
-    } == app.MEDIA_TYPES
-    assert app.MEDIA_TYPES["table"] == "text/plain; charset=utf-8"
-    assert app.MEDIA_TYPES["jsonld"] == "application/ld+json"
+    } == negotiation.MEDIA_TYPES
+    assert negotiation.MEDIA_TYPES["table"] == "text/plain; charset=utf-8"
+    assert negotiation.MEDIA_TYPES["jsonld"] == "application/ld+json"
 
 
 @pytest.mark.parametrize(
@@ -297,7 +297,8 @@ def test_the_server_s_tables_are_the_registry_s_in_the_order_negotiation_needs()
 )
 def test_negotiation_keeps_its_answers(accept, given, tabular, graph):
     pytest.importorskip("starlette")
-    from hkit.web.app import _GRAPH, _TABULAR, Refused, negotiate
+    from hkit.web.errors import Refused
+    from hkit.web.negotiation import _GRAPH, _TABULAR, negotiate
 
     for offered_types, expected in ((_TABULAR, tabular), (_GRAPH, graph)):
         if isinstance(expected, int):

@@ -1,0 +1,149 @@
+"""The server's state and the running of queries: the graph, its limits, the query slots and
+the line waiting for one, the pages' templates, and answers in the format a client asks for."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from hkit.api import KnowledgeGraph
+from hkit.core.errors import AnswerTooLarge, HkitError, QueryTimeout, UnknownQuery
+from hkit.core.formats import GRAPH, GRAPH_FORMS, default, render
+from hkit.core.vocab import compact
+from hkit.web.errors import Refused
+from hkit.web.negotiation import _GRAPH, _PEOPLE, _TABULAR, MEDIA_TYPES, negotiate
+
+#: Answers are refused beyond this many rows (``--max-rows``).
+DEFAULT_MAX_ROWS = 10_000
+#: Queries that may run at once (``--max-queries``); sixteen times as many wait for a turn, and
+#: more get a 503.
+DEFAULT_MAX_QUERIES = 4
+#: Answers are refused beyond this many bytes of terms (``--max-bytes``).
+DEFAULT_MAX_BYTES = 16_000_000
+#: Seconds a connection has to send a complete request (its head and its body), from when it
+#: opens or its last answer was sent (``--request-timeout``); then it is closed.
+DEFAULT_REQUEST_TIMEOUT = 5.0
+#: The most values a request may give for the parameters of a saved query, all told: a name
+#: given for an IRI parameter is looked up by a query of its own.
+MAX_VALUES = 100
+
+
+class Server:
+    """The application's state: the graph, its limits, and the pages' templates."""
+
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        max_queries: int = DEFAULT_MAX_QUERIES,
+        max_rows: int = DEFAULT_MAX_ROWS,
+        docs_folder: Path | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.kg = kg
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.slots = asyncio.Semaphore(max_queries)
+        # requests that may run or wait for a slot (sixteen times as many wait as run); more get
+        # a 503. Counted from arrival until the answer is ready, so that a request handed a slot
+        # still counts once, and one whose answer is on its way no longer does.
+        self.max_admitted = 17 * max_queries
+        self.admitted = 0
+        self.docs_folder = docs_folder
+        self.templates = jinja2.Environment(
+            loader=jinja2.PackageLoader("hkit", "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.templates.filters["compact"] = compact
+
+    # -- running queries ------------
+
+    async def call(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``work(*args, **kwargs)`` (anything that runs queries: a query, a search, a page's
+        description, the statistics) in a worker thread, admitted as every query is: at most
+        ``max_queries`` at once, a bounded line waiting for a turn, a 503 beyond it or when a
+        turn does not come within the timeout. hkit's errors become :class:`Refused`."""
+        busy = Refused(503, "the server is running as many queries as it may; try again soon")
+        if self.admitted >= self.max_admitted:
+            raise busy
+        self.admitted += 1
+        try:
+            try:
+                await asyncio.wait_for(self.slots.acquire(), timeout=self.kg.timeout)
+            except TimeoutError:
+                raise busy from None
+            try:
+                return await run_in_threadpool(work, *args, **kwargs)
+            except QueryTimeout as exc:
+                raise Refused(503, exc.message) from None
+            except AnswerTooLarge as exc:
+                message = f"{exc.message}; {exc.hint}" if exc.hint else exc.message
+                raise Refused(413, message) from None
+            except HkitError as exc:
+                raise Refused(400, exc.message) from None
+            finally:
+                self.slots.release()
+        finally:
+            self.admitted -= 1
+
+    async def run(self, text: str, base: str | None = None) -> Any:
+        """Run checked SPARQL text on the graph, bounded by the slots, the timeout and the row
+        and byte caps (applied in the query's child, as the answer is read); relative IRIs in it
+        resolve against ``base``."""
+        return await self.call(
+            self.kg.run, text, max_rows=self.max_rows, max_bytes=self.max_bytes, base=base
+        )
+
+    async def prepared(self, name: str, params: dict[str, list[str]]) -> str:
+        """The saved query's text with the request's parameters bound: in a worker thread and
+        through the query slots, since names given for IRI parameters are resolved by queries.
+        An unknown query is a 404, a bad parameter a 400."""
+        given = sum(len(values) for values in params.values())
+        if given > MAX_VALUES:
+            raise Refused(400, f"{given:,} parameter values; a request may give {MAX_VALUES}")
+        result: str = await self.call(_prepare, self.kg, name, params)
+        return result
+
+    async def answer(self, result: Any, request: Request, given: str | None = None) -> Response:
+        """The result in the format the client asked for, rendered in a worker thread, and
+        refused (413) when the rendered answer is larger than the byte cap (escapes can make
+        it several times the size of its values)."""
+
+        accept = request.headers.get("accept")
+        if result.form in GRAPH_FORMS:
+            fmt = negotiate(accept, _GRAPH, given)
+            if fmt in _PEOPLE:
+                fmt = default(GRAPH)
+        else:
+            fmt = negotiate(accept, _TABULAR, given)
+            if fmt in _GRAPH.values():
+                raise Refused(406, f"a {result.form} answer has no {fmt} form")
+        body = await run_in_threadpool(lambda: render(result, fmt).encode("utf-8"))
+        if len(body) > self.max_bytes:
+            raise Refused(
+                413,
+                f"the answer is larger than {self.max_bytes:,} bytes, the most this server "
+                "sends; add a LIMIT, or return shorter values",
+            )
+        return Response(body, media_type=MEDIA_TYPES[fmt])
+
+    def page(self, name: str, code: int = 200, **context: Any) -> HTMLResponse:
+        """A page from its template, with the status ``code``."""
+        template = self.templates.get_template(f"{name}.html")
+        return HTMLResponse(template.render(**context), status_code=code)
+
+
+def _prepare(kg: KnowledgeGraph, name: str, params: dict[str, list[str]]) -> str:
+    try:
+        return kg.prepare(name, **params)
+    except HkitError as exc:
+        status = 404 if isinstance(exc, UnknownQuery) else 400
+        hint = f" ({exc.hint})" if exc.hint else ""
+        raise Refused(status, exc.message + hint) from None

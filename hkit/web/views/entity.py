@@ -1,0 +1,53 @@
+"""An entity's page, ``/id/{name}``: everything the graph says about it, with labels; or its
+description in RDF when the ``Accept`` header or ``?format=`` asks for Turtle, N-Triples or
+JSON-LD."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hkit.core.vocab import ID
+from hkit.web.errors import Refused
+from hkit.web.negotiation import _GRAPH, negotiate
+from hkit.web.server import Server
+from hkit.web.views import SLUG, entity_path, server_of
+
+#: What an entity's page answers in: the page, or its description in an RDF syntax.
+OFFERED = {"text/html": "html", **{k: v for k, v in _GRAPH.items() if k != "text/plain"}}
+
+
+def _iri(slug: str) -> str:
+    """The entity's IRI; a 404 for a name that is not one an IRI of the graph may end with."""
+    if not SLUG.fullmatch(slug):
+        raise Refused(404, "no such entity")
+    return ID + slug
+
+
+async def context(server: Server, iri: str) -> dict[str, Any]:
+    """What the template is given: the entity's description (a 404 when the graph holds
+    nothing about it), and how to link to an entity's page."""
+    matches = await server.call(server.kg.find, iri)
+    if not matches:
+        raise Refused(404, f"nothing in the graph is <{iri}>")
+    description = await server.call(server.kg.describe, iri)
+    return {"d": description, "path": entity_path}
+
+
+async def page(request: Request) -> Response:
+    """The entity's page, or its description in RDF."""
+    return await _page(request, request.path_params["name"])
+
+
+async def _page(request: Request, slug: str) -> Response:
+    server = server_of(request)
+    iri = _iri(slug)
+    wants = negotiate(request.headers.get("accept"), OFFERED, request.query_params.get("format"))
+    if wants != "html":
+        result = await server.run(f"DESCRIBE <{iri}>")
+        if not result.triples:
+            raise Refused(404, f"nothing in the graph is <{iri}>")
+        return await server.answer(result, request, wants)
+    return server.page("entity", **await context(server, iri))

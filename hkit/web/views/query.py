@@ -1,0 +1,82 @@
+"""A saved query's page, ``/queries/{name}``: its description, a form for its parameters, and
+with ``run`` (or any of its parameters) its answer as a table, with links to download it from
+the API."""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hkit.core.catalog import SavedQuery
+from hkit.core.errors import HkitError, UnknownQuery
+from hkit.present.results import readable
+from hkit.web.errors import Refused
+from hkit.web.server import Server
+from hkit.web.views import entity_path, server_of
+
+#: The formats the page links to the answer in.
+DOWNLOADS = ("csv", "tsv", "json", "xml")
+
+
+def _saved(server: Server, name: str) -> SavedQuery:
+    """The saved query; a 404 when there is none of that name, a 400 when it cannot be read."""
+    try:
+        return server.kg.saved_query(name)
+    except HkitError as exc:
+        raise Refused(404 if isinstance(exc, UnknownQuery) else 400, exc.message) from None
+
+
+async def context(server: Server, request: Request, saved: SavedQuery) -> dict[str, Any]:
+    """What the template is given: the saved query, the values given for its parameters, its
+    answer as a table when it was run (else None), and the links to download the answer."""
+    params = urllib.parse.parse_qs(request.url.query, keep_blank_values=True)
+    params = {k: [v for v in vs if v != ""] for k, vs in params.items()}
+    params = {k: vs for k, vs in params.items() if vs}
+    table = None
+    if "run" in request.query_params or (params and "run" not in params):
+        params.pop("run", None)
+        text = await server.prepared(saved.name, params)
+        result = await server.run(text)
+        result = await server.call(server.kg.with_source_names, result)
+        table = _table(result)
+    query_string = urllib.parse.urlencode([(k, v) for k, vs in params.items() for v in vs])
+    return {
+        "saved": saved,
+        "given": {k: vs[0] for k, vs in params.items()},
+        "table": table,
+        "downloads": [
+            (
+                fmt,
+                f"/api/queries/{saved.name}?"
+                + "&".join(filter(None, [query_string, f"format={fmt}"])),
+            )
+            for fmt in DOWNLOADS
+        ],
+    }
+
+
+def _table(result: Any) -> dict[str, Any]:
+    """A SELECT answer as a table for a page: its columns and, per row, (text, link) cells."""
+
+    rows = []
+    for row in result.rows:
+        cells: list[tuple[str, str | None]] = []
+        for var in result.variables:
+            term = row.get(var)
+            if term is None:
+                cells.append(("", None))
+            else:
+                link = entity_path(term.value) if term.kind == "uri" else None
+                cells.append((readable(term), link))
+        rows.append(cells)
+    return {"columns": result.variables, "rows": rows}
+
+
+async def page(request: Request) -> Response:
+    """The saved query's page."""
+    server = server_of(request)
+    saved = _saved(server, request.path_params["name"])
+    return server.page("query", **await context(server, request, saved))
