@@ -1,7 +1,7 @@
 """``hkit serve``: the graph on the web, read-only. A SPARQL 1.1 Protocol endpoint at ``/sparql``,
 the saved queries as an API at ``/api/queries`` (with an OpenAPI 3 description), and pages for
-people: a home page with search, a page per saved query and per entity, and the ontology's
-documentation under ``/ontology``.
+people: a home page with search, a page per saved query and per entity, each with a JSON twin
+at its path with ``.json``, and the ontology's documentation under ``/ontology``.
 
 Built on Starlette (routing, requests, responses), uvicorn (the HTTP server) and Jinja2 (pages,
 escaped by default), the ``serve`` extra: ``pip install 'hkit[serve]'``. They are imported under
@@ -70,15 +70,20 @@ class Entry(NamedTuple):
     methods: tuple[str, ...] = ("GET",)
 
 
-#: Every route but the ontology's documentation (a folder written when the server starts).
+#: Every route but the ontology's documentation (a folder written when the server starts). A
+#: page's JSON twin comes before it: the page's path would match the twin's too.
 ROUTES = (
     Entry("/", home.page, PAGE),
+    Entry("/.json", home.data, DATA),
     Entry("/search", search.page, PAGE),
+    Entry("/search.json", search.data, DATA),
     Entry("/sparql", sparql.endpoint, DATA, ("GET", "POST")),
     Entry("/api/queries", api.list_queries, DATA),
     Entry("/api/openapi.json", api.openapi, DATA),
     Entry("/api/queries/{name}", api.run_query, DATA),
+    Entry("/queries/{name}.json", query.data, DATA),
     Entry("/queries/{name}", query.page, PAGE),
+    Entry("/id/{name}.json", entity.data, DATA),
     Entry("/id/{name}", entity.page, PAGE),
 )
 #: The views that answer data, and the paths below which any answer is data (a route or not).

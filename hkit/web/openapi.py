@@ -1,8 +1,9 @@
 """The OpenAPI 3 description of ``hkit serve``: every route the router serves (the SPARQL
-endpoint, the saved-query API, the pages, the ontology's documentation), each operation with its
-parameters, the statuses it can answer and their media types and schemas, and one path per saved
-query with its typed parameters, from the queries' headers (as grlc makes one from a folder of
-queries). A test compares it with the router's routes, and Schemathesis fuzzes the server from it.
+endpoint, the saved-query API, the pages and their JSON twins, the ontology's documentation),
+each operation with its parameters, the statuses it can answer and their media types and
+schemas, and one path per saved query with its typed parameters, from the queries' headers (as
+grlc makes one from a folder of queries). A test compares it with the router's routes, and
+Schemathesis fuzzes the server from it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,74 @@ _TABULAR_NAMES = [f.name for f in served(ANSWERS)]
 _GRAPH_NAMES = [f.name for f in served(GRAPH)]
 _PEOPLE_NAMES = [f.name for f in served(ANSWERS) if f.people]
 _REF = "#/components/schemas/"
+_TEXT: dict[str, Any] = {"type": "string"}
+_TEXTS: dict[str, Any] = {"type": "array", "items": _TEXT}
+_NULLABLE_TEXT: dict[str, Any] = {"type": "string", "nullable": True}
+
+
+def _tuples(size: int, *kinds: str) -> dict[str, Any]:
+    """An array of arrays of ``size`` items, each of one of ``kinds`` (an OpenAPI 3.0 tuple)."""
+    item = {"anyOf": [{"type": k} for k in kinds]} if len(kinds) > 1 else {"type": kinds[0]}
+    return {
+        "type": "array",
+        "items": {"type": "array", "items": item, "minItems": size, "maxItems": size},
+    }
+
+
+def _object(**properties: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object with ``properties``, all of them required."""
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+#: The schemas of the pages' JSON twins: the data each page's template is given.
+_PAGE_SCHEMAS: dict[str, Any] = {
+    "HomePage": _object(
+        stats=_object(
+            triples={"type": "integer"},
+            per_class=_tuples(2, "string", "integer"),
+            per_source=_tuples(2, "string", "integer"),
+        ),
+        by_tag={
+            "type": "object",
+            "additionalProperties": {
+                "type": "array",
+                "items": _object(name=_TEXT, summary=_TEXT, path=_TEXT),
+            },
+        },
+    ),
+    "SearchPage": _object(
+        text=_TEXT,
+        found={"type": "array", "items": _object(label=_TEXT, iri=_TEXT, path=_NULLABLE_TEXT)},
+    ),
+    "EntityPage": _object(
+        iri=_TEXT,
+        label=_TEXT,
+        types=_TEXTS,
+        alt_labels=_TEXTS,
+        notes=_tuples(2, "string"),
+        outgoing=_tuples(2, "string"),
+        incoming=_tuples(2, "string"),
+        figures=_tuples(4, "string"),
+        sources=_TEXTS,
+        source_names={"type": "object", "additionalProperties": _TEXT},
+        source_labels={"type": "object", "additionalProperties": _TEXT},
+    ),
+    "QueryPage": _object(
+        saved={"allOf": [{"$ref": _REF + "SavedQuery"}, _object(text=_TEXT)]},
+        given={"type": "object", "additionalProperties": _TEXT},
+        table={
+            **_object(
+                columns=_TEXTS,
+                rows={
+                    "type": "array",
+                    "items": {"type": "array", "items": _object(text=_TEXT, link=_NULLABLE_TEXT)},
+                },
+            ),
+            "nullable": True,
+        },
+        downloads={"type": "array", "items": _object(format=_TEXT, href=_TEXT)},
+    ),
+}
 #: The JSON bodies' schemas, and text's; the ``components`` of the OpenAPI document.
 _OPENAPI_SCHEMAS: dict[str, Any] = {
     "Text": {"type": "string"},
@@ -115,6 +184,7 @@ _OPENAPI_SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    **_PAGE_SCHEMAS,
     "OpenApiDocument": {
         "type": "object",
         "required": ["openapi", "info", "paths"],
@@ -163,6 +233,31 @@ def _with_head(path_item: dict[str, Any]) -> dict[str, Any]:
         },
     }
     return {**path_item, "head": head}
+
+
+def _twin(page: dict[str, Any], schema: str, errors: str, *also: str) -> dict[str, Any]:
+    """The path item of a page's JSON twin, its path with ``.json``: the page's operation, its
+    ``format`` parameter aside, answering the data the page's template is given as JSON
+    (``schema``), its errors as text; ``also``, the page's media types, where the twin of a
+    name ending in ``.json`` may be that name's page (its errors then a page too)."""
+    get = page["get"]
+    parameters = [p for p in get.get("parameters", []) if p["name"] != "format"]
+    json_answer = {"application/json": {"schema": {"$ref": _REF + schema}}}
+    described = "the page's data"
+    if also:
+        described += " (or the page of a name that itself ends in .json, when the name without "
+        described += "it names nothing)"
+    answers = {
+        "200": {"description": described, "content": {**json_answer, **_content(list(also))}}
+    }
+    operation = {
+        "operationId": get["operationId"] + "_json",
+        "summary": f"{get['summary']}: the page's data, as JSON",
+        "tags": ["pages"],
+        **({"parameters": parameters} if parameters else {}),
+        "responses": _responses(answers, errors, page=bool(also)),
+    }
+    return _with_head({"get": operation})
 
 
 def _parameter(
@@ -509,6 +604,23 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
         }
     )
 
+    # each page's JSON twin follows the page
+    twins = {
+        "/": _twin(paths["/"], "HomePage", page_errors),
+        "/search": _twin(paths["/search"], "SearchPage", page_errors),
+        "/queries/{name}": _twin(
+            paths["/queries/{name}"], "QueryPage", "400 404 413 503", "text/html"
+        ),
+        "/id/{name}": _twin(
+            paths["/id/{name}"], "EntityPage", "400 404 406 413 503", "text/html", *_GRAPH_MEDIA
+        ),
+    }
+    ordered: dict[str, Any] = {}
+    for path, item in paths.items():
+        ordered[path] = item
+        if path in twins:
+            ordered[path + ".json"] = twins[path]
+
     return {
         "openapi": "3.0.3",
         "info": {
@@ -519,7 +631,7 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
             "endpoint; and its pages.",
         },
         "servers": [{"url": base}],
-        "paths": paths,
+        "paths": ordered,
         "components": {"schemas": _OPENAPI_SCHEMAS},
     }
 

@@ -1,19 +1,20 @@
-"""An entity's page, ``/id/{name}``: everything the graph says about it, with labels; or its
-description in RDF when the ``Accept`` header or ``?format=`` asks for Turtle, N-Triples or
-JSON-LD."""
+"""An entity's page, ``/id/{name}`` (and its JSON twin, ``/id/{name}.json``): everything the graph
+says about it, with labels; or its description in RDF when the ``Accept`` header or ``?format=``
+asks for Turtle, N-Triples or JSON-LD."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from hkit.core.vocab import ID
 from hkit.web.errors import Refused
 from hkit.web.negotiation import _GRAPH, negotiate
 from hkit.web.server import Server
-from hkit.web.views import SLUG, entity_path, server_of
+from hkit.web.views import JSON_SUFFIX, SLUG, entity_path, server_of
 
 #: What an entity's page answers in: the page, or its description in an RDF syntax.
 OFFERED = {"text/html": "html", **{k: v for k, v in _GRAPH.items() if k != "text/plain"}}
@@ -36,6 +37,12 @@ async def context(server: Server, iri: str) -> dict[str, Any]:
     return {"d": description, "path": entity_path}
 
 
+def as_json(context: dict[str, Any]) -> dict[str, Any]:
+    """The context as JSON: the description's fields, as ``hkit describe --format json``
+    gives them."""
+    return dataclasses.asdict(context["d"])
+
+
 async def page(request: Request) -> Response:
     """The entity's page, or its description in RDF."""
     return await _page(request, request.path_params["name"])
@@ -51,3 +58,20 @@ async def _page(request: Request, slug: str) -> Response:
             raise Refused(404, f"nothing in the graph is <{iri}>")
         return await server.answer(result, request, wants)
     return server.page("entity", **await context(server, iri))
+
+
+async def data(request: Request) -> Response:
+    """The entity's page's data, as JSON. An entity whose own name ends in ``.json`` keeps its
+    page at this path when the name without it is no entity."""
+    server = server_of(request)
+    slug = request.path_params["name"]
+    try:
+        found = await context(server, _iri(slug))
+    except Refused as exc:
+        whole = slug + JSON_SUFFIX
+        if exc.status != 404 or not SLUG.fullmatch(whole):
+            raise
+        if not await server.call(server.kg.find, ID + whole):
+            raise exc from None
+        return await _page(request, whole)
+    return JSONResponse(as_json(found))

@@ -1,12 +1,13 @@
-"""The home page, ``/``: the size of the graph, its entities by class, and the saved queries by
-tag."""
+"""The home page, ``/`` (and its JSON twin, ``/.json``): the size of the graph, its entities by
+class, and the saved queries by tag."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from hkit.web.server import Server
 from hkit.web.views import server_of
@@ -23,7 +24,24 @@ async def context(server: Server) -> dict[str, Any]:
     return {"stats": stats, "by_tag": dict(sorted(by_tag.items()))}
 
 
+def as_json(context: dict[str, Any]) -> dict[str, Any]:
+    """The context as JSON: the statistics as ``hkit stats --format json`` gives them, and for
+    each tag its queries' names, summaries and pages."""
+    return {
+        "stats": dataclasses.asdict(context["stats"]),
+        "by_tag": {
+            tag: [{"name": q.name, "summary": q.summary, "path": f"/queries/{q.name}"} for q in qs]
+            for tag, qs in context["by_tag"].items()
+        },
+    }
+
+
 async def page(request: Request) -> Response:
     """The home page."""
     server = server_of(request)
     return server.page("home", **await context(server))
+
+
+async def data(request: Request) -> Response:
+    """The home page's data, as JSON."""
+    return JSONResponse(as_json(await context(server_of(request))))

@@ -1,6 +1,6 @@
-"""A saved query's page, ``/queries/{name}``: its description, a form for its parameters, and
-with ``run`` (or any of its parameters) its answer as a table, with links to download it from
-the API."""
+"""A saved query's page, ``/queries/{name}`` (and its JSON twin, ``/queries/{name}.json``): its
+description, a form for its parameters, and with ``run`` (or any of its parameters) its answer
+as a table, with links to download it from the API."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import urllib.parse
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from hkit.core.catalog import SavedQuery
 from hkit.core.errors import HkitError, UnknownQuery
 from hkit.present.results import readable
 from hkit.web.errors import Refused
 from hkit.web.server import Server
-from hkit.web.views import entity_path, server_of
+from hkit.web.views import JSON_SUFFIX, entity_path, server_of
 
 #: The formats the page links to the answer in.
 DOWNLOADS = ("csv", "tsv", "json", "xml")
@@ -75,8 +75,44 @@ def _table(result: Any) -> dict[str, Any]:
     return {"columns": result.variables, "rows": rows}
 
 
+def as_json(context: dict[str, Any]) -> dict[str, Any]:
+    """The context as JSON: the saved query as ``/api/queries`` lists it, with its text; the
+    values given; the table's columns and rows of cells (text and link); the downloads."""
+    table = context["table"]
+    if table is not None:
+        table = {
+            "columns": table["columns"],
+            "rows": [[{"text": t, "link": link} for t, link in row] for row in table["rows"]],
+        }
+    saved = context["saved"]
+    return {
+        "saved": {**saved.as_dict(), "text": saved.text},
+        "given": context["given"],
+        "table": table,
+        "downloads": [{"format": f, "href": href} for f, href in context["downloads"]],
+    }
+
+
 async def page(request: Request) -> Response:
     """The saved query's page."""
     server = server_of(request)
     saved = _saved(server, request.path_params["name"])
     return server.page("query", **await context(server, request, saved))
+
+
+async def data(request: Request) -> Response:
+    """The saved query's page's data, as JSON. A saved query whose own name ends in ``.json``
+    keeps its page at this path when the name without it is no saved query."""
+    server = server_of(request)
+    name = request.path_params["name"]
+    try:
+        saved = _saved(server, name)
+    except Refused as exc:
+        if exc.status != 404:
+            raise
+        try:
+            saved = _saved(server, name + JSON_SUFFIX)
+        except Refused:
+            raise exc from None
+        return server.page("query", **await context(server, request, saved))
+    return JSONResponse(as_json(await context(server, request, saved)))
