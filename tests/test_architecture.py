@@ -111,3 +111,21 @@ def test_every_layer_package_says_what_it_may_import():
             assert f":mod:`{lower}`" in module.__doc__ or "every layer below" in module.__doc__, (
                 upper
             )
+
+
+def test_every_route_is_a_view_in_the_table_and_in_the_openapi_document():
+    """The route recipe of docs/architecture.md: a route is a view of hkit/web/views, a line of
+    the route table, and a path of the OpenAPI document (which the fuzz test works from); a
+    saved query's API path is described once per query, as grlc does."""
+    import hkit
+    from hkit.web.app import ROUTES
+    from hkit.web.openapi import openapi_document
+
+    document = openapi_document(hkit.open(root=ROOT), "http://127.0.0.1:7878")
+    described = set(document["paths"])
+    for entry in ROUTES:
+        assert entry.view.__module__.startswith("hkit.web.views."), entry.path
+        if entry.path == "/api/queries/{name}":
+            assert all(f"/api/queries/{n}" in described for n in hkit.open(root=ROOT).queries)
+        else:
+            assert entry.path in described, entry.path
