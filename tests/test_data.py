@@ -168,7 +168,7 @@ def test_every_quote_is_verbatim_in_its_document(data_graph):
             if node in documents:
                 sources = [node]
             if prop == HKIT.evidence:
-                # a stated fact's quote comes from its one document (several: hkit:reference)
+                # a stated fact's quote comes from its one document (several: hkit:hasReference)
                 assert len(sources) == 1, f"{node} has evidence but cites {len(sources)} documents"
             quotes += 1
             text = normalise(str(quote))

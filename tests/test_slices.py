@@ -101,7 +101,7 @@ def test_the_shipped_shapes_reach_is_bounded(shapes_graph):
     assert found is not None
     hkit = rdflib.Namespace("https://w3id.org/hkit/ontology#")
     # a sequence path (an amount's references' evidence) and an inverse one (a site's owner)
-    assert (hkit.evidence, False) in found.paths[(hkit.reference, False)]
+    assert (hkit.evidence, False) in found.paths[(hkit.hasReference, False)]
     assert (hkit.hasSite, True) in found.paths
     assert hkit.asOf in found.objects_of
 

@@ -14,6 +14,7 @@ from hkit.core.formats import Report
 from hkit.core.vocab import HKIT
 from hkit.quality.checks import query_iris, read_reasons, saved_query_files
 from hkit.quality.review_checks import CHECKS, Finding, Ontology
+from hkit.quality.review_terms import MAPPINGS_FILE, Mapping, alignment, read_mappings
 from hkit.store.files import ONTOLOGY, graph_files
 from hkit.store.rdf import load_rdflib
 
@@ -23,14 +24,17 @@ NOTES_FILE = Path("ontology/review-notes.tsv")
 
 @dataclass
 class Review(Report):
-    """All findings about an ontology, with its alignment coverage. ``render`` gives ``text``,
-    ``md`` or ``json`` (the format registry's formats for ``review``)."""
+    """All findings about an ontology, with its alignment: ``aligned`` counts the classes and
+    properties logically aligned with a standard vocabulary, ``mapped`` those only mapped to one
+    (SKOS matches, which reasoners ignore). ``render`` gives ``text``, ``md`` or ``json`` (the
+    format registry's formats for ``review``)."""
 
     report = "review"
 
     findings: list[Finding]
     aligned: int = 0
     alignable: int = 0
+    mapped: int = 0
     stale_notes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -60,17 +64,19 @@ class Review(Report):
                 "explained": len(self.findings) - len(self.open),
                 "aligned": self.aligned,
                 "alignable": self.alignable,
+                "mapped": self.mapped,
             },
         }
 
     def _head(self) -> str:
-        """The summary line: open findings by severity, explained ones, alignment."""
+        """The summary line: open findings by severity, explained ones, alignment and mappings."""
         counts = self.counts()
         share = self.aligned / self.alignable if self.alignable else 1.0
         return (
             f"{counts['error']} error(s), {counts['warn']} warning(s), {counts['info']} info; "
             f"{len(self.findings) - len(self.open)} explained in {NOTES_FILE}; "
-            f"{self.aligned} of {self.alignable} classes and properties aligned ({share:.0%})"
+            f"{self.aligned} of {self.alignable} classes and properties aligned ({share:.0%}), "
+            f"{self.mapped} more only mapped"
         )
 
     def as_markdown(self) -> str:
@@ -130,11 +136,14 @@ def review(
     query_iris: dict[str, set[str]] | None = None,
     notes: dict[tuple[str, str], str] | None = None,
     namespace: str = HKIT,
+    mappings: list[Mapping] | None = None,
 ) -> Review:
-    """Review ``ontology`` (with the data and the IRIs each saved query uses): run every check of
-    :data:`CHECKS`, mark the findings that ``notes`` explain, and list the notes that explain
-    nothing."""
+    """Review ``ontology`` (with the data, the IRIs each saved query uses and, when given, the
+    mapping table's rows): run every check of :data:`CHECKS`, mark the findings that ``notes``
+    explain, and list the notes that explain nothing."""
     o = Ontology(ontology, data, query_iris or {}, namespace)
+    if mappings is not None:
+        o.mappings, o.mappings_file = mappings, str(MAPPINGS_FILE)
     notes = notes or {}
     found = set()
     for check in CHECKS.values():
@@ -155,12 +164,13 @@ def review(
     )
     used = {(f.check, f.term) for f in findings}
     stale = sorted(key for key in notes if key not in used)
-    alignable, aligned = o.alignment()
-    return Review(findings, len(aligned), len(alignable), stale)
+    alignable, aligned, mapped = alignment(o)
+    return Review(findings, len(aligned), len(alignable), len(mapped), stale)
 
 
 def review_root(root: Path, extra: Iterable[Path] = ()) -> Review:
-    """Review the ontology of a project root, with its data, saved queries and notes."""
+    """Review the ontology of a project root, with its data, saved queries, notes and mapping
+    table."""
 
     files = graph_files(root, extra)
     ontology = load_rdflib([root / ONTOLOGY])
@@ -169,4 +179,5 @@ def review_root(root: Path, extra: Iterable[Path] = ()) -> Review:
         path.name: query_iris(path.read_text(encoding="utf-8"), str(path))
         for path in saved_query_files(root)
     }
-    return review(ontology, data, iris, read_notes(root / NOTES_FILE))
+    notes = read_notes(root / NOTES_FILE)
+    return review(ontology, data, iris, notes, mappings=read_mappings(root / MAPPINGS_FILE))

@@ -13,7 +13,12 @@ Checks, each with a severity (error, warn, info) and a message that says how to 
   P30 equivalent classes not declared;
 - what the data and the saved queries use: terms used but not declared, declared terms that
   nothing uses;
-- alignment: terms with no mapping to a standard vocabulary, and the share that have one.
+- names: IRIs that differ only in case, a label that is another term's alternative label,
+  deprecated terms still in use (ROBOT's duplicate_label_synonym and deprecated references);
+- alignment and mappings (:mod:`hkit.quality.review_alignment`).
+
+Deprecated terms (``owl:deprecated true``) are left out of every check but the last kind: they
+keep their IRIs so that old data still resolves, and nothing may use them.
 
 Reviewed explanations of findings live in ``ontology/review-notes.tsv`` (check, term, reason); an
 explained finding is reported as such and does not fail ``--fail-on``.
@@ -24,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import rdflib
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
@@ -68,17 +73,23 @@ VANN = rdflib.Namespace("http://purl.org/vocab/vann/")
 
 PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
 TERM_TYPES = (OWL.Class, *PROPERTY_TYPES, OWL.NamedIndividual, SKOS.ConceptScheme, SKOS.Concept)
-MAPPING_PREDICATES = (
+#: Logical alignments: axioms a reasoner uses.
+AXIOM_PREDICATES = (
     RDFS.subClassOf,
     RDFS.subPropertyOf,
     OWL.equivalentClass,
     OWL.equivalentProperty,
+)
+#: Mappings: SKOS match properties, annotations that reasoners ignore (kept, with their
+#: justifications, in ontology/mappings.sssom.tsv).
+MATCH_PREDICATES = (
     SKOS.exactMatch,
     SKOS.closeMatch,
     SKOS.broadMatch,
     SKOS.narrowMatch,
     SKOS.relatedMatch,
 )
+MAPPING_PREDICATES = AXIOM_PREDICATES + MATCH_PREDICATES
 #: The standard vocabularies hkit aligns with (W3C ORG, schema.org, FRAPO, FOAF, PROV-O, SKOS,
 #: DCTERMS), and the built-in ones every ontology may use undeclared.
 STANDARD_NAMESPACES = tuple(
@@ -131,15 +142,16 @@ class Ontology:
         self.data = data if data is not None else rdflib.Graph()
         self.queries = query_iris
         self.ns = namespace
-        self.terms = sorted(
-            {
-                s
-                for t in TERM_TYPES
-                for s in onto.subjects(RDF.type, t)
-                if isinstance(s, rdflib.URIRef) and str(s).startswith(namespace)
-            },
-            key=str,
+        declared = {
+            s
+            for t in TERM_TYPES
+            for s in onto.subjects(RDF.type, t)
+            if isinstance(s, rdflib.URIRef) and str(s).startswith(namespace)
+        }
+        self.deprecated = sorted(
+            (s for s in declared if (s, OWL.deprecated, rdflib.Literal(True)) in onto), key=str
         )
+        self.terms = sorted(declared - set(self.deprecated), key=str)
         self.classes = [t for t in self.terms if (t, RDF.type, OWL.Class) in onto]
         self.properties = [
             t for t in self.terms if any((t, RDF.type, p) in onto for p in PROPERTY_TYPES)
@@ -150,7 +162,12 @@ class Ontology:
         self.disjoint = disjoint_pairs(onto)
         self.subclasses = Hierarchy(onto, RDFS.subClassOf)
         self.subproperties = Hierarchy(onto, RDFS.subPropertyOf)
-        self._alignment: tuple[list[rdflib.term.Node], list[rdflib.term.Node]] | None = None
+        #: What checks compute once and share (the alignment, for example).
+        self.cache: dict[str, object] = {}
+        #: The mapping table's rows (:class:`hkit.quality.review_terms.Mapping`) and its name;
+        #: no name when the review has no table to compare the ontology's mappings with.
+        self.mappings: list[Any] = []
+        self.mappings_file = ""
 
     def label(self, term: rdflib.term.Node) -> str:
         """The term's English label, else its compact IRI."""
@@ -195,30 +212,6 @@ class Ontology:
             elif isinstance(node, rdflib.URIRef):
                 found.add(node)
         return found
-
-    def alignment(self) -> tuple[list[rdflib.term.Node], list[rdflib.term.Node]]:
-        """The classes and properties that can be aligned, and those of them that are."""
-        if self._alignment is None:
-            alignable = self.classes + [
-                p for p in self.properties if (p, RDF.type, OWL.AnnotationProperty) not in self.g
-            ]
-            aligned = [t for t in alignable if self._aligned(t, set())]
-            self._alignment = alignable, aligned
-        return self._alignment
-
-    def _aligned(self, term: rdflib.term.Node, seen: set[rdflib.term.Node]) -> bool:
-        """A mapping to a standard vocabulary, directly or through an hkit parent."""
-        if term in seen:
-            return False
-        seen.add(term)
-        for p in MAPPING_PREDICATES:
-            for o in self.g.objects(term, p):
-                if isinstance(o, rdflib.URIRef):
-                    if str(o).startswith(STANDARD_NAMESPACES):
-                        return True
-                    if str(o).startswith(self.ns) and self._aligned(o, seen):
-                        return True
-        return False
 
 
 # -- ROBOT report's default profile ------------
@@ -667,33 +660,3 @@ def _unused_term(o: Ontology) -> Iterator[tuple]:
         if not any(str(t) in used for t in below):  # nor a super-term of something in use
             note = " (other terms' axioms mention it)" if term in axiom_objects else ""
             yield term, {"note": note}
-
-
-# -- alignment ------------
-
-
-@_check(
-    "not_aligned",
-    "hkit",
-    "info",
-    "no mapping to W3C ORG, schema.org, FRAPO, FOAF, PROV-O, SKOS or DCTERMS, directly or "
-    "through its parents; add rdfs:subClassOf, rdfs:subPropertyOf or skos:closeMatch",
-)
-def _not_aligned(o: Ontology) -> Iterator[tuple]:
-    alignable, aligned = o.alignment()
-    for term in alignable:
-        if term not in aligned:
-            yield term, {}
-
-
-@_check(
-    "alignment_coverage",
-    "hkit",
-    "warn",
-    "only {aligned} of {alignable} classes and properties are aligned (below 80%); align more "
-    "of them",
-)
-def _alignment_coverage(o: Ontology) -> Iterator[tuple]:
-    alignable, aligned = o.alignment()
-    if alignable and len(aligned) / len(alignable) < 0.8:
-        yield o.ns, {"aligned": len(aligned), "alignable": len(alignable)}
