@@ -215,7 +215,8 @@ QUERY_RUNS = 3
 DIRECT = r"""
 import json, sys, time
 from pathlib import Path
-from hkit.store.files import graph_files, open_store
+from hkit.store.files import graph_files
+from hkit.store.stores import open_store
 store = open_store(graph_files(Path(sys.argv[1]), [Path(sys.argv[2])]))  # as hkit opens it
 text = sys.stdin.read()
 start = time.perf_counter()
@@ -230,9 +231,11 @@ print(json.dumps([time.perf_counter() - start, count]))
 BEYOND_WRITING = r"""
 import json, sys, time
 from pathlib import Path
-from hkit.store.engines import EmbeddedEngine, order_rows
-from hkit.store.files import graph_files, open_store
+from hkit.core.ordering import order_rows
 from hkit.core.sparql import final_order
+from hkit.store.engines import EmbeddedEngine
+from hkit.store.files import graph_files
+from hkit.store.stores import open_store
 store = open_store(graph_files(Path(sys.argv[1]), [Path(sys.argv[2])]))
 text = sys.stdin.read()
 found = final_order(text)
