@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 REGISTRIES = {
     "GATES": ("hkit.quality.checks", "GATES"),
     "SEVERITIES": ("hkit.quality.review", "SEVERITIES"),
+    "DIFF_FAIL_ON": ("hkit.quality.diff_classes", "FAIL_ON"),
 }
 
 
@@ -550,12 +551,20 @@ def _quiet(step: str) -> None:
     """A progress callback that says nothing."""
 
 
-def diff(old: str | Path, new: str | Path) -> OntologyDiff:
+def diff(
+    old: str | Path, new: str | Path, root: str | Path | None = None, git: bool = False
+) -> OntologyDiff:
     """The terms and axioms added, removed and changed between two versions of an ontology (any
-    RDF file), by label; ``render(format)`` gives text, Markdown or JSON."""
+    RDF file), by label, each change classed breaking or additive; ``render(format)`` gives
+    text, Markdown or JSON, and ``fails(fail_on)`` says whether a CI job should fail.
+
+    With ``git`` (or a ``root``), a version that is not a file is a git ref, whose
+    ``ontology/hkit.ttl`` is read from the root's repository, and the root's data files and saved
+    queries that use a removed, renamed or deprecated term are listed."""
     from hkit.quality.diff import diff_files  # imports rdflib: not on the start-up path
 
-    return diff_files(Path(old), Path(new))
+    chosen = find_root(None if root is None else str(root)) if (git or root) else None
+    return diff_files(old, new, chosen)
 
 
 def export_suffixes() -> dict[str, str]:

@@ -480,6 +480,11 @@ def test_reporting_commands_write_json():
         "changed": [],
         "axioms_added": [],
         "axioms_removed": [],
+        "changes": [],
+        "renamed": [],
+        "version": {"old": diff["version"]["new"], "new": diff["version"]["new"]},
+        "warnings": [],
+        "uses": [],
     }
 
 

@@ -344,11 +344,13 @@ def docs(state: State, output: str) -> int:
     return 0
 
 
-def diff(state: State, old: str, new: str, fmt: str = "text") -> int:
-    """``hkit diff``: what changed between two versions of an ontology."""
+def diff(state: State, old: str, new: str, fmt: str = "text", fail_on: str = "breaking") -> int:
+    """``hkit diff``: what changed between two versions of an ontology (files or git refs); 1
+    when the changes fail ``fail_on``."""
 
-    echo(diff_files(old, new).render(fmt))
-    return 0
+    report = diff_files(old, new, root=state.root_option, git=True)
+    echo(report.render(fmt))
+    return EXIT_CHECK_FAILED if report.fails(fail_on) else 0
 
 
 # -- quality gates ------------

@@ -401,21 +401,34 @@ COMMANDS: dict[str, Command] = {
         Command(
             "diff",
             help="""The terms and axioms added, removed and changed between two versions of an
-            ontology.
+            ontology, each change classed breaking or additive: for a pull request.
 
-            Terms are shown by label; class expressions are compared by content. Exit 0 whether or
-            not there are changes, 2 when a file cannot be read.
+            OLD and NEW are files, or git refs whose ontology/hkit.ttl is read from the root's
+            repository. Breaking: terms removed, renamed or deprecated, types changed, domains or
+            ranges narrowed, parents removed, axioms removed, disjointness added. Renames are
+            found through dcterms:isReplacedBy and by a definition kept under a new IRI. Warns
+            when owl:versionInfo and owl:versionIRI are unchanged although the ontology changed,
+            and lists the data files and saved queries that use a removed, renamed or deprecated
+            term. Exit 1 when the changes fail --fail-on, 2 when a version cannot be read.
 
             Example:
 
-                hkit diff old/hkit.ttl ontology/hkit.ttl --format md
+                hkit diff origin/main HEAD --format md
             """,
-            arguments=(Argument("old", kind="file"), Argument("new", kind="file")),
+            arguments=(Argument("old"), Argument("new")),
             options=(
                 report_format(
                     "diff",
                     "md: for a pull request or a changelog; json: {added, removed, changed, "
-                    "axioms_added, axioms_removed}.",
+                    "axioms_added, axioms_removed, changes, renamed, version, warnings, uses}.",
+                ),
+                Option(
+                    ("--fail-on",),
+                    "fail_on",
+                    "Exit 1 on breaking changes, on any change, or never.",
+                    choices="hkit.api:DIFF_FAIL_ON",
+                    default="breaking",
+                    show_default=True,
                 ),
             ),
         ),

@@ -4,6 +4,11 @@ Each declared term (anything with an rdf:type) is compared by its statements. A 
 or list (a blank-node structure) is compared by its content, not by its blank-node labels, so
 re-serialising a file shows no change. Axioms about no term (owl:AllDisjointClasses, for example)
 are compared the same way.
+
+Each change is then classed breaking or additive, renames are found, the version is compared and,
+for a project root, the data files and saved queries that still use a removed term are listed
+(:mod:`hkit.quality.diff_classes`). Either version may be a file or a git ref, whose
+``ontology/hkit.ttl`` is read from the root's repository.
 """
 
 from __future__ import annotations
@@ -17,8 +22,18 @@ from rdflib.namespace import RDF
 
 from hkit.core.errors import InputError
 from hkit.core.formats import Report
-from hkit.core.sparql import quoted
-from hkit.core.vocab import compact
+from hkit.quality.diff_classes import (
+    FAIL_ON,
+    Change,
+    Rename,
+    classify,
+    compact_iri,
+    gone_terms,
+    ontology_at,
+    show_node,
+    uses,
+    version,
+)
 from hkit.store.rdf import english_label, load_rdflib
 
 
@@ -45,6 +60,25 @@ class OntologyDiff(Report):
     changed: list[TermChange]
     axioms_added: list[str]
     axioms_removed: list[str]
+    changes: list[Change] = field(default_factory=list)
+    renamed: list[Rename] = field(default_factory=list)
+    version: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    #: (term, file): the root's data files and saved queries that use a removed, renamed or
+    #: deprecated term.
+    uses: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def breaking(self) -> list[Change]:
+        """The breaking changes."""
+        return [c for c in self.changes if c.kind == "breaking"]
+
+    def fails(self, fail_on: str) -> bool:
+        """Whether the diff fails ``--fail-on``: ``breaking`` when a change is breaking, ``any``
+        when anything changed, ``none`` never."""
+        if fail_on not in FAIL_ON:
+            raise InputError(f"--fail-on: '{fail_on}' is not one of {', '.join(FAIL_ON)}")
+        return {"breaking": bool(self.breaking), "any": not self.empty, "none": False}[fail_on]
 
     @property
     def empty(self) -> bool:
@@ -77,6 +111,30 @@ class OntologyDiff(Report):
         if self.empty:
             lines.append("No differences.")
             return "\n".join(lines) + "\n"
+        lines.append(
+            f"{len(self.breaking)} breaking change(s), "
+            f"{len(self.changes) - len(self.breaking)} additive" + ("." if md else "")
+        )
+        for warning in self.warnings:
+            lines.append(f"Warning: {warning}")
+        for kind in ("breaking", "additive"):
+            group = [c for c in self.changes if c.kind == kind]
+            if group:
+                lines.extend(["", f"## {kind.capitalize()}" if md else f"{kind.capitalize()}:"])
+            for c in group:
+                who = f"{c.label} ({c.term}): " if c.term else ""
+                lines.append(f"- {who}{c.what}" if md else f"  {who}{c.what}")
+        if self.renamed:
+            lines.extend(["", "## Renamed" if md else "Renamed:"])
+            for r in self.renamed:
+                text = f"{r.label}: {r.old} -> {r.new} ({r.found_by})"
+                lines.append(f"- {text}" if md else f"  {text}")
+        if self.uses:
+            lines.extend(
+                ["", "## Still used" if md else "Still used (removed, renamed or deprecated):"]
+            )
+            for term, where in self.uses:
+                lines.append(f"- {term} in {where}" if md else f"  {term} in {where}")
 
         def section(title: str, changes: list[TermChange], show: str) -> None:
             if not changes:
@@ -108,62 +166,28 @@ class OntologyDiff(Report):
         return "\n".join(lines) + "\n"
 
 
-def _compact(iri: str) -> str:
-
-    short = compact(iri)
-    return short if short != iri else f"<{iri}>"
-
-
-def _show(
-    graph: rdflib.Graph, node: rdflib.term.Node, seen: frozenset[rdflib.term.Node] = frozenset()
-) -> str:
-    """A node as text: IRIs compacted, literals quoted with their tag or type, blank nodes by
-    their content (sorted), lists as ( ... )."""
-    if isinstance(node, rdflib.URIRef):
-        return _compact(str(node))
-    if isinstance(node, rdflib.Literal):
-        text = quoted(str(node))
-        if node.language:
-            return f"{text}@{node.language}"
-        if node.datatype is not None:
-            return f"{text}^^{_compact(str(node.datatype))}"
-        return text
-    if node in seen:
-        return "[...]"
-    seen = seen | {node}
-    if (node, RDF.first, None) in graph:
-        items = []
-        while node is not None and node != RDF.nil:
-            items.append(_show(graph, graph.value(node, RDF.first), seen))
-            node = graph.value(node, RDF.rest)
-        return "( " + " ".join(items) + " )"
-    parts = sorted(
-        f"{_compact(str(p))} {_show(graph, o, seen)}" for p, o in graph.predicate_objects(node)
-    )
-    return "[ " + " ; ".join(parts) + " ]"
-
-
 def _describe(graph: rdflib.Graph, term: rdflib.term.Node) -> set[tuple[str, str]]:
-    return {(_compact(str(p)), _show(graph, o)) for p, o in graph.predicate_objects(term)}
+    return {(compact_iri(str(p)), show_node(graph, o)) for p, o in graph.predicate_objects(term)}
 
 
 def _label(graph: rdflib.Graph, term: rdflib.term.Node) -> str:
 
-    return english_label(graph, term) or _compact(str(term))
+    return english_label(graph, term) or compact_iri(str(term))
 
 
 def _anonymous_axioms(graph: rdflib.Graph) -> set[str]:
     """Blank-node subjects that no other statement points to: axioms about no one term."""
     pointed = {o for o in graph.objects() if isinstance(o, rdflib.BNode)}
     return {
-        _show(graph, s)
+        show_node(graph, s)
         for s in set(graph.subjects())
         if isinstance(s, rdflib.BNode) and s not in pointed
     }
 
 
-def diff(old: rdflib.Graph, new: rdflib.Graph) -> OntologyDiff:
-    """The differences between two versions of an ontology."""
+def diff(old: rdflib.Graph, new: rdflib.Graph, root: Path | None = None) -> OntologyDiff:
+    """The differences between two versions of an ontology, classed; with ``root``, the data
+    files and saved queries there that use a removed, renamed or deprecated term."""
 
     def terms(graph: rdflib.Graph) -> set[rdflib.term.Node]:
         return {s for s in graph.subjects(RDF.type, None) if isinstance(s, rdflib.URIRef)}
@@ -177,11 +201,11 @@ def diff(old: rdflib.Graph, new: rdflib.Graph) -> OntologyDiff:
         return (label(term).lower(), str(term))
 
     added = [
-        TermChange(_compact(str(t)), label(t), added=sorted(_describe(new, t)))
+        TermChange(compact_iri(str(t)), label(t), added=sorted(_describe(new, t)))
         for t in sorted(new_terms - old_terms, key=order)
     ]
     removed = [
-        TermChange(_compact(str(t)), label(t), removed=sorted(_describe(old, t)))
+        TermChange(compact_iri(str(t)), label(t), removed=sorted(_describe(old, t)))
         for t in sorted(old_terms - new_terms, key=order)
     ]
     changed = []
@@ -190,26 +214,54 @@ def diff(old: rdflib.Graph, new: rdflib.Graph) -> OntologyDiff:
         if before != after:
             changed.append(
                 TermChange(
-                    _compact(str(t)),
+                    compact_iri(str(t)),
                     label(t),
                     added=sorted(after - before),
                     removed=sorted(before - after),
                 )
             )
     old_axioms, new_axioms = _anonymous_axioms(old), _anonymous_axioms(new)
+    axioms_added, axioms_removed = sorted(new_axioms - old_axioms), sorted(old_axioms - new_axioms)
+    changes, renamed = classify(old, new, old_terms, new_terms, axioms_added, axioms_removed)
+    # a rename found by its definition is shown as one, not as a removal and an addition
+    moved = {r.old for r in renamed if r.found_by == "same definition"}
+    moved_to = {r.new for r in renamed if r.found_by == "same definition"}
+    removed = [c for c in removed if c.term not in moved]
+    added = [c for c in added if c.term not in moved_to]
+    versions = {"old": version(old), "new": version(new)}
+    warnings = []
+    if changes and versions["old"] == versions["new"]:
+        info, iri = versions["new"]["versionInfo"], versions["new"]["versionIRI"]
+        warnings.append(
+            f"the version was not bumped: owl:versionInfo {info or '(none)'} and "
+            f"owl:versionIRI {iri or '(none)'} are unchanged although the ontology changed"
+        )
+    used = uses(root, gone_terms(old, new, old_terms)) if root is not None else []
     return OntologyDiff(
         added,
         removed,
         changed,
-        sorted(new_axioms - old_axioms),
-        sorted(old_axioms - new_axioms),
+        axioms_added,
+        axioms_removed,
+        changes,
+        renamed,
+        versions,
+        warnings,
+        used,
     )
 
 
-def diff_files(old: Path, new: Path) -> OntologyDiff:
-    """Parse two ontology files (any format hkit reads) and compare them."""
+def read_version(source: str | Path, root: Path | None) -> rdflib.Graph:
+    """One version of the ontology: a file (any format hkit reads), else, with a root, a git
+    ref whose ``ontology/hkit.ttl`` is read from the root's repository."""
+    path = Path(source)
+    if path.is_file():
+        return load_rdflib([path])
+    if root is None:
+        raise InputError(f"{path}: no such file")
+    return ontology_at(root, str(source))
 
-    for path in (old, new):
-        if not path.is_file():
-            raise InputError(f"{path}: no such file")
-    return diff(load_rdflib([old]), load_rdflib([new]))
+
+def diff_files(old: str | Path, new: str | Path, root: Path | None = None) -> OntologyDiff:
+    """Compare two versions, each a file or (with a root) a git ref."""
+    return diff(read_version(old, root), read_version(new, root), root)

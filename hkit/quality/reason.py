@@ -26,6 +26,7 @@ from hkit.core.errors import HkitError, ReasonerError
 from hkit.core.formats import Report
 from hkit.core.vocab import compact
 from hkit.quality.ontology import Hierarchy, disjoint_pairs
+from hkit.quality.profile import dl_violation_messages
 from hkit.store.child import spawned_main
 from hkit.store.runner import Spawned, Wording
 
@@ -223,10 +224,21 @@ def _run_worker(prepared: rdflib.Graph, timeout: float) -> dict[str, Any]:
 def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> ReasonerReport:
     """Check ``graph`` with HermiT: consistency and unsatisfiable classes.
 
-    Runs owlready2 in a child process (in a session of its own, so that the Java process it
+    An ontology outside OWL 2 DL (a non-simple property in a functional or cardinality axiom,
+    :mod:`hkit.quality.profile`) is refused first, naming the axiom. Runs owlready2 in a child
+    process (in a session of its own, so that the Java process it
     starts is stopped too) and raises :class:`ReasonerError` when Java is missing, the time is up,
     or the reasoner fails for another reason.
     """
+    # HermiT's command line reports an OWL 2 DL violation as a Java stack line, not by axiom
+    violations = dl_violation_messages(graph)
+    if violations:
+        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+        raise ReasonerError(
+            f"the ontology is not in OWL 2 DL, so HermiT cannot reason over it: "
+            f"{violations[0]}{more}",
+            hint="hkit review lists every such axiom (owl2_dl_violation)",
+        )
     if shutil.which(os.environ.get("HKIT_JAVA", "java")) is None:
         raise ReasonerError(
             "the reasoner needs Java, and there is no 'java' on PATH",

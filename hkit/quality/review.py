@@ -12,6 +12,7 @@ import rdflib
 from hkit.core.errors import InputError
 from hkit.core.formats import Report
 from hkit.core.vocab import HKIT
+from hkit.quality import review_axioms  # noqa: F401  (registers the checks of axioms)
 from hkit.quality.checks import query_iris, read_reasons, saved_query_files
 from hkit.quality.review_checks import CHECKS, Finding, Ontology
 from hkit.quality.review_terms import MAPPINGS_FILE, Mapping, alignment, read_mappings

@@ -8,7 +8,7 @@ Checks, each with a severity (error, warn, info) and a message that says how to 
   and version;
 - the OOPS! pitfalls that apply to an OWL ontology of this kind: P04 unconnected elements,
   P08 missing annotations (terms with no rdfs:isDefinedBy; labels and definitions are the checks
-  above), P10 missing disjointness, P11 missing domain or range, P13 missing inverses,
+  above), P10 missing disjointness, P11 missing domain or range,
   P19 multiple domains or ranges, P22 inconsistent naming, P24 recursive definitions,
   P30 equivalent classes not declared;
 - what the data and the saved queries use: terms used but not declared, declared terms that
@@ -517,21 +517,6 @@ def _missing_domain_or_range(o: Ontology) -> Iterator[tuple]:
                 )
             else:
                 yield prop, fields
-
-
-@_check(
-    "missing_inverse",
-    "OOPS! P13",
-    "info",
-    "no owl:inverseOf; declare the inverse if users navigate the relation both ways",
-)
-def _missing_inverse(o: Ontology) -> Iterator[tuple]:
-    g = o.g
-    for prop in o.object_properties:
-        symmetric = (prop, RDF.type, OWL.SymmetricProperty) in g
-        inverse = (prop, OWL.inverseOf, None) in g or (None, OWL.inverseOf, prop) in g
-        if not symmetric and not inverse:
-            yield prop, {}
 
 
 @_check(
