@@ -504,12 +504,13 @@ class KnowledgeGraph:
     def check(
         self, skip: Iterable[str] = (), progress: Callable[[str], None] | None = None
     ) -> GateReport:
-        """Every quality gate (strict parse, SHACL, the reasoner, the violation checks), as
+        """Every quality gate (strict parse, SHACL, the reasoner, the violation checks, the
+        version against the latest release), as
         ``hkit check`` runs them; leave gates out with ``skip``.
 
         >>> report = open().check(skip=["reason"])
         >>> report.passed, [r.gate for r in report.results]
-        (True, ['parse', 'shacl', 'reason', 'checks'])
+        (True, ['parse', 'shacl', 'reason', 'checks', 'version'])
         """
 
         # start-up: not on hkit query's path (benchmarks/)

@@ -569,8 +569,9 @@ COMMANDS: dict[str, Command] = {
             help="""Run every quality gate: strict parse, SHACL, the reasoner, the violation checks.
 
             The violation checks are the SPARQL queries in queries/checks/*-violation.rq. The global
-            --timeout bounds each check query and the reasoner. Exit 0 when every gate passes, 1
-            when one fails, 2 when one cannot run.
+            --timeout bounds each check query and the reasoner. The version gate compares the
+            ontology with its latest release in releases/. Exit 0 when every gate passes, 1 when
+            one fails, 2 when one cannot run.
 
             Example:
 

@@ -42,6 +42,7 @@ from hkit.core.errors import (
 from hkit.core.formats import Report
 from hkit.core.sparql import check_query, iris_in
 from hkit.core.vocab import compact, expand
+from hkit.quality.release import version_problems
 from hkit.store.engines import EmbeddedEngine
 from hkit.store.files import ONTOLOGY, QUERIES_DIR, SHAPES, graph_files
 from hkit.store.rdf import _oxigraph_format, base_iri, load_rdflib, strict_parse
@@ -395,6 +396,13 @@ def _checks_gate(given: GateInput) -> GateResult:
     failing = sum(1 for o in outcomes if o.failures)
     summary = f"{len(outcomes)} checks, {failing} failing, {n_allowed} allowed"
     return GateResult("checks", FAIL if problems else PASS, len(problems), 0, summary, problems)
+
+
+@_register_gate("version", "the latest release in releases/, by graph isomorphism")
+def _version_gate(given: GateInput) -> GateResult:
+
+    summary, problems = version_problems(given.root)
+    return GateResult("version", FAIL if problems else PASS, len(problems), 0, summary, problems)
 
 
 def run_gates(
