@@ -22,7 +22,7 @@ def work(send) -> None:
     elif what == "bug":
         raise KeyError("nothing here")
     elif what == "grandchild":  # a process of its own that outlives it unless its group is killed
-        sleeper = subprocess.Popen(["sleep", "120"])
+        sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
         send(("started", sleeper.pid))
         time.sleep(120)
     elif what == "dies":

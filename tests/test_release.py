@@ -158,6 +158,7 @@ def test_the_release_holds_every_artefact_and_they_say_the_same():
     assert rdflib.compare.isomorphic(data, expected)
 
 
+@pytest.mark.slow  # six seconds; CI runs it
 def test_the_released_shapes_have_their_version_and_import_the_ontology():
     shapes = rdflib.Graph().parse(LATEST_FOLDER / "shapes.ttl")
     node = rdflib.URIRef(SHAPES_IRI)

@@ -376,6 +376,7 @@ def test_a_spawned_child_that_dies_is_told_with_its_last_words(tmp_path):
     assert raised.value.message == "silent the last words"
 
 
+@pytest.mark.slow  # waits out a 2 s deadline; CI runs it
 def test_a_spawned_child_s_whole_group_ends_at_its_deadline():
     """What the child started (the reasoner's Java; here a sleep) ends with it."""
     with (
@@ -431,6 +432,7 @@ def test_a_closed_thread_s_work_stops_at_its_next_message():
 # -- the two processes of a validation --------------------------------------------------------
 
 
+@pytest.mark.slow  # pyshacl in two processes; CI runs it
 def test_the_second_validation_process_shares_the_work_and_sends_hkit_s_errors():
     parent = os.getpid()
 

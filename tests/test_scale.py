@@ -40,6 +40,7 @@ def test_the_generator_is_deterministic_and_sized():
     )
 
 
+@pytest.mark.slow  # every gate on generated data; CI runs it
 def test_generated_data_passes_every_gate(tmp_path):
     from click.testing import CliRunner
 
