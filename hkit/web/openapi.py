@@ -327,21 +327,16 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
     page_errors = "400 413 503"
     graph_formats = _TABULAR_NAMES + _GRAPH_NAMES
     protocol_params = [
-        _parameter(
-            "default-graph-uri",
-            "query",
-            "not supported (the endpoint serves one graph): refused with 400",
-            {"type": "array", "items": {"type": "string"}},
-            style="form",
-            explode=True,
-        ),
-        _parameter(
-            "named-graph-uri",
-            "query",
-            "not supported (the endpoint serves one graph): refused with 400",
-            {"type": "array", "items": {"type": "string"}},
-            style="form",
-            explode=True,
+        *(
+            _parameter(
+                name,
+                "query",
+                "not supported (the endpoint serves one graph): refused with 400",
+                {"type": "array", "items": {"type": "string"}},
+                style="form",
+                explode=True,
+            )
+            for name in ("default-graph-uri", "named-graph-uri")
         ),
         _parameter(
             "format",
