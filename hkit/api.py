@@ -73,13 +73,18 @@ def __getattr__(name: str) -> object:
 
 
 #: What :func:`check_sources` says when a rule is broken, in the library's words: (message, hint)
-#: for data files given with an endpoint, and for default graphs given without one.
+#: for data files given with an endpoint, for default graphs given without one, and for the
+#: asserted graph asked of an endpoint.
 SOURCE_RULES = {
     "data": (
         "data files are added to the embedded graph; they cannot be used with an endpoint",
         "load your files into the endpoint's store instead",
     ),
     "default_graphs": ("default graphs need an endpoint", "give endpoint=URL"),
+    "asserted": (
+        "asserted=True chooses what the embedded graph infers; an endpoint's store decides its own",
+        "leave out endpoint, or turn off inference in the endpoint's store",
+    ),
 }
 
 
@@ -88,6 +93,7 @@ def check_sources(
     endpoint: str | None,
     default_graphs: Sequence[str],
     words: Mapping[str, tuple[str, str]] = SOURCE_RULES,
+    asserted: bool = False,
 ) -> None:
     """The rule of where the graph comes from: data files are added to the embedded graph, which
     an endpoint replaces, so they cannot come with an endpoint; default graphs are the
@@ -97,6 +103,8 @@ def check_sources(
         raise HkitError(*words["data"])
     if default_graphs and endpoint is None:
         raise HkitError(*words["default_graphs"])
+    if asserted and endpoint is not None:
+        raise HkitError(*words["asserted"])
 
 
 def open(
@@ -106,6 +114,7 @@ def open(
     endpoint: str | None = None,
     default_graphs: Iterable[str] = (),
     timeout: float = DEFAULT_TIMEOUT,
+    asserted: bool = False,
 ) -> KnowledgeGraph:
     """The hkit graph, ready to query. Every option is given by name.
 
@@ -113,14 +122,20 @@ def open(
     the current directory, else the copy inside the installed package); ``data`` adds your own
     Turtle, N-Triples, RDF/XML or JSON-LD files; ``endpoint`` runs the queries on a SPARQL 1.1
     endpoint instead of the embedded store (with ``default_graphs``); ``timeout`` bounds each
-    query, in seconds.
+    query, in seconds. Queries on the embedded store see what the ontology entails as well as
+    what the documents state; ``asserted=True`` leaves out what is only entailed.
 
     >>> kg = open()
     >>> len(kg.queries) >= 25
     True
     """
     return KnowledgeGraph(
-        root=root, data=data, endpoint=endpoint, default_graphs=default_graphs, timeout=timeout
+        root=root,
+        data=data,
+        endpoint=endpoint,
+        default_graphs=default_graphs,
+        timeout=timeout,
+        asserted=asserted,
     )
 
 
@@ -138,6 +153,7 @@ class KnowledgeGraph:
         endpoint: str | None = None,
         default_graphs: Iterable[str] = (),
         timeout: float = DEFAULT_TIMEOUT,
+        asserted: bool = False,
     ) -> None:
 
         self.root: Path = find_root(None if root is None else str(root))
@@ -145,7 +161,9 @@ class KnowledgeGraph:
         self.endpoint = endpoint
         self.default_graphs = tuple(default_graphs)
         self.timeout = timeout
-        check_sources(self.data, endpoint, self.default_graphs)
+        #: True when queries see the asserted triples alone, not what the ontology entails
+        self.asserted = asserted
+        check_sources(self.data, endpoint, self.default_graphs, asserted=asserted)
         self._engine: EmbeddedEngine | None = None
         self._queries: dict[str, SavedQuery] | None = None
 
@@ -157,9 +175,12 @@ class KnowledgeGraph:
 
     @property
     def embedded(self) -> EmbeddedEngine:
-        """The embedded pyoxigraph engine over the root's files and ``data`` (loaded once)."""
+        """The embedded pyoxigraph engine over the root's files and ``data`` (loaded once), with
+        what they entail unless the graph was opened ``asserted``."""
         if self._engine is None:
-            self._engine = EmbeddedEngine(open_store(graph_files(self.root, self.data)))
+            inferred = not self.asserted
+            store = open_store(graph_files(self.root, self.data), inferred=inferred)
+            self._engine = EmbeddedEngine(store, inferred=inferred)
         return self._engine
 
     @property
@@ -173,7 +194,9 @@ class KnowledgeGraph:
 
     @property
     def store(self) -> pyoxigraph.Store:
-        """The underlying ``pyoxigraph.Store`` (read it; hkit never writes to it)."""
+        """The underlying ``pyoxigraph.Store`` (read it; hkit never writes to it): the asserted
+        triples in its default graph and, unless the graph was opened ``asserted``, what they
+        entail in the named graph ``https://w3id.org/hkit/inferred``."""
         return self.embedded.store
 
     def rdflib_graph(self) -> rdflib.Graph:

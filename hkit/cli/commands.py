@@ -34,6 +34,10 @@ SOURCE_RULES = {
         "load your files into the endpoint's store instead",
     ),
     "default_graphs": ("--default-graph needs --endpoint", "give --endpoint URL"),
+    "asserted": (
+        "--asserted chooses what the embedded graph infers; an endpoint's store decides its own",
+        "leave out --endpoint, or turn off inference in the endpoint's store",
+    ),
 }
 
 
@@ -54,11 +58,15 @@ class State:
         self._graph: KnowledgeGraph | None = None
 
     def graph(
-        self, endpoint: str | None = None, default_graphs: tuple[str, ...] = ()
+        self,
+        endpoint: str | None = None,
+        default_graphs: tuple[str, ...] = (),
+        asserted: bool = False,
     ) -> KnowledgeGraph:
-        """The graph the command works on: the embedded one (opened once), or an endpoint."""
+        """The graph the command works on: the embedded one (opened once; with what the ontology
+        entails unless ``asserted``), or an endpoint."""
 
-        check_sources(self.data, endpoint, default_graphs, SOURCE_RULES)
+        check_sources(self.data, endpoint, default_graphs, SOURCE_RULES, asserted)
         if endpoint is not None:
             return KnowledgeGraph(
                 root=self.root_option,
@@ -66,9 +74,9 @@ class State:
                 default_graphs=default_graphs,
                 timeout=self.timeout,
             )
-        if self._graph is None:
+        if self._graph is None or self._graph.asserted != asserted:
             self._graph = KnowledgeGraph(
-                root=self.root_option, data=self.data, timeout=self.timeout
+                root=self.root_option, data=self.data, timeout=self.timeout, asserted=asserted
             )
         return self._graph
 
@@ -186,11 +194,12 @@ def query(
     file_names: bool = False,
     endpoint: str | None = None,
     default_graphs: tuple[str, ...] = (),
+    asserted: bool = False,
 ) -> int:
     """Run a saved query with its parameters and write the answer (a table fits the terminal
     unless ``wide``); say on stderr which text value matched nothing when there are no rows."""
 
-    kg = state.graph(endpoint, default_graphs)
+    kg = state.graph(endpoint, default_graphs, asserted)
     if show:
         echo(show_text(kg.saved_query(name)))
         return 0
@@ -247,6 +256,7 @@ def sparql(
     wide: bool = False,
     endpoint: str | None = None,
     default_graphs: tuple[str, ...] = (),
+    asserted: bool = False,
 ) -> int:
     """Run an ad-hoc read-only query, from the command line or a file."""
 
@@ -258,7 +268,7 @@ def sparql(
         except (OSError, UnicodeDecodeError) as exc:
             raise HkitError(f"{file}: cannot read ({exc})") from exc
     assert query is not None  # one of the two, as checked above
-    kg = state.graph(endpoint, default_graphs)
+    kg = state.graph(endpoint, default_graphs, asserted)
     text = kg.checked(query)
     fmt = output_format(fmt, output, ANSWERS, GRAPH)
     if write_stream(kg, text, fmt, output) is None:
@@ -270,9 +280,9 @@ def sparql(
 # -- exploring ------------
 
 
-def describe(state: State, text_or_iri: str, fmt: str = "text") -> int:
+def describe(state: State, text_or_iri: str, fmt: str = "text", asserted: bool = False) -> int:
     """``hkit describe``: one entity, or the list of those that match."""
-    kg = state.graph()
+    kg = state.graph(asserted=asserted)
     matches = kg.match(text_or_iri)
     if len(matches) > 1:
         lines = [f"{len(matches)} entities match '{text_or_iri}'; describe one by IRI:"]
@@ -283,9 +293,9 @@ def describe(state: State, text_or_iri: str, fmt: str = "text") -> int:
     return 0
 
 
-def stats(state: State, fmt: str = "text") -> int:
+def stats(state: State, fmt: str = "text", asserted: bool = False) -> int:
     """``hkit stats``: triples, entities per class, nodes per source."""
-    echo(state.graph().stats().render(fmt))
+    echo(state.graph(asserted=asserted).stats().render(fmt))
     return 0
 
 
@@ -415,6 +425,7 @@ def serve(
     allow_hosts: tuple[str, ...] = (),
     max_bytes: int = 16_000_000,
     request_timeout: float = 5.0,
+    asserted: bool = False,
 ) -> int:
     """``hkit serve``: the endpoint, the API and the pages, until Ctrl-C or SIGTERM."""
     try:
@@ -425,7 +436,7 @@ def serve(
             f"hkit serve needs the serve extra ({exc.name} is not installed)",
             hint="pip install 'hkit[serve]'",
         ) from None
-    kg = state.graph()
+    kg = state.graph(asserted=asserted)
     kg.stats()  # load the graph before the first request, so that its errors show here
     run_server(
         kg,

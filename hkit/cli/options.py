@@ -142,6 +142,13 @@ _RESULT_FORMAT = Option(
     "says (.csv, .tsv, .json, .xml, .md, .ttl, .nt), else table.",
     choices=names(ANSWERS, GRAPH, command_line=True),
 )
+_ASSERTED = Option(
+    ("--asserted",),
+    "asserted",
+    "Only what the documents state: leave out what the ontology entails (a university is an "
+    "organisation, a transitive or inverse link, a property chain).",
+    kind="flag",
+)
 _ENDPOINT = (
     Option(
         ("--endpoint",),
@@ -240,6 +247,7 @@ COMMANDS: dict[str, Command] = {
                     "date.",
                     kind="flag",
                 ),
+                _ASSERTED,
                 *_ENDPOINT,
             ),
             fast=True,
@@ -258,6 +266,7 @@ COMMANDS: dict[str, Command] = {
                 _RESULT_FORMAT,
                 _OUTPUT,
                 _WIDE,
+                _ASSERTED,
                 *_ENDPOINT,
             ),
         ),
@@ -277,8 +286,9 @@ COMMANDS: dict[str, Command] = {
                 report_format(
                     "describe",
                     "json: {iri, label, types, alt_labels, notes, outgoing, incoming, figures, "
-                    "sources}.",
+                    "sources, inferred}.",
                 ),
+                _ASSERTED,
             ),
         ),
         Command(
@@ -319,8 +329,10 @@ COMMANDS: dict[str, Command] = {
             options=(
                 report_format(
                     "stats",
-                    "json: {triples, per_class: [[class, n]...], per_source: [[file, n]...]}.",
+                    "json: {triples, inferred, per_class: [[class, asserted, with inferred]...], "
+                    "per_source: [[file, n]...]}.",
                 ),
+                _ASSERTED,
             ),
         ),
         Command(
@@ -561,6 +573,13 @@ COMMANDS: dict[str, Command] = {
                     kind="seconds",
                     default=5.0,
                     show_default=True,
+                ),
+                Option(
+                    ("--asserted",),
+                    "asserted",
+                    "Serve only what the documents state, leaving out what the ontology entails "
+                    "(a request can also ask for that alone: infer=false).",
+                    kind="flag",
                 ),
             ),
         ),

@@ -8,6 +8,7 @@ from hkit.core.ordering import order_rows
 from hkit.core.sparql import final_order
 from hkit.core.sparql import query_form as form
 from hkit.store.channel import _pack, _pack_row, _unpack
+from hkit.store.closure import INFERRED
 from hkit.store.offline import _refuse_outreach, might_reach_network
 from hkit.store.runner import Child, _bounded, _can_fork, start
 
@@ -41,12 +42,37 @@ def _term(node: Any) -> Term:
 
 
 class EmbeddedEngine:
-    """pyoxigraph on an in-memory store."""
+    """pyoxigraph on a store that holds the asserted triples in its default graph and, when it
+    was built with them, the inferred ones in :data:`hkit.store.closure.INFERRED`.
+
+    With ``inferred`` (the default) a query's default graph is both, so it sees what the
+    ontology entails; without, it is the asserted triples alone, and the inferred graph is not
+    among the named graphs either.
+    """
 
     name = "embedded"
 
-    def __init__(self, store: pyoxigraph.Store) -> None:
+    def __init__(self, store: pyoxigraph.Store, *, inferred: bool = True) -> None:
         self.store = store
+        self.inferred = inferred
+        self._dataset: dict[str, Any] | None = None
+
+    def asserted(self) -> EmbeddedEngine:
+        """This engine over the asserted triples alone (the same store)."""
+        return self if not self.inferred else EmbeddedEngine(self.store, inferred=False)
+
+    def dataset(self) -> dict[str, Any]:
+        """The keyword arguments of ``Store.query`` that choose the query's dataset."""
+        if self._dataset is None:
+            import pyoxigraph
+
+            graph = pyoxigraph.NamedNode(INFERRED)
+            if self.inferred:
+                self._dataset = {"default_graph": [pyoxigraph.DefaultGraph(), graph]}
+            else:
+                named = [g for g in self.store.named_graphs() if g != graph]
+                self._dataset = {"default_graph": pyoxigraph.DefaultGraph(), "named_graphs": named}
+        return self._dataset
 
     def _evaluate(
         self,
@@ -68,7 +94,7 @@ class EmbeddedEngine:
         # orders them as the engine would (order_rows): pyoxigraph 0.5.13 reads both sort keys'
         # text back from the store at every comparison, half the time of a large answer.
         order = final_order(text) if order_here else None
-        answer = self.store.query(order[0] if order else text, base_iri=base)
+        answer = self.store.query(order[0] if order else text, base_iri=base, **self.dataset())
         if isinstance(answer, pyoxigraph.QueryBoolean):
             return Result("ASK", boolean=bool(answer))
         if isinstance(answer, pyoxigraph.QuerySolutions):
@@ -182,7 +208,7 @@ class EmbeddedEngine:
     def _solutions(self, text: str) -> pyoxigraph.QuerySolutions:
         import pyoxigraph
 
-        answer = self.store.query(text)
+        answer = self.store.query(text, **self.dataset())
         if not isinstance(answer, pyoxigraph.QuerySolutions):
             raise QueryFailed("only a SELECT query's rows can be streamed")
         return answer

@@ -15,6 +15,7 @@ from hkit.core import cache
 from hkit.core.errors import InputError
 from hkit.core.progress import Progress
 from hkit.core.version import __version__
+from hkit.store import closure
 from hkit.store.rdf import _one_line, base_iri, parsing
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -97,7 +98,7 @@ def _store_key(files: list[Path]) -> tuple[str, str]:
     import hashlib
 
     names = hashlib.sha256("\0".join(str(p.resolve()) for p in files).encode()).hexdigest()
-    stats = [__version__]
+    stats = [__version__, closure.PROFILE]
     for path in files:
         try:
             info = path.stat()
@@ -119,8 +120,10 @@ def _store_folder(files: list[Path]) -> Path | None:
     return cache_dir() / "stores" / f"{names}-{fingerprint}"
 
 
-def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
-    """The graph of ``files``, ready to query.
+def open_store(files: Iterable[Path], *, inferred: bool = True) -> Any:  # a pyoxigraph.Store
+    """The graph of ``files``, ready to query: the asserted triples in the default graph and,
+    with ``inferred``, what they entail in :data:`hkit.store.closure.INFERRED`
+    (:func:`hkit.store.closure.materialise`).
 
     Small inputs (the shipped graph) are parsed into memory, which is fastest. From
     PERSISTENT_FROM_BYTES up, the graph is kept in an on-disk pyoxigraph store in the cache
@@ -131,7 +134,7 @@ def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
     files = list(files)
     target = _store_folder(files)
     if target is None:
-        return load_store(files)
+        return _in_memory(files, inferred)
     stores, names = target.parent, target.name.split("-")[0]
     total = sum(p.stat().st_size for p in files if p.is_file())
     store = _reopen(target)
@@ -146,17 +149,25 @@ def open_store(files: Iterable[Path]) -> Any:  # a pyoxigraph.Store
         # The input may be at fault, or the cache folder (no space, read-only, a quota): the
         # graph is read into memory, which raises the input's own error if it is the input's;
         # else the build failed for the folder's sake, and a warning names the folder.
-        store = load_store(files)
+        store = _in_memory(files, inferred)
         _cannot_cache(stores, exc)
         return store
     if not built:  # pragma: no cover - _build raises instead
-        return load_store(files)
+        return _in_memory(files, inferred)
     for old in stores.glob(f"{names}-*"):
         if old != target:
             _rmtree(old)
     import pyoxigraph
 
     return pyoxigraph.Store.read_only(str(target))
+
+
+def _in_memory(files: list[Path], inferred: bool) -> Any:  # a pyoxigraph.Store
+    """The graph of ``files`` in memory, with what it entails when ``inferred``."""
+    store = load_store(files)
+    if inferred:
+        closure.materialise(store)
+    return store
 
 
 def discard_store(files: Iterable[Path], why: str) -> bool:
@@ -221,6 +232,8 @@ def _build(files: list[Path], stores: Path, names: str, target: Path, total: int
                 progress.step(f"loading, {min(count / max(total, 1), 1):.0%} of it read")
 
         store = load_store(files, pyoxigraph.Store(str(building)), read if progress.on else None)
+        progress.step("adding what the ontology entails")
+        closure.materialise(store)
         progress.step("optimising")
         store.flush()
         store.optimize()

@@ -1,0 +1,287 @@
+"""The materialised closure: what the ontology entails, kept apart from what the documents state.
+
+Each rule of the profile (hkit.store.closure) has a fixture that needs it; the closure of the
+shipped graph is compared with owlrl's OWL 2 RL closure (a second engine, written independently),
+and the command line, the library and the on-disk store are checked to see it, or not, as asked.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from helpers import ROOT
+
+import hkit
+from hkit.cli.group import build
+from hkit.store import closure, stores
+from hkit.store.engines import EmbeddedEngine
+from hkit.store.files import graph_files
+
+pyoxigraph = pytest.importorskip("pyoxigraph")
+
+HKIT = "https://w3id.org/hkit/ontology#"
+PREFIXES = """@prefix : <http://example.org/> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
+
+def closed(turtle: str) -> set[tuple[str, str, str]]:
+    """The inferred triples of a Turtle fixture, with IRIs shortened to their local names."""
+    store = pyoxigraph.Store()
+    store.load((PREFIXES + turtle).encode(), format=pyoxigraph.RdfFormat.TURTLE)
+    closure.materialise(store)
+    inferred = pyoxigraph.NamedNode(closure.INFERRED)
+
+    def short(term: object) -> str:
+        value = term.value  # type: ignore[attr-defined]
+        return value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+    return {
+        (short(q.subject), short(q.predicate), short(q.object))
+        for q in store.quads_for_pattern(None, None, None, inferred)
+    }
+
+
+# -- each rule, with a fixture that needs it ------------
+
+
+def test_types_of_every_superclass_and_the_schema_closed():
+    got = closed(":C rdfs:subClassOf :B . :B rdfs:subClassOf :A . :x a :C .")
+    assert {("x", "type", "B"), ("x", "type", "A"), ("C", "subClassOf", "A")} <= got
+    assert ("x", "type", "C") not in got  # asserted: never repeated in the inferred graph
+
+
+def test_an_equivalent_class_works_both_ways():
+    got = closed(":A owl:equivalentClass :B . :x a :A . :y a :B .")
+    assert {("x", "type", "B"), ("y", "type", "A")} <= got
+
+
+def test_superproperties_and_equivalent_properties():
+    got = closed(
+        ":p rdfs:subPropertyOf :q . :q rdfs:subPropertyOf :r . :r owl:equivalentProperty :s ."
+        ":a :p :b ."
+    )
+    assert {("a", "q", "b"), ("a", "r", "b"), ("a", "s", "b")} <= got
+
+
+def test_inverses_both_ways_and_never_a_literal_subject():
+    got = closed(":p owl:inverseOf :q . :a :p :b . :c :q :d . :t owl:inverseOf :u . :e :t 'text' .")
+    assert {("b", "q", "a"), ("d", "p", "c")} <= got
+    assert not [t for t in got if t[1] == "u"]  # 'text' :u :e is not RDF
+
+
+def test_symmetric_and_transitive_properties():
+    got = closed(
+        ":near a owl:SymmetricProperty . :a :near :b ."
+        ":in a owl:TransitiveProperty . :x :in :y . :y :in :z . :z :in :w ."
+    )
+    assert ("b", "near", "a") in got
+    assert {("x", "in", "z"), ("x", "in", "w"), ("y", "in", "w")} <= got
+
+
+def test_a_property_chain_with_an_inverse_step():
+    got = closed(
+        ":holds owl:propertyChainAxiom ( [ owl:inverseOf :holder ] :post ) ."
+        ":appointment :holder :person ; :post :chair ."
+    )
+    assert ("person", "holds", "chair") in got
+
+
+def test_a_chain_feeds_the_other_rules_until_nothing_is_new():
+    got = closed(
+        ":holds owl:propertyChainAxiom ( :p :q ) . :holds rdfs:subPropertyOf :has ."
+        ":has rdfs:range :Thing2 . :Thing2 rdfs:subClassOf :Top ."
+        ":a :p :b . :b :q :c ."
+    )
+    assert {("a", "holds", "c"), ("a", "has", "c"), ("c", "type", "Thing2")} <= got
+    assert ("c", "type", "Top") in got
+
+
+def test_domain_and_range_but_a_literal_is_never_typed():
+    got = closed(
+        ":p rdfs:domain :D ; rdfs:range :R . :a :p :b . :n rdfs:range xsd:string . :a :n 'x' ."
+    )
+    assert {("a", "type", "D"), ("b", "type", "R")} <= got
+    assert not [t for t in got if t[2] == "string"]
+
+
+def test_no_trivia_and_no_same_as():
+    got = closed(
+        ":A rdfs:subClassOf owl:Thing . :x a :A . :f a owl:FunctionalProperty . :x :f :y , :z ."
+    )
+    assert got == set()  # no owl:Thing types, no owl:sameAs from a functional property
+
+
+def test_an_empty_closure_and_a_cycle_of_subclasses():
+    assert closed(":x :p :y .") == set()
+    got = closed(":A rdfs:subClassOf :B . :B rdfs:subClassOf :A . :x a :A .")
+    assert ("x", "type", "B") in got
+    assert ("A", "subClassOf", "A") not in got
+
+
+# -- the shipped graph ------------
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    store = stores.load_store(graph_files(ROOT))
+    added = closure.materialise(store)
+    return store, added
+
+
+def count(store, query: str, inferred: bool) -> int:
+    engine = EmbeddedEngine(store, inferred=inferred)
+    rows = engine.run(f"PREFIX hkit: <{HKIT}> SELECT (COUNT(*) AS ?n) WHERE {{ {query} }}")
+    return int(rows.rows[0]["n"].value)
+
+
+@pytest.mark.parametrize(
+    "query, asserted, entailed",
+    [
+        ("SELECT DISTINCT ?x WHERE { ?x a hkit:Organisation }", 6, 51),
+        ("SELECT DISTINCT ?x WHERE { ?x a hkit:Event }", 2, 12),
+        ("?p hkit:holdsPost ?post", 0, 12),
+    ],
+)
+def test_the_closure_answers_what_the_ontology_entails(shipped, query, asserted, entailed):
+    store, _ = shipped
+    wrapped = query if query.startswith("?") else "{ " + query + " }"
+    assert count(store, wrapped, inferred=False) == asserted
+    assert count(store, wrapped, inferred=True) == entailed
+
+
+def test_inferred_triples_are_new_and_are_rdf(shipped):
+    store, added = shipped
+    inferred = pyoxigraph.NamedNode(closure.INFERRED)
+    quads = list(store.quads_for_pattern(None, None, None, inferred))
+    assert len(quads) == added > 1000
+    for quad in quads:
+        assert not isinstance(quad.subject, pyoxigraph.Literal)
+        asserted = store.quads_for_pattern(
+            quad.subject, quad.predicate, quad.object, pyoxigraph.DefaultGraph()
+        )
+        assert next(iter(asserted), None) is None, quad
+    # the rounds' own graphs are gone
+    assert [g.value for g in store.named_graphs()] == [closure.INFERRED]
+
+
+def test_no_inferred_triple_claims_a_source(shipped):
+    store, _ = shipped
+    claims = "http://www.w3.org/ns/prov#wasDerivedFrom"
+    inferred = pyoxigraph.NamedNode(closure.INFERRED)
+    assert not list(store.quads_for_pattern(None, pyoxigraph.NamedNode(claims), None, inferred))
+
+
+def owlrl_closure(files) -> set[tuple[str, str, str]]:
+    """owlrl's OWL 2 RL closure of ``files``, less what it adds that is not RDF or not about
+    the graph: triples with a literal or blank subject (generalised RDF, HAZARDS item 34),
+    owl:sameAs, owl:Thing and rdfs:Resource types, reflexive and owl:Thing subclasses, schema
+    triples derived about domains, ranges and equivalences, and the W3C vocabularies' own
+    terms (datatypes, annotation properties)."""
+    import owlrl
+    import rdflib
+
+    graph = rdflib.Graph()
+    for path in files:
+        graph.parse(path)
+    asserted = set(graph)
+    owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+    ).expand(graph)
+    w3c = (str(rdflib.XSD), str(rdflib.RDF), str(rdflib.RDFS), str(rdflib.OWL))
+    left_out = {
+        rdflib.OWL.sameAs,
+        rdflib.OWL.equivalentClass,
+        rdflib.OWL.equivalentProperty,
+        rdflib.RDFS.domain,
+        rdflib.RDFS.range,
+        rdflib.OWL.disjointWith,
+    }
+    kept = set()
+    for s, p, o in set(graph) - asserted:
+        if not isinstance(s, rdflib.URIRef) or isinstance(o, rdflib.BNode) or p in left_out:
+            continue
+        if str(s).startswith(w3c):
+            continue
+        if p == rdflib.RDF.type and o in (rdflib.OWL.Thing, rdflib.RDFS.Resource):
+            continue
+        if p in (rdflib.RDFS.subClassOf, rdflib.RDFS.subPropertyOf) and (
+            s == o or o == rdflib.OWL.Thing
+        ):
+            continue
+        kept.add((str(s), str(p), str(o)))
+    return kept
+
+
+def test_the_closure_equals_owlrl_on_the_shipped_graph(shipped):
+    """A second engine, written independently, infers exactly the same triples: nothing is
+    invented, nothing the profile covers is missed."""
+    store, _ = shipped
+    ours = {
+        (q.subject.value, q.predicate.value, q.object.value)
+        for q in store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(closure.INFERRED))
+    }
+    theirs = owlrl_closure(graph_files(ROOT))
+    assert sorted(theirs - ours) == []
+    assert sorted(ours - theirs) == []
+
+
+# -- the on-disk store, the library and the command line ------------
+
+
+def test_the_on_disk_store_holds_the_closure(tmp_path, monkeypatch):
+    monkeypatch.setenv("HKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("HKIT_NO_CACHE", raising=False)
+    monkeypatch.setattr(stores, "PERSISTENT_FROM_BYTES", 1)
+    files = graph_files(ROOT)
+    store = stores.open_store(files)
+    assert (tmp_path / "cache" / "stores").is_dir()
+    assert count(store, "{ SELECT DISTINCT ?x WHERE { ?x a hkit:Organisation } }", True) == 51
+    assert count(store, "{ SELECT DISTINCT ?x WHERE { ?x a hkit:Organisation } }", False) == 6
+    # asserted, the inferred graph is not a named graph either
+    engine = EmbeddedEngine(store, inferred=False)
+    assert engine.run("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1").rows == []
+    assert EmbeddedEngine(store).run("ASK { GRAPH ?g { ?s ?p ?o } }").boolean
+
+
+def test_the_library_sees_the_closure_unless_asked_not_to():
+    text = "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a hkit:Organisation }"
+    assert hkit.open().sparql(text).rows[0]["n"].value == "51"
+    kg = hkit.open(asserted=True)
+    assert kg.asserted
+    assert kg.sparql(text).rows[0]["n"].value == "6"
+    assert len(kg.store) == len(kg.rdflib_graph())  # nothing inferred was even computed
+
+
+def test_the_library_refuses_asserted_with_an_endpoint():
+    with pytest.raises(hkit.HkitError, match="endpoint's store decides its own"):
+        hkit.open(endpoint="http://localhost:9/sparql", asserted=True)
+
+
+@pytest.mark.parametrize("command", ["query", "sparql"])
+def test_the_command_line_asserted_switch(command):
+    runner = CliRunner()
+    text = "SELECT (COUNT(*) AS ?n) WHERE { ?p hkit:holdsPost ?post }"
+    args = ["sparql", text] if command == "sparql" else ["query", "people-and-posts"]
+    both = runner.invoke(build(), [*args, "--format", "json"])
+    alone = runner.invoke(build(), [*args, "--format", "json", "--asserted"])
+    assert both.exit_code == alone.exit_code == 0, both.output + alone.output
+    if command == "sparql":
+        assert json.loads(both.output)["results"]["bindings"][0]["n"]["value"] == "12"
+        assert json.loads(alone.output)["results"]["bindings"][0]["n"]["value"] == "0"
+    else:  # a saved query gives the same rows either way
+        assert json.loads(both.output) == json.loads(alone.output)
+
+
+def test_the_command_line_refuses_asserted_with_an_endpoint():
+    result = CliRunner().invoke(
+        build(), ["query", "funds-by-size", "--endpoint", "http://localhost:9/", "--asserted"]
+    )
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == (
+        "hkit: error: --asserted chooses what the embedded graph infers; an endpoint's store "
+        "decides its own"
+    )
