@@ -124,6 +124,14 @@ GUARDS = {
         "test_profile::test_hermit_itself_reports_the_violation_only_as_a_stack_line",
         "test_review::test_the_broken_ontology_triggers_every_check",
     ],
+    # owlrl's closure holds generalised RDF (literal subjects) that N-Triples parsers refuse; a
+    # query written for a store without reasoning returns duplicates, extra kinds and distant
+    # places on one that reasons (GraphDB's default ruleset is RDFS-Plus)
+    34: [
+        "test_regimes::test_a_reasoners_closure_holds_generalised_rdf_that_parsers_refuse",
+        "test_regimes::test_a_saved_query_answers_the_same_under_every_regime",
+        "test_regimes::test_the_same_rows_with_generated_data_that_links_both_ways",
+    ],
 }
 
 
