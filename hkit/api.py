@@ -277,6 +277,7 @@ class KnowledgeGraph:
         max_rows: int | None = None,
         max_bytes: int | None = None,
         base: str | None = None,
+        inferred: bool = True,
     ) -> Result:
         """Run SPARQL text as it is, on :attr:`engine` (no read-only check: see :meth:`sparql`
         for text from elsewhere). When the embedded graph's on-disk store turns out damaged
@@ -285,11 +286,16 @@ class KnowledgeGraph:
         (:class:`hkit.core.errors.AnswerTooLarge`), on the embedded engine before it is all read.
         Relative IRIs in the text resolve against ``base``, an absolute IRI, when given (``hkit
         serve`` gives the endpoint's URL, as the SPARQL protocol has it): the embedded engine
-        is told it; an endpoint is sent the text with a ``BASE`` line before it."""
+        is told it; an endpoint is sent the text with a ``BASE`` line before it. With
+        ``inferred=False`` the embedded engine reads the asserted triples alone (what the
+        ontology entails is left out, as if the graph had been opened ``asserted``); an
+        endpoint's store decides for itself."""
 
         def once() -> Result:
             engine = self.engine
             if isinstance(engine, EmbeddedEngine):
+                if not inferred:
+                    engine = engine.asserted()
                 return engine.run(
                     text, self.timeout, max_rows=max_rows, max_bytes=max_bytes, base=base
                 )

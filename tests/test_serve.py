@@ -237,6 +237,50 @@ def test_get_post_form_and_post_query_agree(served):
     assert len(values) == 1
 
 
+def test_the_endpoint_sees_what_the_ontology_entails_unless_infer_is_false(served):
+    """As GraphDB's and RDF4J's endpoints take it: infer=false leaves out the inferred triples;
+    an unknown value is a 400."""
+    text = (
+        "PREFIX hkit: <https://w3id.org/hkit/ontology#> "
+        "SELECT (COUNT(*) AS ?n) WHERE { ?p hkit:holdsPost ?post }"
+    )
+
+    def count(extra: str) -> int:
+        status, _, body = served.get(
+            "/sparql?" + urllib.parse.urlencode({"query": text}) + extra,
+            accept="application/sparql-results+json",
+        )
+        assert status == 200, body
+        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+    assert count("") == count("&infer=true") == 12
+    assert count("&infer=false") == 0
+    form = urllib.parse.urlencode({"query": text, "infer": "false"}).encode()
+    status, _, body = served.request(
+        "POST", "/sparql", form, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "0"
+    status, _, body = served.get("/sparql?" + urllib.parse.urlencode({"query": text}) + "&infer=no")
+    assert status == 400 and b"infer is true" in body
+
+
+def test_a_server_of_the_asserted_graph(tmp_path):
+    server = Served(tmp_path, "--asserted")
+    try:
+        query = urllib.parse.urlencode({"query": COUNT_ORGANISATIONS})
+        status, _, body = server.get("/sparql?" + query, accept="application/sparql-results+json")
+        assert status == 200
+        assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "6"
+    finally:
+        server.stop()
+
+
+COUNT_ORGANISATIONS = (
+    "PREFIX hkit: <https://w3id.org/hkit/ontology#> "
+    "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a hkit:Organisation }"
+)
+
+
 @pytest.mark.parametrize(
     ("accept", "media", "start"),
     [

@@ -345,6 +345,13 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
             "CONSTRUCT in Turtle)",
             {"type": "string", "enum": graph_formats},
         ),
+        _parameter(
+            "infer",
+            "query",
+            "false: the asserted triples alone, without what the ontology entails (which "
+            "the graph https://w3id.org/hkit/inferred holds)",
+            {"type": "string", "enum": ["true", "false"], "default": "true"},
+        ),
     ]
     sparql_answers = {
         "200": {
@@ -412,6 +419,7 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
                                         "properties": {
                                             "query": {"type": "string", "example": example_query},
                                             "format": {"type": "string", "enum": graph_formats},
+                                            "infer": {"type": "string", "enum": ["true", "false"]},
                                         },
                                     }
                                 },

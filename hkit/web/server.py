@@ -93,12 +93,17 @@ class Server:
         finally:
             self.admitted -= 1
 
-    async def run(self, text: str, base: str | None = None) -> Any:
+    async def run(self, text: str, base: str | None = None, inferred: bool = True) -> Any:
         """Run checked SPARQL text on the graph, bounded by the slots, the timeout and the row
         and byte caps (applied in the query's child, as the answer is read); relative IRIs in it
-        resolve against ``base``."""
+        resolve against ``base``. Without ``inferred``, on the asserted triples alone."""
         return await self.call(
-            self.kg.run, text, max_rows=self.max_rows, max_bytes=self.max_bytes, base=base
+            self.kg.run,
+            text,
+            max_rows=self.max_rows,
+            max_bytes=self.max_bytes,
+            base=base,
+            inferred=inferred,
         )
 
     async def prepared(self, name: str, params: dict[str, list[str]]) -> str:

@@ -34,7 +34,7 @@ async def endpoint(request: Request) -> Response:
         text = server.kg.checked(query)
     except HkitError as exc:
         raise Refused(400, exc.message) from None
-    result = await server.run(text, base=_endpoint_iri(request))
+    result = await server.run(text, base=_endpoint_iri(request), inferred=_infer(params))
     formats = params.get("format") or []
     return await server.answer(result, request, formats[0] if formats else None)
 
@@ -112,6 +112,15 @@ async def _protocol_query(request: Request) -> tuple[str, dict[str, list[str]]]:
             "supported (FROM and FROM NAMED are refused too)",
         )
     return queries[0], params
+
+
+def _infer(params: dict[str, list[str]]) -> bool:
+    """Whether the query sees what the ontology entails: ``infer=false`` leaves it out, as
+    GraphDB's and RDF4J's endpoints take it; true by default."""
+    given = params.get("infer") or ["true"]
+    if len(given) > 1 or given[0].lower() not in ("true", "false"):
+        raise Refused(400, "infer is true (the default) or false, once")
+    return given[0].lower() == "true"
 
 
 def _endpoint_iri(request: Request) -> str | None:
