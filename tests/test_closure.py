@@ -285,3 +285,83 @@ def test_the_command_line_refuses_asserted_with_an_endpoint():
         "hkit: error: --asserted chooses what the embedded graph infers; an endpoint's store "
         "decides its own"
     )
+
+
+# -- the inferred triples kept in the cache for small inputs ------------
+
+
+def kept_files(cache) -> list:
+    return sorted((cache / "closures").glob("*.nt"))
+
+
+def organisations(files) -> int:
+    store = stores.open_store(files)
+    text = "{ SELECT DISTINCT ?x WHERE { ?x a hkit:Organisation } }"
+    return count(store, text, True)
+
+
+def test_the_closure_of_a_small_input_is_kept_and_read_back(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("HKIT_CACHE_DIR", str(cache))
+    monkeypatch.delenv("HKIT_NO_CACHE", raising=False)
+    files = graph_files(ROOT)
+    assert organisations(files) == 51
+    [kept] = kept_files(cache)
+    lines = kept.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == f"# {len(lines) - 1} triples"
+    before = kept.stat().st_mtime_ns
+    assert organisations(files) == 51
+    assert kept.stat().st_mtime_ns == before  # read back, not made again
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: "not N-Triples at all\n",
+        lambda text: "\n".join(text.splitlines()[:100]) + "\n",  # cut short at a line's end
+        lambda text: "",
+    ],
+    ids=["garbage", "cut-short", "empty"],
+)
+def test_a_damaged_kept_closure_is_made_again(tmp_path, monkeypatch, damage):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("HKIT_CACHE_DIR", str(cache))
+    monkeypatch.delenv("HKIT_NO_CACHE", raising=False)
+    files = graph_files(ROOT)
+    organisations(files)
+    [kept] = kept_files(cache)
+    whole = kept.read_text(encoding="utf-8")
+    kept.write_text(damage(whole), encoding="utf-8")
+    assert organisations(files) == 51
+    assert kept.read_text(encoding="utf-8").count("\n") == whole.count("\n")
+
+
+def test_a_changed_input_gets_a_closure_of_its_own(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("HKIT_CACHE_DIR", str(cache))
+    monkeypatch.delenv("HKIT_NO_CACHE", raising=False)
+    mine = tmp_path / "mine.ttl"
+    mine.write_text(
+        "@prefix hkit: <https://w3id.org/hkit/ontology#> .\n"
+        "<http://example.org/u> a hkit:University .\n",
+        encoding="utf-8",
+    )
+    files = [*graph_files(ROOT), mine]
+    assert organisations(files) == 52
+    first = kept_files(cache)
+    mine.write_text(mine.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert organisations(files) == 52
+    second = kept_files(cache)
+    assert len(first) == len(second) == 1 and first != second  # the old one removed
+
+
+def test_no_closure_is_kept_without_a_cache_or_where_none_can_be_written(tmp_path, monkeypatch):
+    monkeypatch.setenv("HKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HKIT_NO_CACHE", "1")
+    assert organisations(graph_files(ROOT)) == 51
+    assert not (tmp_path / "cache").exists()
+    monkeypatch.delenv("HKIT_NO_CACHE")
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the cache folder would be", encoding="utf-8")
+    monkeypatch.setenv("HKIT_CACHE_DIR", str(blocked))
+    assert organisations(graph_files(ROOT)) == 51  # no error, no warning needed

@@ -294,6 +294,11 @@ def materialise(store: Any) -> int:
     return _count(store, INFERRED)
 
 
+def count(store: Any) -> int:
+    """How many inferred triples the store holds."""
+    return _count(store, INFERRED)
+
+
 def _count(store: Any, graph: str) -> int:
     """How many triples the graph ``graph`` holds."""
     rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")

@@ -6,6 +6,7 @@ repository, or the copy that the wheel carries inside the installed package (``h
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -163,11 +164,70 @@ def open_store(files: Iterable[Path], *, inferred: bool = True) -> Any:  # a pyo
 
 
 def _in_memory(files: list[Path], inferred: bool) -> Any:  # a pyoxigraph.Store
-    """The graph of ``files`` in memory, with what it entails when ``inferred``."""
+    """The graph of ``files`` in memory, with what it entails when ``inferred``.
+
+    Materialising takes a few times as long as parsing the shipped graph (benchmarks/), so the
+    inferred triples of small inputs are kept in the cache folder as N-Triples, under the same
+    key as an on-disk store (any change to any file, to hkit's version or to the rules makes a
+    new one), and read back on later runs. A cache that cannot be written or read is passed by.
+    """
+    import pyoxigraph
+
     store = load_store(files)
-    if inferred:
-        closure.materialise(store)
+    if not inferred:
+        return store
+    kept = _closure_file(files)
+    graph = pyoxigraph.NamedNode(closure.INFERRED)
+    if kept is not None and kept.is_file():
+        try:
+            with kept.open("rb") as text:
+                first = text.readline()  # "# N triples": a file cut short is not used
+                store.load(text, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=graph)
+            if first == f"# {closure.count(store)} triples\n".encode():
+                return store
+        except (OSError, SyntaxError):  # unreadable: made again below
+            pass
+        store.update(f"CLEAR SILENT GRAPH <{closure.INFERRED}>")
+    closure.materialise(store)
+    if kept is not None:
+        _keep_closure(store, kept)
     return store
+
+
+def _closure_file(files: list[Path]) -> Path | None:
+    """Where the inferred triples of ``files`` are kept; None when HKIT_NO_CACHE is set."""
+    if os.environ.get("HKIT_NO_CACHE"):
+        return None
+    names, fingerprint = _store_key(files)
+    return cache_dir() / "closures" / f"{names}-{fingerprint}.nt"
+
+
+def _keep_closure(store: Any, kept: Path) -> None:
+    """Write the store's inferred triples to ``kept``, whole or not at all, and remove those
+    kept for earlier states of the same files."""
+    import tempfile
+
+    import pyoxigraph
+
+    name = None
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=".", suffix=".nt", dir=kept.parent)
+        with os.fdopen(handle, "wb") as out:
+            out.write(f"# {closure.count(store)} triples\n".encode())
+            store.dump(
+                out,
+                format=pyoxigraph.RdfFormat.N_TRIPLES,
+                from_graph=pyoxigraph.NamedNode(closure.INFERRED),
+            )
+        os.replace(name, kept)
+        for old in kept.parent.glob(kept.name.split("-")[0] + "-*.nt"):
+            if old != kept:
+                old.unlink(missing_ok=True)
+    except OSError:
+        if name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
 
 
 def discard_store(files: Iterable[Path], why: str) -> bool:
@@ -372,8 +432,10 @@ def cached_stores() -> list[CachedStore]:
 
 
 def clear_cache() -> int:
-    """Remove every store in the cache folder; return how many were removed."""
+    """Remove every store in the cache folder, and the inferred triples kept for small inputs;
+    return how many stores were removed."""
     stores = cached_stores()
     for store in stores:
         _rmtree(store.folder)
+    _rmtree(cache_dir() / "closures")
     return len(stores)
