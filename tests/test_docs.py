@@ -66,6 +66,9 @@ def test_every_class_and_property_is_documented(site):
 def test_metadata_schemes_and_competency_questions(site):
     page = (site / "index.html").read_text(encoding="utf-8")
     assert "<dt>Licence</dt>" in page and "creativecommons.org/licenses/by/4.0/" in page
+    # the version, and the one before it, as links (owl:versionIRI, owl:priorVersion)
+    assert '<dt>Version IRI</dt><dd><a href="https://w3id.org/hkit/ontology/0.' in page
+    assert '<dt>Prior version</dt><dd><a href="https://w3id.org/hkit/ontology/' in page
     for scheme in ("Sectors", "Measures", "ValueQualifiers", "Units", "Frequencies", "Statuses"):
         assert f'id="{scheme}"' in page
     assert "artificial intelligence" in page  # a concept of hkit:Sectors, from the data

@@ -155,6 +155,7 @@ class _Docs:
             (RDFS.comment, "Comment"),
             (OWL.versionInfo, "Version"),
             (OWL.versionIRI, "Version IRI"),
+            (OWL.priorVersion, "Prior version"),
             (DCTERMS.license, "Licence"),
             (DCTERMS.creator, "Creator"),
             (DCTERMS.created, "Created"),
