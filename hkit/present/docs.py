@@ -344,8 +344,14 @@ class _Docs:
             rows = []
             for c in concepts:
                 definition = "; ".join(html.escape(d) for d in self.texts(c, SKOS.definition))
+                # hkit's own grouping of sectors (hkit:groupedUnder, stated by no document) is
+                # marked as hkit's; a plain skos:broader, as in user data, is shown as it is
                 broader = ", ".join(
-                    html.escape(self.label(b)) for b in self.all.objects(c, SKOS.broader)
+                    [html.escape(self.label(b)) for b in self.all.objects(c, SKOS.broader)]
+                    + [
+                        f"{html.escape(self.label(b))} (hkit's grouping)"
+                        for b in self.all.objects(c, rdflib.URIRef(HKIT + "groupedUnder"))
+                    ]
                 )
                 rows.append(
                     f"<tr><td>{html.escape(self.label(c))}</td><td><code>"
