@@ -67,8 +67,14 @@ def owlrl_closure():
     graph = rdflib.Graph()
     for path in graph_files(ROOT):
         graph.parse(path)
+    # improved_datatypes=False: owlrl's own lexical conversions stay registered in rdflib after
+    # expand for datatypes rdflib has none for, and its xsd:gMonth one refuses "--09", so every
+    # later rdflib literal of that month would be ill-typed in this process
     owlrl.DeductiveClosure(
-        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+        owlrl.OWLRL_Semantics,
+        axiomatic_triples=False,
+        datatype_axioms=False,
+        improved_datatypes=False,
     ).expand(graph)
     return graph
 
