@@ -121,7 +121,7 @@ def test_per_class_counts(full_graph):
         "Agreement": 3,
         "Post": 12,
         "Appointment": 13,
-        "Observation": 40,
+        "Observation": 44,
         "Target": 3,
         "MonetaryAmount": 14,
         "Statement": 53,
