@@ -124,7 +124,7 @@ def test_per_class_counts(full_graph):
         "Observation": 44,
         "Target": 3,
         "MonetaryAmount": 14,
-        "Statement": 53,
+        "Statement": 56,
         "Quotation": 20,
         "Plan": 5,
         "Allocation": 1,
