@@ -144,7 +144,7 @@ def test_a_bad_date_is_reported_on_the_value_with_the_node_that_uses_it(tmp_path
         '  "long ago", the hkit:foundingDate of Hong Kong University of Science and Technology '
         "<id:hkust>\n"
         "    Violation: (the value itself): A date must be an xsd:date, xsd:gYearMonth or "
-        "xsd:gYear literal.\n"
+        "xsd:gYear literal (or an xsd:gMonth, when the source gives no year).\n"
     ) in result.output
 
 

@@ -208,9 +208,13 @@ def _labels(graph: rdflib.Graph, shapes: rdflib.Graph, iris: set[str]) -> dict[s
             (shapes, (SH.name, RDFS.label)),
         ):
             for predicate in predicates:
-                for value in g.objects(node, predicate):
-                    if isinstance(value, rdflib.Literal) and value.language in (None, "en"):
-                        labels.setdefault(iri, str(value))
+                values = [v for v in g.objects(node, predicate) if isinstance(v, rdflib.Literal)]
+                # English before untagged, and the least of several: the same label however the
+                # graph orders its triples (a slice of the graph orders them differently)
+                for language in ("en", None):
+                    found = sorted(str(v) for v in values if v.language == language)
+                    if found:
+                        labels.setdefault(iri, found[0])
     return labels
 
 
