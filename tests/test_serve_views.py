@@ -23,6 +23,7 @@ from test_serve import QUERIES, Served
 import hkit
 from hkit.cli.group import main
 from hkit.core.vocab import compact
+from hkit.store.closure import INFERRED
 from hkit.web.app import make_app
 
 pytest.importorskip("starlette", reason="hkit serve needs the serve extra")
@@ -106,6 +107,34 @@ def test_an_entitys_data_is_what_hkit_describe_gives_and_its_page_shows(served):
     for file in data["sources"]:
         name = data["source_names"].get(file, file)
         assert f'<li>{shown(name)} <span class="muted">({shown(file)})</span></li>' in page
+    # what the ontology entails is apart, last, and none of it shown among the statements
+    stated, block = page.split('<h2 id="inferred">Inferred</h2>')
+    assert "no document states it" in block and "Sources" not in block
+    inferred = data["inferred"]
+    own = [(p, v) for p, v in inferred["outgoing"] if ":" not in p]
+    assert own and inferred["incoming"]
+    for prop, value in own:
+        row = f"<tr><td>{shown(prop)}</td><td>{shown(value)}</td></tr>"
+        assert row in block and row not in stated
+    assert "<p>Types: agent, organisation.</p>" in block
+    assert "foaf:Agent, frapo:University, org:Organization" in block
+    assert "org:Organization" not in stated
+
+
+def test_an_entitys_rdf_is_what_the_documents_state(served):
+    """The entity's Turtle (content negotiation) holds its asserted triples, every one, and
+    nothing that is only inferred (the export's triples, not the closure's)."""
+    import pyoxigraph
+
+    status, media, text = _get(served.base, "/id/hkust", "text/turtle")
+    assert status == 200 and media.startswith("text/turtle")
+    given = {q.triple for q in pyoxigraph.parse(text.encode(), format=pyoxigraph.RdfFormat.TURTLE)}
+    store = hkit.open(root=ROOT).store
+    hkust = pyoxigraph.NamedNode("https://w3id.org/hkit/id/hkust")
+    asserted = store.quads_for_pattern(hkust, None, None, pyoxigraph.DefaultGraph())
+    assert given == {q.triple for q in asserted}
+    inferred = store.quads_for_pattern(hkust, None, None, pyoxigraph.NamedNode(INFERRED))
+    assert {q.triple for q in inferred}, "hkust has inferred triples"
 
 
 def test_a_saved_querys_data_is_what_its_page_shows(served):

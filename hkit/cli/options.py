@@ -275,7 +275,8 @@ COMMANDS: dict[str, Command] = {
             help="""Everything about one entity: labels, types, relations, figures, sources.
 
             TEXT_OR_IRI is a label or alternative label (any case; a part of one also matches), an
-            IRI, or id:slug. When several entities match, they are listed.
+            IRI, or id:slug. When several entities match, they are listed. What the ontology
+            entails and no document states comes last, marked "inferred", without a source.
 
             Example:
 
@@ -286,7 +287,8 @@ COMMANDS: dict[str, Command] = {
                 report_format(
                     "describe",
                     "json: {iri, label, types, alt_labels, notes, outgoing, incoming, figures, "
-                    "sources, inferred}.",
+                    "sources, inferred: {types, outgoing, incoming}}; inferred is null with "
+                    "--asserted.",
                 ),
                 _ASSERTED,
             ),
