@@ -1,6 +1,7 @@
-"""``hkit describe`` tells what the documents state from what the ontology entails: it keeps
-its sections for the asserted facts and puts the inferred ones in a block of their own, without
-a source. In process through click's CliRunner, on the shipped graph."""
+"""``hkit stats`` and ``hkit describe`` tell what the documents state from what the ontology
+entails: stats counts both side by side (the asserted column alone with ``--asserted``), and
+describe keeps its sections for the asserted facts and puts the inferred ones in a block of
+their own, without a source. In process through click's CliRunner, on the shipped graph."""
 
 from __future__ import annotations
 
@@ -30,6 +31,97 @@ def count(text: str, *options: str) -> int:
     """The one number that ``hkit sparql`` answers to a COUNT query."""
     answer = json.loads(cli("sparql", text, "--format", "json", *options))
     return int(answer["results"]["bindings"][0]["n"]["value"])
+
+
+# -- stats ------------
+
+
+@pytest.fixture(scope="module")
+def stats() -> dict:
+    return json.loads(cli("stats", "--format", "json"))
+
+
+@pytest.mark.parametrize(
+    ("cls", "asserted", "entailed"),
+    [
+        ("hkit:Organisation", 6, 51),
+        ("hkit:Company", 6, 11),
+        ("hkit:Event", 2, 12),
+        ("hkit:University", 14, 14),
+        ("hkit:Agent", 0, 65),  # an instance only by what the ontology entails
+        ("hkit:Place", 0, 27),
+    ],
+)
+def test_stats_counts_each_class_asserted_and_entailed(stats, cls, asserted, entailed):
+    """Per class, the entities a document gives the class and those with what the ontology
+    entails: the numbers of today's data, and what a SPARQL count gives on the graph with and
+    without the closure."""
+    per_class = {c: (a, e) for c, a, e in stats["per_class"]}
+    assert per_class[cls] == (asserted, entailed)
+    query = (
+        f"PREFIX hkit: <https://w3id.org/hkit/ontology#> SELECT (COUNT(DISTINCT ?x) AS ?n) "
+        f'WHERE {{ ?x a {cls} FILTER(STRSTARTS(STR(?x), "{ID}")) }}'
+    )
+    assert count(query) == entailed
+    assert count(query, "--asserted") == asserted
+
+
+def test_stats_counts_triples_asserted_and_inferred(stats):
+    """``triples`` are the asserted ones and ``inferred`` those the closure adds: together the
+    graph that queries see; the nodes per source document cite it by asserted triples."""
+    everything = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert stats["triples"] == count(everything, "--asserted")
+    assert stats["inferred"] == count(
+        f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{INFERRED}> {{ ?s ?p ?o }} }}"
+    )
+    assert stats["inferred"] > 1000
+    assert stats["triples"] + stats["inferred"] == count(everything)
+    assert dict(stats["per_source"])["001_6b075fc54bbad20f.txt"] == 171
+
+
+def test_stats_sorts_by_entailed_count_then_name(stats):
+    keys = [(-e, c) for c, _, e in stats["per_class"]]
+    assert keys == sorted(keys)
+    assert all(c.startswith("hkit:") and e >= a for c, a, e in stats["per_class"])
+
+
+def test_stats_text_has_the_two_columns_and_fits_80_columns(stats):
+    text = cli("stats")
+    lines = text.splitlines()
+    total = stats["triples"] + stats["inferred"]
+    assert lines[0] == (
+        f"triples: {stats['triples']:,} asserted, {stats['inferred']:,} inferred ({total:,} in all)"
+    )
+    assert "entities per class, asserted and with what the ontology entails:" in lines
+    heading = lines.index("entities per class, asserted and with what the ontology entails:")
+    assert lines[heading + 1].split() == ["asserted", "entailed"]
+    for cls, asserted, entailed in stats["per_class"]:
+        assert f"  {cls}  " in text
+        row = next(line for line in lines if line.split()[:1] == [cls])
+        assert row.split() == [cls, f"{asserted:,}", f"{entailed:,}"]
+        # the numbers right-aligned under their headings
+        assert len(row) == len(lines[heading + 1])
+    assert max(map(len, lines)) <= 80
+
+
+def test_stats_asserted_counts_the_documents_alone_and_says_so(stats):
+    """With --asserted no closure is computed: one column (what --asserted shares with the
+    two-column stats), a line that says so, and null where the entailed numbers would be."""
+    alone = json.loads(cli("stats", "--format", "json", "--asserted"))
+    assert alone["triples"] == stats["triples"] and alone["inferred"] is None
+    assert all(e is None for _, _, e in alone["per_class"])
+    assert {(c, a) for c, a, _ in alone["per_class"]} == {
+        (c, a) for c, a, _ in stats["per_class"] if a
+    }
+    assert ["hkit:Organisation", 6, None] in alone["per_class"]
+    assert alone["per_source"] == stats["per_source"]
+    text = cli("stats", "--asserted")
+    lines = text.splitlines()
+    assert lines[0] == f"triples: {stats['triples']:,}"
+    assert "entities per class (asserted only: what the ontology entails is left out):" in lines
+    assert "entailed" not in text.replace("what the ontology entails", "")
+    assert any(line.split() == ["hkit:Organisation", "6"] for line in lines)
+    assert not any(line.split()[:1] == ["hkit:Agent"] for line in lines)
 
 
 # -- describe ------------

@@ -324,6 +324,10 @@ COMMANDS: dict[str, Command] = {
             "stats",
             help="""Triples, entities per class, and nodes per source document.
 
+            Triples and entities are counted as the documents state them (asserted) and with
+            what the ontology entails (a university is an organisation); --asserted counts the
+            first alone.
+
             Example:
 
                 hkit stats
@@ -331,8 +335,9 @@ COMMANDS: dict[str, Command] = {
             options=(
                 report_format(
                     "stats",
-                    "json: {triples, inferred, per_class: [[class, asserted, with inferred]...], "
-                    "per_source: [[file, n]...]}.",
+                    "json: {triples, inferred, per_class: [[class, asserted, entailed]...], "
+                    "per_source: [[file, n]...]}: triples are the asserted ones; inferred and "
+                    "entailed are null with --asserted.",
                 ),
                 _ASSERTED,
             ),

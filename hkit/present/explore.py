@@ -345,14 +345,21 @@ def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None
 
 @dataclass
 class Stats(Report):
-    """Size of the graph: triples, entities per class, nodes per source document. ``render``
-    gives ``text`` or ``json`` (``triples``, ``per_class`` and ``per_source`` pairs): the format
-    registry's formats for ``stats``."""
+    """Size of the graph: triples and entities per class as the documents state them and,
+    beside, with what the ontology entails; nodes per source document. ``render`` gives ``text``
+    or ``json`` (this object's fields, lists of tuples as arrays): the format registry's formats
+    for ``stats``."""
 
     report = "stats"
 
+    #: the triples the documents state (the asserted graph)
     triples: int
-    per_class: list[tuple[str, int]]
+    #: the triples the ontology entails besides; None when the graph was opened without them
+    inferred: int | None
+    #: (class, entities typed so in the asserted graph, entities of the class with what the
+    #: ontology entails, None when left out), for hkit's classes, the most entities first
+    per_class: list[tuple[str, int, int | None]]
+    #: (source document's file name, nodes that cite it)
     per_source: list[tuple[str, int]]
 
     def as_dict(self) -> dict[str, object]:
@@ -360,41 +367,69 @@ class Stats(Report):
         return dataclasses.asdict(self)
 
     def as_text(self) -> str:
-        """The counts for people."""
-        out = [f"triples: {self.triples:,}", "", "entities per class:"]
-        width = max([len(c) for c, _ in self.per_class] + [5])
-        out += [f"  {c.ljust(width)}  {n:>5,}" for c, n in self.per_class]
+        """The counts for people: two columns of entities per class, asserted and entailed (one
+        when the graph leaves out what the ontology entails, which a line says)."""
+        width = max([len(c) for c, _, _ in self.per_class] + [5])
+        if self.inferred is None:
+            out = [
+                f"triples: {self.triples:,}",
+                "",
+                "entities per class (asserted only: what the ontology entails is left out):",
+            ]
+            out += [f"  {c.ljust(width)}  {n:>8,}" for c, n, _ in self.per_class]
+        else:
+            total = f"{self.triples + self.inferred:,} in all"
+            out = [
+                f"triples: {self.triples:,} asserted, {self.inferred:,} inferred ({total})",
+                "",
+                "entities per class, asserted and with what the ontology entails:",
+                f"  {'':<{width}}  {'asserted':>8}  {'entailed':>8}",
+            ]
+            out += [f"  {c.ljust(width)}  {n:>8,}  {e or 0:>8,}" for c, n, e in self.per_class]
         out += ["", "nodes per source document:"]
         out += [f"  {s}  {n:>5,}" for s, n in self.per_source]
         return "\n".join(out) + "\n"
 
 
+_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+_PER_CLASS = f"""SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c .
+    FILTER(STRSTARTS(STR(?c), "{HKIT}"))
+    FILTER(STRSTARTS(STR(?s), "{ID}")) }}
+    GROUP BY ?c"""
+
+
 def stats(engine: EmbeddedEngine, timeout: float | None) -> Stats:
-    """Count the graph's triples, the entities of each hkit class, the nodes citing each source."""
-    triples = int(
-        engine.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", timeout).rows[0]["n"].value
-    )
+    """Count the graph's triples, the entities of each hkit class, the nodes citing each source:
+    on the asserted graph, and (when ``engine`` sees it) with what the ontology entails."""
+
+    def count(on: EmbeddedEngine, query: str) -> dict[str, int]:
+        rows = on.run(PREFIXES + query, timeout).rows
+        return {compact(r["c"].value): int(r["n"].value) for r in rows}
+
+    asserted = engine.asserted()
+    triples = int(asserted.run(_COUNT, timeout).rows[0]["n"].value)
+    stated = count(asserted, _PER_CLASS)
+    inferred = entailed = None
+    if engine.inferred:
+        inferred_count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{INFERRED}> {{ ?s ?p ?o }} }}"
+        inferred = int(engine.run(inferred_count, timeout).rows[0]["n"].value)
+        entailed = count(engine, _PER_CLASS)
+    # the most entities first (with what is entailed, when it is counted), then by name
+    most = entailed if entailed is not None else stated
+    classes = sorted(set(stated) | set(most), key=lambda c: (-most.get(c, 0), c))
     per_class = [
-        (compact(r["c"].value), int(r["n"].value))
-        for r in engine.run(
-            PREFIXES
-            + f"""SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c .
-            FILTER(STRSTARTS(STR(?c), "{HKIT}"))
-            FILTER(STRSTARTS(STR(?s), "{ID}")) }}
-            GROUP BY ?c ORDER BY DESC(?n) ?c""",
-            timeout,
-        ).rows
+        (c, stated.get(c, 0), None if entailed is None else entailed.get(c, 0)) for c in classes
     ]
     per_source = [
         (r["file"].value, int(r["n"].value))
-        for r in engine.run(
+        for r in asserted.run(
             PREFIXES
             + """SELECT ?file (COUNT(DISTINCT ?s) AS ?n) WHERE { ?doc hkit:fileName ?file .
             OPTIONAL { ?s prov:wasDerivedFrom ?doc } } GROUP BY ?file ORDER BY ?file""",
             timeout,
         ).rows
     ]
-    return Stats(triples, per_class, per_source)
+    return Stats(triples, inferred, per_class, per_source)
 
 
 def resolve_names(
