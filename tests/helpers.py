@@ -15,7 +15,8 @@ SHAPE_FIXTURES = FIXTURES / "shapes"
 CHECK_FIXTURES = FIXTURES / "checks"
 GATE_FIXTURES = FIXTURES / "gates"
 
-#: The classes whose counts the README's "What is in the graph" table reports (with subclasses).
+#: The classes whose counts the README's "What is in the graph" table reports (asserted, and with
+#: what the ontology entails).
 README_COUNT_CLASSES = (
     "Person",
     "Organisation",

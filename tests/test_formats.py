@@ -362,12 +362,14 @@ def test_a_registered_answers_format_renders(registry):
 
 
 def test_reports_render_through_the_registry():
-    stats = Stats(triples=3, per_class=[("hkit:University", 2)], per_source=[("a.txt", 1)])
+    stats = Stats(
+        triples=3, inferred=2, per_class=[("hkit:University", 1, 2)], per_source=[("a.txt", 1)]
+    )
     assert stats.render() == stats.as_text()
     assert stats.render("json") == (
         json.dumps(stats.as_dict(), indent=2, ensure_ascii=False) + "\n"
     )
-    assert json.loads(stats.render("json"))["per_class"] == [["hkit:University", 2]]
+    assert json.loads(stats.render("json"))["per_class"] == [["hkit:University", 1, 2]]
     with pytest.raises(HkitError, match="format 'md' is not one of: text, json"):
         stats.render("md")
     diff = OntologyDiff([], [], [], ["a"], [])
@@ -381,7 +383,7 @@ def test_reports_render_through_the_registry():
 def test_a_report_format_registered_for_a_report_renders_it(registry):
     register("md", REPORT, "text/markdown", "hkit.core.formats:report_text",
              suffixes=(".md",), reports=("stats",))  # fmt: skip
-    stats = Stats(triples=1, per_class=[], per_source=[])
+    stats = Stats(triples=1, inferred=None, per_class=[], per_source=[])
     assert stats.render("md") == stats.as_text()
     assert output_format(None, "s.md", REPORT, report="stats") == "md"
 

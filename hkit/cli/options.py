@@ -275,7 +275,8 @@ COMMANDS: dict[str, Command] = {
             help="""Everything about one entity: labels, types, relations, figures, sources.
 
             TEXT_OR_IRI is a label or alternative label (any case; a part of one also matches), an
-            IRI, or id:slug. When several entities match, they are listed.
+            IRI, or id:slug. When several entities match, they are listed. What the ontology
+            entails and no document states comes last, marked "inferred", without a source.
 
             Example:
 
@@ -286,7 +287,8 @@ COMMANDS: dict[str, Command] = {
                 report_format(
                     "describe",
                     "json: {iri, label, types, alt_labels, notes, outgoing, incoming, figures, "
-                    "sources, inferred}.",
+                    "sources, inferred: {types, outgoing, incoming}}; inferred is null with "
+                    "--asserted.",
                 ),
                 _ASSERTED,
             ),
@@ -322,6 +324,10 @@ COMMANDS: dict[str, Command] = {
             "stats",
             help="""Triples, entities per class, and nodes per source document.
 
+            Triples and entities are counted as the documents state them (asserted) and with
+            what the ontology entails (a university is an organisation); --asserted counts the
+            first alone.
+
             Example:
 
                 hkit stats
@@ -329,8 +335,9 @@ COMMANDS: dict[str, Command] = {
             options=(
                 report_format(
                     "stats",
-                    "json: {triples, inferred, per_class: [[class, asserted, with inferred]...], "
-                    "per_source: [[file, n]...]}.",
+                    "json: {triples, inferred, per_class: [[class, asserted, entailed]...], "
+                    "per_source: [[file, n]...]}: triples are the asserted ones; inferred and "
+                    "entailed are null with --asserted.",
                 ),
                 _ASSERTED,
             ),
