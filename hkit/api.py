@@ -568,13 +568,15 @@ class KnowledgeGraph:
 
         return write_docs(self.root, Path(folder), tuple(self.data))
 
-    def export(self, format: str = "turtle") -> bytes:
+    def export(self, format: str = "turtle", *, inferred: bool = False) -> bytes:
         """The ontology and the data for another triple store: ``turtle``, ``ntriples``,
-        ``nquads``, ``trig``, ``jsonld`` or ``rdfxml``, deterministic and lossless."""
+        ``nquads``, ``trig``, ``jsonld`` or ``rdfxml``, deterministic and lossless. With
+        ``inferred``, what the ontology entails as well (in TriG and N-Quads, in the graph
+        ``https://w3id.org/hkit/inferred``)."""
 
         from hkit.present.export import export  # start-up: not on hkit query's path (benchmarks/)
 
-        return export(self.root, format, self.data)
+        return export(self.root, format, self.data, inferred=inferred)
 
 
 def _quiet(step: str) -> None:

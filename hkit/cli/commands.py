@@ -323,11 +323,13 @@ def cache(state: State, verify: bool = False, clear: bool = False) -> int:
 # -- export, review, docs, diff ------------
 
 
-def export(state: State, fmt: str | None = None, output: str | None = None) -> int:
-    """``hkit export``: the ontology and the data for another store."""
+def export(
+    state: State, fmt: str | None = None, output: str | None = None, inferred: bool = False
+) -> int:
+    """``hkit export``: the ontology and the data for another store (and what they entail)."""
 
     fmt = output_format(fmt, output, EXPORT)
-    write_output(state.graph().export(fmt), output)
+    write_output(state.graph(asserted=True).export(fmt, inferred=inferred), output)
     return 0
 
 

@@ -364,6 +364,13 @@ COMMANDS: dict[str, Command] = {
                     choices=names(EXPORT, command_line=True),
                 ),
                 _OUTPUT,
+                Option(
+                    ("--inferred",),
+                    "inferred",
+                    "Add what the ontology entails (in nquads and trig, in the graph "
+                    "<https://w3id.org/hkit/inferred>), for a store that does not reason.",
+                    kind="flag",
+                ),
             ),
         ),
         Command(

@@ -10,9 +10,13 @@ Named-graph layout, for the dataset formats (TriG and N-Quads):
 - ``<https://w3id.org/hkit/ontology>``: the ontology (``ontology/hkit.ttl``);
 - ``<https://w3id.org/hkit/data>``: the data (``data/*.ttl``) and any ``--data`` files.
 
+- ``<https://w3id.org/hkit/inferred>``, when asked for: what the ontology entails and the
+  other two do not state (docs/reasoning.md).
+
 A store that should answer hkit's saved queries needs both graphs as its default graph (a union
-default graph, or both named as ``default-graph-uri``). The triple formats (Turtle, N-Triples,
-JSON-LD, RDF/XML) hold the union of the two.
+default graph, or both named as ``default-graph-uri``); the saved queries give the same rows with
+the inferred graph or without it. The triple formats (Turtle, N-Triples, JSON-LD, RDF/XML) hold
+the union.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from hkit.core import vocab
 from hkit.core.errors import InputError
 from hkit.core.formats import EXPORT, get
 from hkit.core.vocab import PREFIXES
+from hkit.store import closure
 from hkit.store.files import graph_files
 from hkit.store.rdf import base_iri, parsing
 
@@ -142,7 +147,21 @@ def _check_xml(triples: list) -> None:
             )
 
 
-def export(root: Path, fmt: str, extra: Iterable[Path] = ()) -> bytes:
+def with_inferred(quads: list) -> list:  # list[pyoxigraph.Quad]
+    """``quads`` and what they entail (:mod:`hkit.store.closure`), the inferred triples in the
+    graph ``<https://w3id.org/hkit/inferred>``. The closure is computed on these very quads, so
+    its blank nodes are theirs and the output stays deterministic."""
+    import pyoxigraph
+
+    store = pyoxigraph.Store()
+    store.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in quads)
+    closure.materialise(store)
+    graph = pyoxigraph.NamedNode(closure.INFERRED)
+    return [*quads, *store.quads_for_pattern(None, None, None, graph)]
+
+
+def export(root: Path, fmt: str, extra: Iterable[Path] = (), inferred: bool = False) -> bytes:
     """The ontology and the data (and ``extra`` files) in the export format ``fmt``, by its
-    renderer in the format registry."""
-    return get(fmt, EXPORT).load()(read_quads(export_files(root, extra)), fmt)
+    renderer in the format registry; with ``inferred``, what they entail as well."""
+    quads = read_quads(export_files(root, extra))
+    return get(fmt, EXPORT).load()(with_inferred(quads) if inferred else quads, fmt)
