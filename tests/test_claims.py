@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 from pathlib import Path
 
 import pytest
 import rdflib
 from helpers import ROOT
 
+from hkit.quality.sentences import collapse, split_sentences
 from hkit.store.files import HKIT, HKIT_ID, ONTOLOGY, data_files
 from hkit.store.rdf import load_rdflib
 
@@ -24,43 +24,6 @@ PREFIXES = {"id": str(HKIT_ID), "hkit": str(HKIT)}
 needs_sources = pytest.mark.skipif(
     not SOURCES.is_dir(), reason=f"the source documents are not at {SOURCES}"
 )
-
-#: Words whose full stop does not end a sentence (data/claims.md); single capital initials
-#: ("J.") are handled apart.
-ABBREVIATIONS = frozenset("Dr. Prof. Mr. Ms. St. Co. Corp. Ltd. Inc. No. vs. e.g. i.e.".split())
-
-#: A candidate sentence end: ".", "!" or "?", optionally a closing quote, then whitespace, and
-#: then (looked at, not taken) an uppercase letter, a digit or an opening quote.
-_BOUNDARY = re.compile(r"([.!?][\u201d\"]?)\s+(?=[A-Z0-9\u201c\"])")
-
-
-def collapse(text: str) -> str:
-    """Whitespace runs to single spaces, ends trimmed; quotes and apostrophes kept as written."""
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _ends_with_abbreviation(before: str) -> bool:
-    """Whether the text up to and including a full stop ends with an abbreviation or an initial."""
-    word = before.rsplit(" ", 1)[-1].lstrip("(\u201c\"'\u2018")
-    return word in ABBREVIATIONS or re.fullmatch(r"[A-Z]\.", word) is not None
-
-
-def split_sentences(text: str) -> list[str]:
-    """The document's sentences by the rule of data/claims.md, in document order, repeats kept."""
-    sentences = []
-    for raw in text.splitlines():
-        line = collapse(raw)
-        if not line:
-            continue
-        start = 0
-        for match in _BOUNDARY.finditer(line):
-            end = match.end(1)
-            if match.group(1) == "." and _ends_with_abbreviation(line[start:end]):
-                continue
-            sentences.append(line[start:end])
-            start = match.end()
-        sentences.append(line[start:])
-    return sentences
 
 
 def read_ledger() -> list[dict[str, str]]:
