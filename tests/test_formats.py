@@ -37,6 +37,7 @@ from hkit.core.formats import (
 from hkit.present.explore import Description, Stats
 from hkit.quality.checks import GateReport
 from hkit.quality.diff import OntologyDiff
+from hkit.quality.ledger import LedgerReport
 from hkit.quality.reason import ReasonerReport
 from hkit.quality.review import Review
 from hkit.quality.validate import ValidationReport
@@ -52,6 +53,7 @@ REPORT_CLASSES = {
         ValidationReport,
         ReasonerReport,
         GateReport,
+        LedgerReport,
     )
 }
 #: The method that gives each report format's content.

@@ -81,6 +81,8 @@ def report_format(report: str, help: str, default: str | None = "text") -> Optio
 ENV_ROOT = "HKIT_ROOT"
 #: Environment variable: the SPARQL endpoint that queries run on.
 ENV_ENDPOINT = "HKIT_ENDPOINT"
+#: Environment variable: the folder of the source documents that the claims ledger accounts for.
+ENV_SOURCES = "HKIT_SOURCES"
 
 #: What ``hkit --help`` says before its options and commands.
 PROGRAM_HELP = """hkit: a knowledge graph of Hong Kong's innovation and technology ecosystem.
@@ -148,6 +150,14 @@ _ASSERTED = Option(
     "Only what the documents state: leave out what the ontology entails (a university is an "
     "organisation, a transitive or inverse link, a property chain).",
     kind="flag",
+)
+_SOURCES = Option(
+    ("--sources",),
+    "sources",
+    "The folder of the source documents (default: shared/sources beside the root folder). "
+    "Env: HKIT_SOURCES.",
+    envvar=ENV_SOURCES,
+    metavar="DIR",
 )
 _ENDPOINT = (
     Option(
@@ -599,12 +609,15 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "check",
-            help="""Run every quality gate: strict parse, SHACL, the reasoner, the violation checks.
+            help="""Run every quality gate: strict parse, SHACL, the reasoner, the violation checks,
+            the claims ledger, the version.
 
             The violation checks are the SPARQL queries in queries/checks/*-violation.rq. The global
-            --timeout bounds each check query and the reasoner. The version gate compares the
-            ontology with its latest release in releases/. Exit 0 when every gate passes, 1 when
-            one fails, 2 when one cannot run.
+            --timeout bounds each check query and the reasoner. The ledger gate holds
+            data/claims.tsv against the source documents (see hkit ledger --help); it is skipped
+            when their folder is not found. The version gate compares the ontology with its latest
+            release in releases/. Exit 0 when every gate passes, 1 when one fails, 2 when one
+            cannot run.
 
             Example:
 
@@ -628,6 +641,49 @@ COMMANDS: dict[str, Command] = {
                     "List the violation checks and stop.",
                     kind="flag",
                 ),
+                _SOURCES,
+            ),
+        ),
+        Command(
+            "ledger",
+            help="""The claims ledger: every sentence of every source document, with the nodes that
+            encode its claims or the reason it has none (data/claims.tsv, data/claims.md).
+
+            Lists, document by document, each sentence with neither nodes nor a reason, each
+            reason not of the list below, each row whose sentence is no longer in its document,
+            and each node that does not exist or does not cite the row's document. Exit 0 when
+            none is found, 1 when one is, 2 when it cannot run.
+
+            --add FILE registers a new document of the sources folder: a row to fill for each of
+            its sentences is added to data/claims.tsv, and the node to add to data/sources.ttl is
+            printed with placeholders to fill in from the document. A document already in the
+            ledger is refused.
+
+            A reason is "kind" or "kind: detail", the kind one of these (data/claims.md):
+
+            \b
+              heading, navigation, page furniture, photo caption, pull quote
+              repeat of sentence N   N: the sentence it repeats, counting the document's
+                                     distinct sentences from 1
+              evaluation with nothing to check
+              general statement with nothing checkable
+              not encoded: CLAIM     a checkable claim no node encodes yet: listed as work
+                                     to do, not failing
+
+            Example:
+
+                hkit ledger --add 004_5f0e1d2c3b4a6978.txt
+            """,
+            options=(
+                Option(
+                    ("--add",),
+                    "add",
+                    "Register this document (in the sources folder) and print its node's stub.",
+                    kind="file",
+                    metavar="FILE",
+                ),
+                _SOURCES,
+                report_format("ledger", "text: the counts, then the findings; json for programs."),
             ),
         ),
     )

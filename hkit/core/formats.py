@@ -43,7 +43,7 @@ REPORT = "report"
 KINDS = (ANSWERS, GRAPH, EXPORT, REPORT)
 
 #: The reports, by the command that prints each.
-REPORTS = ("describe", "stats", "review", "diff", "validate", "reason", "check")
+REPORTS = ("describe", "stats", "review", "diff", "validate", "reason", "check", "ledger")
 
 #: The query forms whose answers are graphs (the ``graph`` formats); the others are rows.
 GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
