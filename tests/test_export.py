@@ -20,6 +20,7 @@ from stores import riot
 import hkit
 from hkit.cli.group import main
 from hkit.core.formats import EXPORT, get, names
+from hkit.core.vocab import PREFIXES
 from hkit.present.export import (
     DATA_GRAPH,
     ONTOLOGY_GRAPH,
@@ -124,7 +125,58 @@ def test_jsonld_is_strict_json():
         raise AssertionError(f"{name} is not JSON")
 
     document = json.loads(KG.export("jsonld"), parse_constant=refuse)
-    assert isinstance(document, list) and document
+    assert isinstance(document, dict) and document
+
+
+def test_jsonld_has_a_context_and_a_named_graph_for_the_ontology_and_one_for_the_data():
+    document = json.loads(KG.export("jsonld"))
+    assert document["@context"] == PREFIXES
+    assert set(document) == {"@context", "@graph"}
+    graphs = {graph["@id"]: graph["@graph"] for graph in document["@graph"]}
+    assert set(graphs) == {ONTOLOGY_GRAPH, DATA_GRAPH}
+    assert all(set(graph) == {"@id", "@graph"} for graph in document["@graph"])
+    ontology = {node["@id"] for node in graphs[ONTOLOGY_GRAPH]}
+    data = {node["@id"] for node in graphs[DATA_GRAPH]}
+    assert "hkit:Initiative" in ontology and "hkit:Initiative" not in data
+    assert "id:innohk" in data and "id:innohk" not in ontology
+    (innohk,) = [node for node in graphs[DATA_GRAPH] if node["@id"] == "id:innohk"]
+    assert {"@id": "hkit:Initiative"} in innohk["rdf:type"]
+    assert {"@language": "en", "@value": "InnoHK"} in innohk["rdfs:label"]
+
+
+def test_jsonld_writes_no_iri_that_a_processor_would_read_as_another(tmp_path):
+    """An IRI whose scheme is one of hkit's prefixes (``schema:x``) would be read as a compact
+    IRI: that prefix is left out of the context. A local part that starts with // would be read
+    as an IRI of its own: that IRI is written in full."""
+    extra = tmp_path / "schemes.nt"
+    extra.write_text(
+        "<schema:thing> <https://example.org/p> <https://w3id.org/hkit/id///x> .\n"
+        '<https://example.org/s> <id:p> "1"^^<xsd:decimal> .\n',
+        encoding="utf-8",
+    )
+    result = invoke("--data", str(extra), "export", "--format", "jsonld")
+    assert result.exit_code == 0, result.output
+    context = json.loads(result.stdout_bytes)["@context"]
+    assert "schema" not in context and "id" not in context and "xsd" not in context
+    assert context["hkit"] == PREFIXES["hkit"]
+    assert '"https://w3id.org/hkit/id///x"' in result.stdout_bytes.decode()
+    assert oxigraph_statements(result.stdout_bytes, "jsonld") == source_statements(
+        "jsonld", (extra,)
+    )
+    rdflib.NORMALIZE_LITERALS = False
+    parsed = rdflib.Dataset()
+    parsed.parse(data=result.stdout_bytes, format="json-ld")
+    triples = {t for g in parsed.graphs() for t in g}
+    assert (
+        rdflib.URIRef("schema:thing"),
+        rdflib.URIRef("https://example.org/p"),
+        rdflib.URIRef("https://w3id.org/hkit/id///x"),
+    ) in triples
+    assert (
+        rdflib.URIRef("https://example.org/s"),
+        rdflib.URIRef("id:p"),
+        rdflib.Literal("1", datatype=rdflib.URIRef("xsd:decimal")),
+    ) in triples
 
 
 def test_named_graph_layout_puts_the_ontology_and_the_data_apart():

@@ -396,7 +396,7 @@ def test_a_report_format_registered_for_a_report_renders_it(registry):
 def test_export_formats_come_from_the_registry():
     from hkit.present.export import serialize
 
-    assert [f.name for f in plugins(EXPORT) if f.dataset] == ["nquads", "trig"]
+    assert [f.name for f in plugins(EXPORT) if f.dataset] == ["nquads", "trig", "jsonld"]
     assert get("rdfxml", EXPORT).suffixes[0] == ".rdf"
     with pytest.raises(HkitError, match="not one of: turtle, ntriples"):
         serialize([], "csv")

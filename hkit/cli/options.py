@@ -357,7 +357,7 @@ COMMANDS: dict[str, Command] = {
             help="""Write the ontology and the data (and any --data files) for another triple store.
 
             The output is deterministic (the same bytes on every run) and lossless (every literal
-            exactly as written). In TriG and N-Quads the ontology is in the graph
+            exactly as written). In TriG, N-Quads and JSON-LD the ontology is in the graph
             <https://w3id.org/hkit/ontology> and the data in <https://w3id.org/hkit/data>.
 
             Example:
@@ -368,9 +368,9 @@ COMMANDS: dict[str, Command] = {
                 Option(
                     ("--format",),
                     "fmt",
-                    "nquads and trig keep the named graphs (the ontology, the data); the others "
-                    "hold their union. Default: what the -o file's extension says (.ttl, .nt, "
-                    ".nq, .trig, .jsonld/.json, .rdf/.owl/.xml), else turtle.",
+                    "nquads, trig and jsonld keep the named graphs (the ontology, the data); the "
+                    "others hold their union. Default: what the -o file's extension says (.ttl, "
+                    ".nt, .nq, .trig, .jsonld/.json, .rdf/.owl/.xml), else turtle.",
                     choices=names(EXPORT, command_line=True),
                 ),
                 _OUTPUT,

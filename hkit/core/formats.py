@@ -319,7 +319,8 @@ register("turtle", EXPORT, "text/turtle", _EXPORT, suffixes=(".ttl", ".n3"), def
 register("ntriples", EXPORT, "application/n-triples", _EXPORT, suffixes=(".nt",))
 register("nquads", EXPORT, "application/n-quads", _EXPORT, suffixes=(".nq",), dataset=True)
 register("trig", EXPORT, "application/trig", _EXPORT, suffixes=(".trig",), dataset=True)
-register("jsonld", EXPORT, "application/ld+json", _EXPORT, suffixes=(".jsonld", ".json"))
+register("jsonld", EXPORT, "application/ld+json", _EXPORT, suffixes=(".jsonld", ".json"),
+         dataset=True)  # fmt: skip
 register("rdfxml", EXPORT, "application/rdf+xml", _EXPORT, suffixes=(".rdf", ".owl", ".xml"))
 
 register("text", REPORT, "text/plain" + _UTF8, "hkit.core.formats:report_text", people=True,
