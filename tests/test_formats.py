@@ -161,7 +161,18 @@ def test_the_choices_of_format_are_the_registry_s():
     for command, choices in expected.items():
         assert choices_of(_format_option(command)) == choices, command
     # as --help lists them, in their order
-    assert expected["query"] == ("table", "csv", "tsv", "json", "xml", "md", "turtle", "ntriples")
+    assert expected["query"] == (
+        "table",
+        "csv",
+        "tsv",
+        "json",
+        "xml",
+        "md",
+        "xlsx",
+        "parquet",
+        "turtle",
+        "ntriples",
+    )
     assert expected["export"] == ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")
     assert expected["review"] == expected["diff"] == ("text", "md", "json")
     assert expected["validate"] == ("text", "json", "ttl")
@@ -187,6 +198,7 @@ def test_click_and_the_fast_lane_offer_the_registry_s_choices():
 
 def test_an_output_file_s_suffix_asks_for_the_registry_s_format():
     assert by_suffix(ANSWERS, GRAPH) == {
+        ".txt": "table",
         ".csv": "csv",
         ".tsv": "tsv",
         ".json": "json",
@@ -194,15 +206,24 @@ def test_an_output_file_s_suffix_asks_for_the_registry_s_format():
         ".xml": "xml",
         ".srx": "xml",
         ".md": "md",
+        ".xlsx": "xlsx",
+        ".parquet": "parquet",
         ".ttl": "turtle",
         ".nt": "ntriples",
     }
     assert by_suffix(EXPORT) == hkit.api.export_suffixes()
     assert by_suffix(EXPORT)[".json"] == "jsonld" and by_suffix(EXPORT)[".n3"] == "turtle"
     assert output_format(None, "out/rows.TSV", ANSWERS, GRAPH) == "tsv"
-    assert output_format(None, "graph.jsonld", ANSWERS, GRAPH) == "table"  # the server's only
     assert output_format(None, "-", EXPORT) == "turtle"
-    assert output_format(None, "report.ttl", REPORT, report="review") == "text"
+    assert output_format(None, "rows", ANSWERS, GRAPH) == "table"  # no suffix: the default
+    # a suffix the command does not write is refused, never written as its default
+    for output, kinds, report in (
+        ("graph.jsonld", (ANSWERS, GRAPH), None),  # the server's only
+        ("report.ttl", (REPORT,), "review"),
+        ("funds.html", (ANSWERS, GRAPH), None),
+    ):
+        with pytest.raises(HkitError, match="does not know what to write"):
+            output_format(None, output, *kinds, report=report)
     assert output_format(None, "report.ttl", REPORT, report="validate") == "ttl"
     assert output_format("md", "report.json", REPORT, report="review") == "md"
 

@@ -139,9 +139,10 @@ _WIDE = Option(
 _RESULT_FORMAT = Option(
     ("--format",),
     "fmt",
-    "table/md for people; json, xml, csv, tsv are the W3C SPARQL result formats; "
-    "turtle/ntriples for CONSTRUCT and DESCRIBE. Default: what the -o file's extension "
-    "says (.csv, .tsv, .json, .xml, .md, .ttl, .nt), else table.",
+    "table/md for people; json, xml, csv, tsv are the W3C SPARQL result formats; xlsx and "
+    "parquet for spreadsheets and data frames (to a file); turtle/ntriples for CONSTRUCT and "
+    "DESCRIBE. Default: what the -o file's extension says (.txt, .csv, .tsv, .json, .xml, .md, "
+    ".xlsx, .parquet, .ttl, .nt), else table.",
     choices=names(ANSWERS, GRAPH, command_line=True),
 )
 _ASSERTED = Option(
