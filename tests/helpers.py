@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.server
 import threading
 from collections.abc import Iterator
@@ -178,3 +179,23 @@ def serving_in_thread(app: Any, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+@functools.cache
+def owlrl_closure_of_the_shipped_graph() -> tuple[Any, frozenset]:
+    """The shipped graph with owlrl's OWL 2 RL closure (an rdflib graph; do not change it), and
+    its asserted triples: computed once a test run (several seconds), shared by the tests that
+    compare hkit's closure and the saved queries with it."""
+    import owlrl
+    import rdflib
+
+    from hkit.store.files import graph_files
+
+    graph = rdflib.Graph()
+    for path in graph_files(ROOT):
+        graph.parse(path)
+    asserted = frozenset(graph)
+    owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+    ).expand(graph)
+    return graph, asserted

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, owlrl_closure_of_the_shipped_graph
 from test_queries import typed_rows
 
 import hkit
@@ -61,16 +61,7 @@ def engine_over(ntriples: str) -> EmbeddedEngine:
 
 def owlrl_closure():
     """The shipped graph with owlrl's OWL 2 RL closure, as rdflib triples."""
-    import owlrl
-    import rdflib
-
-    graph = rdflib.Graph()
-    for path in graph_files(ROOT):
-        graph.parse(path)
-    owlrl.DeductiveClosure(
-        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
-    ).expand(graph)
-    return graph
+    return owlrl_closure_of_the_shipped_graph()[0]
 
 
 @pytest.fixture(scope="module")
