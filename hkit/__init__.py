@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from hkit.present.explore import Description, Stats
     from hkit.quality.checks import Check, GateReport
     from hkit.quality.diff import OntologyDiff
+    from hkit.quality.ledger import LedgerReport
+    from hkit.quality.ledger_add import Registration
     from hkit.quality.reason import ReasonerReport
     from hkit.quality.review import Review
     from hkit.quality.validate import ValidationReport
@@ -59,8 +61,10 @@ _REPORTS = {
     "Check": "hkit.quality.checks",
     "Description": "hkit.present.explore",
     "GateReport": "hkit.quality.checks",
+    "LedgerReport": "hkit.quality.ledger",
     "OntologyDiff": "hkit.quality.diff",
     "ReasonerReport": "hkit.quality.reason",
+    "Registration": "hkit.quality.ledger_add",
     "Review": "hkit.quality.review",
     "SavedQuery": "hkit.core.catalog",
     "Stats": "hkit.present.explore",
@@ -83,12 +87,14 @@ __all__ = [
     "HkitError",
     "InputError",
     "KnowledgeGraph",
+    "LedgerReport",
     "OntologyDiff",
     "QueryError",
     "QueryFailed",
     "QueryTimeout",
     "ReasonerError",
     "ReasonerReport",
+    "Registration",
     "ResourceError",
     "Result",
     "Review",

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from hkit.present.explore import Description, Stats
     from hkit.quality.checks import Check, GateReport
     from hkit.quality.diff import OntologyDiff
+    from hkit.quality.ledger import LedgerReport
+    from hkit.quality.ledger_add import Registration
     from hkit.quality.reason import ReasonerReport
     from hkit.quality.review import Review
     from hkit.quality.validate import ValidationReport
@@ -531,15 +533,18 @@ class KnowledgeGraph:
         return read_checks(self.root / CHECKS_DIR)
 
     def check(
-        self, skip: Iterable[str] = (), progress: Callable[[str], None] | None = None
+        self,
+        skip: Iterable[str] = (),
+        progress: Callable[[str], None] | None = None,
+        sources: str | Path | None = None,
     ) -> GateReport:
-        """Every quality gate (strict parse, SHACL, the reasoner, the violation checks, the
-        version against the latest release), as
+        """Every quality gate (strict parse, SHACL, the reasoner, the violation checks, the claims
+        ledger against the documents in ``sources``, the version against the latest release), as
         ``hkit check`` runs them; leave gates out with ``skip``.
 
         >>> report = open().check(skip=["reason"])
         >>> report.passed, [r.gate for r in report.results]
-        (True, ['parse', 'shacl', 'reason', 'checks', 'version'])
+        (True, ['parse', 'shacl', 'reason', 'checks', 'ledger', 'version'])
         """
 
         # start-up: not on hkit query's path (benchmarks/)
@@ -553,8 +558,17 @@ class KnowledgeGraph:
                 query_timeout=self.timeout,
                 reasoner_timeout=self.timeout,
                 progress=progress,
+                sources=None if sources is None else Path(sources),
             )
         )
+
+    def ledger(self, sources: str | Path | None = None) -> LedgerReport:
+        """The claims ledger (``data/claims.tsv``) against the source documents in ``sources``
+        (default: ``HKIT_SOURCES``, else ``shared/sources`` beside the root) and the graph."""
+        from hkit.quality.ledger import check_ledger, sources_folder  # start-up (benchmarks/)
+
+        folder = sources_folder(self.root, sources)
+        return check_ledger(self.root, graph_files(self.root, self.data), folder)
 
     def review(self) -> Review:
         """The ontology quality report (ROBOT report's checks, OOPS! pitfalls, alignment)."""
@@ -568,13 +582,15 @@ class KnowledgeGraph:
 
         return write_docs(self.root, Path(folder), tuple(self.data))
 
-    def export(self, format: str = "turtle") -> bytes:
+    def export(self, format: str = "turtle", *, inferred: bool = False) -> bytes:
         """The ontology and the data for another triple store: ``turtle``, ``ntriples``,
-        ``nquads``, ``trig``, ``jsonld`` or ``rdfxml``, deterministic and lossless."""
+        ``nquads``, ``trig``, ``jsonld`` or ``rdfxml``, deterministic and lossless. With
+        ``inferred``, what the ontology entails as well (in TriG and N-Quads, in the graph
+        ``https://w3id.org/hkit/inferred``)."""
 
         from hkit.present.export import export  # start-up: not on hkit query's path (benchmarks/)
 
-        return export(self.root, format, self.data)
+        return export(self.root, format, self.data, inferred=inferred)
 
 
 def _quiet(step: str) -> None:
@@ -595,6 +611,17 @@ def diff(
 
     chosen = find_root(None if root is None else str(root)) if (git or root) else None
     return diff_files(old, new, chosen)
+
+
+def register_document(
+    file: str | Path, root: str | Path | None = None, sources: str | Path | None = None
+) -> Registration:
+    """Add a source document (in the ``sources`` folder) to the claims ledger of ``root``: a row
+    to fill for each of its sentences, and its node for ``data/sources.ttl`` (``as_text()``)."""
+    from hkit.quality.ledger_add import register_document as register  # start-up (benchmarks/)
+
+    chosen = find_root(None if root is None else str(root))
+    return register(chosen, Path(file), sources, graph_files(chosen))
 
 
 def export_suffixes() -> dict[str, str]:

@@ -467,7 +467,7 @@ def test_reporting_commands_write_json():
     import json
 
     stats = json.loads(invoke("stats", "--format", "json").output)
-    assert stats["triples"] > 4000 and ["hkit:Plan", 5] in stats["per_class"]
+    assert stats["triples"] > 4000 and ["hkit:Plan", 5, 5] in stats["per_class"]
     described = json.loads(invoke("describe", "cuhk", "--format", "json").output)
     assert described["iri"] == "https://w3id.org/hkit/id/cuhk"
     assert ["involved in", "InnoHK"] in described["outgoing"]

@@ -20,6 +20,7 @@ from stores import riot
 import hkit
 from hkit.cli.group import main
 from hkit.core.formats import EXPORT, get, names
+from hkit.core.vocab import PREFIXES
 from hkit.present.export import (
     DATA_GRAPH,
     ONTOLOGY_GRAPH,
@@ -124,7 +125,58 @@ def test_jsonld_is_strict_json():
         raise AssertionError(f"{name} is not JSON")
 
     document = json.loads(KG.export("jsonld"), parse_constant=refuse)
-    assert isinstance(document, list) and document
+    assert isinstance(document, dict) and document
+
+
+def test_jsonld_has_a_context_and_a_named_graph_for_the_ontology_and_one_for_the_data():
+    document = json.loads(KG.export("jsonld"))
+    assert document["@context"] == PREFIXES
+    assert set(document) == {"@context", "@graph"}
+    graphs = {graph["@id"]: graph["@graph"] for graph in document["@graph"]}
+    assert set(graphs) == {ONTOLOGY_GRAPH, DATA_GRAPH}
+    assert all(set(graph) == {"@id", "@graph"} for graph in document["@graph"])
+    ontology = {node["@id"] for node in graphs[ONTOLOGY_GRAPH]}
+    data = {node["@id"] for node in graphs[DATA_GRAPH]}
+    assert "hkit:Initiative" in ontology and "hkit:Initiative" not in data
+    assert "id:innohk" in data and "id:innohk" not in ontology
+    (innohk,) = [node for node in graphs[DATA_GRAPH] if node["@id"] == "id:innohk"]
+    assert {"@id": "hkit:Initiative"} in innohk["rdf:type"]
+    assert {"@language": "en", "@value": "InnoHK"} in innohk["rdfs:label"]
+
+
+def test_jsonld_writes_no_iri_that_a_processor_would_read_as_another(tmp_path):
+    """An IRI whose scheme is one of hkit's prefixes (``schema:x``) would be read as a compact
+    IRI: that prefix is left out of the context. A local part that starts with // would be read
+    as an IRI of its own: that IRI is written in full."""
+    extra = tmp_path / "schemes.nt"
+    extra.write_text(
+        "<schema:thing> <https://example.org/p> <https://w3id.org/hkit/id///x> .\n"
+        '<https://example.org/s> <id:p> "1"^^<xsd:decimal> .\n',
+        encoding="utf-8",
+    )
+    result = invoke("--data", str(extra), "export", "--format", "jsonld")
+    assert result.exit_code == 0, result.output
+    context = json.loads(result.stdout_bytes)["@context"]
+    assert "schema" not in context and "id" not in context and "xsd" not in context
+    assert context["hkit"] == PREFIXES["hkit"]
+    assert '"https://w3id.org/hkit/id///x"' in result.stdout_bytes.decode()
+    assert oxigraph_statements(result.stdout_bytes, "jsonld") == source_statements(
+        "jsonld", (extra,)
+    )
+    rdflib.NORMALIZE_LITERALS = False
+    parsed = rdflib.Dataset()
+    parsed.parse(data=result.stdout_bytes, format="json-ld")
+    triples = {t for g in parsed.graphs() for t in g}
+    assert (
+        rdflib.URIRef("schema:thing"),
+        rdflib.URIRef("https://example.org/p"),
+        rdflib.URIRef("https://w3id.org/hkit/id///x"),
+    ) in triples
+    assert (
+        rdflib.URIRef("https://example.org/s"),
+        rdflib.URIRef("id:p"),
+        rdflib.Literal("1", datatype=rdflib.URIRef("xsd:decimal")),
+    ) in triples
 
 
 def test_named_graph_layout_puts_the_ontology_and_the_data_apart():
@@ -197,3 +249,52 @@ def test_jena_accepts_every_export_strictly_and_reads_the_same_triples(fmt, jena
     expected = as_rdflib([q.triple for q in set(read_quads(export_files(ROOT, (TRICKY,))))])
     assert len(read_by_jena) == len(expected)
     assert rdflib.compare.isomorphic(read_by_jena, expected)
+
+
+# -- with what the ontology entails ------------
+
+INFERRED = "https://w3id.org/hkit/inferred"
+
+
+def test_the_inferred_export_adds_the_closure_in_a_graph_of_its_own():
+    plain = KG.export("nquads")
+    both = KG.export("nquads", inferred=True)
+    assert both == KG.export("nquads", inferred=True)  # deterministic
+    quads = list(pyoxigraph.parse(both, format=pyoxigraph.RdfFormat.N_QUADS))
+    graphs = {q.graph_name.value for q in quads}
+    assert graphs == {"https://w3id.org/hkit/ontology", "https://w3id.org/hkit/data", INFERRED}
+    asserted = {q for q in quads if q.graph_name.value != INFERRED}
+    assert asserted == set(pyoxigraph.parse(plain, format=pyoxigraph.RdfFormat.N_QUADS))
+    # the inferred graph is exactly what the embedded store infers (the shipped graph's
+    # closure has no blank node, so its terms compare as they are)
+    store = hkit.open(root=ROOT).store
+    expected = {
+        q.triple for q in store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(INFERRED))
+    }
+    assert {q.triple for q in quads if q.graph_name.value == INFERRED} == expected
+    # a triple format holds the union
+    turtle = KG.export("turtle", inferred=True)
+    assert len(list(pyoxigraph.parse(turtle, format=pyoxigraph.RdfFormat.TURTLE))) == len(quads)
+
+
+def test_a_store_that_does_not_reason_answers_with_the_inferred_export():
+    """Loaded into a plain store (no reasoning), the export with --inferred answers what only
+    the ontology entails, and the saved queries give the embedded engine's rows."""
+    from hkit.store.engines import EmbeddedEngine
+
+    store = pyoxigraph.Store()
+    store.load(KG.export("ntriples", inferred=True), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    engine = EmbeddedEngine(store, inferred=False)
+    text = "PREFIX hkit: <https://w3id.org/hkit/ontology#> SELECT * WHERE { ?p hkit:holdsPost ?x }"
+    assert len(engine.run(text).rows) == 12
+    for name in ("people-and-posts", "sites-and-occupants", "events-timeline"):
+        query = KG.prepare(name, **KG.queries[name].examples[0])
+        assert engine.run(query).rows == KG.embedded.run(query).rows, name
+
+
+def test_the_command_line_exports_the_closure_when_asked(tmp_path):
+    out = tmp_path / "hkit.trig"
+    result = CliRunner().invoke(main, ["--root", str(ROOT), "export", "--inferred", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == KG.export("trig", inferred=True)
+    assert f"<{INFERRED}>".encode() in out.read_bytes()

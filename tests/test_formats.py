@@ -37,6 +37,7 @@ from hkit.core.formats import (
 from hkit.present.explore import Description, Stats
 from hkit.quality.checks import GateReport
 from hkit.quality.diff import OntologyDiff
+from hkit.quality.ledger import LedgerReport
 from hkit.quality.reason import ReasonerReport
 from hkit.quality.review import Review
 from hkit.quality.validate import ValidationReport
@@ -52,6 +53,7 @@ REPORT_CLASSES = {
         ValidationReport,
         ReasonerReport,
         GateReport,
+        LedgerReport,
     )
 }
 #: The method that gives each report format's content.
@@ -159,7 +161,18 @@ def test_the_choices_of_format_are_the_registry_s():
     for command, choices in expected.items():
         assert choices_of(_format_option(command)) == choices, command
     # as --help lists them, in their order
-    assert expected["query"] == ("table", "csv", "tsv", "json", "xml", "md", "turtle", "ntriples")
+    assert expected["query"] == (
+        "table",
+        "csv",
+        "tsv",
+        "json",
+        "xml",
+        "md",
+        "xlsx",
+        "parquet",
+        "turtle",
+        "ntriples",
+    )
     assert expected["export"] == ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")
     assert expected["review"] == expected["diff"] == ("text", "md", "json")
     assert expected["validate"] == ("text", "json", "ttl")
@@ -185,6 +198,7 @@ def test_click_and_the_fast_lane_offer_the_registry_s_choices():
 
 def test_an_output_file_s_suffix_asks_for_the_registry_s_format():
     assert by_suffix(ANSWERS, GRAPH) == {
+        ".txt": "table",
         ".csv": "csv",
         ".tsv": "tsv",
         ".json": "json",
@@ -192,15 +206,24 @@ def test_an_output_file_s_suffix_asks_for_the_registry_s_format():
         ".xml": "xml",
         ".srx": "xml",
         ".md": "md",
+        ".xlsx": "xlsx",
+        ".parquet": "parquet",
         ".ttl": "turtle",
         ".nt": "ntriples",
     }
     assert by_suffix(EXPORT) == hkit.api.export_suffixes()
     assert by_suffix(EXPORT)[".json"] == "jsonld" and by_suffix(EXPORT)[".n3"] == "turtle"
     assert output_format(None, "out/rows.TSV", ANSWERS, GRAPH) == "tsv"
-    assert output_format(None, "graph.jsonld", ANSWERS, GRAPH) == "table"  # the server's only
     assert output_format(None, "-", EXPORT) == "turtle"
-    assert output_format(None, "report.ttl", REPORT, report="review") == "text"
+    assert output_format(None, "rows", ANSWERS, GRAPH) == "table"  # no suffix: the default
+    # a suffix the command does not write is refused, never written as its default
+    for output, kinds, report in (
+        ("graph.jsonld", (ANSWERS, GRAPH), None),  # the server's only
+        ("report.ttl", (REPORT,), "review"),
+        ("funds.html", (ANSWERS, GRAPH), None),
+    ):
+        with pytest.raises(HkitError, match="does not know what to write"):
+            output_format(None, output, *kinds, report=report)
     assert output_format(None, "report.ttl", REPORT, report="validate") == "ttl"
     assert output_format("md", "report.json", REPORT, report="review") == "md"
 
@@ -362,12 +385,14 @@ def test_a_registered_answers_format_renders(registry):
 
 
 def test_reports_render_through_the_registry():
-    stats = Stats(triples=3, per_class=[("hkit:University", 2)], per_source=[("a.txt", 1)])
+    stats = Stats(
+        triples=3, inferred=2, per_class=[("hkit:University", 1, 2)], per_source=[("a.txt", 1)]
+    )
     assert stats.render() == stats.as_text()
     assert stats.render("json") == (
         json.dumps(stats.as_dict(), indent=2, ensure_ascii=False) + "\n"
     )
-    assert json.loads(stats.render("json"))["per_class"] == [["hkit:University", 2]]
+    assert json.loads(stats.render("json"))["per_class"] == [["hkit:University", 1, 2]]
     with pytest.raises(HkitError, match="format 'md' is not one of: text, json"):
         stats.render("md")
     diff = OntologyDiff([], [], [], ["a"], [])
@@ -381,7 +406,7 @@ def test_reports_render_through_the_registry():
 def test_a_report_format_registered_for_a_report_renders_it(registry):
     register("md", REPORT, "text/markdown", "hkit.core.formats:report_text",
              suffixes=(".md",), reports=("stats",))  # fmt: skip
-    stats = Stats(triples=1, per_class=[], per_source=[])
+    stats = Stats(triples=1, inferred=None, per_class=[], per_source=[])
     assert stats.render("md") == stats.as_text()
     assert output_format(None, "s.md", REPORT, report="stats") == "md"
 
@@ -392,7 +417,7 @@ def test_a_report_format_registered_for_a_report_renders_it(registry):
 def test_export_formats_come_from_the_registry():
     from hkit.present.export import serialize
 
-    assert [f.name for f in plugins(EXPORT) if f.dataset] == ["nquads", "trig"]
+    assert [f.name for f in plugins(EXPORT) if f.dataset] == ["nquads", "trig", "jsonld"]
     assert get("rdfxml", EXPORT).suffixes[0] == ".rdf"
     with pytest.raises(HkitError, match="not one of: turtle, ntriples"):
         serialize([], "csv")

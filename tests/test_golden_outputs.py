@@ -122,6 +122,7 @@ def _cases() -> dict[str, list[str]]:
         "validate",
         "review",
         "check",
+        "ledger",
         "diff",
         "export",
         "docs",

@@ -22,23 +22,38 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 @pytest.mark.parametrize(
     ("text", "keys"),
     [
-        ("SELECT ?a ?b { ?a ?p ?b } ORDER BY ?a DESC(?b)", [("a", False), ("b", True)]),
+        (
+            "SELECT ?a ?b { ?a ?p ?b } ORDER BY ?a DESC(?b)",
+            [("a", False, ""), ("b", True, "")],
+        ),
         (
             "SELECT ?a ?b { ?a ?p ?b }\nORDER BY asc ( ?b )desc(?a) # last\n",
-            [("b", False), ("a", True)],
+            [("b", False, ""), ("a", True, "")],
         ),
-        ("SELECT * WHERE { ?a ?p ?b } ORDER BY $b", [("b", False)]),
-        ("SELECT DISTINCT ?a WHERE { ?a ?p ?b } ORDER BY ?a", [("a", False)]),
+        ("SELECT * WHERE { ?a ?p ?b } ORDER BY $b", [("b", False, "")]),
+        ("SELECT DISTINCT ?a WHERE { ?a ?p ?b } ORDER BY ?a", [("a", False, "")]),
         (
             "SELECT (COUNT(*) AS ?n) ?a { ?a ?p ?b } GROUP BY ?a ORDER BY DESC(?n) ?a",
-            [("n", True), ("a", False)],
+            [("n", True, ""), ("a", False, "")],
         ),
-        ('SELECT ?a { ?a ?p "} ORDER BY ?b" } ORDER BY ?a', [("a", False)]),
+        ('SELECT ?a { ?a ?p "} ORDER BY ?b" } ORDER BY ?a', [("a", False, "")]),
         (
             "SELECT ?a { { SELECT ?a { ?a ?p ?b } ORDER BY ?b LIMIT 1 } } ORDER BY ?a",
-            [("a", False)],
+            [("a", False, "")],
         ),
-        ("PREFIX : <http://example.org/{}> SELECT ?a { ?a ?p :x } ORDER BY ?a", [("a", False)]),
+        (
+            "PREFIX : <http://example.org/{}> SELECT ?a { ?a ?p :x } ORDER BY ?a",
+            [("a", False, "")],
+        ),
+        (
+            "SELECT ?a ?b { ?a ?p ?b } ORDER BY STR(?a) desc( str( $b ) ) asc(STR(?a))",
+            [("a", False, "STR"), ("b", True, "STR"), ("a", False, "STR")],
+        ),
+        (
+            'SELECT ?a ?b { ?a ?p ?b } ORDER BY COALESCE(STR(?a), "") '
+            "DESC(coalesce ( str($b) , '' )) ?b",
+            [("a", False, "COALESCE"), ("b", True, "COALESCE"), ("b", False, "")],
+        ),
     ],
 )
 def test_final_order_takes_plain_variables_the_query_returns(text, keys):
@@ -53,7 +68,16 @@ def test_final_order_takes_plain_variables_the_query_returns(text, keys):
     [
         "SELECT ?a { ?a ?p ?b } ORDER BY ?b",  # a key the query does not return
         "SELECT (STR(?b) AS ?s) { ?a ?p ?b } ORDER BY ?b",  # ?b is only inside an expression
-        "SELECT * { ?a ?p ?b } ORDER BY STR(?a)",  # an expression
+        "SELECT * { ?a ?p ?b } ORDER BY LCASE(?a)",  # another expression
+        "SELECT * { ?a ?p ?b } ORDER BY STR(LCASE(?a))",
+        "SELECT * { ?a ?p ?b } ORDER BY STR(?a, ?b)",
+        "SELECT ?a { ?a ?p ?b } ORDER BY STR(?b)",  # a key the query does not return
+        "SELECT ?b ?b·x { ?r ?p ?b, ?b·x } ORDER BY STR(?b·x)",
+        'SELECT ?a { ?a ?p ?b } ORDER BY COALESCE(STR(?a), "x")',  # not the empty string
+        'SELECT ?a { ?a ?p ?b } ORDER BY COALESCE(STR(?a), " ")',
+        "SELECT ?a { ?a ?p ?b } ORDER BY COALESCE(STR(?a), ?a)",
+        'SELECT ?a { ?a ?p ?b } ORDER BY COALESCE(STR(?a), "", ?a)',
+        'SELECT ?a { ?a ?p ?b } ORDER BY COALESCE(?a, "")',
         "SELECT * { ?a ?p ?b } ORDER BY (?a)",
         "SELECT * { ?a ?p ?b } ORDER BY ?a LIMIT 3",  # a slice after the sort
         "SELECT * { ?a ?p ?b } ORDER BY ?a OFFSET 3",
@@ -134,17 +158,26 @@ def _column(kind: str | None):
 @st.composite
 def tables(draw):
     """Rows of two key columns, each of one kind of literal (or of any), with IRIs, blank nodes
-    and unbound values among them, and which way each key is ordered."""
+    and unbound values among them, which way each key is ordered, and whether by its text
+    (``STR(?a)``, ``COALESCE(STR(?a), "")``)."""
     kinds = [draw(st.sampled_from([*KINDS, None])) for _ in range(2)]
     a, b = (draw(_column(kind)) for kind in kinds)
     rows = list(zip(a, b + [None] * (len(a) - len(b)), strict=False))
-    return rows, kinds, draw(st.booleans()), draw(st.booleans())
+    directions = [draw(st.booleans()) for _ in range(2)]
+    return rows, kinds, directions, [draw(st.sampled_from(["", "STR", "COALESCE"])) for _ in "ab"]
+
+
+def _text(value, how):
+    """STR(value), or None where it is an error (unbound, a blank node), "" with COALESCE."""
+    if value is None or isinstance(value, pyoxigraph.BlankNode):
+        return "" if how == "COALESCE" else None
+    return value.value
 
 
 @settings(max_examples=150, deadline=None)
 @given(table=tables())
 def test_rows_are_ordered_as_the_engine_orders_them(table):
-    rows, kinds, first_descending, second_descending = table
+    rows, kinds, descending, hows = table
     store = pyoxigraph.Store()
     for i, values in enumerate(rows):
         row = pyoxigraph.NamedNode(f"{E}row{i}")
@@ -152,40 +185,56 @@ def test_rows_are_ordered_as_the_engine_orders_them(table):
         for key, value in zip(("a", "b"), values, strict=True):
             if value is not None:
                 store.add(pyoxigraph.Quad(row, pyoxigraph.NamedNode(E + key), value))
+    order = []
+    for variable, down, how in zip(("?a", "?b"), descending, hows, strict=True):
+        key = {
+            "": variable,
+            "STR": f"STR({variable})",
+            "COALESCE": f'COALESCE(STR({variable}), "")',
+        }
+        order.append(f"DESC({key[how]})" if down else key[how])
     text = (
         f"SELECT ?row ?a ?b WHERE {{ ?row <{E}n> ?n OPTIONAL {{ ?row <{E}a> ?a }} "
-        f"OPTIONAL {{ ?row <{E}b> ?b }} }} ORDER BY {'DESC(?a)' if first_descending else '?a'} "
-        f"{'DESC(?b)' if second_descending else '?b'}"
+        f"OPTIONAL {{ ?row <{E}b> ?b }} }} ORDER BY {' '.join(order)}"
     )
     engine = EmbeddedEngine(store)
     ours = engine._evaluate(text)
     theirs = engine._evaluate(text, order_here=False)  # the engine's own ORDER BY
 
     def keys(result):
-        return [(row.get("a"), row.get("b")) for row in result.rows]
+        # by its text, two terms may tie (a string and the same string in English): either side
+        # may put either first, so the keys are compared as they are ordered
+        return [
+            tuple(
+                _text(row.get(v), how) if how else row.get(v)
+                for v, how in zip(("a", "b"), hows, strict=True)
+            )
+            for row in result.rows
+        ]
 
     assert keys(ours) == keys(theirs)
-    if None not in kinds:  # hkit ordered these rows itself
-        assert order_rows(list(theirs.rows), [("a", False), ("b", False)])
+    if all(kind is not None or how for kind, how in zip(kinds, hows, strict=True)):
+        # hkit ordered these rows itself
+        assert order_rows(list(theirs.rows), [("a", False, hows[0]), ("b", False, hows[1])])
     assert sorted(r["row"].value for r in ours.rows) == sorted(r["row"].value for r in theirs.rows)
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_each_kind_is_ordered_here(kind):
-    assert order_rows([{"k": _term(value)} for value in KINDS[kind]], [("k", False)])
+    assert order_rows([{"k": _term(value)} for value in KINDS[kind]], [("k", False, "")])
 
 
 @pytest.mark.parametrize("other", OTHERS, ids=str)
 def test_other_values_are_left_to_the_engine(other):
     rows = [{"k": Term("literal", "1", XSD + "integer")}, {"k": _term(other)}]
     before = list(rows)
-    assert not order_rows(rows, [("k", False)])
+    assert not order_rows(rows, [("k", False, "")])
     assert rows == before  # untouched
 
 
 def test_two_kinds_in_one_key_are_left_to_the_engine():
     rows = [{"k": Term("literal", "1", XSD + "integer")}, {"k": Term("literal", "a")}]
-    assert not order_rows(rows, [("k", False)])
+    assert not order_rows(rows, [("k", False, "")])
 
 
 def test_every_saved_query_keeps_the_engines_order():
@@ -202,12 +251,22 @@ def test_every_saved_query_keeps_the_engines_order():
                 continue
             ordered_here += 1
             ours, theirs = engine._evaluate(text), engine._evaluate(text, order_here=False)
-            keys = [variable for variable, _ in found[1]]
-            assert [[r.get(k) for k in keys] for r in ours.rows] == [
-                [r.get(k) for k in keys] for r in theirs.rows
-            ], name
+            keys = [(variable, how) for variable, _, how in found[1]]
+
+            def key_values(rows, keys=keys):
+                return [[_term_text(r.get(k), h) if h else r.get(k) for k, h in keys] for r in rows]
+
+            assert key_values(ours.rows) == key_values(theirs.rows), name
             assert sorted(map(repr, ours.rows)) == sorted(map(repr, theirs.rows)), name
     assert ordered_here >= 20
+
+
+def _term_text(term, how):
+    """STR() of an hkit term, or None where it is an error (unbound, a blank node), "" with
+    COALESCE."""
+    if term is None or term.kind == "bnode":
+        return "" if how == "COALESCE" else None
+    return term.value
 
 
 def test_a_streamed_answer_is_ordered_too():
@@ -236,3 +295,26 @@ def test_strings_with_a_base_direction_are_left_to_the_engine():
         assert final_order(text)
         ours, theirs = engine._evaluate(text), engine._evaluate(text, order_here=False)
         assert [r["r"] for r in ours.rows] == [r["r"] for r in theirs.rows]
+
+
+@pytest.mark.parametrize("key", ['COALESCE(STR(?a), "")', "STR(?a)"])
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+def test_no_text_and_the_empty_text_are_ordered_as_the_engine_orders_them(key, direction):
+    """By ``COALESCE(STR(?a), "")`` an unbound value and a blank node tie with the empty string;
+    by ``STR(?a)`` they come before it. Rows that tie keep the order the engine found them in,
+    so the rows themselves come in the engine's order."""
+    store = pyoxigraph.Store()
+    values = [None, _lit(""), pyoxigraph.BlankNode("x"), None, _lit(""), _lit("b"), _lit("")]
+    for i, value in enumerate(values):
+        row = pyoxigraph.NamedNode(f"{E}row{i}")
+        store.add(pyoxigraph.Quad(row, pyoxigraph.NamedNode(E + "n"), _lit(str(i), "integer")))
+        if value is not None:
+            store.add(pyoxigraph.Quad(row, pyoxigraph.NamedNode(E + "a"), value))
+    text = (
+        f"SELECT ?row ?a WHERE {{ ?row <{E}n> ?n OPTIONAL {{ ?row <{E}a> ?a }} }} "
+        f"ORDER BY {direction}({key})"
+    )
+    assert final_order(text)
+    engine = EmbeddedEngine(store)
+    ours, theirs = engine._evaluate(text), engine._evaluate(text, order_here=False)
+    assert [r["row"] for r in ours.rows] == [r["row"] for r in theirs.rows]

@@ -10,8 +10,11 @@ from decimal import Decimal
 
 import pytest
 from helpers import ROOT
+from query_values import every_binding
 
 import hkit
+from hkit.core.catalog import bind_values
+from hkit.core.sparql import with_values
 
 GOLDEN = ROOT / "tests" / "golden"
 QUERIES = hkit.open(root=ROOT).queries
@@ -76,6 +79,79 @@ def test_example_matches_golden_results(name, index, kg, request):
     expected = json.loads(golden.read_text(encoding="utf-8"))
     assert got["head"]["vars"] == expected["head"]["vars"]
     assert typed_rows(got) == typed_rows(expected)
+
+
+# -- orderings that SPARQL defines -----------------------------------------------------------------
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+#: The literals whose order SPARQL defines (its "<" operator), each kind ordered only within
+#: itself; any other literal (one with a language tag, a date, a year...) it leaves undefined.
+ORDERED_KINDS = {
+    **{XSD + t: "number" for t in ("integer", "decimal", "double", "float")},
+    XSD + "string": "string",
+    XSD + "boolean": "boolean",
+    XSD + "dateTime": "dateTime",
+}
+
+
+def plain_order_keys(text: str) -> list[str]:
+    """The variables the query's final ORDER BY orders by as they are (``?v``, ``DESC(?v)``),
+    not through an expression such as ``STR(?v)``."""
+    import rdflib.plugins.sparql  # heavy: only this test needs rdflib's parser
+
+    node = rdflib.plugins.sparql.prepareQuery(text).algebra
+    while node is not None and node.name != "OrderBy":
+        node = node.get("p")
+    assert node is not None, "no ORDER BY"
+    keys = [getattr(key, "expr", key) for key in node.expr]
+    return [str(key) for key in keys if isinstance(key, rdflib.Variable)]
+
+
+def undefined_orderings(kg: hkit.KnowledgeGraph, name: str, text: str) -> list[str]:
+    """Each variable the query ``text`` orders by as it is while it holds a literal SPARQL does
+    not order (a language-tagged label, a date) or literals of two kinds, in the answers to every
+    binding of saved query ``name``'s parameters (engines order those differently)."""
+    problems = []
+    keys = plain_order_keys(text)
+    answers = [
+        json.loads(kg.run(with_values(text, bind_values(QUERIES[name], binding))).render("json"))
+        for binding in every_binding(name)
+    ]
+    for key in keys:
+        assert key in answers[0]["head"]["vars"], f"{name} orders by ?{key}, which it hides"
+        kinds = set()
+        for row in (row for answer in answers for row in answer["results"]["bindings"]):
+            term = row.get(key)
+            if term and term["type"] in ("literal", "typed-literal"):
+                if "xml:lang" in term:
+                    kinds.add(f"@{term['xml:lang']}")
+                else:
+                    datatype = term.get("datatype", XSD + "string")
+                    kinds.add(ORDERED_KINDS.get(datatype, datatype))
+        undefined = sorted(k for k in kinds if k not in ORDERED_KINDS.values())
+        if undefined or len(kinds) > 1:
+            problems.append(f"?{key} holds {', '.join(sorted(kinds))}: order by STR(?{key})")
+    return problems
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_no_saved_query_orders_by_what_sparql_leaves_unordered(name, kg):
+    """SPARQL leaves undefined the order of language-tagged literals (and of dates, and of
+    literals of two kinds): Virtuoso, Oxigraph and Comunica order them each their own way. A
+    saved query orders such a variable by its text, ``STR(?label)``, which every engine orders
+    alike; checked on the answers to every binding of its parameters."""
+    assert undefined_orderings(kg, name, QUERIES[name].text) == []
+
+
+def test_the_ordering_check_finds_a_language_tagged_key(kg):
+    """The check above, on editorial-notes as it was written before: ORDER BY ?name, a label
+    in English."""
+    text = QUERIES["editorial-notes"].text
+    before = re.sub(r"ORDER BY .*", "ORDER BY ?name ?note", text)
+    assert before != text
+    assert undefined_orderings(kg, "editorial-notes", before) == [
+        "?name holds @en: order by STR(?name)"
+    ]
 
 
 def test_no_stray_golden_files():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, owlrl_closure_of_the_shipped_graph
 from test_queries import typed_rows
 
 import hkit
@@ -61,22 +61,7 @@ def engine_over(ntriples: str) -> EmbeddedEngine:
 
 def owlrl_closure():
     """The shipped graph with owlrl's OWL 2 RL closure, as rdflib triples."""
-    import owlrl
-    import rdflib
-
-    graph = rdflib.Graph()
-    for path in graph_files(ROOT):
-        graph.parse(path)
-    # improved_datatypes=False: owlrl's own lexical conversions stay registered in rdflib after
-    # expand for datatypes rdflib has none for, and its xsd:gMonth one refuses "--09", so every
-    # later rdflib literal of that month would be ill-typed in this process
-    owlrl.DeductiveClosure(
-        owlrl.OWLRL_Semantics,
-        axiomatic_triples=False,
-        datatype_axioms=False,
-        improved_datatypes=False,
-    ).expand(graph)
-    return graph
+    return owlrl_closure_of_the_shipped_graph()[0]
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from test_serve import QUERIES, Served
 import hkit
 from hkit.cli.group import main
 from hkit.core.vocab import compact
+from hkit.store.closure import INFERRED
 from hkit.web.app import make_app
 
 pytest.importorskip("starlette", reason="hkit serve needs the serve extra")
@@ -65,9 +66,14 @@ def shown(value: object) -> str:
 def test_the_home_pages_data_is_what_it_shows(served):
     data, page = _twins(served.base, "/")
     stats = data["stats"]
-    assert f"It holds {stats['triples']:,} triples." in page
-    for cls, count in stats["per_class"][:12]:
-        assert f'<tr><td>{shown(cls)}</td><td class="number">{count}</td></tr>' in page
+    assert (
+        f"It holds {stats['triples']:,} triples, and {stats['inferred']:,} more that the "
+        "ontology entails." in page
+    )
+    assert "<th>entities (asserted)</th><th>with what the ontology entails</th>" in page
+    for cls, asserted, entailed in stats["per_class"][:12]:
+        row = f'<tr><td>{shown(cls)}</td><td class="number">{asserted}</td>'
+        assert row + f'<td class="number">{entailed}</td></tr>' in page
     assert stats == json.loads(_cli("stats", "--format", "json"))
     assert list(data["by_tag"]) == sorted(data["by_tag"])
     listed = set()
@@ -106,6 +112,55 @@ def test_an_entitys_data_is_what_hkit_describe_gives_and_its_page_shows(served):
     for file in data["sources"]:
         name = data["source_names"].get(file, file)
         assert f'<li>{shown(name)} <span class="muted">({shown(file)})</span></li>' in page
+    # what the ontology entails is apart, last, and none of it shown among the statements
+    stated, block = page.split('<h2 id="inferred">Inferred</h2>')
+    assert "no document states it" in block and "Sources" not in block
+    inferred = data["inferred"]
+    own = [(p, v) for p, v in inferred["outgoing"] if ":" not in p]
+    assert own and inferred["incoming"]
+    for prop, value in own:
+        row = f"<tr><td>{shown(prop)}</td><td>{shown(value)}</td></tr>"
+        assert row in block and row not in stated
+    assert "<p>Types: agent, organisation.</p>" in block
+    assert "foaf:Agent, frapo:University, org:Organization" in block
+    assert "org:Organization" not in stated
+
+
+def test_an_entitys_rdf_is_what_the_documents_state(served):
+    """The entity's Turtle (content negotiation) holds its asserted triples, every one, and
+    nothing that is only inferred (the export's triples, not the closure's)."""
+    import pyoxigraph
+
+    status, media, text = _get(served.base, "/id/hkust", "text/turtle")
+    assert status == 200 and media.startswith("text/turtle")
+    given = {q.triple for q in pyoxigraph.parse(text.encode(), format=pyoxigraph.RdfFormat.TURTLE)}
+    store = hkit.open(root=ROOT).store
+    hkust = pyoxigraph.NamedNode("https://w3id.org/hkit/id/hkust")
+    asserted = store.quads_for_pattern(hkust, None, None, pyoxigraph.DefaultGraph())
+    assert given == {q.triple for q in asserted}
+    inferred = store.quads_for_pattern(hkust, None, None, pyoxigraph.NamedNode(INFERRED))
+    assert {q.triple for q in inferred}, "hkust has inferred triples"
+
+
+def test_a_server_of_the_asserted_graph_says_so(tmp_path):
+    """hkit serve --asserted: the home page counts one column and says the closure is left
+    out; an entity's page and its twin have no inferred block."""
+    with _serving(ROOT, [], asserted=True) as base:
+        data, page = _twins(base, "/")
+        stats = data["stats"]
+        assert stats == json.loads(_cli("stats", "--format", "json", "--asserted"))
+        assert stats["inferred"] is None
+        assert (
+            f"It holds {stats['triples']:,} triples (what the documents state alone: what the "
+            "ontology entails is left out)." in page
+        )
+        assert "<th>class</th><th>entities (asserted)</th></tr>" in page
+        assert "with what the ontology entails" not in page
+        for cls, asserted, _ in stats["per_class"][:12]:
+            assert f'<tr><td>{shown(cls)}</td><td class="number">{asserted}</td></tr>' in page
+        data, page = _twins(base, "/id/hkust")
+        assert data["inferred"] is None and 'id="inferred"' not in page
+        assert data == json.loads(_cli("describe", "id:hkust", "--format", "json", "--asserted"))
 
 
 def test_a_saved_querys_data_is_what_its_page_shows(served):
@@ -186,9 +241,10 @@ def _root(tmp: Path, queries: dict[str, str]) -> Path:
 
 
 @contextlib.contextmanager
-def _serving(root: Path, data: list[Path]) -> Iterator[str]:
-    """A server over ``root`` and ``data`` in a thread of this process; its base URL."""
-    app = make_app(hkit.open(root=root, data=data))
+def _serving(root: Path, data: list[Path], asserted: bool = False) -> Iterator[str]:
+    """A server over ``root`` and ``data`` (``asserted``: without what the ontology entails) in
+    a thread of this process; its base URL."""
+    app = make_app(hkit.open(root=root, data=data, asserted=asserted))
     try:
         with serving_in_thread(app, free_port()) as base:
             yield base

@@ -8,7 +8,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from hkit.api import KnowledgeGraph, cache_dir, cached_stores, check_sources, clear_cache
+from hkit.api import (
+    KnowledgeGraph,
+    cache_dir,
+    cached_stores,
+    check_sources,
+    clear_cache,
+    register_document,
+)
 from hkit.api import diff as diff_files
 from hkit.core.errors import EXIT_CHECK_FAILED, HkitError, QueryError
 from hkit.core.formats import ANSWERS, EXPORT, GRAPH, REPORT, names, output_format, render
@@ -323,11 +330,13 @@ def cache(state: State, verify: bool = False, clear: bool = False) -> int:
 # -- export, review, docs, diff ------------
 
 
-def export(state: State, fmt: str | None = None, output: str | None = None) -> int:
-    """``hkit export``: the ontology and the data for another store."""
+def export(
+    state: State, fmt: str | None = None, output: str | None = None, inferred: bool = False
+) -> int:
+    """``hkit export``: the ontology and the data for another store (and what they entail)."""
 
     fmt = output_format(fmt, output, EXPORT)
-    write_output(state.graph().export(fmt), output)
+    write_output(state.graph(asserted=True).export(fmt, inferred=inferred), output)
     return 0
 
 
@@ -394,7 +403,11 @@ def reason(state: State, timeout: float | None = None, fmt: str = "text") -> int
 
 
 def check(
-    state: State, skip: tuple[str, ...] = (), fmt: str = "text", list_checks: bool = False
+    state: State,
+    skip: tuple[str, ...] = (),
+    fmt: str = "text",
+    list_checks: bool = False,
+    sources: str | None = None,
 ) -> int:
     """``hkit check``: every quality gate, or the list of violation checks."""
     kg = state.graph()
@@ -405,9 +418,24 @@ def check(
         return 0
     progress = Progress("check")
     try:
-        report = kg.check(skip, progress=progress.step)
+        report = kg.check(skip, progress=progress.step, sources=sources)
     finally:
         progress.done()
+    echo(report.render(fmt))
+    return report.exit_code
+
+
+def ledger(
+    state: State, add: str | None = None, sources: str | None = None, fmt: str = "text"
+) -> int:
+    """``hkit ledger``: the claims ledger against the documents; 1 when a sentence has neither
+    nodes nor a reason, or a row does not hold. With ``add``, a new document's rows to fill."""
+    if add is not None:
+        if fmt != "text":
+            raise HkitError("--format is for the ledger's report; --add prints Turtle")
+        echo(register_document(add, root=state.root_option, sources=sources).as_text())
+        return 0
+    report = state.graph().ledger(sources)
     echo(report.render(fmt))
     return report.exit_code
 

@@ -81,6 +81,8 @@ def report_format(report: str, help: str, default: str | None = "text") -> Optio
 ENV_ROOT = "HKIT_ROOT"
 #: Environment variable: the SPARQL endpoint that queries run on.
 ENV_ENDPOINT = "HKIT_ENDPOINT"
+#: Environment variable: the folder of the source documents that the claims ledger accounts for.
+ENV_SOURCES = "HKIT_SOURCES"
 
 #: What ``hkit --help`` says before its options and commands.
 PROGRAM_HELP = """hkit: a knowledge graph of Hong Kong's innovation and technology ecosystem.
@@ -137,9 +139,10 @@ _WIDE = Option(
 _RESULT_FORMAT = Option(
     ("--format",),
     "fmt",
-    "table/md for people; json, xml, csv, tsv are the W3C SPARQL result formats; "
-    "turtle/ntriples for CONSTRUCT and DESCRIBE. Default: what the -o file's extension "
-    "says (.csv, .tsv, .json, .xml, .md, .ttl, .nt), else table.",
+    "table/md for people; json, xml, csv, tsv are the W3C SPARQL result formats; xlsx and "
+    "parquet for spreadsheets and data frames (to a file); turtle/ntriples for CONSTRUCT and "
+    "DESCRIBE. Default: what the -o file's extension says (.txt, .csv, .tsv, .json, .xml, .md, "
+    ".xlsx, .parquet, .ttl, .nt), else table.",
     choices=names(ANSWERS, GRAPH, command_line=True),
 )
 _ASSERTED = Option(
@@ -148,6 +151,14 @@ _ASSERTED = Option(
     "Only what the documents state: leave out what the ontology entails (a university is an "
     "organisation, a transitive or inverse link, a property chain).",
     kind="flag",
+)
+_SOURCES = Option(
+    ("--sources",),
+    "sources",
+    "The folder of the source documents (default: shared/sources beside the root folder). "
+    "Env: HKIT_SOURCES.",
+    envvar=ENV_SOURCES,
+    metavar="DIR",
 )
 _ENDPOINT = (
     Option(
@@ -275,7 +286,8 @@ COMMANDS: dict[str, Command] = {
             help="""Everything about one entity: labels, types, relations, figures, sources.
 
             TEXT_OR_IRI is a label or alternative label (any case; a part of one also matches), an
-            IRI, or id:slug. When several entities match, they are listed.
+            IRI, or id:slug. When several entities match, they are listed. What the ontology
+            entails and no document states comes last, marked "inferred", without a source.
 
             Example:
 
@@ -286,7 +298,8 @@ COMMANDS: dict[str, Command] = {
                 report_format(
                     "describe",
                     "json: {iri, label, types, alt_labels, notes, outgoing, incoming, figures, "
-                    "sources, inferred}.",
+                    "sources, inferred: {types, outgoing, incoming}}; inferred is null with "
+                    "--asserted.",
                 ),
                 _ASSERTED,
             ),
@@ -322,6 +335,10 @@ COMMANDS: dict[str, Command] = {
             "stats",
             help="""Triples, entities per class, and nodes per source document.
 
+            Triples and entities are counted as the documents state them (asserted) and with
+            what the ontology entails (a university is an organisation); --asserted counts the
+            first alone.
+
             Example:
 
                 hkit stats
@@ -329,8 +346,9 @@ COMMANDS: dict[str, Command] = {
             options=(
                 report_format(
                     "stats",
-                    "json: {triples, inferred, per_class: [[class, asserted, with inferred]...], "
-                    "per_source: [[file, n]...]}.",
+                    "json: {triples, inferred, per_class: [[class, asserted, entailed]...], "
+                    "per_source: [[file, n]...]}: triples are the asserted ones; inferred and "
+                    "entailed are null with --asserted.",
                 ),
                 _ASSERTED,
             ),
@@ -340,7 +358,7 @@ COMMANDS: dict[str, Command] = {
             help="""Write the ontology and the data (and any --data files) for another triple store.
 
             The output is deterministic (the same bytes on every run) and lossless (every literal
-            exactly as written). In TriG and N-Quads the ontology is in the graph
+            exactly as written). In TriG, N-Quads and JSON-LD the ontology is in the graph
             <https://w3id.org/hkit/ontology> and the data in <https://w3id.org/hkit/data>.
 
             Example:
@@ -351,12 +369,19 @@ COMMANDS: dict[str, Command] = {
                 Option(
                     ("--format",),
                     "fmt",
-                    "nquads and trig keep the named graphs (the ontology, the data); the others "
-                    "hold their union. Default: what the -o file's extension says (.ttl, .nt, "
-                    ".nq, .trig, .jsonld/.json, .rdf/.owl/.xml), else turtle.",
+                    "nquads, trig and jsonld keep the named graphs (the ontology, the data); the "
+                    "others hold their union. Default: what the -o file's extension says (.ttl, "
+                    ".nt, .nq, .trig, .jsonld/.json, .rdf/.owl/.xml), else turtle.",
                     choices=names(EXPORT, command_line=True),
                 ),
                 _OUTPUT,
+                Option(
+                    ("--inferred",),
+                    "inferred",
+                    "Add what the ontology entails (in nquads and trig, in the graph "
+                    "<https://w3id.org/hkit/inferred>), for a store that does not reason.",
+                    kind="flag",
+                ),
             ),
         ),
         Command(
@@ -585,12 +610,15 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "check",
-            help="""Run every quality gate: strict parse, SHACL, the reasoner, the violation checks.
+            help="""Run every quality gate: strict parse, SHACL, the reasoner, the violation checks,
+            the claims ledger, the version.
 
             The violation checks are the SPARQL queries in queries/checks/*-violation.rq. The global
-            --timeout bounds each check query and the reasoner. The version gate compares the
-            ontology with its latest release in releases/. Exit 0 when every gate passes, 1 when
-            one fails, 2 when one cannot run.
+            --timeout bounds each check query and the reasoner. The ledger gate holds
+            data/claims.tsv against the source documents (see hkit ledger --help); it is skipped
+            when their folder is not found. The version gate compares the ontology with its latest
+            release in releases/. Exit 0 when every gate passes, 1 when one fails, 2 when one
+            cannot run.
 
             Example:
 
@@ -614,6 +642,49 @@ COMMANDS: dict[str, Command] = {
                     "List the violation checks and stop.",
                     kind="flag",
                 ),
+                _SOURCES,
+            ),
+        ),
+        Command(
+            "ledger",
+            help="""The claims ledger: every sentence of every source document, with the nodes that
+            encode its claims or the reason it has none (data/claims.tsv, data/claims.md).
+
+            Lists, document by document, each sentence with neither nodes nor a reason, each
+            reason not of the list below, each row whose sentence is no longer in its document,
+            and each node that does not exist or does not cite the row's document. Exit 0 when
+            none is found, 1 when one is, 2 when it cannot run.
+
+            --add FILE registers a new document of the sources folder: a row to fill for each of
+            its sentences is added to data/claims.tsv, and the node to add to data/sources.ttl is
+            printed with placeholders to fill in from the document. A document already in the
+            ledger is refused.
+
+            A reason is "kind" or "kind: detail", the kind one of these (data/claims.md):
+
+            \b
+              heading, navigation, page furniture, photo caption, pull quote
+              repeat of sentence N   N: the sentence it repeats, counting the document's
+                                     distinct sentences from 1
+              evaluation with nothing to check
+              general statement with nothing checkable
+              not encoded: CLAIM     a checkable claim no node encodes yet: listed as work
+                                     to do, not failing
+
+            Example:
+
+                hkit ledger --add 004_5f0e1d2c3b4a6978.txt
+            """,
+            options=(
+                Option(
+                    ("--add",),
+                    "add",
+                    "Register this document (in the sources folder) and print its node's stub.",
+                    kind="file",
+                    metavar="FILE",
+                ),
+                _SOURCES,
+                report_format("ledger", "text: the counts, then the findings; json for programs."),
             ),
         ),
     )

@@ -14,7 +14,7 @@ types and OpenAPI document, ``export``, :meth:`hkit.core.answers.Result.render` 
 report's ``render``. Adding a format is one :func:`register` call below, plus its renderer.
 
 >>> names(ANSWERS, GRAPH, command_line=True)
-('table', 'csv', 'tsv', 'json', 'xml', 'md', 'turtle', 'ntriples')
+('table', 'csv', 'tsv', 'json', 'xml', 'md', 'xlsx', 'parquet', 'turtle', 'ntriples')
 >>> get("csv", ANSWERS).media_type, by_suffix(EXPORT)[".owl"], names(REPORT, report="validate")
 ('text/csv; charset=utf-8', 'rdfxml', ('text', 'json', 'ttl'))
 """
@@ -43,7 +43,7 @@ REPORT = "report"
 KINDS = (ANSWERS, GRAPH, EXPORT, REPORT)
 
 #: The reports, by the command that prints each.
-REPORTS = ("describe", "stats", "review", "diff", "validate", "reason", "check")
+REPORTS = ("describe", "stats", "review", "diff", "validate", "reason", "check", "ledger")
 
 #: The query forms whose answers are graphs (the ``graph`` formats); the others are rows.
 GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
@@ -53,8 +53,8 @@ class Format(
     namedtuple(
         "Format",
         "name kind media_type renderer accepts suffixes streams people wraps default "
-        "command_line served dataset reports",
-        defaults=((), (), False, False, False, False, True, 0, False, ()),
+        "command_line served dataset reports binary",
+        defaults=((), (), False, False, False, False, True, 0, False, (), False),
     )
 ):
     """One format.
@@ -68,7 +68,8 @@ class Format(
     ``default``: what its kind is written in unless a format is asked for; ``command_line``:
     offered by ``--format``; ``served``: the server's preference among its kind (1 first) when a
     client accepts several equally, 0 if the server does not offer it; ``dataset``: an export
-    that keeps the named graphs; ``reports``: the reports that offer it.
+    that keeps the named graphs; ``reports``: the reports that offer it; ``binary``: its renderer
+    gives bytes for a file, never written to a terminal.
 
     (A named tuple from collections: the command line's start-up reads this table, and
     dataclasses or typing would cost it more than the table does.)
@@ -180,12 +181,23 @@ def output_format(
     'text'
     """
     if fmt is not None:
+        found = find(fmt, *kinds, report=report)
+        if found is not None and found.binary and (not output or output == "-"):
+            raise HkitError(
+                f"{fmt} is written to a file, not to the terminal",
+                hint=f"give -o FILE{found.suffixes[0]}",
+            )
         return fmt
     if output and output != "-":
         suffix = os.path.splitext(os.path.basename(output))[1].lower()
-        found = by_suffix(*kinds, report=report).get(suffix)
-        if found is not None:
-            return found
+        known = by_suffix(*kinds, report=report)
+        if suffix in known:
+            return known[suffix]
+        if suffix:
+            raise HkitError(
+                f"hkit does not know what to write in a '{suffix}' file",
+                hint="give --format, or a file ending in " + ", ".join(sorted(known)),
+            )
     return default(*kinds, report=report)
 
 
@@ -296,7 +308,7 @@ _EXPORT = "hkit.present.export:serialize"
 _UTF8 = "; charset=utf-8"
 
 register("table", ANSWERS, "text/plain" + _UTF8, _RESULTS + "to_table", people=True, wraps=True,
-         default=True, served=6)  # fmt: skip
+         suffixes=(".txt",), default=True, served=6)  # fmt: skip
 register("csv", ANSWERS, "text/csv" + _UTF8, _RESULTS + "to_csv", suffixes=(".csv",),
          streams=True, served=3)  # fmt: skip
 register("tsv", ANSWERS, "text/tab-separated-values" + _UTF8, _RESULTS + "to_tsv",
@@ -307,6 +319,10 @@ register("xml", ANSWERS, "application/sparql-results+xml", _RESULTS + "to_xml",
          accepts=("application/xml",), suffixes=(".xml", ".srx"), served=2)  # fmt: skip
 register("md", ANSWERS, "text/markdown" + _UTF8, _RESULTS + "to_markdown", suffixes=(".md",),
          people=True, served=5)  # fmt: skip
+register("xlsx", ANSWERS, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "hkit.present.spreadsheet:to_xlsx", suffixes=(".xlsx",), binary=True)  # fmt: skip
+register("parquet", ANSWERS, "application/vnd.apache.parquet",
+         "hkit.present.spreadsheet:to_parquet", suffixes=(".parquet",), binary=True)  # fmt: skip
 
 register("turtle", GRAPH, "text/turtle" + _UTF8, _RESULTS + "to_turtle", suffixes=(".ttl",),
          default=True, served=1)  # fmt: skip
@@ -319,11 +335,12 @@ register("turtle", EXPORT, "text/turtle", _EXPORT, suffixes=(".ttl", ".n3"), def
 register("ntriples", EXPORT, "application/n-triples", _EXPORT, suffixes=(".nt",))
 register("nquads", EXPORT, "application/n-quads", _EXPORT, suffixes=(".nq",), dataset=True)
 register("trig", EXPORT, "application/trig", _EXPORT, suffixes=(".trig",), dataset=True)
-register("jsonld", EXPORT, "application/ld+json", _EXPORT, suffixes=(".jsonld", ".json"))
+register("jsonld", EXPORT, "application/ld+json", _EXPORT, suffixes=(".jsonld", ".json"),
+         dataset=True)  # fmt: skip
 register("rdfxml", EXPORT, "application/rdf+xml", _EXPORT, suffixes=(".rdf", ".owl", ".xml"))
 
 register("text", REPORT, "text/plain" + _UTF8, "hkit.core.formats:report_text", people=True,
-         default=True, reports=REPORTS)  # fmt: skip
+         suffixes=(".txt",), default=True, reports=REPORTS)  # fmt: skip
 register("md", REPORT, "text/markdown" + _UTF8, "hkit.core.formats:report_markdown",
          suffixes=(".md",), people=True, reports=("review", "diff"))  # fmt: skip
 register("json", REPORT, "application/json", "hkit.core.formats:report_json",

@@ -26,20 +26,26 @@ _ORDERED_AS = {
 }
 
 
-def order_rows(rows: list[dict[str, Term]], keys: list[tuple[str, bool]]) -> bool:
-    """Sort ``rows`` in place by ``keys`` ((variable, descending) pairs) as SPARQL's ORDER BY
-    does on the embedded engine: unbound first, then blank nodes, IRIs and literals, IRIs and
-    strings by code point, numbers by value. Rows equal on every key keep their order. Return
-    False, rows untouched, when a key holds literals this does not order exactly as the engine:
-    of more than one kind (strings and numbers, two languages, integers and doubles), of
-    another datatype (floats, booleans, times with a time zone...), or outside its datatype."""
+def order_rows(rows: list[dict[str, Term]], keys: list[tuple[str, bool, str]]) -> bool:
+    """Sort ``rows`` in place by ``keys`` ((variable, descending, how) triples, as
+    :func:`hkit.core.sparql.final_order` reads them) as SPARQL's ORDER BY does on the embedded
+    engine: unbound first, then blank nodes, IRIs and literals, IRIs and strings by code point,
+    numbers by value. A key by its text (how ``"STR"``) orders IRIs and literals by their text,
+    after unbound values and blank nodes (which have none); with how ``"COALESCE"``, those have
+    the empty text. Rows equal on every key keep their order. Return False, rows untouched,
+    when a key holds literals this does not order exactly as the engine: of more than one kind
+    (strings and numbers, two languages, integers and doubles), of another datatype (floats,
+    booleans, times with a time zone...), or outside its datatype."""
     columns = []
-    for variable, _ in keys:
+    for variable, _, how in keys:
         column: list[tuple[int, Any]] = []
         kind: object = None  # of the column's literals: all must be of one
+        none = (3, "") if how == "COALESCE" else (0, "")  # the key of a value with no text
         for row in rows:
             term = row.get(variable)
-            if term is None:
+            if how:  # STR(): a simple literal; an error, so no value, for a blank node
+                column.append(none if term is None or term.kind == "bnode" else (3, term.value))
+            elif term is None:
                 column.append((0, ""))
             elif term.kind != "literal":
                 column.append((1 if term.kind == "bnode" else 2, term.value))
@@ -59,7 +65,7 @@ def order_rows(rows: list[dict[str, Term]], keys: list[tuple[str, bool]]) -> boo
                 column.append((3, value))
         columns.append(column)
     order = list(range(len(rows)))
-    for column, (_, descending) in reversed(list(zip(columns, keys, strict=True))):
+    for column, (_, descending, _) in reversed(list(zip(columns, keys, strict=True))):
         order.sort(key=column.__getitem__, reverse=descending)  # stable, also when reversed
     rows[:] = [rows[i] for i in order]
     return True

@@ -468,8 +468,18 @@ _ORDER_TAIL = re.compile(r"\bORDER\s+BY\b(?P<keys>.*)\Z", re.I | re.S)
 # A name ends where a variable can end; one going on in characters of SPARQL names that \w
 # does not match (a middle dot, a combining accent...) is not taken apart.
 _END = r"(?=[\s(){}?$]|\Z)"
+# A key: ?v, STR(?v) or COALESCE(STR(?v), ""), or one of them inside ASC( ) or DESC( ).
+_KEY = (
+    r"(?:[?$](?P<{v}>\w+){end}|(?P<{s}>STR)\s*\(\s*[?$](?P<{w}>\w+)\s*\)"
+    r"|(?P<{c}>COALESCE)\s*\(\s*STR\s*\(\s*[?$](?P<{x}>\w+)\s*\)\s*,(?P<{e}>[^(),]*)\))"
+)  # (the text is blanked: that COALESCE's second argument is "" is checked in the text itself)
 _ORDER_KEY = re.compile(
-    rf"\s*(?:(?P<dir>ASC|DESC)\s*\(\s*[?$](?P<v1>\w+)\s*\)|[?$](?P<v2>\w+){_END})", re.I
+    r"\s*(?:(?P<dir>ASC|DESC)\s*\(\s*"
+    + _KEY.format(v="v1", s="s1", w="w1", c="c1", x="x1", e="e1", end=r"\s*(?=\))")
+    + r"\s*\)|"
+    + _KEY.format(v="v2", s="s2", w="w2", c="c2", x="x2", e="e2", end=_END)
+    + ")",
+    re.I,
 )
 _VARIABLE_NAME = re.compile(rf"\w+{_END}")
 _EVERYTHING = re.compile(r"\s*(?:DISTINCT\s+|REDUCED\s+)?\*\s*", re.I)
@@ -477,17 +487,19 @@ _SELECT_CLAUSE = re.compile(r"\bSELECT\b(?P<projection>.*?)(?:\bWHERE\b|\{)", re
 _AS_VARIABLE = re.compile(r"\bAS\s*[?$](\w+)\s*\Z", re.I)
 
 
-def final_order(text: str) -> tuple[str, list[tuple[str, bool]]] | None:
+def final_order(text: str) -> tuple[str, list[tuple[str, bool, str]]] | None:
     """A SELECT query that ends in ``ORDER BY`` over projected variables only (``?v``,
-    ``ASC(?v)``, ``DESC(?v)``, with no ``LIMIT``, ``OFFSET`` or ``VALUES`` after it): its text
-    without that clause, and the keys as (variable, descending) pairs. None for any other query
-    (an expression as a key, a key the query does not return, a slice after the sort).
+    ``STR(?v)`` or ``COALESCE(STR(?v), "")``, each maybe inside ``ASC( )`` or ``DESC( )``, with
+    no ``LIMIT``, ``OFFSET`` or ``VALUES`` after it): its text without that clause, and the keys
+    as (variable, descending, how) triples, ``how`` being ``""`` (the value as it is), ``"STR"``
+    or ``"COALESCE"``. None for any other query (another expression as a key, a key the query
+    does not return, a slice after the sort).
 
-    >>> final_order("SELECT ?a ?b WHERE { ?a ?p ?b } ORDER BY ?a DESC(?b)")
-    ('SELECT ?a ?b WHERE { ?a ?p ?b } ', [('a', False), ('b', True)])
+    >>> final_order("SELECT ?a ?b WHERE { ?a ?p ?b } ORDER BY ?a DESC(STR(?b))")
+    ('SELECT ?a ?b WHERE { ?a ?p ?b } ', [('a', False, ''), ('b', True, 'STR')])
     >>> final_order("SELECT ?a WHERE { ?a ?p ?b } ORDER BY ?b") is None  # ?b is not returned
     True
-    >>> final_order("SELECT * { ?a ?p ?b } ORDER BY STR(?a)") is None  # an expression
+    >>> final_order("SELECT * { ?a ?p ?b } ORDER BY LCASE(?a)") is None  # another expression
     True
     """
     if query_form(text) != "SELECT":
@@ -497,11 +509,18 @@ def final_order(text: str) -> tuple[str, list[tuple[str, bool]]] | None:
     found = _ORDER_TAIL.search(plain, end + 1) if end >= 0 else None
     if found is None:
         return None
-    keys: list[tuple[str, bool]] = []
+    keys: list[tuple[str, bool, str]] = []
     at, rest = 0, found.group("keys")
     while key := _ORDER_KEY.match(rest, at):
         descending = (key.group("dir") or "").upper() == "DESC"
-        keys.append((key.group("v1") or key.group("v2"), descending))
+        variable = next(key.group(g) for g in ("v1", "w1", "x1", "v2", "w2", "x2") if key.group(g))
+        how = next((key.group(g) for g in ("s1", "c1", "s2", "c2") if key.group(g)), "")
+        fallback = key.group("e1") if key.group("e1") is not None else key.group("e2")
+        if fallback is not None:  # COALESCE(STR(?v), "") only
+            start = found.start("keys") + key.start("e1" if key.group("e1") is not None else "e2")
+            if text[start : start + len(fallback)].strip() not in ('""', "''"):
+                return None
+        keys.append((variable, descending, how.upper()))
         at = key.end()
     if not keys or rest[at:].strip():
         return None
@@ -511,7 +530,7 @@ def final_order(text: str) -> tuple[str, list[tuple[str, bool]]] | None:
     projection = select.group("projection")
     if not _EVERYTHING.fullmatch(projection):  # SELECT * returns every variable in scope
         projected = _projected(projection)
-        if projected is None or any(variable not in projected for variable, _ in keys):
+        if projected is None or any(variable not in projected for variable, _, _ in keys):
             return None
     return text[: found.start()], keys
 

@@ -12,6 +12,7 @@ from hkit.core.vocab import HKIT, ID, compact, expand
 from hkit.core.vocab import PROLOGUE as PREFIXES
 from hkit.present.results import readable
 from hkit.present.sources import source_labels
+from hkit.store.closure import INFERRED
 from hkit.store.engines import EmbeddedEngine
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -21,6 +22,99 @@ if TYPE_CHECKING:
 
     from hkit.core.answers import Term
     from hkit.store.engines import Engine
+
+
+#: Prefixes of the vocabularies hkit aligns its terms to: an inferred fact in their terms restates
+#: one in hkit's (a university is an ``org:Organization``), and ``describe`` lists them compactly.
+_OTHER_VOCABULARIES = ("dcterms", "foaf", "frapo", "org", "prov", "schema", "vann")
+#: The width that the compact lists of ``describe`` are wrapped to (a terminal of 80 columns).
+_WRAP = 79
+
+
+def _elsewhere(name: str) -> bool:
+    """Whether a term as ``describe`` shows it (a label, a compact name, an IRI) is one of
+    another vocabulary: a compact name with one of their prefixes, or an IRI that no prefix
+    shortens. hkit's own terms are shown by their labels."""
+    return name.partition(":")[0] in _OTHER_VOCABULARIES or "://" in name
+
+
+@dataclass
+class Inferred:
+    """What the ontology entails about one entity and no document states: types, relations
+    (property, value) and the entities that refer to it (property, entity), each with labels.
+    None of it has a source."""
+
+    types: list[str] = field(default_factory=list)
+    outgoing: list[tuple[str, str]] = field(default_factory=list)
+    incoming: list[tuple[str, str]] = field(default_factory=list)
+
+    def ours(self) -> Inferred:
+        """The facts in hkit's own terms."""
+        return Inferred(
+            [t for t in self.types if not _elsewhere(t)],
+            [(p, o) for p, o in self.outgoing if not _elsewhere(p)],
+            [(p, s) for p, s in self.incoming if not _elsewhere(p)],
+        )
+
+    def theirs(self) -> Inferred:
+        """The facts in the terms of the vocabularies hkit aligns to (W3C ORG, PROV, schema.org,
+        FOAF, FRAPO...)."""
+        return Inferred(
+            [t for t in self.types if _elsewhere(t)],
+            [(p, o) for p, o in self.outgoing if _elsewhere(p)],
+            [(p, s) for p, s in self.incoming if _elsewhere(p)],
+        )
+
+    @staticmethod
+    def counted(pairs: list[tuple[str, str]]) -> list[str]:
+        """The properties of ``pairs`` (property, entity), each once, with how many entities it
+        links when more than one: ``prov:wasAttributedTo (2)``."""
+        counts: dict[str, int] = {}
+        for p, _ in pairs:
+            counts[p] = counts.get(p, 0) + 1
+        return [f"{p} ({n})" if n > 1 else p for p, n in counts.items()]
+
+    def __bool__(self) -> bool:
+        return bool(self.types or self.outgoing or self.incoming)
+
+    def as_text(self) -> list[str]:
+        """The lines of ``describe``'s block: hkit's own terms as the asserted sections show
+        them; in the other vocabularies' terms, which restate those facts, the types and the
+        properties alone (with how many links each), wrapped."""
+        ours, theirs = self.ours(), self.theirs()
+        out = ["  inferred (entailed by the ontology; no document states it):"]
+        if ours.types:
+            out.append(f"    type:      {', '.join(ours.types)}")
+        if ours.outgoing:
+            out.append("    relations:")
+            out += [f"      {p}: {o}" for p, o in ours.outgoing]
+        if ours.incoming:
+            out.append("    referred to by:")
+            out += [f"      {s} ({p})" for p, s in ours.incoming]
+        if theirs:
+            out.append("    in other vocabularies:")
+            for key, items in (
+                ("type:", theirs.types),
+                ("relations:", self.counted(theirs.outgoing)),
+                ("links to it:", self.counted(theirs.incoming)),
+            ):
+                if items:
+                    out += _fill(items, f"      {key:<14}")
+        return out
+
+
+def _fill(items: list[str], first: str) -> list[str]:
+    """``items`` separated by commas, after ``first`` and on lines indented as far below, as
+    many on a line as fit :data:`_WRAP` columns; a line breaks only between two items."""
+    lines = [first]
+    for i, item in enumerate(items):
+        word = item if i == len(items) - 1 else item + ","
+        if i and len(lines[-1]) + len(word) > _WRAP:
+            lines.append(" " * len(first))
+        elif i:
+            lines[-1] += " "
+        lines[-1] += word
+    return lines
 
 
 @dataclass
@@ -44,13 +138,17 @@ class Description(Report):
     source_names: dict[str, str] = field(default_factory=dict)
     #: file name -> the source's name alone
     source_labels: dict[str, str] = field(default_factory=dict)
+    #: what the ontology entails and no document states (the fields above hold only what the
+    #: documents state); None when the graph was opened without it (``--asserted``)
+    inferred: Inferred | None = None
 
     def as_dict(self) -> dict[str, object]:
         """This object's fields, as plain data (the JSON format)."""
         return dataclasses.asdict(self)
 
     def as_text(self) -> str:
-        """The entity for people: its types, labels, notes, relations, figures and sources."""
+        """The entity for people: its types, labels, notes, relations, figures and sources, as
+        the documents state them, then what the ontology entails besides."""
         out = [f"{self.label}  <{self.iri}>"]
         if self.types:
             out.append(f"  type:      {', '.join(self.types)}")
@@ -73,6 +171,8 @@ class Description(Report):
         if self.sources:
             names = [self.source_names.get(s, s) for s in self.sources]
             out.append("  sources:   " + "\n             ".join(names))
+        if self.inferred:
+            out += self.inferred.as_text()
         return "\n".join(out) + "\n"
 
 
@@ -146,6 +246,15 @@ _FIGURES = """SELECT ?m ?v ?a ?c ?q ?when ?file WHERE { ?obs hkit:observedEntity
          AS ?when) }
     ORDER BY ?m (!BOUND(?asOf) && !BOUND(?from) && !BOUND(?to))
              COALESCE(STR(?asOf), STR(?from), STR(?to), "") ?file"""
+# What the ontology entails, from the named graph of the inferred triples (labels from anywhere):
+# the entity's types and relations, and the links to it, filtered as _OUTGOING and _INCOMING are.
+_INFERRED_OUTGOING = f"""SELECT ?p ?o ?pl ?ol WHERE {{ GRAPH <{INFERRED}> {{ ?entity ?p ?o }}
+    OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?o rdfs:label|skos:prefLabel ?ol }} }}
+    ORDER BY ?p STR(?o)"""
+_INFERRED_INCOMING = f"""SELECT DISTINCT ?p ?pl ?sl WHERE {{ GRAPH <{INFERRED}> {{ ?s ?p ?entity }}
+    ?s rdfs:label ?sl . OPTIONAL {{ ?p rdfs:label ?pl }}
+    FILTER NOT EXISTS {{ ?s a ?figure . VALUES ?figure {{ hkit:Observation hkit:Ranking }} }}
+    FILTER (?p != prov:wasDerivedFrom) }}"""
 _SOURCES = """SELECT DISTINCT ?file WHERE { ?entity prov:wasDerivedFrom/hkit:fileName ?file }
     ORDER BY ?file"""
 
@@ -180,6 +289,24 @@ def _outgoing(d: Description, rows: list[dict[str, Term]]) -> None:
                 d.outgoing.append(key)
 
 
+def _inferred(rows: list[dict[str, Term]], incoming: list[dict[str, Term]]) -> Inferred:
+    """The inferred block from the rows of _INFERRED_OUTGOING and _INFERRED_INCOMING: types and
+    relations as the asserted sections show them, each once: hkit's own terms first, then the
+    other vocabularies' by name; the links to it by property and entity, as "referred to by"."""
+    found = Description(iri="", label="")
+    _outgoing(found, rows)
+    links = {
+        (r["pl"].value if "pl" in r else compact(r["p"].value), r["sl"].value) for r in incoming
+    }
+    inferred = Inferred(found.types, found.outgoing, sorted(links))
+    ours, theirs = inferred.ours(), inferred.theirs()
+    return Inferred(
+        ours.types + sorted(theirs.types),
+        ours.outgoing + sorted(theirs.outgoing),
+        ours.incoming + theirs.incoming,
+    )
+
+
 def _figure(r: dict[str, Term]) -> tuple[str, str, str, str]:
     """(measure, value with its qualifier and currency, when, file) of one figure's row."""
     value = readable(r["v"] if "v" in r else r["a"])
@@ -192,11 +319,15 @@ def _figure(r: dict[str, Term]) -> tuple[str, str, str, str]:
 
 def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None) -> Description:
     """Everything about one entity: its statements, what points at it, its figures and the
-    documents it cites, each asked with the entity bound as a term."""
+    documents it cites, each asked with the entity bound as a term. Each of these is what the
+    documents state; what the ontology entails besides (when ``engine`` sees it) is apart, in
+    :attr:`Description.inferred`, with no source."""
     entity = {"entity": [f"<{iri}>"]}
 
-    def rows(query: str) -> list[dict[str, Term]]:
-        return engine.run(with_values(PREFIXES + query, entity), timeout).rows
+    asserted = engine.asserted()
+
+    def rows(query: str, on: EmbeddedEngine = asserted) -> list[dict[str, Term]]:
+        return on.run(with_values(PREFIXES + query, entity), timeout).rows
 
     d = Description(iri=iri, label=label)
     _outgoing(d, rows(_OUTGOING))
@@ -207,19 +338,28 @@ def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None
     labels = {s: v for s, v in source_labels(engine, timeout).items() if s in cited}
     d.source_names = {s: f"{label}, {when}" for s, (label, when) in labels.items()}
     d.source_labels = {s: label for s, (label, _) in labels.items()}
+    if engine.inferred:
+        d.inferred = _inferred(rows(_INFERRED_OUTGOING, engine), rows(_INFERRED_INCOMING, engine))
     return d
 
 
 @dataclass
 class Stats(Report):
-    """Size of the graph: triples, entities per class, nodes per source document. ``render``
-    gives ``text`` or ``json`` (``triples``, ``per_class`` and ``per_source`` pairs): the format
-    registry's formats for ``stats``."""
+    """Size of the graph: triples and entities per class as the documents state them and,
+    beside, with what the ontology entails; nodes per source document. ``render`` gives ``text``
+    or ``json`` (this object's fields, lists of tuples as arrays): the format registry's formats
+    for ``stats``."""
 
     report = "stats"
 
+    #: the triples the documents state (the asserted graph)
     triples: int
-    per_class: list[tuple[str, int]]
+    #: the triples the ontology entails besides; None when the graph was opened without them
+    inferred: int | None
+    #: (class, entities typed so in the asserted graph, entities of the class with what the
+    #: ontology entails, None when left out), for hkit's classes, the most entities first
+    per_class: list[tuple[str, int, int | None]]
+    #: (source document's file name, nodes that cite it)
     per_source: list[tuple[str, int]]
 
     def as_dict(self) -> dict[str, object]:
@@ -227,41 +367,69 @@ class Stats(Report):
         return dataclasses.asdict(self)
 
     def as_text(self) -> str:
-        """The counts for people."""
-        out = [f"triples: {self.triples:,}", "", "entities per class:"]
-        width = max([len(c) for c, _ in self.per_class] + [5])
-        out += [f"  {c.ljust(width)}  {n:>5,}" for c, n in self.per_class]
+        """The counts for people: two columns of entities per class, asserted and entailed (one
+        when the graph leaves out what the ontology entails, which a line says)."""
+        width = max([len(c) for c, _, _ in self.per_class] + [5])
+        if self.inferred is None:
+            out = [
+                f"triples: {self.triples:,}",
+                "",
+                "entities per class (asserted only: what the ontology entails is left out):",
+            ]
+            out += [f"  {c.ljust(width)}  {n:>8,}" for c, n, _ in self.per_class]
+        else:
+            total = f"{self.triples + self.inferred:,} in all"
+            out = [
+                f"triples: {self.triples:,} asserted, {self.inferred:,} inferred ({total})",
+                "",
+                "entities per class, asserted and with what the ontology entails:",
+                f"  {'':<{width}}  {'asserted':>8}  {'entailed':>8}",
+            ]
+            out += [f"  {c.ljust(width)}  {n:>8,}  {e or 0:>8,}" for c, n, e in self.per_class]
         out += ["", "nodes per source document:"]
         out += [f"  {s}  {n:>5,}" for s, n in self.per_source]
         return "\n".join(out) + "\n"
 
 
+_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+_PER_CLASS = f"""SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c .
+    FILTER(STRSTARTS(STR(?c), "{HKIT}"))
+    FILTER(STRSTARTS(STR(?s), "{ID}")) }}
+    GROUP BY ?c"""
+
+
 def stats(engine: EmbeddedEngine, timeout: float | None) -> Stats:
-    """Count the graph's triples, the entities of each hkit class, the nodes citing each source."""
-    triples = int(
-        engine.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", timeout).rows[0]["n"].value
-    )
+    """Count the graph's triples, the entities of each hkit class, the nodes citing each source:
+    on the asserted graph, and (when ``engine`` sees it) with what the ontology entails."""
+
+    def count(on: EmbeddedEngine, query: str) -> dict[str, int]:
+        rows = on.run(PREFIXES + query, timeout).rows
+        return {compact(r["c"].value): int(r["n"].value) for r in rows}
+
+    asserted = engine.asserted()
+    triples = int(asserted.run(_COUNT, timeout).rows[0]["n"].value)
+    stated = count(asserted, _PER_CLASS)
+    inferred = entailed = None
+    if engine.inferred:
+        inferred_count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{INFERRED}> {{ ?s ?p ?o }} }}"
+        inferred = int(engine.run(inferred_count, timeout).rows[0]["n"].value)
+        entailed = count(engine, _PER_CLASS)
+    # the most entities first (with what is entailed, when it is counted), then by name
+    most = entailed if entailed is not None else stated
+    classes = sorted(set(stated) | set(most), key=lambda c: (-most.get(c, 0), c))
     per_class = [
-        (compact(r["c"].value), int(r["n"].value))
-        for r in engine.run(
-            PREFIXES
-            + f"""SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c .
-            FILTER(STRSTARTS(STR(?c), "{HKIT}"))
-            FILTER(STRSTARTS(STR(?s), "{ID}")) }}
-            GROUP BY ?c ORDER BY DESC(?n) ?c""",
-            timeout,
-        ).rows
+        (c, stated.get(c, 0), None if entailed is None else entailed.get(c, 0)) for c in classes
     ]
     per_source = [
         (r["file"].value, int(r["n"].value))
-        for r in engine.run(
+        for r in asserted.run(
             PREFIXES
             + """SELECT ?file (COUNT(DISTINCT ?s) AS ?n) WHERE { ?doc hkit:fileName ?file .
             OPTIONAL { ?s prov:wasDerivedFrom ?doc } } GROUP BY ?file ORDER BY ?file""",
             timeout,
         ).rows
     ]
-    return Stats(triples, per_class, per_source)
+    return Stats(triples, inferred, per_class, per_source)
 
 
 def resolve_names(

@@ -5,18 +5,25 @@ rounded doubles, no merged literals: HAZARDS 8 and 11) and rejects invalid IRIs 
 Output is deterministic: blank nodes are relabelled in the order the files are read (``_:b0``,
 ``_:b1``...), and statements are sorted, so the same input gives the same bytes on every run.
 
-Named-graph layout, for the dataset formats (TriG and N-Quads):
+Named-graph layout, for the dataset formats (TriG, N-Quads and JSON-LD):
 
 - ``<https://w3id.org/hkit/ontology>``: the ontology (``ontology/hkit.ttl``);
 - ``<https://w3id.org/hkit/data>``: the data (``data/*.ttl``) and any ``--data`` files.
 
+- ``<https://w3id.org/hkit/inferred>``, when asked for: what the ontology entails and the
+  other two do not state (docs/reasoning.md).
+
 A store that should answer hkit's saved queries needs both graphs as its default graph (a union
-default graph, or both named as ``default-graph-uri``). The triple formats (Turtle, N-Triples,
-JSON-LD, RDF/XML) hold the union of the two.
+default graph, or both named as ``default-graph-uri``); the saved queries give the same rows with
+the inferred graph or without it. The triple formats (Turtle, N-Triples, RDF/XML) hold the union.
+
+JSON-LD is a document with hkit's prefixes as its ``@context`` and, under ``@graph``, one named
+graph object for each graph; IRIs are written ``prefix:local`` where a prefix fits.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,6 +32,7 @@ from hkit.core import vocab
 from hkit.core.errors import InputError
 from hkit.core.formats import EXPORT, get
 from hkit.core.vocab import PREFIXES
+from hkit.store import closure
 from hkit.store.files import graph_files
 from hkit.store.rdf import base_iri, parsing
 
@@ -107,6 +115,8 @@ def serialize(quads: list, fmt: str) -> bytes:
         )
     if fmt == "rdfxml":
         _check_xml(statements)
+    if fmt == "jsonld":
+        return _jsonld(statements)
     prefixes = PREFIXES if fmt in ("turtle", "trig", "rdfxml") else None
     try:
         written = pyoxigraph.serialize(
@@ -117,6 +127,55 @@ def serialize(quads: list, fmt: str) -> bytes:
         return written if written is not None else b""
     except (ValueError, SyntaxError) as exc:
         raise InputError(f"the graph cannot be written as {fmt}: {exc}") from exc
+
+
+def _jsonld(quads: list) -> bytes:
+    """The quads as a JSON-LD document: hkit's prefixes as its ``@context``, the named graphs as
+    graph objects under its ``@graph``, in the quads' order. pyoxigraph writes the statements
+    (expanded, every literal's lexical form as it is); the IRIs are then written compactly. A
+    prefix that is also the scheme of an IRI written in full (``schema:x`` as an IRI of its
+    own) is left out of the context, so that no processor reads that IRI as a compact one."""
+    import pyoxigraph
+
+    written = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.JSON_LD)
+    expanded = json.loads(written or b"[]")
+    schemes = {iri.partition(":")[0] for iri in _iris(expanded)}
+    context = {prefix: ns for prefix, ns in PREFIXES.items() if prefix not in schemes}
+
+    def compact(iri: str) -> str:
+        for prefix, ns in context.items():
+            # (a local part that starts with // would read as an IRI with an authority)
+            if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns) :].startswith("//"):
+                return f"{prefix}:{iri[len(ns) :]}"
+        return iri
+
+    def rewrite(item: Any, key: str = "") -> Any:
+        if isinstance(item, list):
+            return [rewrite(x, key) for x in item]
+        if isinstance(item, dict):
+            return {
+                (k if k.startswith("@") else compact(k)): rewrite(v, k) for k, v in item.items()
+            }
+        if isinstance(item, str) and key in ("@id", "@type") and not item.startswith("_:"):
+            return compact(item)
+        return item
+
+    document = {"@context": context, "@graph": rewrite(expanded)}
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def _iris(item: Any, key: str = "") -> Iterable[str]:
+    """Every IRI of expanded JSON-LD: properties, node and datatype IRIs (not blank nodes)."""
+    if isinstance(item, list):
+        for x in item:
+            yield from _iris(x, key)
+    elif isinstance(item, dict):
+        for k, v in item.items():
+            if not k.startswith("@"):
+                yield k
+            yield from _iris(v, k)
+    elif isinstance(item, str) and key in ("@id", "@type") and not item.startswith("_:"):
+        yield item
 
 
 def _check_xml(triples: list) -> None:
@@ -142,7 +201,21 @@ def _check_xml(triples: list) -> None:
             )
 
 
-def export(root: Path, fmt: str, extra: Iterable[Path] = ()) -> bytes:
+def with_inferred(quads: list) -> list:  # list[pyoxigraph.Quad]
+    """``quads`` and what they entail (:mod:`hkit.store.closure`), the inferred triples in the
+    graph ``<https://w3id.org/hkit/inferred>``. The closure is computed on these very quads, so
+    its blank nodes are theirs and the output stays deterministic."""
+    import pyoxigraph
+
+    store = pyoxigraph.Store()
+    store.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in quads)
+    closure.materialise(store)
+    graph = pyoxigraph.NamedNode(closure.INFERRED)
+    return [*quads, *store.quads_for_pattern(None, None, None, graph)]
+
+
+def export(root: Path, fmt: str, extra: Iterable[Path] = (), inferred: bool = False) -> bytes:
     """The ontology and the data (and ``extra`` files) in the export format ``fmt``, by its
-    renderer in the format registry."""
-    return get(fmt, EXPORT).load()(read_quads(export_files(root, extra)), fmt)
+    renderer in the format registry; with ``inferred``, what they entail as well."""
+    quads = read_quads(export_files(root, extra))
+    return get(fmt, EXPORT).load()(with_inferred(quads) if inferred else quads, fmt)

@@ -42,6 +42,7 @@ from hkit.core.errors import (
 from hkit.core.formats import Report
 from hkit.core.sparql import check_query, iris_in
 from hkit.core.vocab import compact, expand
+from hkit.quality.ledger import NO_SOURCES, check_ledger, sources_folder
 from hkit.quality.release import version_problems
 from hkit.store.engines import EmbeddedEngine
 from hkit.store.files import ONTOLOGY, QUERIES_DIR, SHAPES, graph_files
@@ -299,12 +300,14 @@ def _gate(gate: Gate, given: GateInput) -> GateResult:
 
 
 class GateInput(NamedTuple):
-    """What every gate is given: the project root, the graph's files, and the time limits."""
+    """What every gate is given: the project root, the graph's files, the time limits, and the
+    folder of the source documents (None: the ledger's default, hkit.quality.ledger)."""
 
     root: Path
     files: list[Path]
     query_timeout: float | None
     reasoner_timeout: float | None
+    sources: Path | None = None
 
 
 class Gate(NamedTuple):
@@ -398,6 +401,20 @@ def _checks_gate(given: GateInput) -> GateResult:
     return GateResult("checks", FAIL if problems else PASS, len(problems), 0, summary, problems)
 
 
+@_register_gate("ledger", "the claims ledger (data/claims.tsv) against the source documents")
+def _ledger_gate(given: GateInput) -> GateResult:
+
+    folder = sources_folder(given.root, given.sources)
+    if not folder.is_dir():
+        return GateResult("ledger", SKIPPED, summary=NO_SOURCES)
+    report = check_ledger(given.root, given.files, folder)
+    # a claim not encoded yet is listed as work to do, and does not fail the gate
+    problems = [str(f) for f in report.failures]
+    problems += [f"{f.what} (work to do): {f}" for f in report.to_do]
+    result = PASS if report.passed else FAIL
+    return GateResult("ledger", result, len(problems), 0, report.summary, problems)
+
+
 @_register_gate("version", "the latest release in releases/, by graph isomorphism")
 def _version_gate(given: GateInput) -> GateResult:
 
@@ -413,16 +430,18 @@ def run_gates(
     query_timeout: float | None = None,
     reasoner_timeout: float | None = None,
     progress: Callable[[str], None] | None = None,
+    sources: Path | None = None,
 ) -> list[GateResult]:
-    """Run every gate of :data:`GATES` on the graph of ``root`` plus ``extra`` files;
-    ``progress`` is told the name of each gate as it starts.
+    """Run every gate of :data:`GATES` on the graph of ``root`` plus ``extra`` files (and the
+    source documents in ``sources``, for the ledger); ``progress`` is told the name of each gate
+    as it starts.
 
     The strict parse comes first; if any file fails it, the other gates cannot load the graph and
     are skipped.
     """
 
     skip = set(skip)
-    given = GateInput(root, graph_files(root, extra), query_timeout, reasoner_timeout)
+    given = GateInput(root, graph_files(root, extra), query_timeout, reasoner_timeout, sources)
     results: list[GateResult] = []
     for gate in GATES.values():
         if gate.name in skip:

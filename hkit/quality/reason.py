@@ -10,12 +10,13 @@ HermiT) and reported, never silently dropped.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -197,9 +198,10 @@ class _Reasoner(Wording):
 _REASONER = _Reasoner()
 
 
-def _run_worker(prepared: rdflib.Graph, timeout: float) -> dict[str, Any]:
+def _run_worker(prepared: rdflib.Graph, timeout: float, job: str = "check") -> dict[str, Any]:
     """Run the reasoner's worker (``python -m hkit.quality.reason``, a fresh interpreter in a
-    session of its own: :class:`hkit.store.runner.Spawned`) on ``prepared``, bounded by
+    session of its own: :class:`hkit.store.runner.Spawned`) on ``prepared``, its ``job`` ("check"
+    or "realise", :data:`_JOBS`), bounded by
     ``timeout``; its answer as a dict. The worker and its Java are killed on a timeout or a
     signal, before the temporary folder is removed. No memory limit of hkit's: the JVM bounds
     its own heap (owlready2's -Xmx; see Spawned for why a limit of the address space cannot)."""
@@ -208,7 +210,7 @@ def _run_worker(prepared: rdflib.Graph, timeout: float) -> dict[str, Any]:
         prepared.serialize(nt_path, format="nt", encoding="utf-8")
         with Spawned(
             "hkit.quality.reason",
-            [str(nt_path)],
+            [str(nt_path), job],
             timeout,
             cwd=tmp,
             # the child's own temporary files go where they are removed with it
@@ -230,20 +232,7 @@ def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> Reasone
     starts is stopped too) and raises :class:`ReasonerError` when Java is missing, the time is up,
     or the reasoner fails for another reason.
     """
-    # HermiT's command line reports an OWL 2 DL violation as a Java stack line, not by axiom
-    violations = dl_violation_messages(graph)
-    if violations:
-        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
-        raise ReasonerError(
-            f"the ontology is not in OWL 2 DL, so HermiT cannot reason over it: "
-            f"{violations[0]}{more}",
-            hint="hkit review lists every such axiom (owl2_dl_violation)",
-        )
-    if shutil.which(os.environ.get("HKIT_JAVA", "java")) is None:
-        raise ReasonerError(
-            "the reasoner needs Java, and there is no 'java' on PATH",
-            hint="install a Java runtime (Debian: apt-get install default-jre-headless)",
-        )
+    _check_runnable(graph)
     prepared, set_aside = prepare_for_owl(graph)
     started = time.monotonic()
     answer = _run_worker(prepared, timeout)
@@ -269,6 +258,25 @@ def run_hermit(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> Reasone
         clashes=[] if answer["consistent"] else disjoint_clashes(graph),
         imports_not_followed=sorted({str(o) for o in graph.objects(None, OWL.imports)}),
     )
+
+
+def _check_runnable(graph: rdflib.Graph) -> None:
+    """Raise :class:`ReasonerError` when HermiT cannot reason over ``graph`` (outside OWL 2 DL,
+    named by its first axiom) or cannot run at all (no Java)."""
+    # HermiT's command line reports an OWL 2 DL violation as a Java stack line, not by axiom
+    violations = dl_violation_messages(graph)
+    if violations:
+        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+        raise ReasonerError(
+            f"the ontology is not in OWL 2 DL, so HermiT cannot reason over it: "
+            f"{violations[0]}{more}",
+            hint="hkit review lists every such axiom (owl2_dl_violation)",
+        )
+    if shutil.which(os.environ.get("HKIT_JAVA", "java")) is None:
+        raise ReasonerError(
+            "the reasoner needs Java, and there is no 'java' on PATH",
+            hint="install a Java runtime (Debian: apt-get install default-jre-headless)",
+        )
 
 
 def _asserted_types(
@@ -367,5 +375,191 @@ def _worker(nt_path: str) -> dict[str, object]:
     return {"consistent": True, "unsatisfiable": unsatisfiable, **found}
 
 
+# -- realisation: every named individual's types and property values ------------
+
+_HERMIT_TERM = re.compile(r"ObjectInverseOf\(\s*(<[^>]*>|[^\s()]+)\s*\)|(<[^>]*>|[^\s()]+)")
+_HERMIT_AXIOM = re.compile(r"^(\w+)\((.*)\)\s*$")
+_HERMIT_INSTANCES = re.compile(
+    r"^(<[^>]*>|\S+) \(known instances:(.*?)\|\s*possible instances:(.*)\)\s*$"
+)
+_HERMIT_PAIR = re.compile(r"\(<([^>]*)>, <([^>]*)>\)")
+
+
+@dataclass(frozen=True)
+class Realisation:
+    """What HermiT entails about a graph's named individuals, in full.
+
+    ``types`` gives each named individual every named class it belongs to, stated or entailed
+    (owl:Thing left out); ``relations`` every (subject, property, object) between named
+    individuals that the graph entails, for each object property of ``properties``;
+    ``subclasses`` each named class's named superclasses and ``subproperties`` each named
+    property's named superproperties, stated or entailed (owl:Thing and the top properties left
+    out). ``undecided`` holds the pairs HermiT lists as possible instances of a property, neither
+    entailed nor ruled out (none once it has realised the properties in full). An inconsistent
+    graph entails everything, so it has none of them."""
+
+    consistent: bool
+    types: dict[str, frozenset[str]] = field(default_factory=dict)
+    relations: frozenset[tuple[str, str, str]] = frozenset()
+    properties: frozenset[str] = frozenset()
+    subclasses: dict[str, frozenset[str]] = field(default_factory=dict)
+    subproperties: dict[str, frozenset[str]] = field(default_factory=dict)
+    undecided: frozenset[tuple[str, str, str]] = frozenset()
+    set_aside: list[SetAside] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def realise(graph: rdflib.Graph, timeout: float = DEFAULT_TIMEOUT) -> Realisation:
+    """HermiT's realisation of ``graph``: every named individual's named types and object
+    property values, each closed under HermiT's own class and property hierarchies.
+
+    HermiT names only an individual's most specific classes, and lists each pair of individuals
+    under the most specific properties that relate them (an inverse property among them); the
+    rest follows from its hierarchies, which this closes. Literals outside the OWL 2 datatype
+    map are set aside as :func:`run_hermit` does, and the same errors are raised."""
+    _check_runnable(graph)
+    prepared, set_aside = prepare_for_owl(graph)
+    started = time.monotonic()
+    answer = _run_worker(prepared, timeout, job="realise")
+    if not answer["consistent"]:
+        return Realisation(False, set_aside=set_aside, seconds=time.monotonic() - started)
+    found = read_realisation(answer["output"])
+    return replace(found, set_aside=set_aside, seconds=time.monotonic() - started)
+
+
+def read_realisation(output: str) -> Realisation:
+    """A :class:`Realisation` from the text of HermiT's command line asked to classify classes,
+    properties and individuals and to list object property instances (``-c -O -D -I -Y``)."""
+    text = _HermitText(output)
+    thing, top = str(OWL.Thing), str(OWL.topObjectProperty)
+    tops = {top, str(OWL.topDataProperty)}
+    types = {i: frozenset(_upwards(c, text.class_up) - {thing}) for i, c in text.direct.items()}
+    relations: set[tuple[str, str, str]] = set()
+    for prop, pairs, _ in text.instances:
+        for name, inverse in _upwards({(prop, False)}, text.property_up):
+            if name != top:
+                relations.update((o, name, s) if inverse else (s, name, o) for s, o in pairs)
+    subclasses = {c: frozenset(_upwards({c}, text.class_up) - {c, thing}) for c in text.class_up}
+    subproperties = {
+        name: frozenset(n for n, inv in _upwards({(name, False)}, text.property_up) if not inv)
+        - {name, *tops}
+        for name, inverse in text.property_up
+        if not inverse
+    }
+    return Realisation(
+        True,
+        {i: t for i, t in types.items() if t},
+        frozenset(relations),
+        frozenset(prop for prop, _, _ in text.instances if prop != top),
+        {c: s for c, s in subclasses.items() if s and c != thing},
+        {p: s for p, s in subproperties.items() if s and p not in tops},
+        frozenset((s, prop, o) for prop, _, possible in text.instances for s, o in possible),
+    )
+
+
+class _HermitText:
+    """HermiT's command-line answer, read line by line: each individual's ``direct`` (most
+    specific) classes, the edges of its class hierarchy (``class_up``) and of its property
+    hierarchy (``property_up``, a property as its name and whether it is the inverse), and the
+    pairs it lists under each object property, known and possible (``instances``)."""
+
+    def __init__(self, output: str) -> None:
+        self.direct: dict[str, set[str]] = {}
+        self.class_up: dict[str, set[str]] = {}
+        self.property_up: dict[tuple[str, bool], set[tuple[str, bool]]] = {}
+        self.instances: list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]] = []
+        for line in output.splitlines():
+            listed = _HERMIT_INSTANCES.match(line)
+            axiom = _HERMIT_AXIOM.match(line)
+            if listed:
+                known, possible = (_HERMIT_PAIR.findall(listed[i]) for i in (2, 3))
+                self.instances.append((_iri(listed[1]), known, possible))
+            elif axiom:
+                terms = [
+                    (_iri(inverse), True) if inverse else (_iri(plain), False)
+                    for inverse, plain in _HERMIT_TERM.findall(axiom[2])
+                ]
+                self._axiom(axiom[1], terms)
+
+    def _axiom(self, kind: str, terms: list[tuple[str, bool]]) -> None:
+        names = [name for name, _ in terms]
+        if kind == "Type" and len(names) == 2:
+            self.direct.setdefault(names[0], set()).add(names[1])
+        elif kind == "SubClassOf" and len(names) == 2:
+            self.class_up.setdefault(names[0], set()).add(names[1])
+        elif kind == "EquivalentClasses":
+            for a in names:
+                self.class_up.setdefault(a, set()).update(b for b in names if b != a)
+        elif kind.endswith(("PropertyOf", "Properties")):
+            if kind.startswith("Sub"):
+                edges = [(terms[0], terms[1])] if len(terms) == 2 else []
+            else:
+                edges = [(x, y) for x in terms for y in terms if x != y]
+            for (p, inverse), (q, q_inverse) in edges:
+                # P below Q is the inverse of P below the inverse of Q
+                self.property_up.setdefault((p, inverse), set()).add((q, q_inverse))
+                self.property_up.setdefault((p, not inverse), set()).add((q, not q_inverse))
+
+
+def _iri(term: str) -> str:
+    """A term of HermiT's answer as an IRI: it abbreviates owl: terms, whatever it is told."""
+    if term.startswith("<"):
+        return term[1:-1]
+    prefix, _, name = term.partition(":")
+    return str(OWL) + name if prefix == "owl" else term
+
+
+def _upwards(start: set[Any], up: dict[Any, set[Any]]) -> set[Any]:
+    """``start`` and everything above it in ``up``."""
+    seen: set[Any] = set()
+    todo = list(start)
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(up.get(node, ()))
+    return seen
+
+
+def _realise_worker(nt_path: str) -> dict[str, object]:
+    """Child-process side of :func:`realise`: HermiT's command line on the N-Triples file.
+
+    owlready2 keeps from that command line's answer only what it can file under named terms
+    (its reading drops every line about an inverse property) and only what is not stated
+    already; the full text is needed, so the worker runs the HermiT that owlready2 bundles, with
+    owlready2's class path and heap, itself."""
+    import subprocess
+
+    from owlready2 import reasoning
+
+    command = [
+        os.environ.get("HKIT_JAVA", "java"),
+        f"-Xmx{reasoning.JAVA_MEMORY}M",
+        "-cp",
+        reasoning._HERMIT_CLASSPATH,
+        "org.semanticweb.HermiT.cli.CommandLine",
+        "-c",
+        "-O",
+        "-D",
+        "-I",
+        "-Y",
+        "-N",
+        Path(nt_path).resolve().as_uri(),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        said = done.stderr + done.stdout
+        if "InconsistentOntologyException" in said:
+            return {"consistent": False}
+        raise ReasonerError(
+            f"the reasoner failed: {(said.strip().splitlines() or ['no output'])[0]}"
+        )
+    return {"consistent": True, "output": done.stdout}
+
+
+_JOBS = {"check": _worker, "realise": _realise_worker}
+
 if __name__ == "__main__":
-    spawned_main(lambda send: send(("answer", _worker(sys.argv[1]))), _REASONER.translate)
+    spawned_main(
+        lambda send: send(("answer", _JOBS[sys.argv[2]](sys.argv[1]))), _REASONER.translate
+    )

@@ -33,7 +33,9 @@ _GRAPH_TYPES = {
     "application/x-turtle": "TURTLE",
     "application/rdf+xml": "RDF_XML",
 }
-_ACCEPT_RESULTS = f"{_RESULTS_JSON}, application/json;q=0.9"
+# SPARQL JSON results alone: an endpoint offered plain application/json too may pick it, and
+# Comunica's answers it with a JSON array of its own rather than SPARQL results.
+_ACCEPT_RESULTS = _RESULTS_JSON
 _ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 
 

@@ -61,7 +61,17 @@ _PAGE_SCHEMAS: dict[str, Any] = {
     "HomePage": _object(
         stats=_object(
             triples={"type": "integer"},
-            per_class=_tuples(2, "string", "integer"),
+            # null when the server leaves out what the ontology entails (--asserted)
+            inferred={"type": "integer", "nullable": True},
+            per_class={  # class, asserted, entailed (null likewise)
+                "type": "array",
+                "items": {
+                    "type": "array",
+                    "items": {"anyOf": [_TEXT, {"type": "integer", "nullable": True}]},
+                    "minItems": 3,
+                    "maxItems": 3,
+                },
+            },
             per_source=_tuples(2, "string", "integer"),
         ),
         by_tag={
@@ -88,6 +98,11 @@ _PAGE_SCHEMAS: dict[str, Any] = {
         sources=_TEXTS,
         source_names={"type": "object", "additionalProperties": _TEXT},
         source_labels={"type": "object", "additionalProperties": _TEXT},
+        # what the ontology entails and no document states; null when the server leaves it out
+        inferred={
+            **_object(types=_TEXTS, outgoing=_tuples(2, "string"), incoming=_tuples(2, "string")),
+            "nullable": True,
+        },
     ),
     "QueryPage": _object(
         saved={"allOf": [{"$ref": _REF + "SavedQuery"}, _object(text=_TEXT)]},

@@ -1,6 +1,8 @@
 """An entity's page, ``/id/{name}`` (and its JSON twin, ``/id/{name}.json``): everything the graph
-says about it, with labels; or its description in RDF when the ``Accept`` header or ``?format=``
-asks for Turtle, N-Triples or JSON-LD."""
+says about it, with labels, and what the ontology entails about it apart; or its description in
+RDF when the ``Accept`` header or ``?format=`` asks for Turtle, N-Triples or JSON-LD: the triples
+about it that the documents state (what they entail follows from them and the ontology, which
+a client that reasons has; the export holds the same triples)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hkit.core.answers import Result
 from hkit.core.vocab import ID
 from hkit.web.errors import Refused
 from hkit.web.negotiation import _GRAPH, negotiate
@@ -18,6 +21,14 @@ from hkit.web.views import JSON_SUFFIX, SLUG, entity_path, server_of
 
 #: What an entity's page answers in: the page, or its description in an RDF syntax.
 OFFERED = {"text/html": "html", **{k: v for k, v in _GRAPH.items() if k != "text/plain"}}
+
+
+def _asserted(server: Server, iri: str) -> Result:
+    """The entity's description in RDF (DESCRIBE: its triples, and those of the blank nodes they
+    lead to) on the asserted graph: what the documents state, not what the ontology entails."""
+    engine = server.kg.embedded.asserted()
+    text = f"DESCRIBE <{iri}>"
+    return engine.run(text, server.kg.timeout, max_rows=server.max_rows, max_bytes=server.max_bytes)
 
 
 def _iri(slug: str) -> str:
@@ -53,7 +64,7 @@ async def _page(request: Request, slug: str) -> Response:
     iri = _iri(slug)
     wants = negotiate(request.headers.get("accept"), OFFERED, request.query_params.get("format"))
     if wants != "html":
-        result = await server.run(f"DESCRIBE <{iri}>")
+        result = await server.call(_asserted, server, iri)
         if not result.triples:
             raise Refused(404, f"nothing in the graph is <{iri}>")
         return await server.answer(result, request, wants)

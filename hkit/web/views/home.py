@@ -1,5 +1,5 @@
 """The home page, ``/`` (and its JSON twin, ``/.json``): the size of the graph, its entities by
-class, and the saved queries by tag."""
+class (asserted, and with what the ontology entails), and the saved queries by tag."""
 
 from __future__ import annotations
 
