@@ -290,8 +290,12 @@ def bad_inputs(tmp: Path) -> list[tuple[str, list[str], str]]:
         ("neither query nor file", ["sparql"], "-f FILE"),
         ("output folder missing", [*q, "-o", no_dir], "cannot write"),
         ("output is a folder", [*q, "-o", str(tmp)], "cannot write"),
-        ("export output folder missing", ["export", "-o", no_dir], "cannot write"),
-        ("validate output folder missing", ["validate", "-o", no_dir], "cannot write"),
+        ("export output folder missing", ["export", "-o", no_dir[:-4] + ".ttl"], "cannot write"),
+        (
+            "validate output folder missing",
+            ["validate", "-o", no_dir[:-4] + ".json"],
+            "cannot write",
+        ),
         ("docs output is a file", ["docs", "-o", bad_ttl], "not a folder"),
         ("diff of a missing file", ["diff", missing, bad_ttl], "no such file"),
         (
