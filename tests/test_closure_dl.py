@@ -18,6 +18,7 @@ realises named individuals only).
 
 from __future__ import annotations
 
+import sys
 from fnmatch import fnmatchcase
 
 import pytest
@@ -255,8 +256,12 @@ def test_the_graph_with_its_closure_is_consistent(shipped):
     assert report.ok  # and every class satisfiable
 
 
-def test_a_reasoner_that_fails_is_one_line_of_error(monkeypatch):
-    monkeypatch.setenv("HKIT_JAVA", "false")  # found on PATH, fails at once, says nothing
+def test_a_reasoner_that_fails_is_one_line_of_error(monkeypatch, tmp_path):
+    # a "Java" that fails at once and says nothing (a script of this Python: no shell needed)
+    fails = tmp_path / "java"
+    fails.write_text(f"#!{sys.executable}\nraise SystemExit(1)\n", encoding="utf-8")
+    fails.chmod(0o755)
+    monkeypatch.setenv("HKIT_JAVA", str(fails))
     with pytest.raises(ReasonerError) as failed:
         realise(rdflib.Graph().parse(data=FIXTURE, format="turtle"))
     assert str(failed.value) == "the reasoner failed: no output"
