@@ -374,6 +374,7 @@ def test_the_export_commands_run_as_written(recipe):
 
 
 @pytest.mark.stores
+@pytest.mark.slow
 def test_the_oxigraph_server_recipe_runs_and_answers_as_hkit(recipe):
     if not (BIN / "oxigraph").exists():
         missing("the Oxigraph server (PyPI's oxigraph)")

@@ -90,6 +90,7 @@ def test_a_saved_query_answers_the_same_under_every_regime(regimes, name, values
         assert rows == asserted, f"{name} {values}: {len(rows)} rows on {regime}, {len(asserted)}"
 
 
+@pytest.mark.slow
 def test_the_same_rows_with_generated_data_that_links_both_ways(tmp_path):
     """On the shipped graph with generated data (which links some things in the other direction
     of an inverse pair, hkit:inCluster rather than hkit:hasCentre), the asserted graph and the
