@@ -457,15 +457,13 @@ COMUNICA = {
             "innohk-clusters",
             "plans-and-proposals",
             "research-centres",
-            "sector-activity",
+            "sites-and-occupants",
             "who-works-in-sector",
         ),
         "order",
     ),
-    "funds-by-size": "rows",
-    **dict.fromkeys(
-        ("events-timeline", "sites-and-occupants", "targets", "who-said-what"), "fails"
-    ),
+    **dict.fromkeys(("funds-by-size", "sector-activity"), "rows"),
+    **dict.fromkeys(("events-timeline", "targets", "who-said-what"), "fails"),
 }
 
 
