@@ -268,7 +268,7 @@ class KnowledgeGraph:
         >>> for row in kg.query("start-ups-and-unicorns"):
         ...     if row["measure"] == "unicorns":
         ...         print(row["qualifier"], row["value"], row["when"], row["source"][:3])
-        nearly 20 2023-12-06 000
+        nearly 20 ../2023-12-07 000
         """
         return self.run(self.prepare(name, **params))
 
