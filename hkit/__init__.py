@@ -19,7 +19,8 @@ graph's methods return, the errors and exit codes, and ``__version__``. The othe
 change without notice.
 """
 
-from hkit.api import KnowledgeGraph, open
+from hkit.api import open
+from hkit.api.graph import KnowledgeGraph
 from hkit.core.answers import Result, Term
 from hkit.core.errors import (
     EXIT_BROKEN_PIPE,

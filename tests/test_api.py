@@ -329,7 +329,7 @@ def test_source_names_are_looked_up_for_the_texts_an_answer_holds_only(kg, monke
     assert [row["source"].value for row in shown.rows] == [
         everything[row["source"].value] for row in result.rows
     ]
-    monkeypatch.setattr("hkit.api.SOURCE_LOOKUP_LIMIT", 0)  # many texts: every source is read
+    monkeypatch.setattr("hkit.api.graph.SOURCE_LOOKUP_LIMIT", 0)  # many texts: every source is read
     assert kg.with_source_names(result).rows == shown.rows
 
 
