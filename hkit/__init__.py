@@ -32,12 +32,14 @@ from hkit.core.errors import (
     AnswerTooLarge,
     EndpointError,
     HkitError,
+    HkitWarning,
     InputError,
     QueryError,
     QueryFailed,
     QueryTimeout,
     ReasonerError,
     ResourceError,
+    UnmatchedWarning,
 )
 from hkit.core.values import IRI
 from hkit.core.version import __version__
@@ -86,6 +88,7 @@ __all__ = [
     "EndpointError",
     "GateReport",
     "HkitError",
+    "HkitWarning",
     "InputError",
     "KnowledgeGraph",
     "LedgerReport",
@@ -102,6 +105,7 @@ __all__ = [
     "SavedQuery",
     "Stats",
     "Term",
+    "UnmatchedWarning",
     "ValidationReport",
     "__version__",
     "open",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hkit.api.rules import as_lists, check_sources
 from hkit.core.catalog import bind_values, catalog, find, load
-from hkit.core.errors import HkitError, StoreDamaged
+from hkit.core.errors import HkitError, StoreDamaged, UnmatchedWarning
 from hkit.core.limits import DEFAULT_TIMEOUT
 from hkit.core.sparql import check_prefixes, check_query, with_prefixes, with_values
 from hkit.present.sources import source_names, with_source_names, with_sources
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from hkit.core.answers import Result, Term
     from hkit.core.catalog import SavedQuery
+    from hkit.present.explain import Note
     from hkit.present.explore import Description, Stats
     from hkit.quality.checks import Check, GateReport
     from hkit.quality.ledger import LedgerReport
@@ -134,7 +135,7 @@ class KnowledgeGraph:
             return find(self._queries, name)
         return load(self.root / QUERIES_DIR, name)
 
-    def prepare(self, name: str, /, **params: str | Iterable[str]) -> str:
+    def prepare(self, name: str, /, **params: object) -> str:
         """The SPARQL text that :meth:`query` runs: the saved query with its parameters typed,
         checked and bound as RDF terms in a ``VALUES`` block. A name given for an IRI parameter
         (a label, an abbreviation) becomes the IRI of the one entity it names.
@@ -143,8 +144,16 @@ class KnowledgeGraph:
         >>> 'VALUES ?__currency { "HKD" }' in text
         True
         """
+        saved, given = self._given(name, params)
+        return with_values(saved.text, bind_values(saved, given))
+
+    def _given(
+        self, name: str, params: dict[str, object]
+    ) -> tuple[SavedQuery, dict[str, list[str]]]:
+        """The saved query called ``name`` and its parameters as lists of texts, a name given
+        for an IRI parameter resolved to the IRI of the one entity of its kind it names."""
         saved = self.saved_query(name)
-        given = as_lists(params)
+        given = as_lists(params, {p.name: p.type for p in saved.params})
         names_given = any(
             p.suffix == "iri"
             and any(":" not in v and not v.startswith("<") for v in given.get(p.name, []))
@@ -154,12 +163,14 @@ class KnowledgeGraph:
             from hkit.present.explore import resolve_names  # start-up: only when names are given
 
             given = resolve_names(saved, given, self.engine, self.timeout)
-        return with_values(saved.text, bind_values(saved, given))
+        return saved, given
 
-    def query(self, name: str, /, **params: str | Iterable[str]) -> Result:
+    def query(self, name: str, /, **params: object) -> Result:
         """Run a saved query. Parameters are given by name, as text (as on the command line) or
-        as a list of texts to bind several values; they are typed and checked, and bound as RDF
-        terms, never pasted into the query (see :meth:`prepare`).
+        as a list of texts to bind several values (a parameter typed as a number or a date takes
+        Python's numbers and dates too); they are typed and checked, and bound as RDF terms,
+        never pasted into the query (see :meth:`prepare`). An empty answer warns with an
+        :class:`hkit.UnmatchedWarning` for each value that explains it (see :meth:`explain`).
 
         >>> kg = KnowledgeGraph()
         >>> for row in kg.query("start-ups-and-unicorns"):
@@ -167,7 +178,34 @@ class KnowledgeGraph:
         ...         print(row["qualifier"], row["value"], row["when"], row["source"][:3])
         nearly 20 2023-12-06 000
         """
-        return self.run(self.prepare(name, **params))
+        saved, given = self._given(name, params)
+        result = self.run(with_values(saved.text, bind_values(saved, given)))
+        if result.form == "SELECT" and not result.rows and params:
+            import warnings  # only for an empty answer
+
+            from hkit.present.explain import explain  # start-up: only for an empty answer
+
+            for note in explain(saved, given, self.run):
+                warnings.warn(UnmatchedWarning(str(note), note), stacklevel=2)
+        return result
+
+    def explain(self, name: str, /, **params: object) -> list[Note]:
+        """Why a saved query with these parameters answers nothing: for each value that names
+        nothing of its kind (the parameter's range: a sector, a measure, an economy...), or names
+        something that no row has, a :class:`hkit.present.explain.Note` whose text names the value
+        and up to five nearest values of the same kind. Empty when every value matches. The
+        command line prints these notes, and the server can show them.
+
+        >>> [str(n) for n in KnowledgeGraph().explain("who-works-in-sector", sector="biotech")]
+        ["sector='biotech' names nothing of its kind; nearest: biotechnology"]
+        """
+        saved, given = self._given(name, params)
+        answer = self.run(with_values(saved.text, bind_values(saved, given)))
+        if answer.form != "SELECT" or answer.rows:
+            return []
+        from hkit.present.explain import explain  # start-up: only for an empty answer
+
+        return explain(saved, given, self.run)
 
     def run(
         self,
@@ -266,43 +304,13 @@ class KnowledgeGraph:
             result, source_names(self.embedded, self.timeout, _answer_texts(result))
         )
 
-    def unmatched(self, name: str, /, **params: str | Iterable[str]) -> list[str]:
-        """Why a saved query with text parameters answered nothing: for each text value that
-        matches nothing, a sentence naming the nearest values the graph holds (from the query's
-        own column of that name, asked without the parameter). Empty when every value matches.
+    def unmatched(self, name: str, /, **params: object) -> list[str]:
+        """The texts of :meth:`explain`'s notes: why a saved query answered nothing.
 
         >>> KnowledgeGraph().unmatched("funds-by-size", currency="HKD")
         []
         """
-        import difflib
-
-        saved = self.saved_query(name)
-        given = as_lists(params)
-        notes: list[str] = []
-        for param in saved.params:
-            values = given.get(param.name)
-            if not values or param.type not in ("text", "text@en") or param.allowed:
-                continue
-            others = {k: v for k, v in given.items() if k != param.name}
-            try:
-                everything = self.run(with_values(saved.text, bind_values(saved, others)))
-            except HkitError:
-                return notes  # a courtesy: never let it fail
-            if param.name not in everything.variables:
-                continue
-            known = sorted({row[param.name].value for row in everything.rows if param.name in row})
-            folded = {k.casefold(): k for k in known}
-            for value in values:
-                if value.casefold() in folded:
-                    continue
-                nearest = difflib.get_close_matches(value.casefold(), list(folded), n=3, cutoff=0.5)
-                tail = (
-                    f"nearest: {', '.join(folded[n] for n in nearest)}"
-                    if nearest
-                    else f"it takes values such as {', '.join(known[:5])}"
-                )
-                notes.append(f"{param.name}={value!r} matches nothing; {tail}")
-        return notes
+        return [str(note) for note in self.explain(name, **params)]
 
     def checked(self, text: str) -> str:
         """Ad-hoc SPARQL text made ready to run: refused unless it is a read-only query (no

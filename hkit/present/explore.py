@@ -10,6 +10,7 @@ from hkit.core.formats import Report
 from hkit.core.sparql import iri, literal, with_values
 from hkit.core.vocab import HKIT, ID, compact, expand
 from hkit.core.vocab import PROLOGUE as PREFIXES
+from hkit.present.explain import in_range, nearest, outside_range, range_names
 from hkit.present.results import readable
 from hkit.present.sources import source_labels
 from hkit.store.closure import INFERRED
@@ -454,10 +455,25 @@ def resolve_names(
                     "characters",
                     hint="give an IRI (id:...) or a label",
                 )
-            matches = find_entities(engine, value, timeout)
+            if param.range:  # a name of the parameter's kind (an economy, an organisation)
+                matches = in_range(param, value, lambda text: engine.run(text, timeout))
+            else:
+                matches = find_entities(engine, value, timeout)
             if len(matches) == 1:
                 iris.append(matches[0][0])
                 continue
+            if not matches and param.range:
+                names = [
+                    name
+                    for name, _ in range_names(param, lambda t: engine.run(t, timeout)).values()
+                ]
+                close = nearest(value, names)
+                elsewhere = outside_range(value, find_entities(engine, value, timeout), param)
+                raise QueryError(
+                    f"parameter '{param.name}': nothing of its kind is called '{value}'"
+                    + elsewhere,
+                    hint=f"nearest: {', '.join(close)}" if close else "give an IRI (id:...)",
+                )
             if not matches:
                 raise QueryError(
                     f"parameter '{param.name}': nothing in the graph is called '{value}'",
