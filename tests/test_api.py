@@ -83,7 +83,7 @@ def test_render_gives_what_the_command_line_prints(kg):
 
 def test_to_pandas(kg):
     pandas = pytest.importorskip("pandas")
-    frame = kg.query("funds-by-size", currency="HKD").to_pandas()
+    frame = kg.query("funds-by-size", currency="HKD").to_pandas(exact=True)
     assert isinstance(frame, pandas.DataFrame)
     assert list(frame.columns) == kg.query("funds-by-size", currency="HKD").variables
     assert frame["value"].map(type).eq(Decimal).all()

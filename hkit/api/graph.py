@@ -180,6 +180,10 @@ class KnowledgeGraph:
         """
         saved, given = self._given(name, params)
         result = self.run(with_values(saved.text, bind_values(saved, given)))
+        if self.endpoint is None:  # for to_pandas(), looked up when asked
+            result.source_names = lambda: source_names(
+                self.embedded, self.timeout, _answer_texts(result)
+            )
         if result.form == "SELECT" and not result.rows and params:
             import warnings  # only for an empty answer
 
