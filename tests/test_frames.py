@@ -75,3 +75,13 @@ def test_sources_are_named_by_default_and_file_names_on_request(kg):
     assert not named.str.endswith(".txt").any()
     files = answer.to_pandas(file_names=True)["source"]
     assert files.str.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt").all()
+
+
+def test_an_answer_pickles_without_its_graph(kg):
+    import pickle
+
+    answer = kg.query("funds-by-size", currency="HKD")
+    again = pickle.loads(pickle.dumps(answer))
+    assert again == answer and again.source_names is None
+    answer.to_pandas()  # the names looked up, kept as data
+    assert pickle.loads(pickle.dumps(answer)).source_names == answer.source_names

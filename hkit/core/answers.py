@@ -70,6 +70,14 @@ class Result:
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
+    def __getstate__(self) -> tuple[None, dict[str, object]]:
+        """What pickle keeps: every slot, the source names only when already looked up (the
+        function that looks them up holds the graph, which stays behind)."""
+        state = {slot: getattr(self, slot) for slot in self.__slots__}
+        if callable(self.source_names):
+            state["source_names"] = None
+        return None, state
+
     def __repr__(self) -> str:
         return (
             f"Result(form={self.form!r}, variables={self.variables!r}, rows={self.rows!r}, "

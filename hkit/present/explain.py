@@ -4,9 +4,9 @@ values of that kind when it names nothing or names something with no rows.
 
 The same notes serve every surface: the command line prints them on standard error, the library
 warns with them (:class:`hkit.core.errors.UnmatchedWarning`) and the server can show them on
-its pages. The distance is difflib's ratio (the one ``hkit`` uses for query names), then words
-shared with a name, so that "Science Park" finds "Hong Kong Science and Technology Parks
-Corporation".
+its pages. The nearest values are those whose names hold the value, then those that share its
+words (so that "Science Park" finds "Hong Kong Science and Technology Parks Corporation"), then
+the closest by difflib's ratio, the distance ``hkit`` uses for query names.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 
 #: How many nearest values a note names.
 NEAREST = 5
-#: The names a node of a range is known by.
-NAMES = "rdfs:label|skos:prefLabel|skos:altLabel"
 
 
 class Note(namedtuple("Note", "param value nearest text")):
@@ -46,11 +44,17 @@ class Note(namedtuple("Note", "param value nearest text")):
 
 def range_names(param: Param, run: Callable[[str], Result]) -> dict[str, tuple[str, str]]:
     """The names of the nodes in ``param``'s range: each name, casefolded, to (the name, the
-    node's IRI); its labels and alternative labels (abbreviations among them)."""
+    node's IRI); its labels and alternative labels (abbreviations among them), the labels first,
+    so that a node's first name is its label."""
 
-    query = f"{PREFIXES}SELECT ?x ?name WHERE {{ ?x {param.range} . ?x {NAMES} ?name }}"
+    query = (
+        f"{PREFIXES}SELECT ?x ?name ?label WHERE {{ ?x {param.range} . "
+        "{ ?x rdfs:label|skos:prefLabel ?name BIND (true AS ?label) } UNION "
+        "{ ?x skos:altLabel ?name } }"
+    )
     names: dict[str, tuple[str, str]] = {}
-    for row in sorted(run(query).rows, key=lambda r: (r["name"].value, r["x"].value)):
+    rows = run(query).rows
+    for row in sorted(rows, key=lambda r: ("label" not in r, r["name"].value, r["x"].value)):
         names.setdefault(row["name"].value.casefold(), (row["name"].value, row["x"].value))
     return names
 
@@ -140,7 +144,15 @@ def explain(
         if param.allowed:
             for value in values:
                 others_allowed = [a for a in param.allowed if a.casefold() != value.casefold()]
-                notes.append(_note(param, value, others_allowed[:NEAREST], "gives no rows here"))
+                notes.append(
+                    _note(
+                        param,
+                        value,
+                        others_allowed[:NEAREST],
+                        "gives no rows here",
+                        "it also takes",
+                    )
+                )
             continue
         if param.suffix == "iri" or param.type not in ("text", "text@en"):
             continue
@@ -165,8 +177,8 @@ def explain(
     return notes
 
 
-def _note(param: Param, value: str, close: list[str], what: str) -> Note:
-    tail = f"; nearest: {', '.join(close)}" if close else ""
+def _note(param: Param, value: str, close: list[str], what: str, lead: str = "nearest") -> Note:
+    tail = f"; {lead}: {', '.join(close)}" if close else ""
     return Note(param.name, value, close, f"{param.name}={value!r} {what}{tail}")
 
 
@@ -219,9 +231,9 @@ def in_range(param: Param, value: str, run: Callable[[str], Result]) -> list[tup
     return sorted(((iri, labels[iri]) for iri in found), key=lambda pair: pair[1])
 
 
-def outside_range(value: str, found: list[tuple[str, str]], param: Param) -> str:
-    """The words of an error for a name that names nothing in ``param``'s range: what it names
-    elsewhere, when it names something."""
+def outside_range(found: list[tuple[str, str]]) -> str:
+    """The words of an error for a name that names nothing of its parameter's kind: what it
+    names elsewhere (``found``: IRI and label pairs), when it names something."""
     if not found:
         return ""
     what = "; ".join(f"{label} <{compact(iri)}>" for iri, label in found[:3])

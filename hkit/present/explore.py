@@ -10,7 +10,7 @@ from hkit.core.formats import Report
 from hkit.core.sparql import iri, literal, with_values
 from hkit.core.vocab import HKIT, ID, compact, expand
 from hkit.core.vocab import PROLOGUE as PREFIXES
-from hkit.present.explain import in_range, nearest, outside_range, range_names
+from hkit.present.explain import in_range, nearest_nodes, outside_range, range_names
 from hkit.present.results import readable
 from hkit.present.sources import source_labels
 from hkit.store.closure import INFERRED
@@ -463,12 +463,9 @@ def resolve_names(
                 iris.append(matches[0][0])
                 continue
             if not matches and param.range:
-                names = [
-                    name
-                    for name, _ in range_names(param, lambda t: engine.run(t, timeout)).values()
-                ]
-                close = nearest(value, names)
-                elsewhere = outside_range(value, find_entities(engine, value, timeout), param)
+                in_kind = range_names(param, lambda text: engine.run(text, timeout))
+                close = nearest_nodes(value, in_kind)
+                elsewhere = outside_range(find_entities(engine, value, timeout))
                 raise QueryError(
                     f"parameter '{param.name}': nothing of its kind is called '{value}'"
                     + elsewhere,
