@@ -28,6 +28,7 @@ from hkit.core.formats import EXPORT, by_suffix
 from hkit.core.limits import DEFAULT_TIMEOUT
 from hkit.core.sparql import check_prefixes, check_query, with_prefixes, with_values
 from hkit.present.sources import source_names, with_source_names, with_sources
+from hkit.present.view import with_view
 from hkit.store.engines import EmbeddedEngine, _term_size, _within, query_form
 from hkit.store.files import QUERIES_DIR, SHAPES, find_root, graph_files
 from hkit.store.runner import run_offline
@@ -270,7 +271,8 @@ class KnowledgeGraph:
         ...         print(row["qualifier"], row["value"], row["when"], row["source"][:3])
         nearly 20 2023-12-06 000
         """
-        return self.run(self.prepare(name, **params))
+        result, saved = self.run(self.prepare(name, **params)), self.saved_query(name)
+        return with_view(result, saved.view, self.engine, self.timeout)
 
     def run(
         self,
