@@ -51,7 +51,7 @@ def test_every_saved_query_has_a_view(kg):
     assert not bare, f"saved queries without a '#+ view:' header: {bare}"
 
 
-@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("width", [*WIDTHS, 20, 40])  # and on narrow terminals
 def test_every_word_of_every_cell_is_whole_at_80_and_120_columns(answers, width):
     for name, result in answers.items():
         table = person_table(result)

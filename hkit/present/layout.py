@@ -153,11 +153,14 @@ def records(header: list[str], rows: list[list[str]], width: int, footer: str = 
         for h, c in zip(header, r, strict=True):
             if not c:
                 continue
-            lines = wrap(c, width - label, width)
-            out.append(f"{h + ':':<{label}}{lines[0]}".rstrip())
-            for more in lines[1:]:
-                indent = " " * label if len(more) <= width - label else ""
-                out.append(indent + more)
+            for n, text in enumerate(wrap(c, width - label, width)):
+                fits = len(text) <= width - label  # else it is a word too long to sit beside
+                if n == 0 and fits:
+                    out.append(f"{h + ':':<{label}}{text}")
+                elif n == 0:
+                    out += [f"{h}:", text]
+                else:
+                    out.append((" " * label if fits else "") + text)
     if footer:
         out.append(footer)
     return out
