@@ -64,7 +64,7 @@ def test_every_word_of_every_cell_is_whole_at_80_and_120_columns(answers, width)
         assert shown.rstrip().splitlines()[-1] in table.legend or f"({len(table.rows)} row" in shown
 
 
-@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("width", [*WIDTHS, 30])
 def test_queries_and_describe_wrap_to_the_terminal_keeping_words_whole(kg, width):
     unwrapped = queries_text(kg, None, "table", [], terminal=10_000)
     shown = queries_text(kg, None, "table", [], terminal=width)
@@ -75,10 +75,13 @@ def test_queries_and_describe_wrap_to_the_terminal_keeping_words_whole(kg, width
     for entity in ("id:hkust", "id:innohk", "id:john-lee", "id:hkstp"):
         text = kg.describe(entity).render()
         wrapped = wrap_report(text, width)
-        too_long = [line for line in wrapped.splitlines() if len(line) > width]
+        too_long = [
+            line for line in wrapped.splitlines() if len(line) > width and len(line.split()) > 1
+        ]
         assert not too_long, too_long[:2]
         assert not _words_whole(text.splitlines(), wrapped, width), entity
-        assert wrapped.split() == text.split()  # only the spacing changed
+        # only the spacing changed (and a word longer than a line was cut at its end)
+        assert "".join(wrapped.split()) == "".join(text.split())
 
 
 def test_a_value_reads_with_its_qualifier_unit_and_currency(answers):

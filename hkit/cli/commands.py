@@ -135,7 +135,7 @@ def queries_text(
     fits = terminal if terminal is not None else terminal_width()
     if fits is not None and max(len(line) for line in lines) > fits:
         # on a terminal too narrow for a line a query, the summaries wrap beside the names
-        lines = fitted_table(["query", "what it answers"], rows, [False, False], fits)[2:]
+        lines = fitted_table(["query", "summary"], rows, [False, False], fits, heading=False)
     return "".join(line + "\n" for line in lines)
 
 

@@ -61,11 +61,13 @@ def table(
     numeric: list[bool],
     width: int | None,
     footer: str = "",
+    heading: bool = True,
 ) -> list[str]:
     """An aligned table's lines (numbers right-aligned), fitted to ``width`` when given: text
     columns wrap at spaces and share the room by how much they hold. When the columns cannot
     fit at a readable width, or their rows would be too tall to read, the rows are written as
-    :func:`records` instead. Without ``width``, every row is one line."""
+    :func:`records` instead. Without ``width``, every row is one line. ``heading=False`` leaves
+    out the table's heading and its rule (records still name their fields)."""
     natural = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
     widths = natural
     if width is not None and sum(natural) + len(GAP) * (len(natural) - 1) > width:
@@ -90,7 +92,7 @@ def table(
             )
         return lines
 
-    out = [*block(header), GAP.join("-" * w for w in widths)]
+    out = [*block(header), GAP.join("-" * w for w in widths)] if heading else []
     for r in rows:
         out += block(r)
     if footer:
@@ -186,6 +188,9 @@ def wrap_report(text: str, width: int | None) -> str:
         indent = len(keyed.group(0)) if keyed is not None else margin + 2
         lead = line[:indent] if keyed is not None else line[:margin]
         lines = wrap(line[len(lead) :], width - indent, width, first=width - len(lead))
-        out.append(lead + lines[0])
+        if len(lead) + len(lines[0]) <= width:
+            out.append(lead + lines[0])
+        else:  # a word too long to sit after the key: the key alone, the word whole below it
+            out += [lead.rstrip(), lines[0]]
         out += [(" " * indent if len(w) <= width - indent else "") + w for w in lines[1:]]
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
