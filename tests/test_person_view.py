@@ -202,3 +202,15 @@ def test_a_bad_view_is_refused_with_a_clear_error(tmp_path, view, message):
     )
     with pytest.raises(QueryError, match=re.escape(message)):
         read_query(path)
+
+
+def test_an_answer_with_nothing_to_show_is_its_count(kg):
+    from hkit.core.answers import Result, Term
+    from hkit.present.view import with_view
+
+    assert Result("SELECT", [], [{}, {}]).render("table") == "(2 rows)\n"
+    # an endpoint's answer that binds none of the view's variables keeps the view's columns
+    other = Result("SELECT", ["x"], [{"x": Term("literal", "1")}])
+    shown = with_view(other, kg.queries["unicorns-by-sector"].view).render("table")
+    assert shown.splitlines()[0].split() == ["company", "sector"]
+    assert shown.endswith("(1 row)\n")

@@ -68,6 +68,8 @@ def table(
     fit at a readable width, or their rows would be too tall to read, the rows are written as
     :func:`records` instead. Without ``width``, every row is one line. ``heading=False`` leaves
     out the table's heading and its rule (records still name their fields)."""
+    if not header:  # an answer with no variables (SELECT * of nothing): its count alone
+        return [footer] if footer else []
     natural = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
     widths = natural
     if width is not None and sum(natural) + len(GAP) * (len(natural) - 1) > width:

@@ -96,7 +96,7 @@ def person_table(result: Result) -> PersonTable | None:
     rows = [[_cell(c, row, keys) for c in view.columns] for row in result.rows]
     header = [c.name for c in view.columns]
     if rows:  # a column empty in every row says nothing to a person (the machine formats keep it)
-        kept = [i for i in range(len(header)) if any(r[i] for r in rows)]
+        kept = [i for i in range(len(header)) if any(r[i] for r in rows)] or range(len(header))
         header, rows = [header[i] for i in kept], [[r[i] for i in kept] for r in rows]
     numeric = [
         bool(rows) and all(r[i] == "" or _is_number(r[i]) for r in rows) for i in range(len(header))
