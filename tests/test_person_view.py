@@ -214,3 +214,12 @@ def test_an_answer_with_nothing_to_show_is_its_count(kg):
     shown = with_view(other, kg.queries["unicorns-by-sector"].view).render("table")
     assert shown.splitlines()[0].split() == ["company", "sector"]
     assert shown.endswith("(1 row)\n")
+
+
+def test_a_result_with_its_view_pickles(answers):
+    import pickle
+
+    result = answers["funds-by-size"]
+    shown = result.render("table")
+    again = pickle.loads(pickle.dumps(result))
+    assert again == result and again.render("table") == shown

@@ -55,6 +55,11 @@ class PersonView:
     def __repr__(self) -> str:
         return f"PersonView({', '.join(c.name for c in self.columns)})"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # pickled without the engine it would ask: the legend made so far goes along (a legend
+        # not yet made cites sources by file name)
+        return (_restored, (self.columns, self._legend))
+
     def for_answer(self, result: Result) -> PersonView:
         """The view with a column that cites a ``sources`` column the answer has beyond the
         query's own (``--with-sources``)."""
@@ -69,6 +74,12 @@ class PersonView:
         view = PersonView(self.columns + tuple(extra), self.legend)
         view._legend = self._legend
         return view
+
+
+def _restored(columns: tuple[Column, ...], legend: dict[str, str] | None) -> PersonView:
+    view = PersonView(columns)
+    view._legend = legend
+    return view
 
 
 class PersonTable:
