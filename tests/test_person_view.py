@@ -223,3 +223,12 @@ def test_a_result_with_its_view_pickles(answers):
     shown = result.render("table")
     again = pickle.loads(pickle.dumps(result))
     assert again == result and again.render("table") == shown
+
+
+def test_one_long_cell_does_not_take_the_room_a_column_of_long_ones_needs(kg):
+    # the amount column's one long cell ("US$1.2 billion (converted by the source)") wraps,
+    # and the fund names, long in most rows, keep their line
+    shown = render(kg.query("funds-by-size"), "table", 120)
+    assert "US$1.2 billion" in shown and "(converted by the source)" not in shown
+    assert "Research, Academic and Industry Sectors One-plus Scheme " in shown
+    assert "Fund for the Hong Kong AI Research and Development Institute " in shown

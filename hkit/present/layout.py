@@ -112,7 +112,7 @@ def _fit(
     """Column widths within ``width``, or None when the table cannot be read at that width.
     Each column gets at least its longest word (numbers and short columns their whole width)
     and :data:`READABLE` characters; the rest of the room is shared out among the columns that
-    want more, the least wanting served whole first."""
+    want more (:func:`_share`)."""
     room = width - len(GAP) * (len(header) - 1)
     floors = []
     for i, h in enumerate(header):
@@ -120,23 +120,15 @@ def _fit(
         floors.append(natural[i] if numeric[i] else min(natural[i], max(words, READABLE)))
     if sum(floors) > room:
         return None
+    # first each column towards the width that holds nine in ten of its cells on one line, then
+    # towards its longest: one long cell does not take the room that a column of long ones needs
+    typical = []
+    for i, h in enumerate(header):
+        lengths = sorted([len(h)] + [len(r[i]) for r in rows])
+        typical.append(max(floors[i], lengths[(len(lengths) * 9 - 1) // 10]))
     widths = list(floors)
-    spare = room - sum(floors)
-    # the room left is shared out evenly, and a column that needs less than its share gets what
-    # it needs (smallest needs first), so short columns are whole and long ones share the rest
-    wanting = sorted((i for i in range(len(header)) if natural[i] > floors[i]),
-                     key=lambda i: natural[i] - floors[i])  # fmt: skip
-    while wanting and spare > 0:
-        share, i = spare // len(wanting), wanting[0]
-        need = natural[i] - widths[i]
-        if need <= share:
-            widths[i] += need
-            spare -= need
-            wanting.pop(0)
-            continue
-        for n, j in enumerate(wanting):
-            widths[j] += share + (1 if n < spare - share * len(wanting) else 0)
-        break
+    spare = _share(widths, typical, room - sum(floors))
+    _share(widths, natural, spare)
     tall = sum(
         max(len(wrap(c, w)) if len(c) > w else 1 for c, w in zip(r, widths, strict=True))
         for r in rows
@@ -144,6 +136,27 @@ def _fit(
     if rows and tall > TALLEST * len(rows):
         return None
     return widths
+
+
+def _share(widths: list[int], wants: list[int], spare: int) -> int:
+    """Share ``spare`` characters among the columns whose width is below what they want: evenly,
+    but a column that wants less than its share gets just that (the least wanting first), so
+    short columns are whole and long ones share the rest. Returns what is left."""
+    wanting = sorted((i for i in range(len(widths)) if wants[i] > widths[i]),
+                     key=lambda i: wants[i] - widths[i])  # fmt: skip
+    while wanting and spare > 0:
+        share, i = spare // len(wanting), wanting[0]
+        need = wants[i] - widths[i]
+        if need <= share:
+            widths[i] += need
+            spare -= need
+            wanting.pop(0)
+            continue
+        extra = spare - share * len(wanting)
+        for n, j in enumerate(wanting):
+            widths[j] += share + (1 if n < extra else 0)
+        return 0
+    return spare
 
 
 def records(header: list[str], rows: list[list[str]], width: int, footer: str = "") -> list[str]:
