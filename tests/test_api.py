@@ -68,11 +68,10 @@ def test_render_gives_what_the_command_line_prints(kg):
     for fmt in ("table", "csv", "tsv", "json", "md"):
         printed = CliRunner().invoke(
             main,
-            # --file-names: a result renders its values as they are; the command line shows
-            # sources by name in table and md unless asked not to
+            # a saved query's answer carries its view, sources cited by name in table and md
             [
                 *("--root", str(ROOT), "query", "funds-by-size", "-p", "currency=HKD"),
-                *("--format", fmt, "--file-names"),
+                *("--format", fmt),
             ],
         )
         assert printed.exit_code == 0, printed.output
@@ -277,6 +276,8 @@ def test_open_and_knowledge_graph_take_their_options_by_name_only():
 CLI_PRESENTATION = {
     "hkit.present.results",
     "hkit.present.output",
+    "hkit.present.view",
+    "hkit.present.layout",
     "hkit.core.progress",
     "hkit.core.cache",
     "hkit.core.formats",

@@ -84,9 +84,10 @@ def test_show_and_query_show_print_metadata_and_text():
 def test_query_table_is_readable():
     result = invoke("query", "funds-by-size")
     assert result.exit_code == 0
-    assert "10,000,000,000" in result.output
-    assert "id:innohk" in result.output
-    assert result.output.rstrip().endswith("rows)")
+    # the person's view: a sum with its currency, a label rather than an IRI, citation keys
+    assert "HK$10 billion" in result.output and "10,000,000,000" not in result.output
+    assert "InnoHK" in result.output and "id:innohk" not in result.output
+    assert "(10 rows)\n\n[1] " in result.output
 
 
 @pytest.mark.parametrize(
@@ -378,7 +379,7 @@ def test_an_unknown_tag_is_an_error_that_lists_the_tags():
         ("r.csv", "initiative,label"),
         ("r.tsv", "?initiative\t"),
         ("r.json", "{"),
-        ("r.txt", "initiative "),
+        ("r.txt", "fund "),
     ],
 )
 def test_the_output_file_s_extension_picks_the_format(tmp_path, name, starts):
@@ -387,7 +388,7 @@ def test_the_output_file_s_extension_picks_the_format(tmp_path, name, starts):
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").startswith(starts)
     given = invoke("query", "funds-by-size", "-o", str(out), "--format", "md")
-    assert given.exit_code == 0 and out.read_text(encoding="utf-8").startswith("| initiative")
+    assert given.exit_code == 0 and out.read_text(encoding="utf-8").startswith("| fund |")
 
 
 @pytest.mark.parametrize(

@@ -345,10 +345,11 @@ def test_every_table_fits_80_columns_and_wraps_rather_than_cuts(name, index, kg)
     table = render(result, "table", 80)
     assert max(len(line) for line in table.splitlines()) <= 80, name
     wide = result.render("table")
-    # every character of every cell is still there, in order: nothing is cut
-    assert sorted(wide.replace(" ", "").replace("-", "").replace("\n", "")) == sorted(
-        table.replace(" ", "").replace("-", "").replace("\n", "")
-    )
+    # every word of the table is still there, whole: nothing is cut (the table may have become
+    # 'field: value' records; tests/test_person_view.py checks every cell at 80 and 120 columns)
+    shown = set(table.split()) | {token.removesuffix(":") for token in table.split()}
+    words = {w for w in wide.split() if w.strip("-") and len(w) <= 80}
+    assert not words - shown, name
 
 
 def test_the_table_width_is_the_terminal_s_and_only_on_a_terminal(monkeypatch):

@@ -49,7 +49,7 @@ def test_a_text_file_is_the_table_and_a_suffixless_file_too(tmp_path):
     assert run("query", "funds-by-size", "-o", str(tmp_path / "funds")).exit_code == 0
     table = (tmp_path / "funds").read_text(encoding="utf-8")
     assert (tmp_path / "funds.txt").read_text(encoding="utf-8") == table
-    assert table.startswith("initiative")
+    assert table.startswith("fund ")
 
 
 def test_a_spreadsheet_is_never_written_to_the_terminal():

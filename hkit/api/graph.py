@@ -12,6 +12,7 @@ from hkit.core.errors import HkitError, StoreDamaged, UnmatchedWarning
 from hkit.core.limits import DEFAULT_TIMEOUT
 from hkit.core.sparql import check_prefixes, check_query, with_prefixes, with_values
 from hkit.present.sources import source_names, with_source_names, with_sources
+from hkit.present.view import with_view
 from hkit.store.engines import EmbeddedEngine, _term_size, _within, query_form
 from hkit.store.files import QUERIES_DIR, SHAPES, find_root, graph_files
 from hkit.store.runner import run_offline
@@ -180,6 +181,7 @@ class KnowledgeGraph:
         """
         saved, given = self._given(name, params)
         result = self.run(with_values(saved.text, bind_values(saved, given)))
+        result = with_view(result, saved.view, self.engine, self.timeout)
         if self.endpoint is None:  # for to_pandas(), looked up when asked
             result.source_names = lambda: source_names(
                 self.embedded, self.timeout, _answer_texts(result)

@@ -21,8 +21,11 @@ from hkit.core.errors import EXIT_CHECK_FAILED, HkitError, QueryError
 from hkit.core.formats import ANSWERS, EXPORT, GRAPH, REPORT, names, output_format, render
 from hkit.core.limits import DEFAULT_TIMEOUT
 from hkit.core.progress import Progress
+from hkit.present.layout import table as fitted_table
+from hkit.present.layout import wrap_report
 from hkit.present.output import write_chunks, write_output
 from hkit.present.results import stream_lines, terminal_width
+from hkit.present.view import with_view
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -97,9 +100,12 @@ def echo(text: str) -> None:
 # -- the catalogue ------------
 
 
-def queries_text(kg: KnowledgeGraph, tag: str | None, fmt: str, problems: list) -> str:
+def queries_text(
+    kg: KnowledgeGraph, tag: str | None, fmt: str, problems: list, terminal: int | None = None
+) -> str:
     """The catalogue of saved queries as a table, JSON or Markdown. A bad query is left out and
-    its error appended to ``problems``."""
+    its error appended to ``problems``. The table fits ``terminal`` columns (else the terminal's
+    width, when writing to one)."""
     every = kg.read_queries(problems).values()
     # tags match ignoring case: --tag InnoHK is the innohk tag
     chosen = [q for q in every if tag is None or tag.casefold() in {t.casefold() for t in q.tags}]
@@ -120,11 +126,17 @@ def queries_text(kg: KnowledgeGraph, tag: str | None, fmt: str, problems: list) 
             lines.append(f"| `{q.name}` | {q.summary} | {params or '—'} | {', '.join(q.tags)} |")
         return "".join(line + "\n" for line in lines)
     width = max([len(q.name) for q in chosen] + [4])
+    rows = []
     for q in chosen:
         params = " ".join(
             f"{p.name}=<{p.type}>" if p.required else f"[{p.name}=<{p.type}>]" for p in q.params
         )
-        lines.append(f"{q.name.ljust(width)}  {q.summary}" + (f"  ({params})" if params else ""))
+        rows.append([q.name, q.summary + (f"  ({params})" if params else "")])
+        lines.append(f"{q.name.ljust(width)}  {rows[-1][1]}")
+    fits = terminal if terminal is not None else terminal_width()
+    if fits is not None and max(len(line) for line in lines) > fits:
+        # on a terminal too narrow for a line a query, the summaries wrap beside the names
+        lines = fitted_table(["query", "summary"], rows, [False, False], fits, heading=False)
     return "".join(line + "\n" for line in lines)
 
 
@@ -219,10 +231,14 @@ def query(
         result = kg.run(text)
         if with_sources:
             result = kg.with_sources(result)
-        # in the formats for people a source document is shown by its name and date (the machine
-        # formats keep its file name)
-        if fmt in names(ANSWERS, people=True) and not file_names:
-            result = kg.with_source_names(result)
+        # the formats for people show the query's view, a source document as a citation key
+        # and, in the legend, by its name and date (the machine formats keep every column and
+        # the file name)
+        if fmt in names(ANSWERS, people=True):
+            view = kg.saved_query(name).view
+            result = with_view(result, view, None if file_names else kg.engine, kg.timeout)
+            if not view and not file_names:
+                result = kg.with_source_names(result)
         write_output(render(result, fmt, None if wide else terminal_width(output)), output)
         streamed = len(result.rows) if result.form == "SELECT" else None
     if streamed == 0:
@@ -297,7 +313,8 @@ def describe(state: State, text_or_iri: str, fmt: str = "text", asserted: bool =
         lines += [f"  {label}  <{iri}>" for iri, label in matches]
         echo("".join(line + "\n" for line in lines))
         return 0
-    echo(kg.describe(matches[0][0]).render(fmt))
+    text = kg.describe(matches[0][0]).render(fmt)
+    echo(wrap_report(text, terminal_width()) if fmt == "text" else text)
     return 0
 
 

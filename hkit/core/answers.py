@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from hkit.core.errors import HkitError
-from hkit.core.formats import render
+from hkit.core.formats import load, render
 from hkit.core.values import to_python
 from hkit.core.vocab import XSD
 
@@ -42,7 +42,7 @@ class Term(_TermFields):
 class Result:
     """A query's answer: rows for SELECT, a boolean for ASK, triples for CONSTRUCT/DESCRIBE."""
 
-    __slots__ = ("boolean", "form", "rows", "source_names", "triples", "variables")
+    __slots__ = ("boolean", "form", "rows", "source_names", "triples", "variables", "view")
 
     def __init__(
         self,
@@ -61,6 +61,10 @@ class Result:
         #: mapping, or a function that looks it up when first needed (the graph that answered
         #: gives one), or None.
         self.source_names: dict[str, str] | Callable[[], dict[str, str]] | None = None
+        #: How a person sees the answer (the table, Markdown, a notebook's display): a saved
+        #: query's answer carries its query's view (hkit.present.view), set by the layer that
+        #: ran it; None shows every variable. The machine formats never read it.
+        self.view: object = None
 
     def _key(self) -> tuple[object, ...]:
         return (self.form, self.variables, self.rows, self.boolean, self.triples)
@@ -79,10 +83,22 @@ class Result:
         return None, state
 
     def __repr__(self) -> str:
-        return (
-            f"Result(form={self.form!r}, variables={self.variables!r}, rows={self.rows!r}, "
-            f"boolean={self.boolean!r}, triples={self.triples!r})"
-        )
+        """A short summary: the form, the size and the variables (``rows`` holds the terms)."""
+        if self.form == "ASK":
+            return f"<Result ASK: {self.boolean!r}>"
+        if self.form in ("CONSTRUCT", "DESCRIBE"):
+            return f"<Result {self.form}: {len(self.triples)} triples>"
+        shown = ", ".join(self.variables[:8]) + (", ..." if len(self.variables) > 8 else "")
+        rows = f"{len(self.rows)} row{'' if len(self.rows) == 1 else 's'}"
+        return f"<Result {self.form}: {rows} ({shown})>"
+
+    def _repr_html_(self) -> str:
+        """The answer as an HTML table, for a notebook: a saved query's answer as a person reads
+        it (its view: labels, values with their units, sources as citation keys and their
+        legend)."""
+        # the renderer is the presentation layer's, named as the format registry names renderers
+        html: str = load("hkit.present.results:to_html")(self)
+        return html
 
     def __iter__(self) -> Iterator[dict[str, object]]:
         """The rows of a SELECT answer as dicts of Python values (``Decimal``, ``int``,

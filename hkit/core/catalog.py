@@ -2,10 +2,10 @@
 
 A saved query is a ``.rq`` file in ``queries/`` whose header carries grlc's metadata, YAML in SPARQL
 comments (``#+ summary:``, ``#+ description:``, ``#+ tags:``, ``#+ defaults:``, ``#+ enumerate:``,
-and hkit's ``#+ example:`` and ``#+ range:``). Parameters are variables named the grlc way:
-``?_name`` required, ``?__name`` optional, with an optional type suffix (``_iri``, ``_en``,
-``_xsd_integer``, ``_xsd_decimal``, ``_xsd_date``, ``_xsd_gYear``); without one a parameter is a
-plain string.
+and hkit's ``#+ example:``, ``#+ range:`` and ``#+ view:``, the table a person reads:
+hkit.core.views). Parameters are variables named the grlc way: ``?_name`` required,
+``?__name`` optional, with an optional type suffix (``_iri``, ``_en``, ``_xsd_integer``,
+``_xsd_decimal``, ``_xsd_date``, ``_xsd_gYear``); without one a parameter is a plain string.
 
 Values are never pasted into the query as text that the user wrote: each is parsed into a typed
 RDF term, serialised by hkit, and bound through a ``VALUES`` block placed first in the query's
@@ -25,6 +25,7 @@ from hkit.core.cache import cache_dir, remember
 from hkit.core.errors import QueryError, UnknownQuery
 from hkit.core.sparql import blank, check_query, closing, iri, literal
 from hkit.core.version import __version__
+from hkit.core.views import Column, parse_view
 from hkit.core.vocab import XSD
 
 #: Parameter types: suffix in the variable name -> (type name shown to users, datatype IRI).
@@ -84,7 +85,17 @@ class Param(
 class SavedQuery:
     """A saved query and its metadata."""
 
-    __slots__ = ("description", "examples", "name", "params", "path", "summary", "tags", "text")
+    __slots__ = (
+        "description",
+        "examples",
+        "name",
+        "params",
+        "path",
+        "summary",
+        "tags",
+        "text",
+        "view",
+    )
 
     def __init__(
         self,
@@ -96,6 +107,7 @@ class SavedQuery:
         tags: list[str] | None = None,
         params: list[Param] | None = None,
         examples: list[dict[str, list[str]]] | None = None,
+        view: tuple[Column, ...] = (),
     ) -> None:
         self.name = name
         self.path = path
@@ -105,6 +117,8 @@ class SavedQuery:
         self.tags = tags if tags is not None else []
         self.params = params if params is not None else []
         self.examples = examples if examples is not None else []
+        #: the table a person reads (hkit.core.views), from the ``#+ view:`` header
+        self.view = view
 
     def __repr__(self) -> str:
         return f"SavedQuery(name={self.name!r}, path={self.path!r})"
@@ -320,6 +334,7 @@ def read_query(path: Path) -> SavedQuery:
         tags=list(tags),
         params=params,
         examples=examples or [{}],
+        view=parse_view(meta.get("view"), set(re.findall(r"[?$]([A-Za-z_]\w*)", body)), str(path)),
     )
     for example in query.examples:
         bind_values(query, example)  # a bad example is a bad query

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 
 from hkit.core.sparql import quoted
 from hkit.core.vocab import PREFIXES, XSD, compact
+from hkit.present import layout
+from hkit.present.view import person_table
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -186,85 +188,37 @@ def _cells(result: Result) -> tuple[list[str], list[list[str]]]:
 
 
 def to_table(result: Result, width: int | None = None) -> str:
-    """An aligned table: numbers right-aligned with grouped digits. Given ``width`` (a
-    terminal's), the table fits it: long cells wrap within their column, numbers stay whole, and
-    columns share the room by how much they hold; without it, every cell is on one line."""
-    header, rows = _cells(result)
-    natural = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
-    numeric = [
-        all(
-            r[i] == "" or r[i].replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
-            for r in rows
-        )
-        and bool(rows)
-        for i in range(len(header))
-    ]
-    widths, gap = natural, 2
-    if width is not None and sum(natural) + gap * (len(natural) - 1) > width:
-        widths, gap = _fit(natural, numeric, header, width)
-    wrap = _wrapper()
-
-    def block(cells: list[str]) -> list[str]:
-        parts = [
-            [c] if num or len(c) <= w else wrap(c, w) or [""]
-            for c, w, num in zip(cells, widths, numeric, strict=True)
+    """An aligned table: numbers right-aligned with grouped digits; a saved query's answer as its
+    view shows it (hkit.present.view), with the legend of its citations under it. Given
+    ``width`` (a terminal's), the table fits it: cells wrap at spaces within their column (a
+    word, number, date or IRI stays whole), and rows become ``field: value`` records when the
+    columns cannot fit at a readable width; without it, every row is one line."""
+    shown = person_table(result)
+    if shown is not None:
+        header, rows, numeric = shown.header, shown.rows, shown.numeric
+    else:
+        header, rows = _cells(result)
+        numeric = [
+            bool(rows) and all(r[i] == "" or _is_number(r[i]) for r in rows)
+            for i in range(len(header))
         ]
-        lines = []
-        for n in range(max(len(p) for p in parts)):
-            lines.append(
-                (" " * gap)
-                .join(
-                    (p[n] if n < len(p) else "").rjust(w)
-                    if num
-                    else (p[n] if n < len(p) else "").ljust(w)
-                    for p, w, num in zip(parts, widths, numeric, strict=True)
-                )
-                .rstrip()
-            )
-        return lines
-
-    out = [*block(header), (" " * gap).join("-" * w for w in widths)]
-    for r in rows:
-        out += block(r)
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    footer = f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
+    out = layout.table(header, rows, numeric, width, footer)
+    if shown is not None and shown.legend:
+        out.append("")
+        for entry in shown.legend:
+            key = entry.split(" ", 1)[0]
+            out += [entry] if width is None else _legend_lines(entry, len(key) + 1, width)
     return "\n".join(out) + "\n"
 
 
-def _fit(
-    natural: list[int], numeric: list[bool], header: list[str], width: int
-) -> tuple[list[int], int]:
-    """Column widths within ``width``: numbers keep their width; each text column gets at least
-    its header's width (else 6, 4 or 3 characters, whichever first fits), and the rest of the
-    room in proportion to its longest cell."""
-    numbers = sum(n for n, num in zip(natural, numeric, strict=True) if num)
-    text = [i for i, num in enumerate(numeric) if not num]
-    floors: dict[int, int] = {}
-    gap = 2
-    for least in (None, 6, 4, 3):
-        floors = {
-            i: min(natural[i], max(len(header[i]), 6) if least is None else least) for i in text
-        }
-        for gap in (2, 1):
-            if sum(floors.values()) + numbers + gap * (len(natural) - 1) <= width:
-                break
-        else:
-            continue
-        break
-    spare = width - gap * (len(natural) - 1) - numbers - sum(floors.values())
-    wanted = sum(natural[i] - floors[i] for i in text) or 1
-    widths = list(natural)
-    for i in text:
-        widths[i] = floors[i] + max(0, spare) * (natural[i] - floors[i]) // wanted
-    return widths, gap
+def _legend_lines(entry: str, indent: int, width: int) -> list[str]:
+    lines = layout.wrap(entry, width - indent, width, first=width)
+    return lines[:1] + [(" " * indent if len(x) <= width - indent else "") + x for x in lines[1:]]
 
 
-def _wrapper():
-    import textwrap
-
-    def wrap(text: str, width: int) -> list[str]:
-        return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
-
-    return wrap
+def _is_number(text: str) -> bool:
+    return text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
 
 
 def terminal_width(output: str | None = None) -> int | None:
@@ -285,14 +239,53 @@ def terminal_width(output: str | None = None) -> int | None:
 
 
 def to_markdown(result: Result) -> str:
-    """The result as a Markdown table, values as people read them."""
-    header, rows = _cells(result)
+    """The result as a Markdown table, values as people read them (a saved query's answer as its
+    view shows it, its citations' legend under the table)."""
+    shown = person_table(result)
+    if shown is not None:
+        header, rows = shown.header, shown.rows
+    else:
+        header, rows = _cells(result)
 
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     out += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
+    if shown is not None:
+        for entry in shown.legend:
+            out += ["", entry]  # "[1] ..." with no colon is text, not a link definition
+    return "\n".join(out) + "\n"
+
+
+def to_html(result: Result) -> str:
+    """The result as an HTML table (a notebook's display): a saved query's answer as its view
+    shows it, with the legend of its citations under it."""
+    from html import escape
+
+    shown = person_table(result)
+    if result.form == "ASK":
+        return f"<p>{'true' if result.boolean else 'false'}</p>"
+    if result.form != "SELECT":
+        return f"<pre>{escape(to_ntriples(result))}</pre>"
+    if shown is not None:
+        header, rows, numeric, legend = shown.header, shown.rows, shown.numeric, shown.legend
+    else:
+        header, rows = _cells(result)
+        numeric, legend = [False] * len(header), []
+    out = ["<table>", "<thead><tr>"]
+    out += [f"<th>{escape(h)}</th>" for h in header]
+    out += ["</tr></thead>", "<tbody>"]
+    for r in rows:
+        cells = "".join(
+            f'<td style="text-align: right">{escape(c)}</td>' if num else f"<td>{escape(c)}</td>"
+            for c, num in zip(r, numeric, strict=True)
+        )
+        out.append(f"<tr>{cells}</tr>")
+    out += ["</tbody>", "</table>"]
+    out.append(f"<p>{len(rows)} row{'s' if len(rows) != 1 else ''}</p>")
+    if legend:
+        out.append("<p>" + "<br>".join(escape(e) for e in legend) + "</p>")
     return "\n".join(out) + "\n"
 
 

@@ -128,3 +128,49 @@ def with_sources(engine: EmbeddedEngine, result: Result, timeout: float | None =
         for row, files in zip(result.rows, row_sources(engine, result, timeout), strict=True)
     ]
     return Result("SELECT", variables=[*result.variables, name], rows=rows)
+
+
+def source_legend(
+    engine: Engine, timeout: float | None, files: Iterable[str] | None = None
+) -> dict[str, str]:
+    """For each source document's file name (of those in ``files``, when given), the entry a
+    table's legend gives it, as a report cites: its label, its author and publisher where the
+    graph records them, and its date ("2025-02-24", "between 2024 and 2025")."""
+    text = (
+        _PREFIXES
+        + """SELECT ?file (MIN(STR(?label)) AS ?name) (MIN(STR(?a)) AS ?author)
+        (MIN(STR(?p)) AS ?publisher) (MIN(STR(?i)) AS ?issued) (MIN(STR(?e)) AS ?earliest)
+        (MIN(STR(?l)) AS ?latest) WHERE {
+        ?doc hkit:fileName ?file ; rdfs:label ?label .
+        OPTIONAL { ?doc hkit:author/rdfs:label ?a }
+        OPTIONAL { ?doc hkit:publishedBy/rdfs:label ?p }
+        OPTIONAL { ?doc dcterms:issued ?i }
+        OPTIONAL { ?doc hkit:earliestDate ?e }
+        OPTIONAL { ?doc hkit:latestDate ?l } } GROUP BY ?file ORDER BY ?file"""
+    )
+    if files is not None:
+        terms = []
+        for file in sorted(set(files)):
+            try:
+                terms.append(literal(file))
+            except HkitError:  # a backslash or a control character: no file name has one
+                continue
+        if not terms:
+            return {}
+        text = with_values(text, {"file": terms})
+    legend = {}
+    for r in engine.run(text, timeout).rows:
+        if "issued" in r:
+            when = r["issued"].value
+        elif "earliest" in r and "latest" in r:
+            when = f"between {r['earliest'].value} and {r['latest'].value}"
+        elif "earliest" in r or "latest" in r:
+            when = f"{r['earliest'].value} or later" if "earliest" in r else ""
+            when = when or f"{r['latest'].value} or earlier"
+        else:
+            when = "undated"
+        author = f"by {r['author'].value}" if "author" in r else ""
+        publisher = r["publisher"].value if "publisher" in r else ""
+        parts = (r["name"].value, author, publisher, when)
+        legend[r["file"].value] = ", ".join(p for p in parts if p)
+    return legend
