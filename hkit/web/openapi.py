@@ -15,6 +15,7 @@ from hkit.api import KnowledgeGraph
 from hkit.core.formats import ANSWERS, GRAPH, served
 from hkit.core.version import __version__
 from hkit.core.vocab import ID
+from hkit.web import openapi_pages
 
 #: What each error status of the API and the pages means, as the OpenAPI document describes it.
 _STATUS_MEANINGS = {
@@ -638,6 +639,7 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
         ordered[path] = item
         if path in twins:
             ordered[path + ".json"] = twins[path]
+    ordered.update(openapi_pages.page_paths(_responses, _with_head, _twin))
 
     return {
         "openapi": "3.0.3",
@@ -650,7 +652,7 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
         },
         "servers": [{"url": base}],
         "paths": ordered,
-        "components": {"schemas": _OPENAPI_SCHEMAS},
+        "components": {"schemas": {**_OPENAPI_SCHEMAS, **openapi_pages.SCHEMAS}},
     }
 
 
