@@ -371,8 +371,10 @@ class _Docs:
                         for b in self.all.objects(c, rdflib.URIRef(HKIT + "groupedUnder"))
                     ]
                 )
+                # hkit's own concepts have their anchor here, where their IRIs lead
+                row_id = f' id="{self.anchor(c)}"' if str(c).startswith(NS) else ""
                 rows.append(
-                    f"<tr><td>{html.escape(self.label(c))}</td>"
+                    f"<tr{row_id}><td>{html.escape(self.label(c))}</td>"
                     f'<td><a href="{html.escape(self.entity_href(c))}"><code>'
                     f"{html.escape(self.compact(c))}</code></a></td><td>{broader}</td>"
                     f"<td>{definition}</td></tr>"
