@@ -381,27 +381,28 @@ def test_the_new_routes_are_in_the_openapi_document(served):
 
 
 def test_the_new_pages_are_admitted_as_every_query_is(tmp_path):
-    """With no query slot free, the class, source and entity pages wait their turn like the
-    saved queries: a server allowed no waiting line answers 503 while a query holds its slot."""
+    """With no query slot free, the class, source and shapes pages and the ontology in RDF wait
+    their turn like the saved queries: a server allowed no waiting line answers 503 while a
+    query holds its slot."""
     import asyncio
+
+    from starlette.requests import Request
 
     from hkit.web.app import make_app
     from hkit.web.errors import Refused
-    from hkit.web.views import classes, sources
+    from hkit.web.views import classes, entity, ontology, sources
 
     app = make_app(hkit.open(root=ROOT), max_queries=1)
     server = app.state.server
     server.max_admitted = 1  # one request admitted at a time, none waiting
     server.admitted = 1  # as if a query held it
 
-    async def refused(view, **params) -> int:
-        from starlette.requests import Request
-
+    async def status(view, query: bytes = b"", **params) -> int:
         scope = {
             "type": "http",
             "method": "GET",
             "path": "/",
-            "query_string": b"",
+            "query_string": query,
             "headers": [],
             "app": app,
             "path_params": params,
@@ -412,10 +413,20 @@ def test_the_new_pages_are_admitted_as_every_query_is(tmp_path):
             return exc.status
         return 200
 
-    assert asyncio.run(refused(classes.page, name="University")) == 503
-    assert asyncio.run(refused(sources.page, name="000_1039700805b26dd8")) == 503
-    assert asyncio.run(refused(sources.list_page)) == 503
-    shutil.rmtree(server.docs_folder, ignore_errors=True)
+    try:
+        assert asyncio.run(status(classes.page, name="University")) == 503
+        assert asyncio.run(status(classes.data, name="University")) == 503
+        assert asyncio.run(status(sources.page, name="000_1039700805b26dd8")) == 503
+        assert asyncio.run(status(sources.list_page)) == 503
+        assert asyncio.run(status(sources.list_data)) == 503
+        assert asyncio.run(status(ontology.shapes)) == 503
+        assert asyncio.run(status(ontology.ontology, b"format=rdfxml")) == 503
+        assert asyncio.run(status(entity.page, b"format=rdfxml", name="hkust")) == 503
+        server.admitted = 0  # the slot is free again: the same requests are answered
+        assert asyncio.run(status(ontology.ontology, b"format=rdfxml")) == 200
+        assert asyncio.run(status(classes.page, name="University")) == 200
+    finally:
+        shutil.rmtree(server.docs_folder, ignore_errors=True)
 
 
 # -- in a real browser ------------

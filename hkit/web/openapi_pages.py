@@ -38,6 +38,8 @@ SCHEMAS: dict[str, Any] = {
 }
 #: The RDF syntaxes /ontology and /shapes answer in, beside their page.
 RDF_MEDIA = ["text/turtle", "application/rdf+xml", "application/ld+json"]
+#: JSON-LD's schema, of the document's components.
+_JSON_LD = {"$ref": "#/components/schemas/JsonLd"}
 #: What ``format`` may name for them.
 RDF_NAMES = ["html", "turtle", "ttl", "xml", "rdfxml", "json-ld", "jsonld"]
 
@@ -77,7 +79,10 @@ def page_paths(
     rdf = {
         "200": {
             "description": "the graph in the syntax asked for (or the page)",
-            "content": {m: {"schema": {"type": "string"}} for m in ["text/html", *RDF_MEDIA]},
+            "content": {
+                m: {"schema": _JSON_LD if m == "application/ld+json" else {"type": "string"}}
+                for m in ["text/html", *RDF_MEDIA]
+            },
         }
     }
 

@@ -76,8 +76,9 @@ class Server:
         self.ledger: dict[str, list[Row]] = {}
         for row in read_ledger(kg.root / LEDGER)[0]:
             self.ledger.setdefault(row.source, []).append(row)
-        #: what is made once and kept: the ontology and the shapes in each RDF syntax
-        self.made: dict[str, bytes] = {}
+        #: what is made once and kept: the ontology and the shapes in each RDF syntax, the shapes'
+        #: page's rows
+        self.made: dict[str, Any] = {}
 
     # -- running queries ------------
 

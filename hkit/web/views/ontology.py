@@ -1,14 +1,14 @@
 """The ontology and the shapes served as data: ``/ontology`` (the document of every term IRI,
 ``https://w3id.org/hkit/ontology#Plan``) and ``/shapes`` answer Turtle, RDF/XML or JSON-LD by the
 ``Accept`` header (or ``?format=``), and a page for people otherwise: the ontology's
-documentation (a redirect to ``/ontology/``), the shapes listed with their targets."""
+documentation (a redirect to ``/ontology/``), the shapes listed with their targets. Each is made
+once, admitted as a query is (:meth:`hkit.web.server.Server.call`), and kept."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -58,7 +58,7 @@ async def _graph(server: Server, path: Path, fmt: str) -> Response:
             )
             return data
 
-        server.made[key] = await run_in_threadpool(convert)
+        server.made[key] = await server.call(convert)  # admitted as a query is
     return Response(server.made[key], media_type=MEDIA[fmt], headers=VARY)
 
 
@@ -81,8 +81,9 @@ async def shapes(request: Request) -> Response:
     path = server.kg.root / SHAPES
     if wants != "html":
         return await _graph(server, path, wants)
-    found = await run_in_threadpool(_shapes, path, server.classes)
-    response = server.page("shapes", shapes=found)
+    if "shapes:page" not in server.made:
+        server.made["shapes:page"] = await server.call(_shapes, path, server.classes)
+    response = server.page("shapes", shapes=server.made["shapes:page"])
     response.headers["Vary"] = "Accept"
     return response
 
