@@ -19,7 +19,8 @@ graph's methods return, the errors and exit codes, and ``__version__``. The othe
 change without notice.
 """
 
-from hkit.api import KnowledgeGraph, open
+from hkit.api import open
+from hkit.api.graph import KnowledgeGraph
 from hkit.core.answers import Result, Term
 from hkit.core.errors import (
     EXIT_BROKEN_PIPE,
@@ -31,12 +32,14 @@ from hkit.core.errors import (
     AnswerTooLarge,
     EndpointError,
     HkitError,
+    HkitWarning,
     InputError,
     QueryError,
     QueryFailed,
     QueryTimeout,
     ReasonerError,
     ResourceError,
+    UnmatchedWarning,
 )
 from hkit.core.values import IRI
 from hkit.core.version import __version__
@@ -85,6 +88,7 @@ __all__ = [
     "EndpointError",
     "GateReport",
     "HkitError",
+    "HkitWarning",
     "InputError",
     "KnowledgeGraph",
     "LedgerReport",
@@ -101,6 +105,7 @@ __all__ = [
     "SavedQuery",
     "Stats",
     "Term",
+    "UnmatchedWarning",
     "ValidationReport",
     "__version__",
     "open",

@@ -83,7 +83,7 @@ def test_render_gives_what_the_command_line_prints(kg):
 
 def test_to_pandas(kg):
     pandas = pytest.importorskip("pandas")
-    frame = kg.query("funds-by-size", currency="HKD").to_pandas()
+    frame = kg.query("funds-by-size", currency="HKD").to_pandas(exact=True)
     assert isinstance(frame, pandas.DataFrame)
     assert list(frame.columns) == kg.query("funds-by-size", currency="HKD").variables
     assert frame["value"].map(type).eq(Decimal).all()
@@ -329,7 +329,7 @@ def test_source_names_are_looked_up_for_the_texts_an_answer_holds_only(kg, monke
     assert [row["source"].value for row in shown.rows] == [
         everything[row["source"].value] for row in result.rows
     ]
-    monkeypatch.setattr("hkit.api.SOURCE_LOOKUP_LIMIT", 0)  # many texts: every source is read
+    monkeypatch.setattr("hkit.api.graph.SOURCE_LOOKUP_LIMIT", 0)  # many texts: every source is read
     assert kg.with_source_names(result).rows == shown.rows
 
 

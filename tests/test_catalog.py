@@ -215,6 +215,7 @@ HYPOTHESIS = settings(
 )
 
 
+@pytest.mark.slow  # a property test of eight seconds; CI runs it
 @HYPOTHESIS
 @given(value=HOSTILE)
 def test_hostile_text_values_never_widen_the_results(engine, value):
@@ -226,6 +227,7 @@ def test_hostile_text_values_never_widen_the_results(engine, value):
     assert all(row["sector"].value == value for row in rows)
 
 
+@pytest.mark.slow  # a property test of seven seconds; CI runs it
 @HYPOTHESIS
 @given(value=HOSTILE)
 def test_hostile_iri_values_are_refused_or_harmless(engine, value):

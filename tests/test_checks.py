@@ -196,6 +196,7 @@ def test_query_iris_finds_what_only_a_filter_names_where_rdflib_s_algebra_does_n
 # -- hkit check, every gate ------------
 
 
+@pytest.mark.slow  # eleven seconds; CI runs it (the golden `check` output passes by default)
 @pytest.mark.reasoner
 def test_check_passes_on_the_shipped_graph():
     result = invoke("check")

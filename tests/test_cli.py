@@ -191,7 +191,7 @@ def test_data_option_adds_a_users_file(tmp_path):
         (("query", "entity-provenance"), "needs parameter 'entity'"),
         (("query", "unicorns-by-sector", "-p", "sectr=x"), "has no parameter 'sectr'"),
         (("query", "funds-by-size", "-p", "currency=EUR"), "cannot be 'EUR'"),
-        (("query", "people-and-posts", "-p", "organisation=not an iri"), "nothing in the graph"),
+        (("query", "people-and-posts", "-p", "organisation=not an iri"), "nothing of its kind"),
         (("query", "people-and-posts", "-p", "organisation=x: y"), "is not an IRI"),
         (("query", "unicorns-by-sector", "-p", "sector"), "is not name=value"),
         (("query", "unicorns-by-sector", "-p", "sector=a\\b"), "backslash"),
@@ -508,7 +508,10 @@ def test_text_parameters_forgive_case_and_say_what_matches_nothing():
     assert usd.exit_code == 0 and "USD" in usd.stdout
     typo = invoke("query", "unicorns-by-sector", "-p", "sector=fintek", "--format", "tsv")
     assert typo.exit_code == 0 and typo.stdout.count("\n") == 1  # the header only
-    assert "hkit: note: no rows: sector='fintek' matches nothing; nearest: fintech" in typo.stderr
+    assert (
+        "hkit: note: no rows: sector='fintek' names nothing of its kind; nearest: fintech"
+        in typo.stderr
+    )
 
 
 def test_on_a_terminal_the_table_fits_its_width_and_wide_opts_out():

@@ -210,6 +210,7 @@ def owlrl_closure(files) -> set[tuple[str, str, str]]:
     return kept
 
 
+@pytest.mark.slow  # twelve seconds; CI runs it (test_regimes compares owlrl's rows by default)
 def test_the_closure_equals_owlrl_on_the_shipped_graph(shipped):
     """A second engine, written independently, infers exactly the same triples: nothing is
     invented, nothing the profile covers is missed."""

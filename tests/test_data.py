@@ -56,6 +56,7 @@ def test_data_conforms_to_the_shapes():
     assert report.conforms, "\n".join(f"{v.focus} {v.path}: {v.message}" for v in report.violations)
 
 
+@pytest.mark.slow  # eight seconds; CI runs it (the golden `check` output runs the reason gate)
 @pytest.mark.reasoner
 def test_ontology_and_data_are_consistent():
     report = hkit.open(root=ROOT).reason(timeout=300)

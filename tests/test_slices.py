@@ -84,7 +84,7 @@ def faulty(triples: int, seed: int) -> str:
     return "\n".join(kept) + "\n"
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow)])
 def test_generated_data_with_faults_gives_the_whole_graph_s_report(seed, tmp_path, shapes_graph):
     data = tmp_path / "faulty.nt"
     data.write_text(faulty(6000, seed), encoding="utf-8")
@@ -213,7 +213,10 @@ def invoke(*args: str):
     return CliRunner().invoke(main, ["--root", str(ROOT), *args], catch_exceptions=False)
 
 
-@pytest.mark.parametrize("command", [["validate"], ["validate", "--format", "json"]])
+@pytest.mark.parametrize(
+    "command",
+    [["validate"], pytest.param(["validate", "--format", "json"], marks=pytest.mark.slow)],
+)
 def test_the_command_line_gives_the_same_report_sliced(command, monkeypatch):
     whole = invoke("--data", str(BROKEN), *command)
     monkeypatch.setattr(slices, "SLICED_FROM_BYTES", 0)

@@ -101,7 +101,8 @@ def queries_text(kg: KnowledgeGraph, tag: str | None, fmt: str, problems: list) 
     """The catalogue of saved queries as a table, JSON or Markdown. A bad query is left out and
     its error appended to ``problems``."""
     every = kg.read_queries(problems).values()
-    chosen = [q for q in every if tag is None or tag in q.tags]
+    # tags match ignoring case: --tag InnoHK is the innohk tag
+    chosen = [q for q in every if tag is None or tag.casefold() in {t.casefold() for t in q.tags}]
     if not chosen and tag is not None:
         tags = sorted({t for q in every for t in q.tags})
         raise HkitError(f"no saved query has the tag '{tag}'", hint=f"tags: {', '.join(tags)}")

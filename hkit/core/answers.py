@@ -13,7 +13,7 @@ from hkit.core.vocab import XSD
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from typing import Any, NamedTuple
 
     class _TermFields(NamedTuple):
@@ -42,7 +42,7 @@ class Term(_TermFields):
 class Result:
     """A query's answer: rows for SELECT, a boolean for ASK, triples for CONSTRUCT/DESCRIBE."""
 
-    __slots__ = ("boolean", "form", "rows", "triples", "variables")
+    __slots__ = ("boolean", "form", "rows", "source_names", "triples", "variables")
 
     def __init__(
         self,
@@ -57,6 +57,10 @@ class Result:
         self.rows = rows if rows is not None else []
         self.boolean = boolean
         self.triples = triples if triples is not None else []
+        #: What a person knows each source document by, by file name, for :meth:`to_pandas`: a
+        #: mapping, or a function that looks it up when first needed (the graph that answered
+        #: gives one), or None.
+        self.source_names: dict[str, str] | Callable[[], dict[str, str]] | None = None
 
     def _key(self) -> tuple[object, ...]:
         return (self.form, self.variables, self.rows, self.boolean, self.triples)
@@ -65,6 +69,14 @@ class Result:
         return isinstance(other, Result) and self._key() == other._key()
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __getstate__(self) -> tuple[None, dict[str, object]]:
+        """What pickle keeps: every slot, the source names only when already looked up (the
+        function that looks them up holds the graph, which stays behind)."""
+        state = {slot: getattr(self, slot) for slot in self.__slots__}
+        if callable(self.source_names):
+            state["source_names"] = None
+        return None, state
 
     def __repr__(self) -> str:
         return (
@@ -90,17 +102,31 @@ class Result:
         graph answers."""
         return render(self, fmt)
 
-    def to_pandas(self) -> Any:  # a pandas.DataFrame (pandas is imported only here)
-        """The rows as a ``pandas.DataFrame``, one column per variable, Python values in the
-        cells. Needs pandas (``pip install 'hkit[pandas]'``), imported only here."""
+    def to_pandas(self, *, exact: bool = False, file_names: bool = False) -> Any:
+        """The rows as a ``pandas.DataFrame``, one column per variable, typed (see
+        :mod:`hkit.core.frames`): numbers as nullable ``Int64`` or ``Float64`` columns, exact
+        dates as ``datetime64``, a period (a year, ``2024/2025``) as its text with a ``_start``
+        and an ``_end`` date column beside it, text as ``string``. Source documents are shown by
+        their titles and dates (as the tables show them) unless ``file_names``.
+
+        Money: a sum of money is a ``Float64`` column by default (what a plot needs, but a float
+        is not exact); ``exact=True`` gives every non-integer number as the exact
+        ``decimal.Decimal`` instead (an ``object`` column), for totals that must be exact.
+
+        Needs pandas (``pip install 'hkit[pandas]'``), imported only here."""
         try:
-            import pandas
+            import pandas  # noqa: F401  # the pandas extra: only to say when it is missing
         except ImportError as exc:
             raise HkitError(
                 "to_pandas() needs pandas, which is not installed",
                 hint="pip install 'hkit[pandas]'",
             ) from exc
-        return pandas.DataFrame(list(self), columns=self.variables)
+        from hkit.core.frames import frame  # imports pandas
+
+        names = None if file_names else self.source_names
+        if callable(names):
+            names = self.source_names = names()
+        return frame(self, exact=exact, names=names)
 
 
 XSD_STRING = XSD + "string"

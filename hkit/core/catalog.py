@@ -2,9 +2,10 @@
 
 A saved query is a ``.rq`` file in ``queries/`` whose header carries grlc's metadata, YAML in SPARQL
 comments (``#+ summary:``, ``#+ description:``, ``#+ tags:``, ``#+ defaults:``, ``#+ enumerate:``,
-and hkit's ``#+ example:``). Parameters are variables named the grlc way: ``?_name`` required,
-``?__name`` optional, with an optional type suffix (``_iri``, ``_en``, ``_xsd_integer``,
-``_xsd_decimal``, ``_xsd_date``, ``_xsd_gYear``); without one a parameter is a plain string.
+and hkit's ``#+ example:`` and ``#+ range:``). Parameters are variables named the grlc way:
+``?_name`` required, ``?__name`` optional, with an optional type suffix (``_iri``, ``_en``,
+``_xsd_integer``, ``_xsd_decimal``, ``_xsd_date``, ``_xsd_gYear``); without one a parameter is a
+plain string.
 
 Values are never pasted into the query as text that the user wrote: each is parsed into a typed
 RDF term, serialised by hkit, and bound through a ``VALUES`` block placed first in the query's
@@ -38,6 +39,14 @@ PARAM_TYPES: dict[str, tuple[str, str | None]] = {
 }
 _SUFFIXES = sorted(PARAM_TYPES, key=len, reverse=True)
 _PARAM_VAR = re.compile(r"[?$](__?)([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)")
+#: A parameter's range (``#+ range:``): what its values name, as a SPARQL path and a prefixed name
+#: that a node ``?x`` of the range satisfies (``skos:inScheme hkit:Sectors``,
+#: ``a/rdfs:subClassOf* hkit:Organisation``), or ``?column`` for a text searched for in the words
+#: of that column of the answer. It is the query file's own text, as trusted as its body.
+_RANGE = re.compile(
+    r"(?:a|[A-Za-z]+:[A-Za-z]\w*)(?:[/|][A-Za-z]+:[A-Za-z]\w*[*+?]?)*[*+?]?"
+    r" [A-Za-z]+:[A-Za-z][\w-]*|\?[A-Za-z]\w*"
+)
 _LEXICAL = {
     "xsd_integer": re.compile(r"[+-]?\d{1,18}"),
     "xsd_decimal": re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)"),
@@ -49,12 +58,13 @@ _LEXICAL = {
 class Param(
     namedtuple(
         "Param",
-        "name variable type suffix required multi default allowed",
-        defaults=(True, None, ()),
+        "name variable type suffix required multi default allowed range",
+        defaults=(True, None, (), ""),
     )
 ):
     """One parameter of a saved query: its name, SPARQL variable, type, grlc suffix, whether it
-    is required, repeatable, its default and its allowed values. (A named tuple: see Term in
+    is required, repeatable, its default, its allowed values and its range (what its values
+    name: see ``_RANGE``; empty when the header gives none). (A named tuple: see Term in
     hkit.store.engines for why not a dataclass.)"""
 
     __slots__ = ()
@@ -210,6 +220,13 @@ def _header_cache(header: str) -> str:
 def _params_of(body: str, meta: dict[str, object], where: str) -> list[Param]:
     defaults = _one_key_maps(meta.get("defaults", []), where, "defaults")
     enumerate_ = _one_key_maps(meta.get("enumerate", []), where, "enumerate")
+    ranges = _one_key_maps(meta.get("range", []), where, "range")
+    for key, (text, *more) in ranges.items():
+        if more or not _RANGE.fullmatch(text):
+            raise QueryError(
+                f"{where}: the range of '{key}' must be one path and prefixed name "
+                "(skos:inScheme hkit:Sectors) or one ?column"
+            )
     seen: dict[str, Param] = {}
     for underscores, rest in _PARAM_VAR.findall(body):
         variable = underscores + rest
@@ -227,11 +244,12 @@ def _params_of(body: str, meta: dict[str, object], where: str) -> list[Param]:
             required=underscores == "_" and default is None,
             default=default,
             allowed=tuple(enumerate_.get(name, [])),
+            range=ranges.get(name, [""])[0],
         )
     names = [p.name for p in seen.values()]
     if len(names) != len(set(names)):
         raise QueryError(f"{where}: two parameter variables share a name")
-    for key in list(defaults) + list(enumerate_):
+    for key in list(defaults) + list(enumerate_) + list(ranges):
         if key not in names:
             raise QueryError(f"{where}: header names '{key}', which is not a parameter")
     return sorted(seen.values(), key=lambda p: (not p.required, p.name))

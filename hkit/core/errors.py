@@ -42,6 +42,20 @@ class HkitError(Exception):
         return self.message if not self.hint else f"{self.message} (hint: {self.hint})"
 
 
+class HkitWarning(UserWarning):
+    """Base class of hkit's warnings: something a user may want to know that is no error."""
+
+
+class UnmatchedWarning(HkitWarning):
+    """A saved query answered nothing, and a value given for one of its parameters says why: it
+    names nothing of its kind, or nothing that a row has. ``note`` holds the parameter, the value
+    and the nearest values of its kind."""
+
+    def __init__(self, message: str, note: object = None) -> None:
+        super().__init__(message)
+        self.note = note
+
+
 #: The longest message a line shows (a parser may quote a whole 15 MB token).
 MAX_MESSAGE = 500
 

@@ -10,6 +10,7 @@ from hkit.core.formats import Report
 from hkit.core.sparql import iri, literal, with_values
 from hkit.core.vocab import HKIT, ID, compact, expand
 from hkit.core.vocab import PROLOGUE as PREFIXES
+from hkit.present.explain import in_range, nearest_nodes, outside_range, range_names
 from hkit.present.results import readable
 from hkit.present.sources import source_labels
 from hkit.store.closure import INFERRED
@@ -461,10 +462,22 @@ def resolve_names(
                     "characters",
                     hint="give an IRI (id:...) or a label",
                 )
-            matches = find_entities(engine, value, timeout)
+            if param.range:  # a name of the parameter's kind (an economy, an organisation)
+                matches = in_range(param, value, lambda text: engine.run(text, timeout))
+            else:
+                matches = find_entities(engine, value, timeout)
             if len(matches) == 1:
                 iris.append(matches[0][0])
                 continue
+            if not matches and param.range:
+                in_kind = range_names(param, lambda text: engine.run(text, timeout))
+                close = nearest_nodes(value, in_kind)
+                elsewhere = outside_range(find_entities(engine, value, timeout))
+                raise QueryError(
+                    f"parameter '{param.name}': nothing of its kind is called '{value}'"
+                    + elsewhere,
+                    hint=f"nearest: {', '.join(close)}" if close else "give an IRI (id:...)",
+                )
             if not matches:
                 raise QueryError(
                     f"parameter '{param.name}': nothing in the graph is called '{value}'",

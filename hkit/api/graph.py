@@ -1,30 +1,14 @@
-"""hkit as a Python library: one object for the graph, its saved queries and its checks.
-
-Open the graph (the checkout in the current directory, ``root``, or the copy inside the
-installed package), then ask it questions:
-
->>> import hkit
->>> kg = hkit.open()
->>> answer = kg.query("funds-by-size", currency="HKD")
->>> answer.variables[:5]
-['initiative', 'label', 'qualifier', 'value', 'currency']
->>> first = next(iter(answer))
->>> print(first["initiative"], first["value"], first["currency"])
-id:it-industry-oriented-fund 10000000000 HKD
-
-Every answer renders to the command line's formats, and to a ``pandas.DataFrame`` with the
-``pandas`` extra (``answer.to_pandas()``). The reports (``validate``, ``reason``, ``check``,
-``review``) hold their findings as data and render as the commands print them.
-"""
+"""The graph as the library gives it: :class:`KnowledgeGraph`, its engines, its saved queries
+and ad-hoc SPARQL, its descriptions, and the checks and reports that hang off it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
+from hkit.api.rules import as_lists, check_sources
 from hkit.core.catalog import bind_values, catalog, find, load
-from hkit.core.errors import HkitError, QueryError, StoreDamaged
-from hkit.core.formats import EXPORT, by_suffix
+from hkit.core.errors import HkitError, StoreDamaged, UnmatchedWarning
 from hkit.core.limits import DEFAULT_TIMEOUT
 from hkit.core.sparql import check_prefixes, check_query, with_prefixes, with_values
 from hkit.present.sources import source_names, with_source_names, with_sources
@@ -43,102 +27,15 @@ if TYPE_CHECKING:
 
     from hkit.core.answers import Result, Term
     from hkit.core.catalog import SavedQuery
+    from hkit.present.explain import Note
     from hkit.present.explore import Description, Stats
     from hkit.quality.checks import Check, GateReport
-    from hkit.quality.diff import OntologyDiff
     from hkit.quality.ledger import LedgerReport
-    from hkit.quality.ledger_add import Registration
     from hkit.quality.reason import ReasonerReport
     from hkit.quality.review import Review
     from hkit.quality.validate import ValidationReport
     from hkit.store.endpoint import EndpointEngine
     from hkit.store.engines import EmbeddedEngine
-    from hkit.store.stores import CachedStore
-
-#: The registries of the library's choices, by name: the gates of ``check`` and the severities
-#: of ``review`` (the formats have theirs, hkit.core.formats). Each is read from its module on
-#: first use (those modules are heavy to import).
-REGISTRIES = {
-    "GATES": ("hkit.quality.checks", "GATES"),
-    "SEVERITIES": ("hkit.quality.review", "SEVERITIES"),
-    "DIFF_FAIL_ON": ("hkit.quality.diff_classes", "FAIL_ON"),
-}
-
-
-def __getattr__(name: str) -> object:
-    if name in REGISTRIES:
-        import importlib
-
-        module, attribute = REGISTRIES[name]
-        return getattr(importlib.import_module(module), attribute)
-    raise AttributeError(f"module 'hkit.api' has no attribute {name!r}")
-
-
-#: What :func:`check_sources` says when a rule is broken, in the library's words: (message, hint)
-#: for data files given with an endpoint, for default graphs given without one, and for the
-#: asserted graph asked of an endpoint.
-SOURCE_RULES = {
-    "data": (
-        "data files are added to the embedded graph; they cannot be used with an endpoint",
-        "load your files into the endpoint's store instead",
-    ),
-    "default_graphs": ("default graphs need an endpoint", "give endpoint=URL"),
-    "asserted": (
-        "asserted=True chooses what the embedded graph infers; an endpoint's store decides its own",
-        "leave out endpoint, or turn off inference in the endpoint's store",
-    ),
-}
-
-
-def check_sources(
-    data: Sequence[object],
-    endpoint: str | None,
-    default_graphs: Sequence[str],
-    words: Mapping[str, tuple[str, str]] = SOURCE_RULES,
-    asserted: bool = False,
-) -> None:
-    """The rule of where the graph comes from: data files are added to the embedded graph, which
-    an endpoint replaces, so they cannot come with an endpoint; default graphs are the
-    endpoint's, so they cannot come without one. A broken rule is an :class:`HkitError` in
-    ``words`` (the library's, or the command line's, which names its options)."""
-    if endpoint is not None and data:
-        raise HkitError(*words["data"])
-    if default_graphs and endpoint is None:
-        raise HkitError(*words["default_graphs"])
-    if asserted and endpoint is not None:
-        raise HkitError(*words["asserted"])
-
-
-def open(
-    *,
-    root: str | Path | None = None,
-    data: Iterable[str | Path] = (),
-    endpoint: str | None = None,
-    default_graphs: Iterable[str] = (),
-    timeout: float = DEFAULT_TIMEOUT,
-    asserted: bool = False,
-) -> KnowledgeGraph:
-    """The hkit graph, ready to query. Every option is given by name.
-
-    ``root`` is a folder with ``ontology/``, ``data/`` and ``queries/`` (default: the checkout in
-    the current directory, else the copy inside the installed package); ``data`` adds your own
-    Turtle, N-Triples, RDF/XML or JSON-LD files; ``endpoint`` runs the queries on a SPARQL 1.1
-    endpoint instead of the embedded store (with ``default_graphs``); ``timeout`` bounds each
-    query, in seconds. Queries on the embedded store see what the ontology entails as well as
-    what the documents state; ``asserted=True`` leaves out what is only entailed.
-
-    >>> kg = open()
-    >>> len(kg.queries) >= 25
-    True
-    """
-    return KnowledgeGraph(
-        root=root,
-        data=data,
-        endpoint=endpoint,
-        default_graphs=default_graphs,
-        timeout=timeout,
-        asserted=asserted,
-    )
 
 
 class KnowledgeGraph:
@@ -216,7 +113,7 @@ class KnowledgeGraph:
         """The saved queries by name (each with its summary, description, tags, parameters and
         examples).
 
-        >>> kg = open()
+        >>> kg = KnowledgeGraph()
         >>> kg.queries["funds-by-size"].summary
         'Funds and initiatives by the money they hold, largest first'
         """
@@ -238,16 +135,25 @@ class KnowledgeGraph:
             return find(self._queries, name)
         return load(self.root / QUERIES_DIR, name)
 
-    def prepare(self, name: str, /, **params: str | Iterable[str]) -> str:
+    def prepare(self, name: str, /, **params: object) -> str:
         """The SPARQL text that :meth:`query` runs: the saved query with its parameters typed,
         checked and bound as RDF terms in a ``VALUES`` block. A name given for an IRI parameter
         (a label, an abbreviation) becomes the IRI of the one entity it names.
 
-        >>> 'VALUES ?__currency { "HKD" }' in open().prepare("funds-by-size", currency="HKD")
+        >>> text = KnowledgeGraph().prepare("funds-by-size", currency="HKD")
+        >>> 'VALUES ?__currency { "HKD" }' in text
         True
         """
+        saved, given = self._given(name, params)
+        return with_values(saved.text, bind_values(saved, given))
+
+    def _given(
+        self, name: str, params: dict[str, object]
+    ) -> tuple[SavedQuery, dict[str, list[str]]]:
+        """The saved query called ``name`` and its parameters as lists of texts, a name given
+        for an IRI parameter resolved to the IRI of the one entity of its kind it names."""
         saved = self.saved_query(name)
-        given = _as_lists(params)
+        given = as_lists(params, {p.name: p.type for p in saved.params})
         names_given = any(
             p.suffix == "iri"
             and any(":" not in v and not v.startswith("<") for v in given.get(p.name, []))
@@ -257,20 +163,53 @@ class KnowledgeGraph:
             from hkit.present.explore import resolve_names  # start-up: only when names are given
 
             given = resolve_names(saved, given, self.engine, self.timeout)
-        return with_values(saved.text, bind_values(saved, given))
+        return saved, given
 
-    def query(self, name: str, /, **params: str | Iterable[str]) -> Result:
+    def query(self, name: str, /, **params: object) -> Result:
         """Run a saved query. Parameters are given by name, as text (as on the command line) or
-        as a list of texts to bind several values; they are typed and checked, and bound as RDF
-        terms, never pasted into the query (see :meth:`prepare`).
+        as a list of texts to bind several values (a parameter typed as a number or a date takes
+        Python's numbers and dates too); they are typed and checked, and bound as RDF terms,
+        never pasted into the query (see :meth:`prepare`). An empty answer warns with an
+        :class:`hkit.UnmatchedWarning` for each value that explains it (see :meth:`explain`).
 
-        >>> kg = open()
+        >>> kg = KnowledgeGraph()
         >>> for row in kg.query("start-ups-and-unicorns"):
         ...     if row["measure"] == "unicorns":
         ...         print(row["qualifier"], row["value"], row["when"], row["source"][:3])
-        nearly 20 2023-12-06 000
+        nearly 20 ../2023-12-07 000
         """
-        return self.run(self.prepare(name, **params))
+        saved, given = self._given(name, params)
+        result = self.run(with_values(saved.text, bind_values(saved, given)))
+        if self.endpoint is None:  # for to_pandas(), looked up when asked
+            result.source_names = lambda: source_names(
+                self.embedded, self.timeout, _answer_texts(result)
+            )
+        if result.form == "SELECT" and not result.rows and params:
+            import warnings  # only for an empty answer
+
+            from hkit.present.explain import explain  # start-up: only for an empty answer
+
+            for note in explain(saved, given, self.run):
+                warnings.warn(UnmatchedWarning(str(note), note), stacklevel=2)
+        return result
+
+    def explain(self, name: str, /, **params: object) -> list[Note]:
+        """Why a saved query with these parameters answers nothing: for each value that names
+        nothing of its kind (the parameter's range: a sector, a measure, an economy...), or names
+        something that no row has, a :class:`hkit.present.explain.Note` whose text names the value
+        and up to five nearest values of the same kind. Empty when every value matches. The
+        command line prints these notes, and the server can show them.
+
+        >>> [str(n) for n in KnowledgeGraph().explain("who-works-in-sector", sector="biotech")]
+        ["sector='biotech' names nothing of its kind; nearest: biotechnology"]
+        """
+        saved, given = self._given(name, params)
+        answer = self.run(with_values(saved.text, bind_values(saved, given)))
+        if answer.form != "SELECT" or answer.rows:
+            return []
+        from hkit.present.explain import explain  # start-up: only for an empty answer
+
+        return explain(saved, given, self.run)
 
     def run(
         self,
@@ -369,43 +308,13 @@ class KnowledgeGraph:
             result, source_names(self.embedded, self.timeout, _answer_texts(result))
         )
 
-    def unmatched(self, name: str, /, **params: str | Iterable[str]) -> list[str]:
-        """Why a saved query with text parameters answered nothing: for each text value that
-        matches nothing, a sentence naming the nearest values the graph holds (from the query's
-        own column of that name, asked without the parameter). Empty when every value matches.
+    def unmatched(self, name: str, /, **params: object) -> list[str]:
+        """The texts of :meth:`explain`'s notes: why a saved query answered nothing.
 
-        >>> open().unmatched("funds-by-size", currency="HKD")
+        >>> KnowledgeGraph().unmatched("funds-by-size", currency="HKD")
         []
         """
-        import difflib
-
-        saved = self.saved_query(name)
-        given = _as_lists(params)
-        notes: list[str] = []
-        for param in saved.params:
-            values = given.get(param.name)
-            if not values or param.type not in ("text", "text@en") or param.allowed:
-                continue
-            others = {k: v for k, v in given.items() if k != param.name}
-            try:
-                everything = self.run(with_values(saved.text, bind_values(saved, others)))
-            except HkitError:
-                return notes  # a courtesy: never let it fail
-            if param.name not in everything.variables:
-                continue
-            known = sorted({row[param.name].value for row in everything.rows if param.name in row})
-            folded = {k.casefold(): k for k in known}
-            for value in values:
-                if value.casefold() in folded:
-                    continue
-                nearest = difflib.get_close_matches(value.casefold(), list(folded), n=3, cutoff=0.5)
-                tail = (
-                    f"nearest: {', '.join(folded[n] for n in nearest)}"
-                    if nearest
-                    else f"it takes values such as {', '.join(known[:5])}"
-                )
-                notes.append(f"{param.name}={value!r} matches nothing; {tail}")
-        return notes
+        return [str(note) for note in self.explain(name, **params)]
 
     def checked(self, text: str) -> str:
         """Ad-hoc SPARQL text made ready to run: refused unless it is a read-only query (no
@@ -420,7 +329,7 @@ class KnowledgeGraph:
     def sparql(self, text: str) -> Result:
         """Run an ad-hoc read-only SPARQL query (updates, SERVICE, LOAD and FROM are refused).
 
-        >>> kg = open()
+        >>> kg = KnowledgeGraph()
         >>> plans = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/hkit/ontology#Plan> }"
         >>> next(iter(kg.sparql(plans)))["n"]
         5
@@ -451,7 +360,7 @@ class KnowledgeGraph:
         """Everything about one entity: labels, types, relations, figures, sources. Raises
         :class:`hkit.core.errors.HkitError` when nothing matches, or when several do (naming them).
 
-        >>> print(open().describe("id:hkust").render().splitlines()[0])
+        >>> print(KnowledgeGraph().describe("id:hkust").render().splitlines()[0])
         Hong Kong University of Science and Technology  <https://w3id.org/hkit/id/hkust>
         """
 
@@ -485,7 +394,7 @@ class KnowledgeGraph:
         """The SHACL report of the graph (ontology, data and ``data`` files) against the shapes
         (default: ``ontology/shapes.ttl``).
 
-        >>> open().validate().conforms
+        >>> KnowledgeGraph().validate().conforms
         True
         """
         from hkit.quality.slices import validate_files  # imports rdflib: not on the start-up path
@@ -542,7 +451,7 @@ class KnowledgeGraph:
         ledger against the documents in ``sources``, the version against the latest release), as
         ``hkit check`` runs them; leave gates out with ``skip``.
 
-        >>> report = open().check(skip=["reason"])
+        >>> report = KnowledgeGraph().check(skip=["reason"])
         >>> report.passed, [r.gate for r in report.results]
         (True, ['parse', 'shacl', 'reason', 'checks', 'ledger', 'version'])
         """
@@ -597,63 +506,6 @@ def _quiet(step: str) -> None:
     """A progress callback that says nothing."""
 
 
-def diff(
-    old: str | Path, new: str | Path, root: str | Path | None = None, git: bool = False
-) -> OntologyDiff:
-    """The terms and axioms added, removed and changed between two versions of an ontology (any
-    RDF file), by label, each change classed breaking or additive; ``render(format)`` gives
-    text, Markdown or JSON, and ``fails(fail_on)`` says whether a CI job should fail.
-
-    With ``git`` (or a ``root``), a version that is not a file is a git ref, whose
-    ``ontology/hkit.ttl`` is read from the root's repository, and the root's data files and saved
-    queries that use a removed, renamed or deprecated term are listed."""
-    from hkit.quality.diff import diff_files  # imports rdflib: not on the start-up path
-
-    chosen = find_root(None if root is None else str(root)) if (git or root) else None
-    return diff_files(old, new, chosen)
-
-
-def register_document(
-    file: str | Path, root: str | Path | None = None, sources: str | Path | None = None
-) -> Registration:
-    """Add a source document (in the ``sources`` folder) to the claims ledger of ``root``: a row
-    to fill for each of its sentences, and its node for ``data/sources.ttl`` (``as_text()``)."""
-    from hkit.quality.ledger_add import register_document as register  # start-up (benchmarks/)
-
-    chosen = find_root(None if root is None else str(root))
-    return register(chosen, Path(file), sources, graph_files(chosen))
-
-
-def export_suffixes() -> dict[str, str]:
-    """The export format that a file name's extension asks for, by extension (``.nq``:
-    ``nquads``), with the usual aliases (``.owl`` and ``.xml`` for RDF/XML, ``.json`` for
-    JSON-LD), from the format registry."""
-    return by_suffix(EXPORT)
-
-
-def cache_dir() -> Path:
-    """Where hkit keeps what it can rebuild: HKIT_CACHE_DIR, else $XDG_CACHE_HOME/hkit, else
-    ~/.cache/hkit."""
-    from hkit.store.stores import cache_dir
-
-    return cache_dir()
-
-
-def cached_stores() -> list[CachedStore]:
-    """The on-disk stores in the cache folder (each with its folder, size, input files, and a
-    ``verify()``), and any unfinished builds."""
-    from hkit.store.stores import cached_stores
-
-    return cached_stores()
-
-
-def clear_cache() -> int:
-    """Remove every on-disk store from the cache folder; return how many were removed."""
-    from hkit.store.stores import clear_cache
-
-    return clear_cache()
-
-
 #: Up to this many distinct texts in an answer, only those are looked up as source file names.
 SOURCE_LOOKUP_LIMIT = 1000
 
@@ -670,27 +522,3 @@ def _answer_texts(result: Result) -> set[str] | None:
         if len(texts) > SOURCE_LOOKUP_LIMIT:
             return None
     return texts
-
-
-def _as_lists(params: dict[str, str | Iterable[str]]) -> dict[str, list[str]]:
-    """Keyword parameters as lists of texts: one text, or several to bind several values; any
-    other type is a :class:`hkit.core.errors.QueryError` naming the parameter."""
-
-    lists: dict[str, list[str]] = {}
-    for key, value in params.items():
-        given: object = [value] if isinstance(value, str) else value
-        values: list[str] | None
-        try:
-            values = list(given) if not isinstance(given, (bytes, dict)) else None  # type: ignore[call-overload]
-        except TypeError:
-            values = None
-        if values is None or not all(isinstance(v, str) for v in values):
-            shown = type(value).__name__ if values is None else "a list holding a non-text value"
-            example = "..." if values is not None or value is None else value
-            raise QueryError(
-                f"parameter '{key}' must be text or a list of texts, not {shown}",
-                hint=f"give it as text, for example {key}='{example}'"
-                + (", or leave it out" if value is None else ""),
-            )
-        lists[key] = values
-    return lists
