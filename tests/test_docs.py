@@ -57,7 +57,7 @@ def test_every_class_and_property_is_documented(site):
     for term in CLASSES + PROPERTIES:
         local = term.split("#")[1]
         assert f'id="{local}"' in page, term
-        assert f'<div class="iri">{term}</div>' in page
+        assert f'<div class="iri"><a href="{term}">{term}</a></div>' in page
     for label in ("Definition", "Subclass of", "Domain", "Range", "Alignments", "Examples"):
         assert f"<dt>{label}" in page
     assert page.count("<li>") >= len(CLASSES)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
 import urllib.error
 import urllib.parse
@@ -63,6 +64,11 @@ def shown(value: object) -> str:
     return str(escape(value))
 
 
+def unlinked(page: str) -> str:
+    """The page with its links' tags taken out (their text left): what a reader sees."""
+    return re.sub(r'<a href="[^"]*">|</a>', "", page)
+
+
 def test_the_home_pages_data_is_what_it_shows(served):
     data, page = _twins(served.base, "/")
     stats = data["stats"]
@@ -71,9 +77,11 @@ def test_the_home_pages_data_is_what_it_shows(served):
         "ontology entails." in page
     )
     assert "<th>entities (asserted)</th><th>with what the ontology entails</th>" in page
-    for cls, asserted, entailed in stats["per_class"][:12]:
+    for cls, asserted, entailed in stats["per_class"]:
         row = f'<tr><td>{shown(cls)}</td><td class="number">{asserted}</td>'
-        assert row + f'<td class="number">{entailed}</td></tr>' in page
+        assert row + f'<td class="number">{entailed}</td></tr>' in unlinked(page)
+        # every class links to its page
+        assert f'<a href="{data["class_paths"][cls]}">{shown(cls)}</a>' in page
     assert stats == json.loads(_cli("stats", "--format", "json"))
     assert list(data["by_tag"]) == sorted(data["by_tag"])
     listed = set()
@@ -99,12 +107,16 @@ def test_the_search_pages_data_is_what_it_shows(served, text):
         assert f"{count} match{'es' if count != 1 else ''} for" in page
     for match in data["found"]:
         assert f'<a href="{match["path"]}">{shown(match["label"])}</a>' in page
-        assert f'<span class="muted">{shown(compact(match["iri"]))}</span>' in page
+        linked = f'<a href="{match["path"]}">{shown(compact(match["iri"]))}</a>'
+        assert f'<span class="muted">{linked}</span>' in page
 
 
 def test_an_entitys_data_is_what_hkit_describe_gives_and_its_page_shows(served):
     data, page = _twins(served.base, "/id/hkust")
+    links, sentences = data.pop("links"), data.pop("sentences")
     assert data == json.loads(_cli("describe", "id:hkust", "--format", "json"))
+    assert links and sentences
+    page = unlinked(page)
     assert f"<h1>{shown(data['label'])}</h1>" in page
     assert f"<code>{shown(data['iri'])}</code>" in page
     for prop, value in data["outgoing"]:
@@ -156,11 +168,17 @@ def test_a_server_of_the_asserted_graph_says_so(tmp_path):
         )
         assert "<th>class</th><th>entities (asserted)</th></tr>" in page
         assert "with what the ontology entails" not in page
-        for cls, asserted, _ in stats["per_class"][:12]:
-            assert f'<tr><td>{shown(cls)}</td><td class="number">{asserted}</td></tr>' in page
+        for cls, asserted, _ in stats["per_class"]:
+            row = f'<tr><td>{shown(cls)}</td><td class="number">{asserted}</td></tr>'
+            assert row in unlinked(page)
         data, page = _twins(base, "/id/hkust")
         assert data["inferred"] is None and 'id="inferred"' not in page
+        data.pop("links"), data.pop("sentences")
         assert data == json.loads(_cli("describe", "id:hkust", "--format", "json", "--asserted"))
+        # a class's page lists the instances the documents give it, and says the rest is out
+        data, page = _twins(base, "/classes/Organisation")
+        assert data["asserted"] and data["inferred"] == [] and not data["infer"]
+        assert "This server leaves out what the ontology entails." in page
 
 
 def test_a_saved_querys_data_is_what_its_page_shows(served):

@@ -58,14 +58,19 @@ pre { background: #f3f5f9; padding: 0.8rem; overflow-x: auto; border-radius: 4px
 dl { display: grid; grid-template-columns: 11rem 1fr; gap: 0.2rem 1rem; }
 dt { font-weight: 600; color: #56607a; } dd { margin: 0; }
 nav ul { columns: 3; } #diagram { overflow: auto; border: 1px solid #c9d3e3; padding: 0.5rem; }
-#diagram svg { max-width: none; height: auto; }
+#diagram svg { max-width: 100%; height: auto; display: block; margin: 0 auto; }
 table { border-collapse: collapse; } td, th { border: 1px solid #c9d3e3; padding: 0.2rem 0.5rem;
 text-align: left; vertical-align: top; }
 """
 
 
 class _Docs:
-    def __init__(self, ontology: rdflib.Graph, data: rdflib.Graph, queries: list) -> None:
+    def __init__(
+        self, ontology: rdflib.Graph, data: rdflib.Graph, queries: list, served: bool = False
+    ) -> None:
+        # served by hkit serve: entities, classes and queries link to their pages there, and
+        # the page links home; from disk, an entity links to its IRI
+        self.served = served
         self.g = ontology
         self.data = data
         self.all = ontology + data
@@ -113,6 +118,12 @@ class _Docs:
         if term in self.documented:
             return f'<a href="#{self.anchor(term)}">{text}</a>'
         return f'<a href="{html.escape(str(term))}"><code>{text}</code></a>'
+
+    def entity_href(self, term: rdflib.term.Node) -> str:
+        """Where an entity of the data links to: its page when served, else its IRI."""
+        if self.served and str(term).startswith(vocab.ID):
+            return "/id/" + str(term)[len(vocab.ID) :]
+        return str(term)
 
     def expression(self, node: rdflib.term.Node) -> str:
         """An OWL class expression in words (restrictions, unions, lists)."""
@@ -164,6 +175,8 @@ class _Docs:
             (rdflib.URIRef("http://purl.org/vocab/vann/preferredNamespaceUri"), "Namespace"),
         ):
             values = list(g.objects(o, predicate))
+            if name == "Namespace":  # a literal, but an IRI all the same: a link
+                values = [rdflib.URIRef(str(v)) for v in values]
             if values:
                 shown = ", ".join(
                     f'<a href="{html.escape(str(v))}">{html.escape(str(v))}</a>'
@@ -177,7 +190,8 @@ class _Docs:
             f"properties, {len(self.properties[OWL.DatatypeProperty])} datatype properties, "
             f"{len(self.schemes)} concept schemes, {len(self.queries)} competency questions"
         )
-        rows.append(f"<dt>Ontology IRI</dt><dd><code>{html.escape(str(o))}</code></dd>")
+        iri = html.escape(str(o))
+        rows.append(f'<dt>Ontology IRI</dt><dd><a href="{iri}"><code>{iri}</code></a></dd>')
         rows.append(f"<dt>Contents</dt><dd>{counts}</dd>")
         rows.append('<dt>Download</dt><dd><a href="hkit.ttl">hkit.ttl</a> (Turtle)</dd>')
         return '<section id="metadata"><h2>Ontology</h2><dl>' + "".join(rows) + "</dl></section>"
@@ -244,11 +258,14 @@ class _Docs:
         )
         if instances:
             shown = ", ".join(
-                f'{html.escape(self.label(i))} <span class="iri">({html.escape(self.compact(i))})'
-                "</span>"
+                f'<a href="{html.escape(self.entity_href(i))}" '
+                f'title="{html.escape(self.compact(i))}">{html.escape(self.label(i))}</a>'
                 for i in instances[:EXAMPLES]
             )
             more = f" and {len(instances) - EXAMPLES} more" if len(instances) > EXAMPLES else ""
+            if self.served:
+                local = html.escape(str(cls)[len(NS) :])
+                more += f' (<a href="/classes/{local}">all of them</a>)'
             rows.append((f"Examples ({len(instances)} in the data)", shown + more))
         return self._term_block(cls, "class", rows)
 
@@ -330,7 +347,8 @@ class _Docs:
         return (
             f'<div class="term {kind}" id="{self.anchor(term)}">'
             f"<h3>{html.escape(self.label(term))}</h3>"
-            f'<div class="iri">{html.escape(str(term))}</div><dl>{body}</dl></div>'
+            f'<div class="iri"><a href="{html.escape(str(term))}">{html.escape(str(term))}</a>'
+            f"</div><dl>{body}</dl></div>"
         )
 
     def schemes_section(self) -> str:
@@ -353,16 +371,20 @@ class _Docs:
                         for b in self.all.objects(c, rdflib.URIRef(HKIT + "groupedUnder"))
                     ]
                 )
+                # hkit's own concepts have their anchor here, where their IRIs lead
+                row_id = f' id="{self.anchor(c)}"' if str(c).startswith(NS) else ""
                 rows.append(
-                    f"<tr><td>{html.escape(self.label(c))}</td><td><code>"
-                    f"{html.escape(self.compact(c))}</code></td><td>{broader}</td>"
+                    f"<tr{row_id}><td>{html.escape(self.label(c))}</td>"
+                    f'<td><a href="{html.escape(self.entity_href(c))}"><code>'
+                    f"{html.escape(self.compact(c))}</code></a></td><td>{broader}</td>"
                     f"<td>{definition}</td></tr>"
                 )
             definition = " ".join(html.escape(d) for d in self.texts(scheme, SKOS.definition))
             parts.append(
                 f'<div class="term scheme" id="{self.anchor(scheme)}">'
                 f"<h3>{html.escape(self.label(scheme))} ({len(concepts)} concepts)</h3>"
-                f'<div class="iri">{html.escape(str(scheme))}</div><p>{definition}</p>'
+                f'<div class="iri"><a href="{html.escape(str(scheme))}">'
+                f"{html.escape(str(scheme))}</a></div><p>{definition}</p>"
                 "<table><tr><th>concept</th><th>IRI</th><th>broader</th><th>definition</th></tr>"
                 + "".join(rows)
                 + "</table></div>"
@@ -384,9 +406,12 @@ class _Docs:
             )
             body = q.text.split("\n")
             sparql = "\n".join(line for line in body if not line.startswith("#+"))
+            summary = html.escape(q.summary)
+            if self.served:
+                summary = f'<a href="/queries/{html.escape(q.name)}">{summary}</a>'
             parts.append(
                 f'<div class="term query" id="query-{html.escape(q.name)}">'
-                f"<h3>{html.escape(q.summary)}</h3>"
+                f"<h3>{summary}</h3>"
                 f'<div class="iri">hkit query {html.escape(q.name)}</div>'
                 f"<p>{html.escape(q.description)}</p>"
                 + (f"<p>Parameters: {params}</p>" if params else "")
@@ -414,7 +439,7 @@ class _Docs:
 
         lines = [
             "digraph hkit {",
-            '  graph [rankdir=BT, fontname="Helvetica", nodesep=0.25, ranksep=0.5];',
+            '  graph [rankdir=RL, fontname="Helvetica", nodesep=0.25, ranksep=0.5];',
             '  node [shape=box, style="rounded,filled", fillcolor="#eef2f8", color="#56607a",'
             ' fontname="Helvetica", fontsize=11];',
             '  edge [fontname="Helvetica", fontsize=9, color="#56607a"];',
@@ -551,9 +576,19 @@ class _Docs:
         return (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<link rel="icon" href="data:,">'
             f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
-            f"<header><h1>{html.escape(title)}</h1>"
-            f'<div class="iri">{html.escape(str(ONTOLOGY_IRI))}</div></header>'
+            + (
+                '<p><a href="/">hkit</a> &rsaquo; Ontology · as data: '
+                '<a href="/ontology?format=turtle">Turtle</a>, '
+                '<a href="/ontology?format=rdfxml">RDF/XML</a>, '
+                '<a href="/ontology?format=jsonld">JSON-LD</a></p>'
+                if self.served
+                else ""
+            )
+            + f"<header><h1>{html.escape(title)}</h1>"
+            f'<div class="iri"><a href="{html.escape(str(ONTOLOGY_IRI))}">'
+            f"{html.escape(str(ONTOLOGY_IRI))}</a></div></header>"
             + nav
             + "".join(sections)
             + "<footer><p>Generated by <code>hkit docs</code> from ontology/hkit.ttl, the data "
@@ -561,15 +596,19 @@ class _Docs:
         )
 
 
-def write_docs(root: Path, output: Path, extra: tuple[Path, ...] = ()) -> list[Path]:
+def write_docs(
+    root: Path, output: Path, extra: tuple[Path, ...] = (), *, served: bool = False
+) -> list[Path]:
     """Write the documentation of the ontology of ``root`` into the folder ``output`` (created
-    when missing; other files in it are left alone); return the files written."""
+    when missing; other files in it are left alone); return the files written. ``served``, for
+    ``hkit serve``: entities, classes and saved queries link to their pages on the server."""
 
     files = graph_files(root, extra)
     docs = _Docs(
         load_rdflib([root / ONTOLOGY]),
         load_rdflib(files[1:]),
         list(catalog(root / QUERIES_DIR).values()),
+        served,
     )
     svg = docs.svg()
     contents = {

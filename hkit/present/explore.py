@@ -310,6 +310,13 @@ def _inferred(rows: list[dict[str, Term]], incoming: list[dict[str, Term]]) -> I
 
 def _figure(r: dict[str, Term]) -> tuple[str, str, str, str]:
     """(measure, value with its qualifier and currency, when, file) of one figure's row."""
+    if "v" not in r and "a" not in r:  # a vague magnitude ("thousands"): no number, its word
+        return (
+            r["m"].value,
+            r["q"].value if "q" in r else "no figure",
+            r["when"].value,
+            r["file"].value,
+        )
     value = readable(r["v"] if "v" in r else r["a"])
     if "v" not in r and "c" in r:
         value = f"{value} {r['c'].value}"

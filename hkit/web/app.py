@@ -34,6 +34,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from hkit.api import KnowledgeGraph
+from hkit.present.docs import write_docs
 from hkit.web.errors import Refused
 from hkit.web.guard import RequestGuard, _protocol
 from hkit.web.server import (
@@ -43,7 +44,18 @@ from hkit.web.server import (
     DEFAULT_REQUEST_TIMEOUT,
     Server,
 )
-from hkit.web.views import api, entity, home, query, search, server_of, sparql
+from hkit.web.views import (
+    api,
+    classes,
+    entity,
+    home,
+    ontology,
+    query,
+    search,
+    server_of,
+    sources,
+    sparql,
+)
 
 #: Connections open at once; beyond this uvicorn answers 503. Idle ones are closed after the
 #: request timeout, so they cannot hold the server for longer than that.
@@ -85,6 +97,14 @@ ROUTES = (
     Entry("/queries/{name}", query.page, PAGE),
     Entry("/id/{name}.json", entity.data, DATA),
     Entry("/id/{name}", entity.page, PAGE),
+    Entry("/classes/{name}.json", classes.data, DATA),
+    Entry("/classes/{name}", classes.page, PAGE),
+    Entry("/sources.json", sources.list_data, DATA),
+    Entry("/sources", sources.list_page, PAGE),
+    Entry("/sources/{name}.json", sources.data, DATA),
+    Entry("/sources/{name}", sources.page, PAGE),
+    Entry("/ontology", ontology.ontology, PAGE),
+    Entry("/shapes", ontology.shapes, PAGE),
 )
 #: The views that answer data, and the paths below which any answer is data (a route or not).
 _DATA_VIEWS = {entry.view for entry in ROUTES if entry.answers == DATA}
@@ -123,7 +143,7 @@ def make_app(
     origin than the server's own or ``cors`` are refused."""
     _remove_leftover_docs()
     docs = Path(tempfile.mkdtemp(prefix=f"{DOCS_PREFIX}{os.getpid()}-"))
-    kg.write_docs(docs)
+    write_docs(kg.root, docs, tuple(kg.data), served=True)
     routes: list[BaseRoute] = [Route(e.path, e.view, methods=list(e.methods)) for e in ROUTES]
     routes.append(Mount("/ontology", StaticFiles(directory=str(docs), html=True)))
 

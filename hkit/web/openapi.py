@@ -15,6 +15,7 @@ from hkit.api import KnowledgeGraph
 from hkit.core.formats import ANSWERS, GRAPH, served
 from hkit.core.version import __version__
 from hkit.core.vocab import ID
+from hkit.web import openapi_pages
 
 #: What each error status of the API and the pages means, as the OpenAPI document describes it.
 _STATUS_MEANINGS = {
@@ -81,6 +82,7 @@ _PAGE_SCHEMAS: dict[str, Any] = {
                 "items": _object(name=_TEXT, summary=_TEXT, path=_TEXT),
             },
         },
+        class_paths={"type": "object", "additionalProperties": _TEXT},
     ),
     "SearchPage": _object(
         text=_TEXT,
@@ -102,6 +104,15 @@ _PAGE_SCHEMAS: dict[str, Any] = {
         inferred={
             **_object(types=_TEXTS, outgoing=_tuples(2, "string"), incoming=_tuples(2, "string")),
             "nullable": True,
+        },
+        # the IRI behind each label shown, and the sentences of the sources tied to it
+        links={
+            "type": "array",
+            "items": _object(relation=_TEXT, property=_TEXT, label=_TEXT, iri=_TEXT),
+        },
+        sentences={
+            "type": "array",
+            "items": _object(source=_TEXT, number={"type": "integer"}, sentence=_TEXT, path=_TEXT),
         },
     ),
     "QueryPage": _object(
@@ -572,7 +583,7 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
                                 "table answer in Turtle)",
                                 {
                                     "type": "string",
-                                    "enum": ["html", *_GRAPH_NAMES, *_PEOPLE_NAMES],
+                                    "enum": ["html", *_GRAPH_NAMES, "rdfxml", *_PEOPLE_NAMES],
                                 },
                             ),
                         ],
@@ -580,7 +591,9 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
                             {
                                 "200": {
                                     "description": "the entity's page, or its description",
-                                    "content": _content(["text/html", *_GRAPH_MEDIA]),
+                                    "content": _content(
+                                        ["text/html", *_GRAPH_MEDIA, "application/rdf+xml"]
+                                    ),
                                 }
                             },
                             "400 404 406 413 503",
@@ -630,7 +643,12 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
             paths["/queries/{name}"], "QueryPage", "400 404 413 503", "text/html"
         ),
         "/id/{name}": _twin(
-            paths["/id/{name}"], "EntityPage", "400 404 406 413 503", "text/html", *_GRAPH_MEDIA
+            paths["/id/{name}"],
+            "EntityPage",
+            "400 404 406 413 503",
+            "text/html",
+            *_GRAPH_MEDIA,
+            "application/rdf+xml",
         ),
     }
     ordered: dict[str, Any] = {}
@@ -638,6 +656,7 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
         ordered[path] = item
         if path in twins:
             ordered[path + ".json"] = twins[path]
+    ordered.update(openapi_pages.page_paths(_responses, _with_head, _twin))
 
     return {
         "openapi": "3.0.3",
@@ -650,7 +669,7 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
         },
         "servers": [{"url": base}],
         "paths": ordered,
-        "components": {"schemas": _OPENAPI_SCHEMAS},
+        "components": {"schemas": {**_OPENAPI_SCHEMAS, **openapi_pages.SCHEMAS}},
     }
 
 

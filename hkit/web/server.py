@@ -4,11 +4,13 @@ the line waiting for one, the pages' templates, and answers in the format a clie
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -16,8 +18,12 @@ from starlette.responses import HTMLResponse, Response
 from hkit.api import KnowledgeGraph
 from hkit.core.errors import AnswerTooLarge, HkitError, QueryTimeout, UnknownQuery
 from hkit.core.formats import GRAPH, GRAPH_FORMS, default, render
-from hkit.core.vocab import compact
+from hkit.core.vocab import HKIT, compact, expand
+from hkit.core.vocab import PREFIXES as PREFIX_NAMES
+from hkit.core.vocab import PROLOGUE as PREFIXES
+from hkit.quality.ledger import LEDGER, Row, read_ledger
 from hkit.web.errors import Refused
+from hkit.web.links import href
 from hkit.web.negotiation import _GRAPH, _PEOPLE, _TABULAR, MEDIA_TYPES, negotiate
 
 #: Answers are refused beyond this many rows (``--max-rows``).
@@ -62,6 +68,17 @@ class Server:
             undefined=jinja2.StrictUndefined,
         )
         self.templates.filters["compact"] = compact
+        self.templates.filters["link"] = _link
+        self.templates.filters["linkify"] = lambda text: _linkify(text, self.classes)
+        #: the classes of the ontology (IRI -> label), each with a page
+        self.classes: dict[str, str] = _classes(kg)
+        #: the claims ledger: each source document's rows, its sentences in order
+        self.ledger: dict[str, list[Row]] = {}
+        for row in read_ledger(kg.root / LEDGER)[0]:
+            self.ledger.setdefault(row.source, []).append(row)
+        #: what is made once and kept: the ontology and the shapes in each RDF syntax, the shapes'
+        #: page's rows
+        self.made: dict[str, Any] = {}
 
     # -- running queries ------------
 
@@ -152,3 +169,39 @@ def _prepare(kg: KnowledgeGraph, name: str, params: dict[str, list[str]]) -> str
         status = 404 if isinstance(exc, UnknownQuery) else 400
         hint = f" ({exc.hint})" if exc.hint else ""
         raise Refused(status, exc.message + hint) from None
+
+
+def _link(text: str, href: str | None) -> markupsafe.Markup:
+    """``text`` as a link to ``href`` (escaped), or the text alone when there is nowhere to go."""
+    if not href:
+        return markupsafe.Markup("{}").format(text)
+    return markupsafe.Markup('<a href="{}">{}</a>').format(href, text)
+
+
+#: A compact name in prose (an editor's note, a reason, a definition): ``id:doc-000``,
+#: ``hkit:publishedBy``, ``schema:value``; it ends before a final dot or apostrophe.
+_COMPACT = re.compile(
+    r"\b(" + "|".join(PREFIX_NAMES) + r"):([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
+)
+
+
+def _linkify(text: str, classes: dict[str, str]) -> markupsafe.Markup:
+    """``text`` escaped, with every compact name in it a link: to its page here, else to its
+    IRI."""
+    parts, last = [], 0
+    for match in _COMPACT.finditer(text):
+        parts.append(markupsafe.escape(text[last : match.start()]))
+        parts.append(_link(match.group(0), href(expand(match.group(0)), classes)))
+        last = match.end()
+    parts.append(markupsafe.escape(text[last:]))
+    return markupsafe.Markup("").join(parts)
+
+
+def _classes(kg: KnowledgeGraph) -> dict[str, str]:
+    """The ontology's classes with their labels, by IRI."""
+    text = PREFIXES + (
+        "SELECT ?c (SAMPLE(?l) AS ?label) WHERE { ?c a owl:Class . "
+        f'FILTER(STRSTARTS(STR(?c), "{HKIT}")) OPTIONAL {{ ?c rdfs:label ?l }} }} GROUP BY ?c'
+    )
+    rows = kg.run(text, inferred=False).rows
+    return {r["c"].value: r["label"].value if "label" in r else compact(r["c"].value) for r in rows}

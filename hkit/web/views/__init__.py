@@ -1,24 +1,24 @@
 """The server's views, one module per page or group of routes, registered from the route table
 in :mod:`hkit.web.app`.
 
-Each page for people (``home``, ``search``, ``entity``, ``query``) gives two views made from one
-``context``, the data its template is given: ``page``, the page from its template, and
-``data``, its JSON twin, served at the page's path with ``.json`` (``/id/hkust.json``,
-``/queries/funds-by-size.json``, ``/.json`` for the home page). ``api`` holds the saved-query
-API and its OpenAPI description, ``sparql`` the SPARQL 1.1 Protocol endpoint.
+Each page for people (``home``, ``search``, ``entity``, ``classes``, ``sources``, ``query``)
+gives two views made from one ``context``, the data its template is given: ``page``, the page
+from its template, and ``data``, its JSON twin, served at the page's path with ``.json``
+(``/id/hkust.json``, ``/queries/funds-by-size.json``, ``/.json`` for the home page). ``api``
+holds the saved-query API and its OpenAPI description, ``sparql`` the SPARQL 1.1 Protocol
+endpoint, ``ontology`` the ontology and the shapes by content negotiation.
+
+Every IRI a page shows is a link (:func:`hkit.web.links.href`): to its page here when there is
+one, else to the IRI itself.
 """
 
 from __future__ import annotations
 
-import re
-
 from starlette.requests import Request
 
-from hkit.core.vocab import ID
+from hkit.web.links import SLUG, TERM, article, class_path, entity_path, href
 from hkit.web.server import Server
 
-#: The local name of an entity of the graph, after its namespace (``ID``).
-SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 #: What a page's path ends with for its JSON twin.
 JSON_SUFFIX = ".json"
 
@@ -29,8 +29,14 @@ def server_of(request: Request) -> Server:
     return server
 
 
-def entity_path(iri: str) -> str | None:
-    """The page of an entity of the graph, or None for an IRI outside its namespace."""
-    if iri.startswith(ID) and SLUG.fullmatch(iri[len(ID) :]):
-        return "/id/" + iri[len(ID) :]
-    return None
+#: What the views take from here (the links' helpers among them).
+__all__ = [
+    "JSON_SUFFIX",
+    "SLUG",
+    "TERM",
+    "article",
+    "class_path",
+    "entity_path",
+    "href",
+    "server_of",
+]

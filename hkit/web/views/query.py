@@ -5,6 +5,7 @@ as a table, with links to download it from the API."""
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Container
 from typing import Any
 
 from starlette.requests import Request
@@ -15,7 +16,7 @@ from hkit.core.errors import HkitError, UnknownQuery
 from hkit.present.results import readable
 from hkit.web.errors import Refused
 from hkit.web.server import Server
-from hkit.web.views import JSON_SUFFIX, entity_path, server_of
+from hkit.web.views import JSON_SUFFIX, href, server_of
 
 #: The formats the page links to the answer in.
 DOWNLOADS = ("csv", "tsv", "json", "xml")
@@ -41,7 +42,7 @@ async def context(server: Server, request: Request, saved: SavedQuery) -> dict[s
         text = await server.prepared(saved.name, params)
         result = await server.run(text)
         result = await server.call(server.kg.with_source_names, result)
-        table = _table(result)
+        table = _table(result, server.classes)
     query_string = urllib.parse.urlencode([(k, v) for k, vs in params.items() for v in vs])
     return {
         "saved": saved,
@@ -58,8 +59,9 @@ async def context(server: Server, request: Request, saved: SavedQuery) -> dict[s
     }
 
 
-def _table(result: Any) -> dict[str, Any]:
-    """A SELECT answer as a table for a page: its columns and, per row, (text, link) cells."""
+def _table(result: Any, classes: Container[str] = ()) -> dict[str, Any]:
+    """A SELECT answer as a table for a page: its columns and, per row, (text, link) cells; an
+    IRI links to its page here (an entity's, a class's of ``classes``), else to itself."""
 
     rows = []
     for row in result.rows:
@@ -69,7 +71,7 @@ def _table(result: Any) -> dict[str, Any]:
             if term is None:
                 cells.append(("", None))
             else:
-                link = entity_path(term.value) if term.kind == "uri" else None
+                link = href(term.value, classes) if term.kind == "uri" else None
                 cells.append((readable(term), link))
         rows.append(cells)
     return {"columns": result.variables, "rows": rows}
