@@ -47,8 +47,13 @@ def test_periods_have_a_start_and_an_end_date_beside_their_text(kg):
         "2023-01-01",
         "2024-12-31",
     )
-    day = frame[frame["when"] == "2023-12-06"].iloc[0]
-    assert day["when_start"] == day["when_end"]
+    # a period open at its start ("../2023-12-07": by that day at the latest) has no start date
+    latest = frame[frame["when"] == "../2023-12-07"].iloc[0]
+    assert pandas.isna(latest["when_start"]) and str(latest["when_end"].date()) == "2023-12-07"
+    # a single day is a period of one day
+    figures = kg.query("figures-by-measure").to_pandas()
+    day = figures[figures["when"] == "2023-12-06"].iloc[0]
+    assert str(day["when_start"].date()) == str(day["when_end"].date()) == "2023-12-06"
 
 
 def test_exact_dates_are_datetime64_and_counts_nullable_integers():
