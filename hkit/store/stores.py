@@ -16,7 +16,7 @@ from hkit.core import cache
 from hkit.core.errors import InputError
 from hkit.core.progress import Progress
 from hkit.core.version import __version__
-from hkit.store import closure
+from hkit.store import attribution, closure
 from hkit.store.rdf import _one_line, base_iri, parsing
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -100,7 +100,8 @@ def _store_key(files: list[Path]) -> tuple[str, str]:
 
     names = hashlib.sha256("\0".join(str(p.resolve()) for p in files).encode()).hexdigest()
     stats = [__version__, closure.PROFILE]
-    for path in files:
+    listing = attribution.attribution_file(files)  # the per-document graphs are built from it
+    for path in [*files, *([listing] if listing else [])]:
         try:
             info = path.stat()
         except OSError as exc:
@@ -122,8 +123,9 @@ def _store_folder(files: list[Path]) -> Path | None:
 
 
 def open_store(files: Iterable[Path], *, inferred: bool = True) -> Any:  # a pyoxigraph.Store
-    """The graph of ``files``, ready to query: the asserted triples in the default graph and,
-    with ``inferred``, what they entail in :data:`hkit.store.closure.INFERRED`
+    """The graph of ``files``, ready to query: the asserted triples in the default graph, each
+    source document's in a named graph of its own (:mod:`hkit.store.attribution`) and, with
+    ``inferred``, what they entail in :data:`hkit.store.closure.INFERRED`
     (:func:`hkit.store.closure.materialise`).
 
     Small inputs (the shipped graph) are parsed into memory, which is fastest. From
@@ -174,6 +176,7 @@ def _in_memory(files: list[Path], inferred: bool) -> Any:  # a pyoxigraph.Store
     import pyoxigraph
 
     store = load_store(files)
+    attribution.add_graphs(store, files)
     if not inferred:
         return store
     kept = _closure_file(files)
@@ -292,6 +295,7 @@ def _build(files: list[Path], stores: Path, names: str, target: Path, total: int
                 progress.step(f"loading, {min(count / max(total, 1), 1):.0%} of it read")
 
         store = load_store(files, pyoxigraph.Store(str(building)), read if progress.on else None)
+        attribution.add_graphs(store, files)
         progress.step("adding what the ontology entails")
         closure.materialise(store)
         progress.step("optimising")
