@@ -287,3 +287,37 @@ def test_the_triple_exports_hold_the_union_without_the_documents(fmt):
     }
     assert len(triples) == len(union)  # each triple once: the documents' graphs add nothing
     assert data_triples() <= triples
+
+
+# -- describe and entity-provenance ------------
+
+
+def test_describe_shows_which_documents_state_each_fact():
+    text = KG.describe("id:innohk").as_text()
+    assert "  type:      initiative [000, 002]\n" in text
+    assert "    has part: Technology Start-up Support Scheme for Universities [002]\n" in text
+    assert "    has part: Health@InnoHK [000, 001, 002]\n" in text
+    assert "    Health@InnoHK (part of) [000, 001, 002]\n" in text
+    data = KG.describe("id:innohk").as_dict()
+    assert len(data["outgoing_sources"]) == len(data["outgoing"])
+    assert all(data["outgoing_sources"])  # each of InnoHK's relations has its documents
+
+
+def test_entity_provenance_gives_a_row_for_each_document_that_states_a_fact():
+    rows = KG.query("entity-provenance", entity="id:innohk").rows
+    facts = {(r["source"].value[:3], r["fact"].value) for r in rows}
+    assert (
+        "002",
+        "InnoHK | has part | Technology Start-up Support Scheme for Universities",
+    ) in facts
+    assert (
+        "000",
+        "InnoHK | has part | Technology Start-up Support Scheme for Universities",
+    ) not in facts
+    assert {s for s, f in facts if f == "InnoHK | has part | Health@InnoHK"} == {
+        "000",
+        "001",
+        "002",
+    }
+    # a citation is the editor's, never a fact of a document
+    assert not any("derived from" in f for _, f in facts)
