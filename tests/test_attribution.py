@@ -321,3 +321,27 @@ def test_entity_provenance_gives_a_row_for_each_document_that_states_a_fact():
     }
     # a citation is the editor's, never a fact of a document
     assert not any("derived from" in f for _, f in facts)
+
+
+def test_the_documents_graphs_are_kept_in_the_cache_and_a_file_cut_short_is_made_again(
+    tmp_path, monkeypatch
+):
+    from hkit.store.attribution import add_graphs
+
+    monkeypatch.setenv("HKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("HKIT_NO_CACHE", raising=False)
+    files = graph_files(ROOT)
+    kept = stores._kept_file(files, "attributions", ".nq")
+    assert kept is not None and not kept.exists()
+    made = pyoxigraph.Store()
+    assert add_graphs(made, files, kept) == len(made) > 0
+    assert kept.is_file()
+    expected = set(made)
+    read_back = pyoxigraph.Store()
+    add_graphs(read_back, files, kept)
+    assert set(read_back) == expected
+    kept.write_bytes(kept.read_bytes()[:1000])  # cut short, as by a crash while writing
+    again = pyoxigraph.Store()
+    add_graphs(again, files, kept)
+    assert set(again) == expected
+    assert kept.read_bytes().endswith(b"# the end\n")

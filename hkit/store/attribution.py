@@ -49,6 +49,8 @@ EDITORIAL_PREDICATES = frozenset(
 EDITORIAL_TYPES = frozenset(expand(c) for c in ("skos:Concept", "skos:ConceptScheme"))
 #: Names: a document's only where ``attribution.trig`` lists them (the document writes them).
 NAMES = frozenset(expand(p) for p in ("rdfs:label", "skos:prefLabel", "skos:altLabel"))
+#: The last line of the documents' graphs kept in the cache folder: a file without it is cut short.
+_END = b"# the end\n"
 _FILE_NAME = expand("hkit:fileName")
 _TYPE = expand("rdf:type")
 _DERIVED = expand("prov:wasDerivedFrom")
@@ -92,61 +94,73 @@ def attribute(files: Iterable[Path]) -> Attribution | None:
     listing = attribution_file(files)
     if listing is None:
         return None
-    data = [p for p in files if p.parent == listing.parent and p.suffix == ".ttl"]
-    triples: dict[Any, bool] = {}  # triple -> whether it is of an editorial file
-    for path in data:
+    node = pyoxigraph.NamedNode
+    # (set membership: comparing two pyoxigraph terms with == is 20 times slower)
+    file_name, derived, a = {node(_FILE_NAME)}, {node(_DERIVED)}, {node(_TYPE)}
+    by_rule = {node(p) for p in EDITORIAL_PREDICATES}
+    types, names, editorial = (
+        {node(c) for c in EDITORIAL_TYPES},
+        {node(p) for p in NAMES},
+        node(EDITORIAL),
+    )
+    triples: dict[Any, bool] = {}  # triple -> whether it is the editor's by rule 1
+    for path in (p for p in files if p.parent == listing.parent and p.suffix == ".ttl"):
         by_editor = path.name in EDITORIAL_FILES
         with parsing(path) as fmt:
             for quad in pyoxigraph.parse(path=str(path), format=fmt, base_iri=base_iri(path)):
-                triples[quad.triple] = triples.get(quad.triple, False) or by_editor
-    documents = {t.subject for t in triples if t.predicate.value == _FILE_NAME}
+                p = quad.predicate
+                triples[quad.triple] = (
+                    by_editor or p in by_rule or (p in a and quad.object in types)
+                ) or triples.get(quad.triple, False)
+    documents = {t.subject for t in triples if t.predicate in file_name}
     cites: dict[Any, set[Any]] = {}
     for t in triples:
-        if t.predicate.value == _DERIVED and t.object in documents:
+        if t.predicate in derived and t.object in documents:
             cites.setdefault(t.subject, set()).add(t.object)
 
+    editorial_graph = {editorial}
     problems: list[str] = []
     listed: dict[Any, set[Any]] = {}
-    editorial = pyoxigraph.NamedNode(EDITORIAL)
     for quad in _listed(listing):
-        where = f"{listing.name}: {_show(quad)}"
-        graph = quad.graph_name
-        if graph != editorial and graph not in documents:
-            problems.append(
-                f"{where}: its graph {graph} is neither a source document nor {EDITORIAL}"
-            )
-        elif quad.triple not in triples:
-            problems.append(f"{where}: the data does not assert it")
-        elif graph != editorial and _editorial(quad.triple, triples[quad.triple], documents):
-            problems.append(f"{where}: a triple of the editor's by rule, never a document's")
-        elif graph != editorial and graph not in cites.get(quad.subject, set()):
-            problems.append(f"{where}: its subject does not cite {compact(graph.value)}")
+        graph, triple = quad.graph_name, quad.triple
+        problem = None
+        if graph not in editorial_graph and graph not in documents:
+            problem = f"its graph {graph} is neither a source document nor {EDITORIAL}"
+        elif triple not in triples:
+            problem = "the data does not assert it"
+        elif graph not in editorial_graph and (triples[triple] or triple.subject in documents):
+            problem = "a triple of the editor's by rule, never a document's"
+        elif graph not in editorial_graph and graph not in cites.get(quad.subject, ()):
+            problem = f"its subject does not cite {compact(graph.value)}"
         else:
-            listed.setdefault(quad.triple, set()).add(graph)
-    for triple, graphs in listed.items():
-        if editorial in graphs and len(graphs) > 1:
+            listed.setdefault(triple, set()).add(graph)
+        if problem:
+            problems.append(f"{listing.name}: {_show(quad)}: {problem}")
+    for triple, named in listed.items():
+        if editorial in named and len(named) > 1:
             problems.append(
                 f"{listing.name}: {_show(triple)}: listed as the editor's and as a document's"
             )
 
     quads = []
-    for t, of_editorial_file in triples.items():
-        if _editorial(t, of_editorial_file, documents):
-            graphs = {editorial}
+    for t, by_editor in triples.items():
+        subject = t.subject
+        if by_editor or subject in documents:
+            graphs: Iterable[Any] = editorial_graph
         elif t in listed:
             graphs = listed[t]
-        elif t.predicate.value in NAMES:
-            graphs = {editorial}
-        elif len(cites.get(t.subject, ())) == 1:
-            graphs = set(cites[t.subject])
+        elif t.predicate in names:
+            graphs = editorial_graph
+        elif len(cites.get(subject, ())) == 1:
+            graphs = cites[subject]
         else:
-            cited = ", ".join(sorted(compact(d.value) for d in cites.get(t.subject, ())))
+            cited = ", ".join(sorted(compact(d.value) for d in cites.get(subject, ())))
             problems.append(
                 f"not attributed: {_show(t)} (its subject cites {cited or 'no document'}; "
                 f"list it in {ATTRIBUTION_FILE} under each document that states it)"
             )
             continue
-        quads += [pyoxigraph.Quad(t.subject, t.predicate, t.object, g) for g in graphs]
+        quads += [pyoxigraph.Quad(subject, t.predicate, t.object, g) for g in graphs]
     return Attribution(quads, problems)
 
 
@@ -166,22 +180,55 @@ def _listed(path: Path) -> list[Any]:  # list[pyoxigraph.Quad]
         raise _syntax_error(path, exc) from exc
 
 
-def _editorial(triple: Any, of_editorial_file: bool, documents: set[Any]) -> bool:
-    """Whether a triple is the editor's by rule 1 (see the module's docstring)."""
-    return (
-        of_editorial_file
-        or triple.subject in documents
-        or triple.predicate.value in EDITORIAL_PREDICATES
-        or (triple.predicate.value == _TYPE and triple.object.value in EDITORIAL_TYPES)
-    )
-
-
-def add_graphs(store: Any, files: Iterable[Path]) -> int:
+def add_graphs(store: Any, files: Iterable[Path], kept: Path | None = None) -> int:
     """Add the per-document graphs of the data among ``files`` to ``store`` (a pyoxigraph Store
     that holds them in its default graph); return how many quads were added. Problems are left
-    to the ``attribution`` gate: what is unattributed is in no document's graph."""
+    to the ``attribution`` gate: what is unattributed is in no document's graph.
+
+    ``kept``, when given, is a file in the cache folder for these files in their current state
+    (the attribution file among them): the graphs are read back from it when it is there, and
+    written to it when it is not (deciding them costs about as much as parsing the data again);
+    a file that cannot be read or written is passed by."""
+    import pyoxigraph
+
+    if kept is not None and kept.is_file():
+        try:
+            text = kept.read_bytes()
+            if text.endswith(_END):  # a file cut short is not used
+                store.load(text, format=pyoxigraph.RdfFormat.N_QUADS)
+                return text.count(b"\n") - 1
+        except (OSError, SyntaxError, ValueError):  # unreadable: made again below
+            pass
     found = attribute(files)
     if found is None:
         return 0
     store.extend(found.quads)
+    if kept is not None:
+        _keep(found.quads, kept)
     return len(found.quads)
+
+
+def _keep(quads: list[Any], kept: Path) -> None:
+    """Write ``quads`` to ``kept`` as N-Quads, whole or not at all, and remove those kept for
+    earlier states of the same files."""
+    import contextlib
+    import os
+    import tempfile
+
+    import pyoxigraph
+
+    name = None
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=".", suffix=".nq", dir=kept.parent)
+        with os.fdopen(handle, "wb") as out:
+            pyoxigraph.serialize(quads, out, format=pyoxigraph.RdfFormat.N_QUADS)
+            out.write(_END)
+        os.replace(name, kept)
+        for old in kept.parent.glob(kept.name.split("-")[0] + "-*.nq"):
+            if old != kept:
+                old.unlink(missing_ok=True)
+    except OSError:
+        if name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(name)

@@ -176,7 +176,7 @@ def _in_memory(files: list[Path], inferred: bool) -> Any:  # a pyoxigraph.Store
     import pyoxigraph
 
     store = load_store(files)
-    attribution.add_graphs(store, files)
+    attribution.add_graphs(store, files, _kept_file(files, "attributions", ".nq"))
     if not inferred:
         return store
     kept = _closure_file(files)
@@ -203,6 +203,15 @@ def _closure_file(files: list[Path]) -> Path | None:
         return None
     names, fingerprint = _store_key(files)
     return cache_dir() / "closures" / f"{names}-{fingerprint}.nt"
+
+
+def _kept_file(files: list[Path], folder: str, suffix: str) -> Path | None:
+    """Where something made from ``files`` in their current state is kept in the cache folder's
+    ``folder``; None when HKIT_NO_CACHE is set."""
+    if os.environ.get("HKIT_NO_CACHE"):
+        return None
+    names, fingerprint = _store_key(files)
+    return cache_dir() / folder / f"{names}-{fingerprint}{suffix}"
 
 
 def _keep_closure(store: Any, kept: Path) -> None:
@@ -436,10 +445,11 @@ def cached_stores() -> list[CachedStore]:
 
 
 def clear_cache() -> int:
-    """Remove every store in the cache folder, and the inferred triples kept for small inputs;
-    return how many stores were removed."""
+    """Remove every store in the cache folder, and the inferred triples and the documents'
+    graphs kept for small inputs; return how many stores were removed."""
     stores = cached_stores()
     for store in stores:
         _rmtree(store.folder)
     _rmtree(cache_dir() / "closures")
+    _rmtree(cache_dir() / "attributions")
     return len(stores)
