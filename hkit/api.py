@@ -544,7 +544,7 @@ class KnowledgeGraph:
 
         >>> report = open().check(skip=["reason"])
         >>> report.passed, [r.gate for r in report.results]
-        (True, ['parse', 'shacl', 'reason', 'checks', 'ledger', 'version'])
+        (True, ['parse', 'shacl', 'reason', 'checks', 'ledger', 'attribution', 'version'])
         """
 
         # start-up: not on hkit query's path (benchmarks/)
