@@ -126,8 +126,9 @@ def jena(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory):
-    """A Virtuoso 7 server on 127.0.0.1, with hkit's Turtle export loaded into VIRTUOSO_GRAPH;
-    stopped at the end of the session."""
+    """A Virtuoso 7 server on 127.0.0.1, with hkit's Turtle export loaded into VIRTUOSO_GRAPH
+    and its N-Quads export beside it (each source document's named graph, as docs/loading.md
+    says); stopped at the end of the session."""
     from stores import Virtuoso
 
     workdir = tmp_path_factory.mktemp("virtuoso")
@@ -137,6 +138,9 @@ def virtuoso(tmp_path_factory):
         export_file = workdir / "hkit.ttl"
         export_file.write_bytes(hkit.open(root=ROOT).export("turtle"))
         server.load(export_file, VIRTUOSO_GRAPH)
+        dataset = workdir / "hkit.nq"
+        dataset.write_bytes(hkit.open(root=ROOT).export("nquads"))
+        server.load(dataset, VIRTUOSO_GRAPH)  # (the graphs are the file's own)
         server.restart()
         yield server
     finally:

@@ -26,7 +26,9 @@ from hkit.present.export import (
     ONTOLOGY_GRAPH,
     export_files,
     read_quads,
+    with_documents,
 )
+from hkit.store.attribution import EDITORIAL
 from hkit.store.files import ONTOLOGY, data_files
 
 FORMATS = list(names(EXPORT))
@@ -53,9 +55,17 @@ def oxigraph_statements(data: bytes, fmt: str) -> list[str]:
     return sorted(str(x) for x in items)
 
 
+#: The named graphs of the dataset formats: the ontology, the data, each source document's and
+#: the editor's (hkit.store.attribution).
+DOCUMENT_GRAPHS = {f"https://w3id.org/hkit/id/doc-00{n}" for n in range(4)}
+GRAPHS = {ONTOLOGY_GRAPH, DATA_GRAPH, EDITORIAL, *DOCUMENT_GRAPHS}
+
+
 def source_statements(fmt: str, extra: tuple[Path, ...] = ()) -> list[str]:
-    quads = read_quads(export_files(ROOT, extra))
+    files = export_files(ROOT, extra)
+    quads = read_quads(files)
     if get(fmt, EXPORT).dataset:
+        quads = with_documents(quads, [path for path, _ in files])
         return sorted({str(q) for q in quads})
     return sorted({str(q.triple) for q in quads})
 
@@ -109,7 +119,7 @@ def test_export_reparses_to_the_same_triples_with_rdflib(fmt):
         parsed = rdflib.Dataset()
         parsed.parse(data=data, format=RDFLIB_FORMATS[fmt])
         graphs = {str(g.identifier): g for g in parsed.graphs() if len(g)}
-        assert set(graphs) == {ONTOLOGY_GRAPH, DATA_GRAPH}
+        assert set(graphs) == GRAPHS
         triples = rdflib.Graph()
         for g in graphs.values():
             triples += g
@@ -128,12 +138,13 @@ def test_jsonld_is_strict_json():
     assert isinstance(document, dict) and document
 
 
-def test_jsonld_has_a_context_and_a_named_graph_for_the_ontology_and_one_for_the_data():
+def test_jsonld_has_a_context_and_a_named_graph_for_the_ontology_one_for_the_data_and_more():
     document = json.loads(KG.export("jsonld"))
     assert document["@context"] == PREFIXES
     assert set(document) == {"@context", "@graph"}
     graphs = {graph["@id"]: graph["@graph"] for graph in document["@graph"]}
-    assert set(graphs) == {ONTOLOGY_GRAPH, DATA_GRAPH}
+    named = {"id:" + g.rsplit("/", 1)[1] for g in DOCUMENT_GRAPHS}
+    assert set(graphs) == {ONTOLOGY_GRAPH, DATA_GRAPH, EDITORIAL, *named}
     assert all(set(graph) == {"@id", "@graph"} for graph in document["@graph"])
     ontology = {node["@id"] for node in graphs[ONTOLOGY_GRAPH]}
     data = {node["@id"] for node in graphs[DATA_GRAPH]}
@@ -185,8 +196,16 @@ def test_named_graph_layout_puts_the_ontology_and_the_data_apart():
     for quad in quads:
         by_graph[quad.graph_name.value] = by_graph.get(quad.graph_name.value, 0) + 1
     ontology = sum(1 for _ in pyoxigraph.parse(path=str(ROOT / ONTOLOGY)))
-    data = len({q.triple for q in read_quads((p, DATA_GRAPH) for p in data_files(ROOT))})
-    assert by_graph == {ONTOLOGY_GRAPH: ontology, DATA_GRAPH: data}
+    data = {q.triple for q in read_quads((p, DATA_GRAPH) for p in data_files(ROOT))}
+    assert {g: n for g, n in by_graph.items() if g in (ONTOLOGY_GRAPH, DATA_GRAPH)} == {
+        ONTOLOGY_GRAPH: ontology,
+        DATA_GRAPH: len(data),
+    }
+    # the documents' graphs and the editor's hold the data's triples, each in one at least
+    assert set(by_graph) == GRAPHS
+    quads = pyoxigraph.parse(KG.export("nquads"), format=pyoxigraph.RdfFormat.N_QUADS)
+    attributed = {q.triple for q in quads if q.graph_name.value in DOCUMENT_GRAPHS | {EDITORIAL}}
+    assert attributed == data
 
 
 def test_prefixes_are_the_projects():
@@ -262,7 +281,7 @@ def test_the_inferred_export_adds_the_closure_in_a_graph_of_its_own():
     assert both == KG.export("nquads", inferred=True)  # deterministic
     quads = list(pyoxigraph.parse(both, format=pyoxigraph.RdfFormat.N_QUADS))
     graphs = {q.graph_name.value for q in quads}
-    assert graphs == {"https://w3id.org/hkit/ontology", "https://w3id.org/hkit/data", INFERRED}
+    assert graphs == GRAPHS | {INFERRED}
     asserted = {q for q in quads if q.graph_name.value != INFERRED}
     assert asserted == set(pyoxigraph.parse(plain, format=pyoxigraph.RdfFormat.N_QUADS))
     # the inferred graph is exactly what the embedded store infers (the shipped graph's
@@ -274,7 +293,8 @@ def test_the_inferred_export_adds_the_closure_in_a_graph_of_its_own():
     assert {q.triple for q in quads if q.graph_name.value == INFERRED} == expected
     # a triple format holds the union
     turtle = KG.export("turtle", inferred=True)
-    assert len(list(pyoxigraph.parse(turtle, format=pyoxigraph.RdfFormat.TURTLE))) == len(quads)
+    union = {q.triple for q in quads}  # (the documents' graphs repeat the data's triples)
+    assert len(list(pyoxigraph.parse(turtle, format=pyoxigraph.RdfFormat.TURTLE))) == len(union)
 
 
 def test_a_store_that_does_not_reason_answers_with_the_inferred_export():

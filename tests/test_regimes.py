@@ -14,6 +14,7 @@ from helpers import ROOT, owlrl_closure_of_the_shipped_graph
 from test_queries import typed_rows
 
 import hkit
+from hkit.store.attribution import add_graphs
 from hkit.store.engines import EmbeddedEngine
 from hkit.store.files import graph_files
 from hkit.store.stores import load_store
@@ -53,9 +54,15 @@ def rdf_only(triples) -> str:
     return "\n".join(lines) + "\n"
 
 
+def engine_with_documents(store) -> EmbeddedEngine:
+    add_graphs(store, graph_files(ROOT))  # each document's graph, as hkit's store has them
+    return EmbeddedEngine(store, inferred=False)
+
+
 def engine_over(ntriples: str) -> EmbeddedEngine:
     store = pyoxigraph.Store()
     store.load(ntriples.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    add_graphs(store, graph_files(ROOT))  # each document's graph, as hkit's store has them
     return EmbeddedEngine(store, inferred=False)
 
 
@@ -71,7 +78,7 @@ def regimes() -> dict[str, EmbeddedEngine]:
     for path in graph_files(ROOT):
         reasoner.load_file(str(path))
     return {
-        "asserted": EmbeddedEngine(load_store(graph_files(ROOT)), inferred=False),
+        "asserted": engine_with_documents(load_store(graph_files(ROOT))),
         "hkit's closure": KG.embedded,
         "owlrl OWL 2 RL": engine_over(rdf_only(owlrl_closure())),
         "reasonable OWL 2 RL": engine_over(rdf_only(reasoner.reason())),

@@ -242,5 +242,5 @@ def test_each_check_is_registered_with_its_anchor_and_severity(broken):
 def test_the_gates_are_registered_in_their_order():
     from hkit.quality.checks import GATES
 
-    assert list(GATES) == ["parse", "shacl", "reason", "checks", "ledger", "version"]
+    assert list(GATES) == ["parse", "shacl", "reason", "checks", "ledger", "attribution", "version"]
     assert all(gate.name == name and gate.anchor for name, gate in GATES.items())

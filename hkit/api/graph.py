@@ -455,7 +455,7 @@ class KnowledgeGraph:
 
         >>> report = KnowledgeGraph().check(skip=["reason"])
         >>> report.passed, [r.gate for r in report.results]
-        (True, ['parse', 'shacl', 'reason', 'checks', 'ledger', 'version'])
+        (True, ['parse', 'shacl', 'reason', 'checks', 'ledger', 'attribution', 'version'])
         """
 
         # start-up: not on hkit query's path (benchmarks/)

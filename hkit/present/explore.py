@@ -142,6 +142,11 @@ class Description(Report):
     #: what the ontology entails and no document states (the fields above hold only what the
     #: documents state); None when the graph was opened without it (``--asserted``)
     inferred: Inferred | None = None
+    #: for each of ``types``, ``outgoing`` and ``incoming`` in turn, the file names of the
+    #: documents that state it (from their named graphs); none: the editor's alone
+    type_sources: list[list[str]] = field(default_factory=list)
+    outgoing_sources: list[list[str]] = field(default_factory=list)
+    incoming_sources: list[list[str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """This object's fields, as plain data (the JSON format)."""
@@ -152,17 +157,24 @@ class Description(Report):
         the documents state them, then what the ontology entails besides."""
         out = [f"{self.label}  <{self.iri}>"]
         if self.types:
-            out.append(f"  type:      {', '.join(self.types)}")
+            types = [t + self._cited(self.type_sources, i) for i, t in enumerate(self.types)]
+            out.append(f"  type:      {', '.join(types)}")
         if self.alt_labels:
             out.append(f"  also:      {', '.join(self.alt_labels)}")
         for kind, text in self.notes:
             out.append(f"  {kind + ':':<10} {text}")
         if self.outgoing:
             out.append("  relations:")
-            out += [f"    {p}: {o}" for p, o in self.outgoing]
+            out += [
+                f"    {p}: {o}{self._cited(self.outgoing_sources, i)}"
+                for i, (p, o) in enumerate(self.outgoing)
+            ]
         if self.incoming:
             out.append("  referred to by:")
-            out += [f"    {s} ({p})" for p, s in self.incoming]
+            out += [
+                f"    {s} ({p}){self._cited(self.incoming_sources, i)}"
+                for i, (p, s) in enumerate(self.incoming)
+            ]
         if self.figures:
             out.append("  figures:")
             out += [
@@ -175,6 +187,15 @@ class Description(Report):
         if self.inferred:
             out += self.inferred.as_text()
         return "\n".join(out) + "\n"
+
+    @staticmethod
+    def _cited(sources: list[list[str]], i: int) -> str:
+        """`` [000, 002]``: the documents that state fact ``i``, each by its file name up to the
+        first ``_`` (``000`` for ``000_1039700805b26dd8.txt``); `` [editor]`` when none does."""
+        if i >= len(sources):
+            return ""
+        keys = [name.split("_")[0] for name in sources[i]]
+        return f" [{', '.join(keys)}]" if keys else " [editor]"
 
 
 def find_entities(engine: Engine, text: str, timeout: float | None) -> list[tuple[str, str]]:
@@ -256,6 +277,13 @@ _INFERRED_INCOMING = f"""SELECT DISTINCT ?p ?pl ?sl WHERE {{ GRAPH <{INFERRED}> 
     ?s rdfs:label ?sl . OPTIONAL {{ ?p rdfs:label ?pl }}
     FILTER NOT EXISTS {{ ?s a ?figure . VALUES ?figure {{ hkit:Observation hkit:Ranking }} }}
     FILTER (?p != prov:wasDerivedFrom) }}"""
+# Each triple about the entity, and naming it, with each document that states it (its graph).
+_STATED_OUTGOING = """SELECT ?p ?o ?pl ?ol ?file WHERE { GRAPH ?doc { ?entity ?p ?o }
+    ?doc hkit:fileName ?file .
+    OPTIONAL { ?p rdfs:label ?pl } OPTIONAL { ?o rdfs:label|skos:prefLabel ?ol } }"""
+_STATED_INCOMING = """SELECT ?pl ?sl ?file WHERE { GRAPH ?doc { ?s ?p ?entity }
+    ?doc hkit:fileName ?file . ?s rdfs:label ?sl .
+    OPTIONAL { ?p rdfs:label ?plabel } BIND(COALESCE(STR(?plabel), STR(?p)) AS ?pl) }"""
 _SOURCES = """SELECT DISTINCT ?file WHERE { ?entity prov:wasDerivedFrom/hkit:fileName ?file }
     ORDER BY ?file"""
 
@@ -268,26 +296,50 @@ _NOTES = {
 }
 
 
+def _fact(r: dict[str, Term]) -> tuple[str, str]:
+    """How a row of _OUTGOING is shown: (property, value), ``type`` for a type."""
+    p, o = r["p"].value, r["o"]
+    olabel = r["ol"].value if "ol" in r else readable(o)
+    if p == _RDF_TYPE:
+        return "type", olabel
+    return (r["pl"].value if "pl" in r else compact(p)), olabel
+
+
 def _outgoing(d: Description, rows: list[dict[str, Term]]) -> None:
     """Types, alternative labels, notes and relations, from the entity's own statements."""
     seen: set[tuple[str, str]] = set()
     for r in rows:
         p, o = r["p"].value, r["o"]
-        olabel = r["ol"].value if "ol" in r else readable(o)
         if p in _NAMES or p == expand("prov:wasDerivedFrom"):
             continue
         if p == _RDF_TYPE:
-            if olabel not in d.types:
-                d.types.append(olabel)
+            if _fact(r)[1] not in d.types:
+                d.types.append(_fact(r)[1])
         elif p == expand("skos:altLabel"):
             d.alt_labels.append(o.value)
         elif p in _NOTES:
             d.notes.append((_NOTES[p], o.value))
         else:
-            key = (r["pl"].value if "pl" in r else compact(p), olabel)
+            key = _fact(r)
             if key not in seen:
                 seen.add(key)
                 d.outgoing.append(key)
+
+
+def _stated_by(
+    d: Description, outgoing: list[dict[str, Term]], incoming: list[dict[str, Term]]
+) -> None:
+    """For each type, relation and reference of ``d``, the documents that state it: from the
+    rows of _STATED_OUTGOING and _STATED_INCOMING."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for r in outgoing:
+        out.setdefault(_fact(r), set()).add(r["file"].value)
+    into: dict[tuple[str, str], set[str]] = {}
+    for r in incoming:
+        into.setdefault((r["pl"].value, r["sl"].value), set()).add(r["file"].value)
+    d.type_sources = [sorted(out.get(("type", t), ())) for t in d.types]
+    d.outgoing_sources = [sorted(out.get(key, ())) for key in d.outgoing]
+    d.incoming_sources = [sorted(into.get(key, ())) for key in d.incoming]
 
 
 def _inferred(rows: list[dict[str, Term]], incoming: list[dict[str, Term]]) -> Inferred:
@@ -340,6 +392,7 @@ def describe(engine: EmbeddedEngine, iri: str, label: str, timeout: float | None
     d = Description(iri=iri, label=label)
     _outgoing(d, rows(_OUTGOING))
     d.incoming = [(r["pl"].value, r["sl"].value) for r in rows(_INCOMING)]
+    _stated_by(d, rows(_STATED_OUTGOING), rows(_STATED_INCOMING))
     d.figures = [_figure(r) for r in rows(_FIGURES)]
     d.sources = [r["file"].value for r in rows(_SOURCES)]
     cited = set(d.sources) | {f[3] for f in d.figures}

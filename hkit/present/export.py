@@ -11,10 +11,14 @@ Named-graph layout, for the dataset formats (TriG, N-Quads and JSON-LD):
 - ``<https://w3id.org/hkit/data>``: the data (``data/*.ttl``) and any ``--data`` files.
 
 - ``<https://w3id.org/hkit/inferred>``, when asked for: what the ontology entails and the
-  other two do not state (docs/reasoning.md).
+  other two do not state (docs/reasoning.md);
+- one graph per source document, named by the document node's IRI (``id:doc-002``): the
+  triples of the data that the document states, and ``<https://w3id.org/hkit/editorial>``: the
+  editor's own (:mod:`hkit.store.attribution`). Each of their triples is in the data graph too.
 
-A store that should answer hkit's saved queries needs both graphs as its default graph (a union
-default graph, or both named as ``default-graph-uri``); the saved queries give the same rows with
+A store that should answer hkit's saved queries needs the ontology and the data graphs as its
+default graph (both named as ``default-graph-uri``, or a union default graph that holds each
+triple once); the saved queries give the same rows with
 the inferred graph or without it. The triple formats (Turtle, N-Triples, RDF/XML) hold the union.
 
 JSON-LD is a document with hkit's prefixes as its ``@context`` and, under ``@graph``, one named
@@ -32,7 +36,7 @@ from hkit.core import vocab
 from hkit.core.errors import InputError
 from hkit.core.formats import EXPORT, get
 from hkit.core.vocab import PREFIXES
-from hkit.store import closure
+from hkit.store import attribution, closure
 from hkit.store.files import graph_files
 from hkit.store.rdf import base_iri, parsing
 
@@ -214,8 +218,23 @@ def with_inferred(quads: list) -> list:  # list[pyoxigraph.Quad]
     return [*quads, *store.quads_for_pattern(None, None, None, graph)]
 
 
+def with_documents(quads: list, files: Iterable[Path]) -> list:  # list[pyoxigraph.Quad]
+    """``quads`` and each source document's named graph of the data among ``files``, with the
+    editor's graph (:mod:`hkit.store.attribution`)."""
+    found = attribution.attribute(files)
+    return quads if found is None else [*quads, *found.quads]
+
+
 def export(root: Path, fmt: str, extra: Iterable[Path] = (), inferred: bool = False) -> bytes:
     """The ontology and the data (and ``extra`` files) in the export format ``fmt``, by its
-    renderer in the format registry; with ``inferred``, what they entail as well."""
-    quads = read_quads(export_files(root, extra))
-    return get(fmt, EXPORT).load()(with_inferred(quads) if inferred else quads, fmt)
+    renderer in the format registry; with ``inferred``, what they entail as well. The dataset
+    formats carry each source document's named graph besides; the others hold the union, which
+    those graphs add nothing to."""
+    files = export_files(root, extra)
+    quads = read_quads(files)
+    if inferred:
+        quads = with_inferred(quads)
+    spec = get(fmt, EXPORT)
+    if spec.dataset:
+        quads = with_documents(quads, [path for path, _ in files])
+    return spec.load()(quads, fmt)

@@ -44,6 +44,7 @@ from hkit.core.sparql import check_query, iris_in
 from hkit.core.vocab import compact, expand
 from hkit.quality.ledger import NO_SOURCES, check_ledger, sources_folder
 from hkit.quality.release import version_problems
+from hkit.store.attribution import ATTRIBUTION_FILE, EDITORIAL, attribute
 from hkit.store.engines import EmbeddedEngine
 from hkit.store.files import ONTOLOGY, QUERIES_DIR, SHAPES, graph_files
 from hkit.store.rdf import _oxigraph_format, base_iri, load_rdflib, strict_parse
@@ -413,6 +414,20 @@ def _ledger_gate(given: GateInput) -> GateResult:
     problems += [f"{f.what} (work to do): {f}" for f in report.to_do]
     result = PASS if report.passed else FAIL
     return GateResult("ledger", result, len(problems), 0, report.summary, problems)
+
+
+@_register_gate("attribution", "which document states which triple (data/attribution.trig)")
+def _attribution_gate(given: GateInput) -> GateResult:
+
+    found = attribute(given.files)
+    if found is None:
+        return GateResult("attribution", SKIPPED, summary=f"no {ATTRIBUTION_FILE} beside the data")
+    documents = {q.graph_name.value for q in found.quads} - {EDITORIAL}
+    summary = f"{len(found.quads)} attributions to {len(documents)} documents and the editor"
+    if found.problems:
+        summary = f"{len(found.problems)} problems"
+    result = FAIL if found.problems else PASS
+    return GateResult("attribution", result, len(found.problems), 0, summary, found.problems)
 
 
 @_register_gate("version", "the latest release in releases/, by graph isomorphism")

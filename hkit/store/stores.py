@@ -16,7 +16,7 @@ from hkit.core import cache
 from hkit.core.errors import InputError
 from hkit.core.progress import Progress
 from hkit.core.version import __version__
-from hkit.store import closure
+from hkit.store import attribution, closure
 from hkit.store.rdf import _one_line, base_iri, parsing
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -100,7 +100,8 @@ def _store_key(files: list[Path]) -> tuple[str, str]:
 
     names = hashlib.sha256("\0".join(str(p.resolve()) for p in files).encode()).hexdigest()
     stats = [__version__, closure.PROFILE]
-    for path in files:
+    listing = attribution.attribution_file(files)  # the per-document graphs are built from it
+    for path in [*files, *([listing] if listing else [])]:
         try:
             info = path.stat()
         except OSError as exc:
@@ -122,8 +123,9 @@ def _store_folder(files: list[Path]) -> Path | None:
 
 
 def open_store(files: Iterable[Path], *, inferred: bool = True) -> Any:  # a pyoxigraph.Store
-    """The graph of ``files``, ready to query: the asserted triples in the default graph and,
-    with ``inferred``, what they entail in :data:`hkit.store.closure.INFERRED`
+    """The graph of ``files``, ready to query: the asserted triples in the default graph, each
+    source document's in a named graph of its own (:mod:`hkit.store.attribution`) and, with
+    ``inferred``, what they entail in :data:`hkit.store.closure.INFERRED`
     (:func:`hkit.store.closure.materialise`).
 
     Small inputs (the shipped graph) are parsed into memory, which is fastest. From
@@ -174,6 +176,7 @@ def _in_memory(files: list[Path], inferred: bool) -> Any:  # a pyoxigraph.Store
     import pyoxigraph
 
     store = load_store(files)
+    attribution.add_graphs(store, files, _kept_file(files, "attributions", ".nq"))
     if not inferred:
         return store
     kept = _closure_file(files)
@@ -200,6 +203,15 @@ def _closure_file(files: list[Path]) -> Path | None:
         return None
     names, fingerprint = _store_key(files)
     return cache_dir() / "closures" / f"{names}-{fingerprint}.nt"
+
+
+def _kept_file(files: list[Path], folder: str, suffix: str) -> Path | None:
+    """Where something made from ``files`` in their current state is kept in the cache folder's
+    ``folder``; None when HKIT_NO_CACHE is set."""
+    if os.environ.get("HKIT_NO_CACHE"):
+        return None
+    names, fingerprint = _store_key(files)
+    return cache_dir() / folder / f"{names}-{fingerprint}{suffix}"
 
 
 def _keep_closure(store: Any, kept: Path) -> None:
@@ -292,6 +304,7 @@ def _build(files: list[Path], stores: Path, names: str, target: Path, total: int
                 progress.step(f"loading, {min(count / max(total, 1), 1):.0%} of it read")
 
         store = load_store(files, pyoxigraph.Store(str(building)), read if progress.on else None)
+        attribution.add_graphs(store, files)
         progress.step("adding what the ontology entails")
         closure.materialise(store)
         progress.step("optimising")
@@ -432,10 +445,11 @@ def cached_stores() -> list[CachedStore]:
 
 
 def clear_cache() -> int:
-    """Remove every store in the cache folder, and the inferred triples kept for small inputs;
-    return how many stores were removed."""
+    """Remove every store in the cache folder, and the inferred triples and the documents'
+    graphs kept for small inputs; return how many stores were removed."""
     stores = cached_stores()
     for store in stores:
         _rmtree(store.folder)
     _rmtree(cache_dir() / "closures")
+    _rmtree(cache_dir() / "attributions")
     return len(stores)
