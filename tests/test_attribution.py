@@ -120,7 +120,6 @@ def test_a_triple_stated_by_several_documents_is_in_each_of_their_graphs():
         ("air-at-innohk", "000"),
         ("air-at-innohk", "001"),
         ("air-at-innohk", "002"),
-        ("third-innohk-cluster", "000"),
         ("third-innohk-cluster", "001"),
         ("tsssu", "002"),
     }
