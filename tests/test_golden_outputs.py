@@ -27,6 +27,7 @@ import hkit
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "outputs"
 WRITE = bool(os.environ.get("HKIT_WRITE_GOLDEN"))
+SOURCES = Path(os.environ.get("HKIT_SOURCES", ROOT.parent / "shared" / "sources"))
 
 QUERIES = hkit.open(root=ROOT).queries
 TABULAR = ("table", "csv", "tsv", "json", "xml", "md")
@@ -256,6 +257,9 @@ def test_command_output_is_unchanged(name, tmp_path, capfdbinary, monkeypatch):
         if os.environ.get("HKIT_REQUIRE_EXTERNAL"):
             pytest.fail("Graphviz's dot is not installed (HKIT_REQUIRE_EXTERNAL is set)")
         pytest.skip("needs Graphviz's dot, whose diagram the golden pages hold (CI has it)")
+    if name in ("check", "check-json") and not SOURCES.is_dir():
+        # the ledger gate reads the source documents, which live beside the repository
+        pytest.skip(f"the source documents are not at {SOURCES} (the ledger gate skips)")
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.chdir(tmp_path)
     args = ["--root", str(ROOT), *(a.replace("{tmp}", str(tmp_path)) for a in CASES[name])]
