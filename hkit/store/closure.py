@@ -587,14 +587,17 @@ def materialise(store: Any, folder: str | None = None, files: Iterable[Path] = (
     run(_joins(schema, None, [INFERRED, deltas[0]], whole=True))
     joined, entailed = deltas[0], deltas[2]
     again = RDF_TYPE in _reach(schema)
-    while _count(store, joined) or _count(store, entailed):  # each round adds triples, or stops
+    while True:  # a fixpoint: each round adds triples of a finite set, or stops
+        full = [g for g in (joined, entailed) if _count(store, g)]  # an empty one adds nothing
+        if not full:
+            break
         next_joined = deltas[1] if joined == deltas[0] else deltas[0]
         next_entailed = deltas[3] if entailed == deltas[2] else deltas[2]
         for graph in (next_joined, next_entailed):
             store.update(f"DROP SILENT GRAPH <{graph}>")
-        for source in [joined, entailed] if again else [joined]:
+        for source in full if again else [g for g in full if g == joined]:
             run(_effects(effects, source, [INFERRED, next_entailed], whole=False))
-        for source in (joined, entailed):
+        for source in full:
             run(_joins(schema, source, [INFERRED, next_joined], whole=False))
         for graph in (joined, entailed):
             store.update(f"DROP SILENT GRAPH <{graph}>")
