@@ -389,7 +389,8 @@ def section(results: dict[int, dict], targets: list, growth: dict) -> list[str]:
         "",
         "hkit adds what the ontology entails (its OWL 2 RL subset: docs/reasoning.md) to the "
         "store as it builds it, by rules run as SPARQL inside Oxigraph (in the on-disk build, "
-        "what each rule derives is bulk-loaded), in the named graph "
+        "the first step parses the input files again in Python instead, and what each step "
+        "derives is bulk-loaded), in the named graph "
         "`https://w3id.org/hkit/inferred`. Each figure is one run in a process of its own. "
         "*In memory*: the graph loaded into an in-memory store, then the closure materialised. "
         "*On-disk build*: the store built as a first `hkit query` builds it, in-process, with and "
