@@ -306,7 +306,7 @@ def _build(files: list[Path], stores: Path, names: str, target: Path, total: int
         store = load_store(files, pyoxigraph.Store(str(building)), read if progress.on else None)
         attribution.add_graphs(store, files)
         progress.step("adding what the ontology entails")
-        closure.materialise(store)
+        closure.materialise(store, str(building), files)  # bulk-loaded: the memory stays flat
         progress.step("optimising")
         store.flush()
         store.optimize()
