@@ -620,11 +620,11 @@ def test_the_pages_in_headless_chromium(served):
             assert response.status == 200 and response.read()
         browser.open(served.base + "/queries/funds-by-size?run=1")
         sources = browser.run(
-            "return Array.from(document.querySelectorAll('table.answer td'))"
+            "return Array.from(document.querySelectorAll('ol.legend li'))"
             ".map(t => t.textContent)"
-            ".filter(t => t.includes(', 20')).length"
+            ".filter(t => /^\\[\\d+\\] .*, 20/.test(t)).length"
         )
-        assert sources >= 1  # source documents shown by their name and date
+        assert sources >= 1  # cited by key; the legend names each document and its date
         errors = [e for e in browser.console() if e.get("level") == "SEVERE"]
         assert errors == []
 

@@ -187,22 +187,24 @@ def test_a_saved_querys_data_is_what_its_page_shows(served):
     assert {k: v for k, v in saved.items() if k != "text"} == QUERIES["funds-by-size"].as_dict()
     assert saved["text"] == QUERIES["funds-by-size"].text
     assert f"<pre>{shown(saved['text'])}</pre>" in page
-    assert data["table"] is None and data["given"] == {} and "<h2>Answer</h2>" not in page
+    # no required parameter: the answer is there on the first visit
+    assert data["given"] == {} and data["table"]["rows"] and "<h2>Answer</h2>" in page
 
     data, page = _twins(served.base, "/queries/funds-by-size?currency=HKD")
     assert data["given"] == {"currency": "HKD"}
     table = data["table"]
     assert table["columns"] and table["rows"]
-    assert f"<p>{len(table['rows'])} rows. Download:" in page
-    header = "".join(f"<th>{shown(c)}</th>" for c in table["columns"])
-    assert f"<thead><tr>{header}</tr></thead>" in page
+    count = table["count"]
+    assert f"Rows 1 to {len(table['rows'])} of {count}. Download:" in page
+    for column, link in table["sort_links"].items():
+        assert f'<a href="{shown(link)}" class="sort">{shown(column)}</a>' in page
     for row in table["rows"]:
         assert len(row) == len(table["columns"])
         cells = "".join(
-            f'<td><a href="{c["link"]}">{shown(c["text"])}</a></td>'
-            if c["link"]
-            else f"<td>{shown(c['text'])}</td>"
-            for c in row
+            ('<td class="num">' if number else "<td>")
+            + (f'<a href="{c["link"]}">{shown(c["text"])}</a>' if c["link"] else shown(c["text"]))
+            + "</td>"
+            for c, number in zip(row, table["numeric"], strict=True)
         )
         assert f"<tr>{cells}</tr>" in page
     assert [d["format"] for d in data["downloads"]] == ["csv", "tsv", "json", "xml"]

@@ -118,16 +118,8 @@ _PAGE_SCHEMAS: dict[str, Any] = {
     "QueryPage": _object(
         saved={"allOf": [{"$ref": _REF + "SavedQuery"}, _object(text=_TEXT)]},
         given={"type": "object", "additionalProperties": _TEXT},
-        table={
-            **_object(
-                columns=_TEXTS,
-                rows={
-                    "type": "array",
-                    "items": {"type": "array", "items": _object(text=_TEXT, link=_NULLABLE_TEXT)},
-                },
-            ),
-            "nullable": True,
-        },
+        table={"allOf": [{"$ref": _REF + "QueryTable"}], "nullable": True},
+        notes=_TEXTS,
         downloads={"type": "array", "items": _object(format=_TEXT, href=_TEXT)},
     ),
 }
@@ -555,6 +547,7 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
                                 "run the query (with its defaults) and show the answer",
                                 {"type": "string"},
                             ),
+                            *openapi_pages.table_parameters(_parameter),
                         ],
                         "responses": _responses(html, "400 404 413 503", page=True),
                     }

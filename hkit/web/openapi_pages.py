@@ -36,6 +36,48 @@ SCHEMAS: dict[str, Any] = {
         },
     },
 }
+SCHEMAS["QueryTable"] = {
+    "description": "a saved query's answer as its page shows it: the person's table, sorted, "
+    "faceted and cut to one page (rows of cells with their text and link)",
+    "type": "object",
+    "required": ["columns", "rows", "count", "total", "facets", "legend"],
+    "properties": {
+        "columns": {"type": "array", "items": {"type": "string"}},
+        "rows": {"type": "array", "items": {"type": "array", "items": {"type": "object"}}},
+        "count": {"type": "integer"},
+        "total": {"type": "integer"},
+        "next": {"type": "string", "nullable": True},
+        "previous": {"type": "string", "nullable": True},
+        "facets": {"type": "array", "items": {"type": "object"}},
+        "legend": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def table_parameters(parameter: Callable[..., dict[str, Any]]) -> list[dict[str, Any]]:
+    """The query page's controls of its answer (and its JSON twin's): sort, page, facets."""
+    text = {"type": "string"}
+    return [
+        parameter("_sort", "query", "sort the answer by this column", text),
+        parameter("_sort_desc", "query", "sort the answer by this column, descending", text),
+        parameter(
+            "_size",
+            "query",
+            "rows a page shows (100 unless given; at most 1,000)",
+            {"type": "integer", "minimum": 1, "maximum": 1000},
+        ),
+        parameter(
+            "_next", "query", "the row a page starts from (0 is the first)", {"type": "integer"}
+        ),
+        parameter(
+            "_facet_{column}",
+            "query",
+            "keep the rows whose cell in the column reads this value (_facet_kind=company)",
+            text,
+        ),
+    ]
+
+
 #: The RDF syntaxes /ontology and /shapes answer in, beside their page.
 RDF_MEDIA = ["text/turtle", "application/rdf+xml", "application/ld+json"]
 #: JSON-LD's schema, of the document's components.

@@ -5,7 +5,6 @@ as a table, with links to download it from the API."""
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Container
 from typing import Any
 
 from starlette.requests import Request
@@ -13,10 +12,11 @@ from starlette.responses import JSONResponse, Response
 
 from hkit.core.catalog import SavedQuery
 from hkit.core.errors import HkitError, UnknownQuery
-from hkit.present.results import readable
+from hkit.present.view import with_view
 from hkit.web.errors import Refused
+from hkit.web.grid import arrange, cells, note_words, web_words
 from hkit.web.server import Server
-from hkit.web.views import JSON_SUFFIX, href, server_of
+from hkit.web.views import JSON_SUFFIX, server_of
 
 #: The formats the page links to the answer in.
 DOWNLOADS = ("csv", "tsv", "json", "xml")
@@ -32,22 +32,46 @@ def _saved(server: Server, name: str) -> SavedQuery:
 
 async def context(server: Server, request: Request, saved: SavedQuery) -> dict[str, Any]:
     """What the template is given: the saved query, the values given for its parameters, its
-    answer as a table when it was run (else None), and the links to download the answer."""
-    params = urllib.parse.parse_qs(request.url.query, keep_blank_values=True)
-    params = {k: [v for v in vs if v != ""] for k, vs in params.items()}
-    params = {k: vs for k, vs in params.items() if vs}
-    table = None
-    if "run" in request.query_params or (params and "run" not in params):
-        params.pop("run", None)
-        text = await server.prepared(saved.name, params)
+    answer as a table (run on first visit when no required parameter lacks a value: the query's
+    first example fills them in) sorted, faceted and paged as the request asks, the notes that
+    explain an empty answer, and the links to download the answer."""
+    pairs = urllib.parse.parse_qsl(request.url.query, keep_blank_values=True)
+    params: dict[str, list[str]] = {}
+    for k, v in pairs:
+        if v != "" and not k.startswith("_") and k != "run":
+            params.setdefault(k, []).append(v)
+    example = saved.examples[0] if saved.examples else {}
+    missing = [p for p in saved.params if p.required and p.default is None]
+    first_visit = not params and "run" not in request.query_params
+    if first_visit and missing and all(p.name in example for p in missing):
+        params = {k: list(v) for k, v in example.items()}
+    table, notes = None, []
+    if "run" in request.query_params or params or not missing:
+        try:
+            text = await server.prepared(saved.name, params)
+        except Refused as exc:
+            raise Refused(exc.status, web_words(exc.message)) from None
         result = await server.run(text)
-        result = await server.call(server.kg.with_source_names, result)
-        table = _table(result, server.classes)
+        if saved.view:  # the person's table cites its sources by key, named in its legend
+            result = with_view(result, saved.view, server.kg.engine, server.kg.timeout)
+        else:
+            result = await server.call(server.kg.with_source_names, result)
+        if result.form == "SELECT":
+            query_string = urllib.parse.urlencode([(k, v) for k, vs in params.items() for v in vs])
+            controls = {k: v for k, v in request.query_params.items() if k.startswith("_")}
+            # in a worker, through the slots: the legend of the sources is asked of the graph
+            grid = await server.call(cells, result, server.classes)
+            table = arrange(grid, controls, query_string)
+            if not result.rows and params:
+                found = await server.call(server.kg.explain, saved.name, **params)
+                notes = [note_words(n.param, n.value, str(n)) for n in found]
     query_string = urllib.parse.urlencode([(k, v) for k, vs in params.items() for v in vs])
     return {
         "saved": saved,
+        "description": web_words(saved.description),
         "given": {k: vs[0] for k, vs in params.items()},
         "table": table,
+        "notes": notes,
         "downloads": [
             (
                 fmt,
@@ -59,38 +83,27 @@ async def context(server: Server, request: Request, saved: SavedQuery) -> dict[s
     }
 
 
-def _table(result: Any, classes: Container[str] = ()) -> dict[str, Any]:
-    """A SELECT answer as a table for a page: its columns and, per row, (text, link) cells; an
-    IRI links to its page here (an entity's, a class's of ``classes``), else to itself."""
-
-    rows = []
-    for row in result.rows:
-        cells: list[tuple[str, str | None]] = []
-        for var in result.variables:
-            term = row.get(var)
-            if term is None:
-                cells.append(("", None))
-            else:
-                link = href(term.value, classes) if term.kind == "uri" else None
-                cells.append((readable(term), link))
-        rows.append(cells)
-    return {"columns": result.variables, "rows": rows}
-
-
 def as_json(context: dict[str, Any]) -> dict[str, Any]:
     """The context as JSON: the saved query as ``/api/queries`` lists it, with its text; the
-    values given; the table's columns and rows of cells (text and link); the downloads."""
+    values given; the table (its columns, this page's rows of cells, text and link, the counts,
+    the links to the pages before and after, the facets, the legend); the notes that explain an
+    empty answer; the downloads."""
     table = context["table"]
     if table is not None:
         table = {
-            "columns": table["columns"],
-            "rows": [[{"text": t, "link": link} for t, link in row] for row in table["rows"]],
+            **{k: table[k] for k in ("columns", "numeric", "legend", "count", "total")},
+            **{k: table[k] for k in ("first", "last", "previous", "next", "sort", "descending")},
+            "size": table["size"],
+            "rows": [[{"text": c.text, "link": c.link} for c in row] for row in table["rows"]],
+            "sort_links": {h["name"]: h["href"] for h in table["headers"]},
+            "facets": table["facets"],
         }
     saved = context["saved"]
     return {
         "saved": {**saved.as_dict(), "text": saved.text},
         "given": context["given"],
         "table": table,
+        "notes": context["notes"],
         "downloads": [{"format": f, "href": href} for f, href in context["downloads"]],
     }
 
