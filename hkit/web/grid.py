@@ -24,7 +24,7 @@ from hkit.web.links import href
 DEFAULT_SIZE = 100
 MAX_SIZE = 1000
 #: A column is offered as a facet when it has at least two and at most this many distinct values,
-#: one of them in several rows.
+#: fewer than three in four of them in one row alone.
 MAX_FACET_VALUES = 20
 #: The prefix of a facet's filter in the query string.
 FACET = "_facet_"
@@ -155,8 +155,11 @@ def arrange(grid: dict[str, Any], query: Mapping[str, str], base: str) -> dict[s
         for r in rows:
             if r[i].text:
                 counts[r[i].text] = counts.get(r[i].text, 0) + 1
-        repeated = len(counts) < sum(counts.values())  # a value shared by rows, to pick
-        if name in chosen or (repeated and 2 <= len(counts) <= MAX_FACET_VALUES):
+        # a facet groups rows: fewer than three in four of its values are in one row alone (a
+        # column of names, nearly one per row, would list the rows again)
+        alone = sum(1 for n in counts.values() if n == 1)
+        groups = len(counts) < sum(counts.values()) and 4 * alone < 3 * len(counts)
+        if name in chosen or (groups and 2 <= len(counts) <= MAX_FACET_VALUES):
             values = [
                 {"value": v, "count": n, "href": link(**{FACET + name: v}, _next=None)}
                 for v, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
