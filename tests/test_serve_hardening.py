@@ -305,10 +305,12 @@ def in_process_server(monkeypatch, request):
 
     kg = hkit.open(root=ROOT)
     kg.stats()
+    # the app first: making it runs queries of its own (the classes, the ontology's terms), which
+    # the counted methods would hold until the test releases them
+    app = make_app(kg, max_queries=request.param)
     counting = Counting(kg)
     for name in ("find", "describe", "stats", "run", "with_source_names"):
         monkeypatch.setattr(kg, name, counting.wrap(getattr(kg, name)))
-    app = make_app(kg, max_queries=request.param)
     with serving_in_thread(app, free_port()) as base:
         yield base, counting, request.param
         counting.release.set()
