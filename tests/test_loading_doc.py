@@ -459,7 +459,6 @@ COMUNICA = {
             "document-contributions",
             "innohk-clusters",
             "plans-and-proposals",
-            "research-centres",
             "sites-and-occupants",
             "who-works-in-sector",
         ),
