@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from hkit.core.values import INTEGERS
 from hkit.core.vocab import XSD
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -27,14 +28,7 @@ if TYPE_CHECKING:
 
     from hkit.core.answers import Result, Term
 
-_INTEGERS = {
-    XSD + name
-    for name in (
-        "integer long int short byte nonNegativeInteger positiveInteger nonPositiveInteger "
-        "negativeInteger unsignedLong unsignedInt unsignedShort unsignedByte"
-    ).split()
-}
-_NUMBERS = _INTEGERS | {XSD + "decimal", XSD + "double", XSD + "float"}
+_NUMBERS = INTEGERS | {XSD + "decimal", XSD + "double", XSD + "float"}
 _DATES = {XSD + "date", XSD + "dateTime"}
 _PERIODS = {XSD + "gYear", XSD + "gYearMonth"}
 _DAY = r"\d{4}-\d{2}-\d{2}"
@@ -89,7 +83,7 @@ def _typed(
 def _numbers(pandas: Any, terms: list[Term | None], datatypes: set[str | None], exact: bool) -> Any:
     from decimal import Decimal, InvalidOperation
 
-    if datatypes <= _INTEGERS:
+    if datatypes <= INTEGERS:
         return pandas.array([None if t is None else int(t.value) for t in terms], dtype="Int64")
     if exact:
         values: list[object] = []

@@ -23,7 +23,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-u
 if TYPE_CHECKING:
     from hkit.core.answers import Term
 
-_INTEGERS = {
+#: XML Schema's integer datatypes: their values are Python ints.
+INTEGERS = {
     XSD + name
     for name in (
         "integer long int short byte nonNegativeInteger positiveInteger nonPositiveInteger "
@@ -64,7 +65,7 @@ def to_python(term: Term) -> object:
             from decimal import Decimal
 
             return Decimal(text)
-        if datatype in _INTEGERS:
+        if datatype in INTEGERS:
             return int(text)
         if datatype in (XSD + "double", XSD + "float"):
             return float(text)

@@ -16,20 +16,13 @@ from decimal import Decimal, InvalidOperation
 
 from hkit.core.answers import Result, Term
 from hkit.core.errors import HkitError
+from hkit.core.values import INTEGERS
 from hkit.core.vocab import XSD
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
     from typing import Any
-
-_INTEGERS = {
-    XSD + name
-    for name in (
-        "integer long int short byte nonNegativeInteger positiveInteger nonPositiveInteger "
-        "negativeInteger unsignedLong unsignedInt unsignedShort unsignedByte"
-    ).split()
-}
 
 #: When the workbook says it was made: fixed, so that the same answer gives the same bytes.
 _MADE = datetime.datetime(2000, 1, 1)
@@ -42,7 +35,7 @@ def cell(term: Term | None) -> Any:
     if term.kind != "literal" or term.datatype is None:
         return term.value
     try:
-        if term.datatype in _INTEGERS:
+        if term.datatype in INTEGERS:
             return int(term.value)
         if term.datatype == XSD + "decimal":
             return Decimal(term.value)
