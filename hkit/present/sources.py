@@ -18,6 +18,18 @@ if TYPE_CHECKING:
     from hkit.store.engines import Engine
 
 
+def _with_files(text: str, files: Iterable[str]) -> str | None:
+    """``text`` with ``?file`` bound to each of ``files`` (file names); None when no name can be
+    a literal (a backslash or a control character: no file name has one)."""
+    terms = []
+    for file in sorted(set(files)):
+        try:
+            terms.append(literal(file))
+        except HkitError:
+            continue
+    return with_values(text, {"file": terms}) if terms else None
+
+
 def source_names(
     engine: Engine, timeout: float | None, files: Iterable[str] | None = None
 ) -> dict[str, str]:
@@ -43,15 +55,10 @@ def source_labels(
         OPTIONAL { ?doc hkit:latestDate ?latest } } ORDER BY ?file"""
     )
     if files is not None:
-        terms = []
-        for file in sorted(set(files)):
-            try:
-                terms.append(literal(file))
-            except HkitError:  # a backslash or a control character: no file name has one
-                continue
-        if not terms:
+        bound = _with_files(text, files)
+        if bound is None:
             return {}
-        text = with_values(text, {"file": terms})
+        text = bound
     rows = engine.run(text, timeout).rows
     names = {}
     for r in rows:
@@ -149,15 +156,10 @@ def source_legend(
         OPTIONAL { ?doc hkit:latestDate ?l } } GROUP BY ?file ORDER BY ?file"""
     )
     if files is not None:
-        terms = []
-        for file in sorted(set(files)):
-            try:
-                terms.append(literal(file))
-            except HkitError:  # a backslash or a control character: no file name has one
-                continue
-        if not terms:
+        bound = _with_files(text, files)
+        if bound is None:
             return {}
-        text = with_values(text, {"file": terms})
+        text = bound
     legend = {}
     for r in engine.run(text, timeout).rows:
         if "issued" in r:
