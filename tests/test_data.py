@@ -125,7 +125,7 @@ def test_per_class_counts(full_graph):
         "Observation": 44,
         "Target": 3,
         "MonetaryAmount": 14,
-        "Statement": 59,
+        "Statement": 61,
         "Quotation": 20,
         "Plan": 5,
         "Allocation": 1,
