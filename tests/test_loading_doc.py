@@ -459,13 +459,15 @@ COMUNICA = {
             "document-contributions",
             "innohk-clusters",
             "plans-and-proposals",
+            "sector-activity",
             "sites-and-occupants",
             "who-works-in-sector",
         ),
         "order",
     ),
-    # entity-provenance: the Turtle export has no document's graph
-    **dict.fromkeys(("entity-provenance", "funds-by-size", "sector-activity"), "rows"),
+    # agreements, entity-provenance: the Turtle export has neither the documents' graphs nor
+    # the editor's
+    **dict.fromkeys(("agreements", "entity-provenance", "funds-by-size"), "rows"),
     **dict.fromkeys(("events-timeline", "targets", "who-said-what"), "fails"),
 }
 
