@@ -471,3 +471,54 @@ def test_the_editor_in_headless_chromium(served):
         assert outside == []
         errors = [e for e in browser.console() if e.get("level") == "SEVERE"]
         assert errors == []
+
+
+# -- citation keys link to their sources ------------
+
+
+def test_citation_keys_link_to_the_sentence_that_states_the_fact(served):
+    """Each key of a query's answer links to its source's page, at the sentence that states the
+    row's amount when the claims ledger ties that amount to one sentence; the legend links each
+    source to its page; the page shows the same links."""
+    data = _json(served, "/queries/funds-by-size.json")
+    table = data["table"]
+    legend = {c["key"]: c for c in table["cited"]}
+    assert [f"[{k}] " for k in legend] == [line[: line.index(" ") + 1] for line in table["legend"]]
+    amount = table["columns"].index("amount")
+    anchored = 0
+    for row in table["rows"]:
+        keyed = [c for c in row if c.get("keys")]
+        assert len(keyed) == 1
+        for key in keyed[0]["keys"]:
+            stem = key["source"].removesuffix(".txt")
+            assert legend[key["key"]]["source"] == key["source"]
+            assert legend[key["key"]]["link"] == "/sources/" + stem
+            path, _, anchor = key["link"].partition("#")
+            assert path == "/sources/" + stem
+            if anchor:
+                anchored += 1
+                number = int(anchor.removeprefix("s"))
+                sentence = _json(served, path + ".json")["sentences"][number - 1]["text"]
+                # the sentence states the amount the row shows
+                figure = re.search(r"[\d.]+ (?:billion|million)", row[amount]["text"])
+                assert figure and figure.group(0) in sentence.replace("-", " "), (row, sentence)
+    assert anchored >= 5
+    _, _, page = _get(served, "/queries/funds-by-size", "text/html")
+    for c in table["cited"]:
+        assert f'<a href="{c["link"]}">[{c["key"]}] ' in page.decode()
+    first = next(k for row in table["rows"] for c in row for k in c.get("keys", []))
+    assert f'<a href="{first["link"]}">[{first["key"]}]</a>' in page.decode()
+
+
+def test_a_citation_is_anchored_only_where_one_sentence_states_it():
+    """A node the ledger ties to one sentence of the document anchors there; an entity that
+    several sentences name does not; a document the ledger lacks has no page to link to."""
+    from hkit.web.links import source_link
+
+    index = {"001_a.txt": {"id:amount-x": [7], "id:fund": [3, 7, 9], "id:twice": [4, 5]}}
+    ids = PREFIXES["id"]
+    assert source_link("001_a.txt", index, [ids + "fund", ids + "amount-x"]) == "/sources/001_a#s7"
+    assert source_link("001_a.txt", index, [ids + "fund"]) == "/sources/001_a"
+    assert source_link("001_a.txt", index, [ids + "twice"]) == "/sources/001_a"
+    assert source_link("001_a.txt", index, []) == "/sources/001_a"
+    assert source_link("002_b.txt", index, [ids + "fund"]) is None

@@ -202,7 +202,14 @@ def test_a_saved_querys_data_is_what_its_page_shows(served):
         assert len(row) == len(table["columns"])
         cells = "".join(
             ('<td class="num">' if number else "<td>")
-            + (f'<a href="{c["link"]}">{shown(c["text"])}</a>' if c["link"] else shown(c["text"]))
+            + (
+                # a cell of citation keys: each key links to its source
+                " ".join(f'<a href="{shown(k["link"])}">[{k["key"]}]</a>' for k in c["keys"])
+                if c.get("keys")
+                else f'<a href="{c["link"]}">{shown(c["text"])}</a>'
+                if c["link"]
+                else shown(c["text"])
+            )
             + "</td>"
             for c, number in zip(row, table["numeric"], strict=True)
         )
