@@ -522,3 +522,31 @@ def test_a_citation_is_anchored_only_where_one_sentence_states_it():
     assert source_link("001_a.txt", index, [ids + "twice"]) == "/sources/001_a"
     assert source_link("001_a.txt", index, []) == "/sources/001_a"
     assert source_link("002_b.txt", index, [ids + "fund"]) is None
+
+
+@pytest.mark.browser
+def test_a_citation_key_opens_its_sentence_in_headless_chromium(served):
+    """On a query's page, a citation key opens its source at the sentence, highlighted."""
+    from browser import Browser
+
+    with Browser() as browser:
+        browser.open(served.base + "/queries/funds-by-size")
+        key = _until(
+            browser,
+            'const a = document.querySelector(\'table.answer a[href*="/sources/"][href*="#s"]\');'
+            "return a && a.getAttribute('href')",
+            "a citation key with its sentence",
+        )
+        browser.run(f"document.querySelector('a[href=\"{key}\"]').click()")
+        path, _, anchor = str(key).partition("#")
+        _until(browser, f"return location.pathname === {json.dumps(path)}", "the source's page")
+        target = _until(
+            browser, "const li = document.querySelector('li:target'); return li && li.id", "target"
+        )
+        assert target == anchor
+        colour = browser.run(
+            "return getComputedStyle(document.querySelector('li:target')).backgroundColor"
+        )
+        assert colour not in ("rgba(0, 0, 0, 0)", "")
+        errors = [e for e in browser.console() if e.get("level") == "SEVERE"]
+        assert errors == []
