@@ -21,7 +21,7 @@ from helpers import ROOT
 from test_serve import Served
 
 import hkit
-from hkit.core.vocab import PREFIXES
+from hkit.core.vocab import PREFIXES, PROLOGUE
 from hkit.web.links import href
 
 pytest.importorskip("starlette", reason="hkit serve needs the serve extra")
@@ -550,3 +550,32 @@ def test_a_citation_key_opens_its_sentence_in_headless_chromium(served):
         assert colour not in ("rgba(0, 0, 0, 0)", "")
         errors = [e for e in browser.console() if e.get("level") == "SEVERE"]
         assert errors == []
+
+
+def test_an_entitys_figures_link_to_the_sentences_that_state_them(served):
+    """An entity's figure links to its source at the sentence that the claims ledger ties to the
+    figure's observation, when one observation of that measure comes from that document."""
+    kg = hkit.open(root=ROOT)
+    anchored = 0
+    for name in ("innohk", "hkstp", "hkust"):
+        data = _json(served, f"/id/{name}.json")
+        assert len(data["figure_sources"]) == len(data["figures"])
+        for (measure, _, _, file), link in zip(
+            data["figures"], data["figure_sources"], strict=True
+        ):
+            path, _, anchor = link.partition("#")
+            assert path == "/sources/" + file.removesuffix(".txt")
+            if not anchor:
+                continue
+            anchored += 1
+            sentence = _json(served, path + ".json")["sentences"][int(anchor[1:]) - 1]
+            observations = [
+                n["name"]
+                for n in sentence["nodes"]
+                if kg.run(
+                    PROLOGUE + f"ASK {{ {n['name']} hkit:observedEntity id:{name} ; "
+                    f'hkit:measure/skos:prefLabel ?l FILTER(STR(?l) = "{measure}") }}'
+                ).boolean
+            ]
+            assert observations, (name, measure, sentence["text"])
+    assert anchored >= 5

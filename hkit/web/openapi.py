@@ -114,6 +114,7 @@ _PAGE_SCHEMAS: dict[str, Any] = {
             "type": "array",
             "items": _object(source=_TEXT, number={"type": "integer"}, sentence=_TEXT, path=_TEXT),
         },
+        figure_sources=_TEXTS,  # where each figure's source links (its sentence when known)
     ),
     "QueryPage": _object(
         saved={"allOf": [{"$ref": _REF + "SavedQuery"}, _object(text=_TEXT)]},

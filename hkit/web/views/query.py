@@ -15,9 +15,8 @@ from hkit.core.errors import HkitError, UnknownQuery
 from hkit.present.view import with_view
 from hkit.web.errors import Refused
 from hkit.web.grid import Cell, SourceLink, arrange, cells, note_words, web_words
-from hkit.web.links import sentence_index, source_link
 from hkit.web.server import Server
-from hkit.web.views import JSON_SUFFIX, server_of
+from hkit.web.views import JSON_SUFFIX, ledger_index, server_of, source_link
 
 #: The formats the page links to the answer in.
 DOWNLOADS = ("csv", "tsv", "json", "xml")
@@ -87,9 +86,7 @@ async def context(server: Server, request: Request, saved: SavedQuery) -> dict[s
 def _source_link(server: Server) -> SourceLink:
     """Where the answer's citation keys link to: each source's page, at the sentence that
     states the row's fact when the claims ledger says which."""
-    if "ledger:index" not in server.made:
-        server.made["ledger:index"] = sentence_index(server.ledger)
-    index = server.made["ledger:index"]
+    index = ledger_index(server)
     return lambda file, iris: source_link(file, index, iris)
 
 
