@@ -83,6 +83,8 @@ SCHEMAS["QueryTable"] = {
         "previous": {"type": "string", "nullable": True},
         "facets": {"type": "array", "items": {"type": "object"}},
         "legend": {"type": "array", "items": {"type": "string"}},
+        # each citation key's source and where it links (a cell of keys has its own "keys")
+        "cited": {"type": "array", "items": {"type": "object"}},
     },
 }
 
