@@ -344,7 +344,10 @@ def test_the_openapi_document_lists_the_registry_s_formats():
     fmt = next(p for p in sparql["parameters"] if p["name"] == "format")
     assert fmt["schema"]["enum"] == [f.name for f in by_rank]
     media = list(sparql["responses"]["200"]["content"])
-    assert media == [f.media_type.split(";")[0] for f in by_rank]
+    # and a GET with no query from a browser: the SPARQL editor's page
+    assert media == [f.media_type.split(";")[0] for f in by_rank] + ["text/html"]
+    posted = document["paths"]["/sparql"]["post"]["responses"]["200"]["content"]
+    assert list(posted) == [f.media_type.split(";")[0] for f in by_rank]
 
 
 # -- rendering ------------

@@ -295,6 +295,13 @@ PAGES = {
     "source-json": ("/sources/000_1039700805b26dd8.json", "application/json"),
     "ontology-html": ("/ontology", "text/html"),
     "shapes": ("/shapes", "text/html"),
+    "shapes-json": ("/shapes.json", "application/json"),
+    "ontology-json": ("/ontology.json", "application/json"),
+    "sparql-editor": ("/sparql", "text/html,application/xhtml+xml,*/*;q=0.8"),
+    "sparql-editor-json": (
+        "/sparql.json?query=" + __import__("urllib.parse").parse.quote(SPARQL_SELECT),
+        "application/json",
+    ),
     "query-page": ("/queries/funds-by-size", "text/html"),
     "query-page-param": ("/queries/funds-by-size?currency=HKD", "text/html"),
     "query-page-missing": ("/queries/no-such-query", "text/html"),

@@ -59,8 +59,10 @@ def test_the_page_shows_the_persons_table_with_its_legend(served):
     assert table["columns"] == [c.name for c in saved.view]
     cited = {c["text"] for row in table["rows"] for c in row if re.fullmatch(r"\[\d+\]", c["text"])}
     assert cited and len(table["legend"]) == len(cited)
-    for line in table["legend"]:
-        assert f"<li>{shown(line)}</li>" in page
+    for line, source in zip(table["legend"], table["cited"], strict=True):
+        assert line.startswith(f"[{source['key']}] ")
+        assert source["link"] == "/sources/" + source["source"].removesuffix(".txt")
+        assert f'<li><a href="{source["link"]}">{shown(line)}</a></li>' in page
     # a name links to the thing it names
     names = [row[0] for row in table["rows"]]
     assert all(c["link"] and c["link"].startswith("/id/") for c in names)

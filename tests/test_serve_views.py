@@ -114,6 +114,7 @@ def test_the_search_pages_data_is_what_it_shows(served, text):
 def test_an_entitys_data_is_what_hkit_describe_gives_and_its_page_shows(served):
     data, page = _twins(served.base, "/id/hkust")
     links, sentences = data.pop("links"), data.pop("sentences")
+    assert len(data.pop("figure_sources")) == len(data["figures"])
     assert data == json.loads(_cli("describe", "id:hkust", "--format", "json"))
     assert links and sentences
     page = unlinked(page)
@@ -173,7 +174,7 @@ def test_a_server_of_the_asserted_graph_says_so(tmp_path):
             assert row in unlinked(page)
         data, page = _twins(base, "/id/hkust")
         assert data["inferred"] is None and 'id="inferred"' not in page
-        data.pop("links"), data.pop("sentences")
+        data.pop("links"), data.pop("sentences"), data.pop("figure_sources")
         assert data == json.loads(_cli("describe", "id:hkust", "--format", "json", "--asserted"))
         # a class's page lists the instances the documents give it, and says the rest is out
         data, page = _twins(base, "/classes/Organisation")
@@ -202,7 +203,14 @@ def test_a_saved_querys_data_is_what_its_page_shows(served):
         assert len(row) == len(table["columns"])
         cells = "".join(
             ('<td class="num">' if number else "<td>")
-            + (f'<a href="{c["link"]}">{shown(c["text"])}</a>' if c["link"] else shown(c["text"]))
+            + (
+                # a cell of citation keys: each key links to its source
+                " ".join(f'<a href="{shown(k["link"])}">[{k["key"]}]</a>' for k in c["keys"])
+                if c.get("keys")
+                else f'<a href="{c["link"]}">{shown(c["text"])}</a>'
+                if c["link"]
+                else shown(c["text"])
+            )
             + "</td>"
             for c, number in zip(row, table["numeric"], strict=True)
         )

@@ -83,18 +83,25 @@ def _restored(columns: tuple[Column, ...], legend: dict[str, str] | None) -> Per
 
 
 class PersonTable:
-    """The cells a person reads: a heading and rows of text, which columns are numbers, and the
-    legend of the citations (its lines, ``[1] ...``)."""
+    """The cells a person reads: a heading and rows of text, which columns are numbers, the
+    legend of the citations (its lines, ``[1] ...``) and the file names they cite (``sources``:
+    key 1's first)."""
 
-    __slots__ = ("header", "legend", "numeric", "rows")
+    __slots__ = ("header", "legend", "numeric", "rows", "sources")
 
     def __init__(
-        self, header: list[str], rows: list[list[str]], numeric: list[bool], legend: list[str]
+        self,
+        header: list[str],
+        rows: list[list[str]],
+        numeric: list[bool],
+        legend: list[str],
+        sources: list[str] | None = None,
     ) -> None:
         self.header = header
         self.rows = rows
         self.numeric = numeric
         self.legend = legend
+        self.sources = sources if sources is not None else []
 
 
 def person_table(result: Result) -> PersonTable | None:
@@ -118,7 +125,24 @@ def person_table(result: Result) -> PersonTable | None:
             view._legend = view.legend(list(keys))
         known = view._legend or {}
         legend = [f"[{n}] {known.get(source, source)}" for source, n in keys.items()]
-    return PersonTable(header, rows, numeric, legend)
+    return PersonTable(header, rows, numeric, legend, list(keys))
+
+
+def cited(column: Column, row: dict[str, Term]) -> list[str]:
+    """The file names a column's citation keys cite in ``row`` (none for a column that cites
+    nothing), in the order its cell shows their keys."""
+    files: list[str] = []
+    for piece in column.pieces:
+        if not isinstance(piece, str) and piece[0] == "cite":
+            terms = [row.get(a) for a in piece[1] if isinstance(a, str)]
+            files.extend(_cited_files([t for t in terms if t is not None]))
+    return list(dict.fromkeys(files))
+
+
+def _cited_files(terms: list[Term]) -> list[str]:
+    """The file names in the values of ``cite``'s variables (``--with-sources`` joins a row's
+    files with "; ")."""
+    return [source for term in terms for source in term.value.split("; ") if source]
 
 
 def _is_number(text: str) -> bool:
@@ -147,13 +171,11 @@ def _apply(function: str, values: list[Term | str | None], keys: dict[str, int])
     if function == "if":
         return str(values[1]) if isinstance(values[0], Term) and values[0].value else ""
     if function == "cite":
-        cited = []
-        for term in terms:
-            for source in term.value.split("; "):  # --with-sources joins a row's files
-                if source:
-                    keys.setdefault(source, len(keys) + 1)
-                    cited.append(f"[{keys[source]}]")
-        return " ".join(dict.fromkeys(cited))
+        shown = []
+        for source in _cited_files(terms):
+            keys.setdefault(source, len(keys) + 1)
+            shown.append(f"[{keys[source]}]")
+        return " ".join(dict.fromkeys(shown))
     first = values[0] if isinstance(values[0], Term) else None
     if function == "label":
         return compact(first.value) if first is not None else ""

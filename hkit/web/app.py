@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -47,6 +47,7 @@ from hkit.web.server import (
 from hkit.web.views import (
     api,
     classes,
+    editor,
     entity,
     home,
     ontology,
@@ -65,6 +66,9 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 #: Where the pages of /ontology are written, one folder per server; a server that was killed
 #: leaves its folder behind, and the next start removes folders whose server is gone.
 DOCS_PREFIX = "hkit-serve-docs-"
+#: How long a browser keeps a static file before it asks again (its URL on the pages changes
+#: with its content, and the answer carries an ETag to ask with).
+STATIC_MAX_AGE = 86_400
 
 #: A view: a request in, an answer out.
 View = Callable[[Request], Awaitable[Response]]
@@ -82,13 +86,15 @@ class Entry(NamedTuple):
     methods: tuple[str, ...] = ("GET",)
 
 
-#: Every route but the ontology's documentation (a folder written when the server starts). A
+#: Every route but the ontology's documentation (a folder written when the server starts) and the
+#: package's static files (the editor's scripts, at /static/). A
 #: page's JSON twin comes before it: the page's path would match the twin's too.
 ROUTES = (
     Entry("/", home.page, PAGE),
     Entry("/.json", home.data, DATA),
     Entry("/search", search.page, PAGE),
     Entry("/search.json", search.data, DATA),
+    Entry("/sparql.json", sparql.data, DATA, ("GET", "POST")),
     Entry("/sparql", sparql.endpoint, DATA, ("GET", "POST")),
     Entry("/api/queries", api.list_queries, DATA),
     Entry("/api/openapi.json", api.openapi, DATA),
@@ -103,12 +109,24 @@ ROUTES = (
     Entry("/sources", sources.list_page, PAGE),
     Entry("/sources/{name}.json", sources.data, DATA),
     Entry("/sources/{name}", sources.page, PAGE),
+    Entry("/ontology.json", ontology.ontology_data, DATA),
     Entry("/ontology", ontology.ontology, PAGE),
+    Entry("/shapes.json", ontology.shapes_data, DATA),
     Entry("/shapes", ontology.shapes, PAGE),
 )
 #: The views that answer data, and the paths below which any answer is data (a route or not).
 _DATA_VIEWS = {entry.view for entry in ROUTES if entry.answers == DATA}
 _DATA_PATHS = ("/sparql", "/api/")
+
+
+class CachedFiles(StaticFiles):
+    """The package's static files, each answer with how long a browser may keep it."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        """The file (or a 304 when the browser's copy is current), with Cache-Control."""
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}"
+        return response
 
 
 def _remove_leftover_docs() -> None:
@@ -146,6 +164,7 @@ def make_app(
     write_docs(kg.root, docs, tuple(kg.data), served=True)
     routes: list[BaseRoute] = [Route(e.path, e.view, methods=list(e.methods)) for e in ROUTES]
     routes.append(Mount("/ontology", StaticFiles(directory=str(docs), html=True)))
+    routes.append(Mount("/static", CachedFiles(directory=str(editor.STATIC))))
 
     hosts = {*LOOPBACK_NAMES, *allow_hosts}
     if host not in ("0.0.0.0", "::", ""):

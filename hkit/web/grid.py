@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Container, Mapping
+from collections.abc import Callable, Container, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hkit.core.answers import Result, Term
 from hkit.present.results import readable
-from hkit.present.view import PersonView, person_table
+from hkit.present.view import PersonView, cited, person_table
 from hkit.web.links import href
 
 #: Rows a page shows unless ``_size`` says otherwise, and the most it may ask for.
@@ -33,14 +33,27 @@ CONTROLS = ("_sort", "_sort_desc", "_size", "_next")
 
 
 class Cell:
-    """One cell: its text, where it links (or None), and the key it sorts by."""
+    """One cell: its text, where it links (or None), the key it sorts by, and the citation keys
+    it shows (each its number, the file it cites and where that links), or None."""
 
-    __slots__ = ("key", "link", "text")
+    __slots__ = ("key", "keys", "link", "text")
 
-    def __init__(self, text: str, link: str | None, key: tuple[int, Any]) -> None:
+    def __init__(
+        self,
+        text: str,
+        link: str | None,
+        key: tuple[int, Any],
+        keys: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.text = text
         self.link = link
         self.key = key
+        self.keys = keys
+
+
+#: Where a citation of a source document links to, from its file name and the IRIs of the row
+#: that cites it (None: nowhere).
+SourceLink = Callable[[str, list[str]], str | None]
 
 
 def _key(term: Term | None, text: str) -> tuple[int, Any]:
@@ -57,10 +70,14 @@ def _key(term: Term | None, text: str) -> tuple[int, Any]:
     return (1, text.casefold())
 
 
-def cells(result: Result, classes: Container[str] = ()) -> dict[str, Any]:
+def cells(
+    result: Result, classes: Container[str] = (), source_link: SourceLink | None = None
+) -> dict[str, Any]:
     """The answer's header, rows of :class:`Cell`, which columns are numbers, and the legend of
-    its citation keys. With a view, its columns (each linked when it shows one IRI); else each
-    variable, read as :func:`hkit.present.results.readable` writes it."""
+    its citation keys (``legend``, its lines; ``cited``, each key's file and link). With a view,
+    its columns (each linked when it shows one IRI, a column of citation keys each key to where
+    ``source_link`` says); else each variable, read as :func:`hkit.present.results.readable`
+    writes it."""
     table = person_table(result)
     if table is None:
         columns = list(result.variables)
@@ -76,10 +93,24 @@ def cells(result: Result, classes: Container[str] = ()) -> dict[str, Any]:
                 line.append(Cell(text, link, _key(term, text)))
             rows.append(line)
         numeric = [bool(rows) and all(r[i].key[0] != 1 for r in rows) for i in range(len(columns))]
-        return {"columns": columns, "rows": rows, "numeric": numeric, "legend": []}
+        return {"columns": columns, "rows": rows, "numeric": numeric, "legend": [], "cited": []}
     view = result.view
     assert isinstance(view, PersonView)  # person_table gave a table: the answer has a view
-    by_name = {c.name: c.variables() for c in view.for_answer(result).columns}
+    columns_by_name = {c.name: c for c in view.for_answer(result).columns}
+    by_name = {name: c.variables() for name, c in columns_by_name.items()}
+    numbers = {file: n for n, file in enumerate(table.sources, start=1)}
+
+    def keys(name: str, source: dict[str, Term]) -> list[dict[str, Any]] | None:
+        column = columns_by_name.get(name)
+        files = [f for f in cited(column, source) if f in numbers] if column else []
+        if not files:
+            return None
+        iris = [t.value for t in source.values() if t.kind == "uri"]
+        return [
+            {"key": numbers[f], "source": f, "link": source_link(f, iris) if source_link else None}
+            for f in files
+        ]
+
     # the query's variables in order: a label (?name) follows the thing it names (?university),
     # which the view does not show as a column of its own
     shown = {v for variables in by_name.values() for v in variables}
@@ -98,9 +129,19 @@ def cells(result: Result, classes: Container[str] = ()) -> dict[str, Any]:
                     term = source.get(named.get(variables[0], ""))
                 if term is not None and term.kind == "uri":
                     link = href(term.value, classes)
-            line.append(Cell(text, link, _key(term, text)))
+            line.append(Cell(text, link, _key(term, text), keys(name, source) if text else None))
         rows.append(line)
-    return {"columns": table.header, "rows": rows, "numeric": table.numeric, "legend": table.legend}
+    legend = [
+        {"key": n, "source": f, "link": source_link(f, []) if source_link else None}
+        for f, n in numbers.items()
+    ]
+    return {
+        "columns": table.header,
+        "rows": rows,
+        "numeric": table.numeric,
+        "legend": table.legend,
+        "cited": legend,
+    }
 
 
 def arrange(grid: dict[str, Any], query: Mapping[str, str], base: str) -> dict[str, Any]:
@@ -175,6 +216,7 @@ def arrange(grid: dict[str, Any], query: Mapping[str, str], base: str) -> dict[s
         "numeric": grid["numeric"],
         "rows": rows[start:end],
         "legend": grid["legend"],
+        "cited": grid["cited"],
         "count": len(rows),
         "total": len(grid["rows"]),
         "first": start + 1 if rows else 0,

@@ -1,12 +1,14 @@
 """Where an IRI shown on a page links to: an entity's page, a class's page, a term of the
-ontology in its documentation, else the IRI itself; and the article before a class's label."""
+ontology in its documentation, else the IRI itself; where a citation of a source document links
+to (its page, at the sentence when known); and the article before a class's label."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Container, Iterable, Mapping, Sequence
+from typing import Any
 
-from hkit.core.vocab import HKIT, ID
+from hkit.core.vocab import HKIT, ID, compact
 
 #: The local name of an entity of the graph, after its namespace (``ID``).
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
@@ -41,6 +43,36 @@ def href(iri: str, classes: Container[str] = ()) -> str | None:
     if iri.startswith(("http://", "https://")):
         return iri
     return None
+
+
+def sentence_index(ledger: Mapping[str, Sequence[Any]]) -> dict[str, dict[str, list[int]]]:
+    """For each document of the claims ledger (its rows by file name, in order), the numbers of
+    its sentences that each node (by compact name) encodes."""
+    index: dict[str, dict[str, list[int]]] = {}
+    for file, rows in ledger.items():
+        by_node = index.setdefault(file, {})
+        for number, row in enumerate(rows, start=1):
+            for node in row.nodes:
+                by_node.setdefault(node, []).append(number)
+    return index
+
+
+def source_link(
+    file: str, index: Mapping[str, Mapping[str, list[int]]], iris: Iterable[str] = ()
+) -> str | None:
+    """The page of the source document ``file`` (None when the claims ledger has no document of
+    that name), at the sentence that states a row's fact when it is known: of the row's
+    ``iris`` that the ledger ties to sentences of the document, the one tied to the fewest, when
+    it is tied to one sentence alone (an amount, a figure); an entity that many sentences name
+    points to none of them."""
+    by_node = index.get(file)
+    if by_node is None or not SLUG.fullmatch(file.removesuffix(".txt")):
+        return None
+    path = "/sources/" + file.removesuffix(".txt")
+    tied = [by_node[name] for name in map(compact, iris) if name in by_node]
+    if tied and len(fewest := min(tied, key=len)) == 1:
+        return f"{path}#s{fewest[0]}"
+    return path
 
 
 #: Words that begin with a vowel's letter but not its sound ("a university"), and the reverse

@@ -114,6 +114,7 @@ _PAGE_SCHEMAS: dict[str, Any] = {
             "type": "array",
             "items": _object(source=_TEXT, number={"type": "integer"}, sentence=_TEXT, path=_TEXT),
         },
+        figure_sources=_TEXTS,  # where each figure's source links (its sentence when known)
     ),
     "QueryPage": _object(
         saved={"allOf": [{"$ref": _REF + "SavedQuery"}, _object(text=_TEXT)]},
@@ -374,10 +375,14 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
     sparql_answers = {
         "200": {
             "description": "the answer: SPARQL results for SELECT and ASK, RDF for CONSTRUCT "
-            "and DESCRIBE; a GET without parameters answers the service description (Turtle)",
+            "and DESCRIBE; a GET without parameters answers the service description (Turtle), "
+            "or to a browser the SPARQL editor's page",
             "content": _content(_TABULAR_MEDIA + _GRAPH_MEDIA),
         }
     }
+    # a GET without parameters from a browser (Accept preferring HTML) answers the editor's page
+    sparql_get = {"200": {**sparql_answers["200"], "content": _content([*_TABULAR_MEDIA,
+        *_GRAPH_MEDIA, "text/html"])}}  # fmt: skip
     example_query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 3"
     paths.update(
         {
@@ -420,7 +425,7 @@ def openapi_document(kg: KnowledgeGraph, base: str) -> dict[str, Any]:
                             ),
                             *protocol_params,
                         ],
-                        "responses": _responses(sparql_answers, "400 403 406 413 503"),
+                        "responses": _responses(sparql_get, "400 403 406 413 503"),
                     },
                     "post": {
                         "operationId": "sparql_post",

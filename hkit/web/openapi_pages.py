@@ -1,6 +1,7 @@
 """The OpenAPI 3 description of the pages for browsing the graph: a class's page, the source
-documents' list and each document's sentences (each with its JSON twin), and the ontology and
-the shapes by content negotiation. :mod:`hkit.web.openapi` adds these paths to its document;
+documents' list and each document's sentences (each with its JSON twin), the ontology and the
+shapes by content negotiation (and their JSON twins), the SPARQL editor's JSON twin and the
+pages' static files. :mod:`hkit.web.openapi` adds these paths to its document;
 it passes its helpers in (``responses``, ``with_head``, ``twin``), so that neither module
 imports the other."""
 
@@ -36,6 +37,38 @@ SCHEMAS: dict[str, Any] = {
         },
     },
 }
+SCHEMAS["OntologyPage"] = {
+    "description": "the ontology's metadata and its terms (hkit's classes and properties), each "
+    "with its label, definition, page and place in the documentation",
+    "type": "object",
+    "required": ["iri", "version", "classes", "properties"],
+    "properties": {
+        "iri": {"type": "string", "nullable": True},
+        "version": {"type": "string", "nullable": True},
+        "classes": {"type": "array", "items": {"type": "object"}},
+        "properties": {"type": "array", "items": {"type": "object"}},
+    },
+}
+SCHEMAS["ShapesPage"] = {
+    "type": "object",
+    "required": ["shapes"],
+    "properties": {"shapes": {"type": "array", "items": {"type": "object"}}},
+}
+SCHEMAS["EditorPage"] = {
+    "description": "the SPARQL editor's data: the prefixes it declares, the text it starts with, "
+    "the terms it completes; with a query, its answer as the editor shows it (rows of cells with "
+    "their text and link; ASK's boolean) and the links to download it from the endpoint",
+    "type": "object",
+    "required": ["prefixes", "example", "terms", "query", "answer", "downloads"],
+    "properties": {
+        "prefixes": {"type": "object", "additionalProperties": {"type": "string"}},
+        "example": {"type": "string"},
+        "terms": {"type": "array", "items": {"type": "string"}},
+        "query": {"type": "string", "nullable": True},
+        "answer": {"type": "object", "nullable": True},
+        "downloads": {"type": "array", "items": {"type": "object"}},
+    },
+}
 SCHEMAS["QueryTable"] = {
     "description": "a saved query's answer as its page shows it: the person's table, sorted, "
     "faceted and cut to one page (rows of cells with their text and link)",
@@ -50,6 +83,8 @@ SCHEMAS["QueryTable"] = {
         "previous": {"type": "string", "nullable": True},
         "facets": {"type": "array", "items": {"type": "object"}},
         "legend": {"type": "array", "items": {"type": "string"}},
+        # each citation key's source and where it links (a cell of keys has its own "keys")
+        "cited": {"type": "array", "items": {"type": "object"}},
     },
 }
 
@@ -195,6 +230,7 @@ def page_paths(
         {**rdf, **redirect},
         "400 406",
     )
+    paths["/ontology.json"] = twin(paths["/ontology"], "OntologyPage", "400 413 503")
     paths["/shapes"] = get(
         "shapes",
         "The SHACL shapes: Turtle, RDF/XML or JSON-LD by the Accept header, else a page",
@@ -202,4 +238,98 @@ def page_paths(
         rdf,
         "400 406",
     )
+    paths["/shapes.json"] = twin(paths["/shapes"], "ShapesPage", "400 413 503")
+    paths["/sparql.json"] = editor_paths(responses, with_head)
+    paths["/static/{path}"] = with_head(
+        {
+            "get": {
+                "operationId": "static_file",
+                "summary": "The pages' static files: the SPARQL editor's scripts and their "
+                "licences (kept a day; each answer has an ETag)",
+                "tags": ["pages"],
+                "parameters": [
+                    {
+                        "name": "path",
+                        "in": "path",
+                        "required": True,
+                        "description": "a file",
+                        "schema": {"type": "string"},
+                        "example": "editor.js",
+                    }
+                ],
+                "responses": responses(
+                    {"200": {"description": "the file", "content": {"*/*": {"schema": {}}}}},
+                    "400 404",
+                    page=True,
+                ),
+            }
+        }
+    )
     return paths
+
+
+def editor_paths(
+    responses: Callable[..., dict[str, Any]],
+    with_head: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """The path item of the SPARQL editor's JSON twin, ``/sparql.json``: a query by GET or by a
+    form POST, as the endpoint takes it."""
+    answer = {
+        "200": {
+            "description": "the editor's data, with the query's answer when one is given",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/EditorPage"}}
+            },
+        }
+    }
+    infer = {
+        "name": "infer",
+        "in": "query",
+        "description": "false: the asserted triples alone, without what the ontology entails",
+        "schema": {"type": "string", "enum": ["true", "false"], "default": "true"},
+    }
+    query = {
+        "name": "query",
+        "in": "query",
+        "description": "a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE); none: the editor's "
+        "data alone",
+        "schema": {"type": "string"},
+        "example": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 3",
+    }
+    form = {
+        "type": "object",
+        "required": ["query"],
+        "properties": {
+            "query": {"type": "string", "example": query["example"]},
+            "infer": {"type": "string", "enum": ["true", "false"]},
+        },
+    }
+    return with_head(
+        {
+            "get": {
+                "operationId": "sparql_editor_json",
+                "summary": "The SPARQL editor's data, and a query's answer as the editor shows it",
+                "tags": ["pages"],
+                "parameters": [query, infer],
+                "responses": responses(answer, "400 403 413 503"),
+            },
+            "post": {
+                "operationId": "sparql_editor_json_post",
+                "summary": "A query's answer as the SPARQL editor shows it: the query by POST",
+                "tags": ["pages"],
+                "parameters": [infer],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {"schema": form},
+                        "application/sparql-query": {"schema": {"type": "string"}},
+                    },
+                },
+                "responses": responses(
+                    answer,
+                    "400 403 408 413 415 503",
+                    e403="an update, or a POST from another origin than the server's own",
+                ),
+            },
+        }
+    )

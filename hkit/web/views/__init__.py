@@ -16,11 +16,29 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from hkit.web.links import SLUG, TERM, article, class_path, entity_path, href
+from hkit.web.links import (
+    SLUG,
+    TERM,
+    article,
+    class_path,
+    entity_path,
+    href,
+    sentence_index,
+    source_link,
+)
 from hkit.web.server import Server
 
 #: What a page's path ends with for its JSON twin.
 JSON_SUFFIX = ".json"
+
+
+def ledger_index(server: Server) -> dict[str, dict[str, list[int]]]:
+    """For each document of the claims ledger, the numbers of the sentences each node encodes
+    (:func:`hkit.web.links.sentence_index`), made once and kept."""
+    if "ledger:index" not in server.made:
+        server.made["ledger:index"] = sentence_index(server.ledger)
+    found: dict[str, dict[str, list[int]]] = server.made["ledger:index"]
+    return found
 
 
 def server_of(request: Request) -> Server:
@@ -38,5 +56,7 @@ __all__ = [
     "class_path",
     "entity_path",
     "href",
+    "ledger_index",
     "server_of",
+    "source_link",
 ]

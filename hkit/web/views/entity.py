@@ -25,7 +25,16 @@ from hkit.present.results import readable
 from hkit.web.errors import Refused
 from hkit.web.negotiation import _GRAPH, negotiate
 from hkit.web.server import Server
-from hkit.web.views import JSON_SUFFIX, SLUG, article, entity_path, href, server_of
+from hkit.web.views import (
+    JSON_SUFFIX,
+    SLUG,
+    article,
+    entity_path,
+    href,
+    ledger_index,
+    server_of,
+    source_link,
+)
 
 #: RDF/XML, made from the Turtle answer (the answers' formats have no RDF/XML writer).
 RDFXML = "application/rdf+xml"
@@ -49,6 +58,13 @@ _LINKS = (
     OPTIONAL { ?p rdfs:label ?pl } }"""
 )
 _TYPE = expand("rdf:type")
+#: The entity's figures' observations, by their measure's label and their document: a figure's
+#: source links to the sentence that states it when the pair names one observation.
+_OBSERVATIONS = (
+    PREFIXES
+    + """SELECT ?obs ?m ?file WHERE { ?obs hkit:observedEntity ?entity ;
+    hkit:measure/skos:prefLabel ?m ; prov:wasDerivedFrom/hkit:fileName ?file }"""
+)
 
 
 class Links:
@@ -113,6 +129,23 @@ def _links(server: Server, iri: str) -> Links:
     return Links(result.rows, server.classes)
 
 
+def figure_sources(server: Server, iri: str, figures: list[tuple[str, str, str, str]]) -> list[str]:
+    """Where each figure's source links to: its document's page, at the sentence that states
+    the figure when the claims ledger ties the figure's observation to one sentence."""
+    text = with_values(_OBSERVATIONS, {"entity": [f"<{iri}>"]})
+    rows = server.kg.run(text, max_rows=server.max_rows, max_bytes=server.max_bytes).rows
+    observed: dict[tuple[str, str], set[str]] = {}
+    for r in rows:
+        observed.setdefault((r["m"].value, r["file"].value), set()).add(r["obs"].value)
+    index = ledger_index(server)
+    links = []
+    for measure, _, _, file in figures:
+        found = observed.get((measure, file), set())
+        one = list(found) if len(found) == 1 else []  # two figures of a kind: which is which?
+        links.append(source_link(file, index, one) or source_path(file))
+    return links
+
+
 def sentences(server: Server, iri: str) -> list[dict[str, Any]]:
     """The sentences of the sources that the claims ledger ties to the entity: each with its
     document's file name, its number there and the path of its place in the document."""
@@ -156,6 +189,7 @@ async def context(server: Server, iri: str) -> dict[str, Any]:
         raise Refused(404, f"nothing in the graph is <{iri}>")
     description = await server.call(server.kg.describe, iri)
     links = await server.call(_links, server, iri)
+    figure_links = await server.call(figure_sources, server, iri, description.figures)
     first = description.types[0] if description.types else ""
     return {
         "d": description,
@@ -163,6 +197,7 @@ async def context(server: Server, iri: str) -> dict[str, Any]:
         "links": links,
         "article": article(first),
         "sentences": sentences(server, iri),
+        "figure_sources": figure_links,
         "href": lambda iri: href(iri, server.classes),
         "source_path": source_path,
     }
@@ -176,11 +211,13 @@ def source_path(file: str) -> str:
 def as_json(context: dict[str, Any]) -> dict[str, Any]:
     """The context as JSON: the description's fields, as ``hkit describe --format json``
     gives them; the IRI behind each label it shows (``links``: relation, property, label, IRI)
-    and the sentences of the sources tied to it (``sentences``)."""
+    the sentences of the sources tied to it (``sentences``), and where each figure's source
+    links to (``figure_sources``, in the order of ``figures``)."""
     return {
         **dataclasses.asdict(context["d"]),
         "links": context["links"].found,
         "sentences": context["sentences"],
+        "figure_sources": context["figure_sources"],
     }
 
 

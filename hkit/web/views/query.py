@@ -14,9 +14,9 @@ from hkit.core.catalog import SavedQuery
 from hkit.core.errors import HkitError, UnknownQuery
 from hkit.present.view import with_view
 from hkit.web.errors import Refused
-from hkit.web.grid import arrange, cells, note_words, web_words
+from hkit.web.grid import Cell, SourceLink, arrange, cells, note_words, web_words
 from hkit.web.server import Server
-from hkit.web.views import JSON_SUFFIX, server_of
+from hkit.web.views import JSON_SUFFIX, ledger_index, server_of, source_link
 
 #: The formats the page links to the answer in.
 DOWNLOADS = ("csv", "tsv", "json", "xml")
@@ -60,7 +60,7 @@ async def context(server: Server, request: Request, saved: SavedQuery) -> dict[s
             query_string = urllib.parse.urlencode([(k, v) for k, vs in params.items() for v in vs])
             controls = {k: v for k, v in request.query_params.items() if k.startswith("_")}
             # in a worker, through the slots: the legend of the sources is asked of the graph
-            grid = await server.call(cells, result, server.classes)
+            grid = await server.call(cells, result, server.classes, _source_link(server))
             table = arrange(grid, controls, query_string)
             if not result.rows and params:
                 found = await server.call(server.kg.explain, saved.name, **params)
@@ -83,18 +83,34 @@ async def context(server: Server, request: Request, saved: SavedQuery) -> dict[s
     }
 
 
+def _source_link(server: Server) -> SourceLink:
+    """Where the answer's citation keys link to: each source's page, at the sentence that
+    states the row's fact when the claims ledger says which."""
+    index = ledger_index(server)
+    return lambda file, iris: source_link(file, index, iris)
+
+
+def _cell(cell: Cell) -> dict[str, Any]:
+    """A cell as JSON: its text and link, and its citation keys when it shows some."""
+    found: dict[str, Any] = {"text": cell.text, "link": cell.link}
+    if cell.keys:
+        found["keys"] = cell.keys
+    return found
+
+
 def as_json(context: dict[str, Any]) -> dict[str, Any]:
     """The context as JSON: the saved query as ``/api/queries`` lists it, with its text; the
-    values given; the table (its columns, this page's rows of cells, text and link, the counts,
-    the links to the pages before and after, the facets, the legend); the notes that explain an
-    empty answer; the downloads."""
+    values given; the table (its columns, this page's rows of cells, text and link and, for a
+    column of citation keys, each key's source and link; the counts, the links to the pages
+    before and after, the facets, the legend and each key's source and link); the notes that
+    explain an empty answer; the downloads."""
     table = context["table"]
     if table is not None:
         table = {
-            **{k: table[k] for k in ("columns", "numeric", "legend", "count", "total")},
+            **{k: table[k] for k in ("columns", "numeric", "legend", "cited", "count", "total")},
             **{k: table[k] for k in ("first", "last", "previous", "next", "sort", "descending")},
             "size": table["size"],
-            "rows": [[{"text": c.text, "link": c.link} for c in row] for row in table["rows"]],
+            "rows": [[_cell(c) for c in row] for row in table["rows"]],
             "sort_links": {h["name"]: h["href"] for h in table["headers"]},
             "facets": table["facets"],
         }

@@ -1,6 +1,8 @@
 """The SPARQL 1.1 Protocol endpoint, ``/sparql``: a query by GET, or by POST form-encoded or as
 ``application/sparql-query``, read-only (updates are refused); without a query, the service
-description."""
+description, or for a browser (an ``Accept`` header that prefers HTML) the SPARQL editor
+(:mod:`hkit.web.views.editor`), whose JSON twin ``/sparql.json`` takes a query as the endpoint
+does."""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ import re
 import urllib.parse
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from hkit.core.errors import HkitError
 from hkit.web.errors import Refused
 from hkit.web.server import DEFAULT_REQUEST_TIMEOUT
-from hkit.web.views import server_of
+from hkit.web.views import editor, server_of
 
 #: The largest request body (a query, a form) the server reads, in bytes.
 MAX_REQUEST_BYTES = 1_000_000
@@ -27,8 +29,12 @@ async def endpoint(request: Request) -> Response:
     """The answer to a protocol request, or the service description (a GET with no query)."""
     server = server_of(request)
     if request.method == "GET" and not request.url.query:
+        if editor.wants_editor(request):
+            return await editor.page(request)
         base = str(request.url.replace(query=""))
-        return Response(_service_description(base), media_type="text/turtle")
+        return Response(
+            _service_description(base), media_type="text/turtle", headers={"Vary": "Accept"}
+        )
     query, params = await _protocol_query(request)
     try:
         text = server.kg.checked(query)
@@ -37,6 +43,17 @@ async def endpoint(request: Request) -> Response:
     result = await server.run(text, base=_endpoint_iri(request), inferred=_infer(params))
     formats = params.get("format") or []
     return await server.answer(result, request, formats[0] if formats else None)
+
+
+async def data(request: Request) -> Response:
+    """The editor's data, as JSON: with a query (by GET or POST, as the endpoint takes it), its
+    answer as the editor shows it, with its links, and the links to download it."""
+    server = server_of(request)
+    if request.method == "GET" and not request.url.query:
+        return JSONResponse(await editor.context(server))
+    query, params = await _protocol_query(request)
+    base = _endpoint_iri(request, "/sparql")
+    return JSONResponse(await editor.context(server, query, _infer(params), base))
 
 
 async def _body(request: Request) -> bytes:
@@ -123,14 +140,15 @@ def _infer(params: dict[str, list[str]]) -> bool:
     return given[0].lower() == "true"
 
 
-def _endpoint_iri(request: Request) -> str | None:
+def _endpoint_iri(request: Request, path: str | None = None) -> str | None:
     """The endpoint's URL, which relative IRIs in a query sent to it resolve against (the SPARQL
     protocol leaves the base to the service, "which MAY be the service endpoint"; RFC 3986 has
     it the URL the text was sent to): the request's URL without its query string. None when that
-    is not an IRI that a query could quote (its Host has already been checked)."""
+    is not an IRI that a query could quote (its Host has already been checked). ``path``: the
+    endpoint's path, when the request came to another (the editor's twin)."""
     import pyoxigraph
 
-    url = str(request.url.replace(query="", fragment=""))
+    url = str(request.url.replace(query="", fragment="", **({"path": path} if path else {})))
     if _IRI.fullmatch(url) is None:
         return None
     try:
