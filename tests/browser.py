@@ -137,3 +137,18 @@ def png_stats(png: bytes) -> tuple[int, int, int]:
         rows.append(line)
         previous = line
     return width, height, len(distinct)
+
+
+def until(browser: Browser, script: str, what: str, seconds: float = 30) -> object:
+    """The value of ``script`` in the page once it is truthy (polled, never a fixed wait), else
+    a failure that names ``what``."""
+    import pytest
+
+    deadline = time.monotonic() + seconds
+    while True:
+        value = browser.run(script)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not happen within {seconds} s")
+        time.sleep(0.1)

@@ -11,7 +11,6 @@ import html.parser
 import json
 import re
 import shutil
-import time
 import urllib.parse
 import urllib.request
 from collections import deque
@@ -436,11 +435,20 @@ def test_the_new_pages_are_admitted_as_every_query_is(tmp_path):
 def test_browsing_in_headless_chromium(served):
     """From the home page to a class, to an entity, to a sentence of its source (highlighted)
     and back; no console error, and no request leaves loopback."""
-    from browser import Browser
+    from browser import Browser, until
 
-    def click(browser: Browser, css: str) -> None:
+    def arrived(browser: Browser, to: str) -> None:
+        # polled, not slept: the next page is there once its address is and it has loaded
+        until(
+            browser,
+            f"return location.pathname + location.hash === {json.dumps(to)}"
+            " && document.readyState === 'complete'",
+            f"the browser at {to}",
+        )
+
+    def click(browser: Browser, css: str, to: str) -> None:
         browser.run(f"document.querySelector({json.dumps(css)}).click()")
-        time.sleep(0.8)
+        arrived(browser, to)
 
     def where(browser: Browser) -> str:
         return str(browser.run("return location.pathname + location.hash"))
@@ -457,14 +465,14 @@ def test_browsing_in_headless_chromium(served):
     with Browser() as browser:
         browser.open(served.base + "/")
         loopback_only(browser)
-        click(browser, 'a[href="/classes/University"]')
+        click(browser, 'a[href="/classes/University"]', "/classes/University")
         loopback_only(browser)
         assert where(browser) == "/classes/University"
         assert browser.run("return document.querySelector('h1').textContent") == "University"
-        click(browser, 'ul.instances a[href="/id/hkust"]')
+        click(browser, 'ul.instances a[href="/id/hkust"]', "/id/hkust")
         assert where(browser) == "/id/hkust"
         loopback_only(browser)
-        click(browser, 'ul.sentences a[href$="#s44"]')
+        click(browser, 'ul.sentences a[href$="#s44"]', "/sources/001_6b075fc54bbad20f#s44")
         assert where(browser) == "/sources/001_6b075fc54bbad20f#s44"
         highlighted = browser.run(
             "const li = document.querySelector('li:target');"
@@ -475,13 +483,12 @@ def test_browsing_in_headless_chromium(served):
             browser.run("return document.querySelector('li:target .text').textContent")
         )
         browser.run("history.back()")
-        time.sleep(0.8)
+        arrived(browser, "/id/hkust")
         assert where(browser) == "/id/hkust"
-        click(browser, "header a.home")
+        click(browser, "header a.home", "/")
         assert where(browser) == "/"
         for path in ("/sources", "/shapes", "/ontology/", "/classes/Organisation"):
-            browser.open(served.base + path)
-            time.sleep(0.3)
+            browser.open(served.base + path)  # WebDriver answers once the page has loaded
             loopback_only(browser)
         assert outside == []
         errors = [e for e in browser.console() if e.get("level") == "SEVERE"]

@@ -12,7 +12,6 @@ import runpy
 import shutil
 import subprocess
 import sys
-import time
 import urllib.parse
 import zipfile
 
@@ -383,24 +382,12 @@ def test_the_new_views_are_admitted_as_every_query_is(tmp_path):
 # -- in a real browser ------------
 
 
-def _until(browser, script: str, what: str, seconds: float = 30) -> object:
-    """The value of ``script`` in the page once it is truthy (polled), else a failure."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = browser.run(script)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen within {seconds} s")
-        time.sleep(0.1)
-
-
 @pytest.mark.browser
 def test_the_editor_in_headless_chromium(served):
     """Open /sparql, set a query in the editor, run it, see the linked table (and the syntax
     highlighted), follow a result to its entity's page; no console error, and no request
     leaves loopback."""
-    from browser import Browser
+    from browser import Browser, until
 
     query = "\n".join(
         [
@@ -421,7 +408,7 @@ def test_the_editor_in_headless_chromium(served):
 
     with Browser() as browser:
         browser.open(served.base + "/sparql")
-        _until(browser, "return document.querySelector('.cm-editor .cm-content')", "the editor")
+        until(browser, "return document.querySelector('.cm-editor .cm-content')", "the editor")
         # the prefixes are highlighted as keywords, in a colour of their own
         colours = browser.run(
             "return [...document.querySelectorAll('.cm-content .cm-line span')]"
@@ -435,7 +422,7 @@ def test_the_editor_in_headless_chromium(served):
         )
         browser.run(set_text.replace("TEXT", json.dumps(query)))
         browser.run("document.getElementById('run').click()")
-        rows = _until(
+        rows = until(
             browser,
             "return document.querySelectorAll('#table tbody tr').length",
             "the answer's table",
@@ -455,14 +442,14 @@ def test_the_editor_in_headless_chromium(served):
         assert str(browser.run("return location.hash")).startswith("#query=")
         loopback_only(browser)
         browser.run("document.querySelector('#table tbody a[href=\"/id/hkust\"]').click()")
-        _until(browser, "return location.pathname === '/id/hkust'", "the entity's page")
-        _until(browser, "return document.readyState === 'complete'", "the page's load")
+        until(browser, "return location.pathname === '/id/hkust'", "the entity's page")
+        until(browser, "return document.readyState === 'complete'", "the page's load")
         assert "Hong Kong University of Science and Technology" in str(
             browser.run("return document.querySelector('h1').textContent")
         )
         loopback_only(browser)
         browser.run("history.back()")
-        _until(
+        until(
             browser,
             "return document.querySelectorAll('#table tbody tr').length",
             "the query run again from the address",
@@ -527,11 +514,11 @@ def test_a_citation_is_anchored_only_where_one_sentence_states_it():
 @pytest.mark.browser
 def test_a_citation_key_opens_its_sentence_in_headless_chromium(served):
     """On a query's page, a citation key opens its source at the sentence, highlighted."""
-    from browser import Browser
+    from browser import Browser, until
 
     with Browser() as browser:
         browser.open(served.base + "/queries/funds-by-size")
-        key = _until(
+        key = until(
             browser,
             'const a = document.querySelector(\'table.answer a[href*="/sources/"][href*="#s"]\');'
             "return a && a.getAttribute('href')",
@@ -539,8 +526,8 @@ def test_a_citation_key_opens_its_sentence_in_headless_chromium(served):
         )
         browser.run(f"document.querySelector('a[href=\"{key}\"]').click()")
         path, _, anchor = str(key).partition("#")
-        _until(browser, f"return location.pathname === {json.dumps(path)}", "the source's page")
-        target = _until(
+        until(browser, f"return location.pathname === {json.dumps(path)}", "the source's page")
+        target = until(
             browser, "const li = document.querySelector('li:target'); return li && li.id", "target"
         )
         assert target == anchor
