@@ -41,11 +41,16 @@ class Served:
     HKIT = (sys.executable, "-m", "hkit")
 
     def __init__(
-        self, tmp: Path, *args: str, data: tuple[Path, ...] = (), timeout: float = 30
+        self,
+        tmp: Path,
+        *args: str,
+        data: tuple[Path, ...] = (),
+        timeout: float = 30,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "HKIT_CACHE_DIR": str(tmp / "cache")}
+        env = {**os.environ, "HKIT_CACHE_DIR": str(tmp / "cache"), **(env or {})}
         extra = [a for path in data for a in ("--data", str(path))]
         self.log = tmp / f"serve-{self.port}.log"
         serve = ["serve", "--port", str(self.port), *args]

@@ -15,7 +15,8 @@ from hkit.present.sources import source_names, with_source_names, with_sources
 from hkit.present.view import with_view
 from hkit.store.engines import EmbeddedEngine, _term_size, _within, query_form
 from hkit.store.files import QUERIES_DIR, SHAPES, find_root, graph_files
-from hkit.store.runner import run_offline
+from hkit.store.pool import Pool
+from hkit.store.runner import _can_fork, run_offline
 from hkit.store.stores import discard_store, open_store
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -65,6 +66,7 @@ class KnowledgeGraph:
         self.asserted = asserted
         check_sources(self.data, endpoint, self.default_graphs, asserted=asserted)
         self._engine: EmbeddedEngine | None = None
+        self._pool: Pool | None = None
         self._queries: dict[str, SavedQuery] | None = None
 
     def __repr__(self) -> str:
@@ -81,7 +83,33 @@ class KnowledgeGraph:
             inferred = not self.asserted
             store = open_store(graph_files(self.root, self.data), inferred=inferred)
             self._engine = EmbeddedEngine(store, inferred=inferred)
+            if self._pool is not None:  # the store was built again: no worker holds the old one
+                self._pool.reload(self._engine)
+                self._engine.pool = self._pool
         return self._engine
+
+    def start_pool(self, workers: int | None = None) -> Pool | None:
+        """Run this graph's embedded queries in a pool of ``workers`` long-lived processes
+        (default: one per core), each holding the loaded store, instead of a child forked per
+        query (see :mod:`hkit.store.pool`); ``hkit serve`` does this once the graph is loaded.
+        None where there is nothing to pool: an endpoint's graph, or a system where queries run
+        in a thread. :meth:`stop_pool` stops the workers."""
+        if self.endpoint is not None or not _can_fork():
+            return None
+        engine = self.embedded
+        if self._pool is None:
+            self._pool = Pool(engine, workers)
+            engine.pool = self._pool
+        self._pool.start()
+        return self._pool
+
+    def stop_pool(self) -> None:
+        """Stop the pool's workers; queries run in a child each again."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+        if self._engine is not None:
+            self._engine.pool = None
 
     @property
     def engine(self) -> EmbeddedEngine | EndpointEngine:

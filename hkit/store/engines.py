@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
     import pyoxigraph
 
+    from hkit.store.pool import Pool
+
     class Engine(Protocol):
         """Where a query runs: the embedded store, rdflib or an endpoint (for the type checker;
         typing is not imported at run time, to keep start-up short)."""
@@ -56,10 +58,17 @@ class EmbeddedEngine:
         self.store = store
         self.inferred = inferred
         self._dataset: dict[str, Any] | None = None
+        #: long-lived workers that run this engine's queries (a server's), else None: a child
+        #: per query
+        self.pool: Pool | None = None
 
     def asserted(self) -> EmbeddedEngine:
-        """This engine over the asserted triples alone (the same store)."""
-        return self if not self.inferred else EmbeddedEngine(self.store, inferred=False)
+        """This engine over the asserted triples alone (the same store, the same pool)."""
+        if not self.inferred:
+            return self
+        engine = EmbeddedEngine(self.store, inferred=False)
+        engine.pool = self.pool
+        return engine
 
     def dataset(self) -> dict[str, Any]:
         """The keyword arguments of ``Store.query`` that choose the query's dataset."""
@@ -144,11 +153,12 @@ class EmbeddedEngine:
     ) -> Result:
         """Evaluate a query, bounded by ``timeout`` seconds (and, where the system can fork, by
         the memory limit of :func:`query_memory_limit`, in a child process: see
-        :class:`hkit.store.runner.Child`). With ``max_rows`` or ``max_bytes``, an answer larger
-        than that is refused (:class:`hkit.core.errors.AnswerTooLarge`) where it is read, in the
-        child, so that it never reaches this process. The timeout covers the whole answer, its
-        unpacking here included. Relative IRIs in the text resolve against ``base`` (an absolute
-        IRI), when given."""
+        :class:`hkit.store.runner.Child`; in a worker of the engine's :attr:`pool` when it has
+        one). With ``max_rows`` or ``max_bytes``, an answer larger than that is refused
+        (:class:`hkit.core.errors.AnswerTooLarge`) where it is read, in the child, so that it
+        never reaches this process. The timeout covers the whole answer, its unpacking here
+        included. Relative IRIs in the text resolve against ``base`` (an absolute IRI), when
+        given."""
         import time
 
         _refuse_outreach(text)
@@ -156,7 +166,9 @@ class EmbeddedEngine:
         if max_rows is not None or max_bytes is not None:
             caps = (max_rows if max_rows is not None else -1, max_bytes)
         started = time.monotonic()
-        if _can_fork():
+        if self.pool is not None:
+            result = self.pool.run(text, timeout, caps=caps, base=base, inferred=self.inferred)
+        elif _can_fork():
             work = lambda send: send(  # noqa: E731
                 ("result", _pack(self._evaluate(text, caps=caps, base=base)))
             )
