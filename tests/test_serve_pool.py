@@ -21,7 +21,7 @@ from helpers import ROOT
 from test_serve import Served
 
 import hkit
-from hkit import QueryFailed
+from hkit import HkitError, QueryFailed
 from hkit.store.pool import Pool, default_workers
 
 pytestmark = pytest.mark.skipif(
@@ -202,19 +202,28 @@ def test_a_client_gone_mid_answer_leaves_the_pool_serving(tmp_path):
 
 
 def test_a_worker_reaches_no_network(canary):
-    """A SERVICE clause handed to a worker directly (past every check of the text that the
-    server makes): refused by the worker's network cut, the canary sees nothing, and the
-    worker answers the next query."""
+    """A SERVICE clause handed to a worker directly (past the server): refused there, the canary
+    sees nothing, and the worker answers the next query; and the worker itself is cut off from
+    the network (a seccomp filter, or a network namespace of its own), for a text that every
+    check missed."""
     kg = hkit.open(root=ROOT)
     with Pool(kg.embedded, 1) as pool:
         pool.start()
         before = len(canary.hits)
         text = f"SELECT * WHERE {{ SERVICE <{canary.base}/sparql> {{ ?s ?p ?o }} }}"
-        with pytest.raises(QueryFailed, match="tried to reach another host"):
+        with pytest.raises(HkitError, match="SERVICE"):
             pool.run(text, 60)
+        with pytest.raises(HkitError, match="SERVICE"):
+            pool.run(text, 60, checks=True)
         assert canary.hits[before:] == []
         assert pool.run(ASK, 60).boolean is True
         assert pool.replaced == 0
+        (worker,) = pool.pids()
+        with open(f"/proc/{worker}/status", encoding="ascii") as fh:
+            seccomp = [line.split()[1] for line in fh if line.startswith("Seccomp:")]
+        filtered = seccomp == ["2"]
+        own_network = os.readlink(f"/proc/{worker}/ns/net") != os.readlink("/proc/self/ns/net")
+        assert filtered or own_network
 
 
 def test_workers_answer_from_the_new_store_once_it_is_built_again(tmp_path):

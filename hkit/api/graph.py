@@ -10,10 +10,10 @@ from hkit.api.rules import as_lists, check_sources
 from hkit.core.catalog import bind_values, catalog, find, load
 from hkit.core.errors import HkitError, StoreDamaged, UnmatchedWarning
 from hkit.core.limits import DEFAULT_TIMEOUT
-from hkit.core.sparql import check_prefixes, check_query, with_prefixes, with_values
+from hkit.core.sparql import with_values
 from hkit.present.sources import source_names, with_source_names, with_sources
 from hkit.present.view import with_view
-from hkit.store.engines import EmbeddedEngine, _term_size, _within, query_form
+from hkit.store.engines import EmbeddedEngine, _term_size, _within, ad_hoc, query_form
 from hkit.store.files import QUERIES_DIR, SHAPES, find_root, graph_files
 from hkit.store.pool import Pool
 from hkit.store.runner import _can_fork, run_offline
@@ -249,10 +249,13 @@ class KnowledgeGraph:
         max_bytes: int | None = None,
         base: str | None = None,
         inferred: bool = True,
+        checks: bool = False,
     ) -> Result:
         """Run SPARQL text as it is, on :attr:`engine` (no read-only check: see :meth:`sparql`
-        for text from elsewhere). When the embedded graph's on-disk store turns out damaged
-        while it is read, the store is built again, with a warning, and the query run once more.
+        for text from elsewhere; with ``checks``, the text is checked as :meth:`sparql` checks
+        it, where the query runs: in a worker of the graph's pool, when it has one). When the
+        embedded graph's on-disk store turns out damaged while it is read, the store is built
+        again, with a warning, and the query run once more.
         An answer of more than ``max_rows`` rows or ``max_bytes`` bytes of terms is refused
         (:class:`hkit.core.errors.AnswerTooLarge`), on the embedded engine before it is all read.
         Relative IRIs in the text resolve against ``base``, an absolute IRI, when given (``hkit
@@ -268,9 +271,15 @@ class KnowledgeGraph:
                 if not inferred:
                     engine = engine.asserted()
                 return engine.run(
-                    text, self.timeout, max_rows=max_rows, max_bytes=max_bytes, base=base
+                    text,
+                    self.timeout,
+                    max_rows=max_rows,
+                    max_bytes=max_bytes,
+                    base=base,
+                    checks=checks,
                 )
-            result = engine.run(text if base is None else f"BASE <{base}>\n{text}", self.timeout)
+            query = self.checked(text) if checks else text
+            result = engine.run(query if base is None else f"BASE <{base}>\n{query}", self.timeout)
             if max_rows is not None or max_bytes is not None:
                 caps = (max_rows if max_rows is not None else -1, max_bytes)
                 terms = [t for row in result.rows for t in row.values()]
@@ -351,10 +360,7 @@ class KnowledgeGraph:
         update, SERVICE, LOAD or FROM), with hkit's prefixes declared where it uses them
         undeclared."""
 
-        check_query(text)
-        text = with_prefixes(text)
-        check_prefixes(text)
-        return text
+        return ad_hoc(text)
 
     def sparql(self, text: str) -> Result:
         """Run an ad-hoc read-only SPARQL query (updates, SERVICE, LOAD and FROM are refused).

@@ -28,6 +28,7 @@ import time
 
 from hkit.core.errors import HkitError, QueryFailed, QueryTimeout
 from hkit.store.channel import _pack, _unpack
+from hkit.store.engines import _checked
 from hkit.store.offline import _cut_network, might_reach_network
 from hkit.store.runner import _QUERY_WHAT, Worker
 
@@ -50,14 +51,16 @@ def default_workers() -> int:
 
 
 def _serve_queries(engine: EmbeddedEngine) -> Serve:
-    """A worker's work for each query job ``("run", text, caps, base, inferred)``: the answer
-    of ``engine`` (over what the ontology entails unless ``inferred`` is false), sent as one
-    ``("result", packed)`` message. The worker cuts itself off from the network before its first
+    """A worker's work for each query job ``("run", text, caps, base, inferred, checks)``: the
+    text checked as every query is (read-only; as ad-hoc text too with ``checks``), then the
+    answer of ``engine`` (over what the ontology entails unless ``inferred`` is false), sent as
+    one ``("result", packed)`` message. The worker cuts itself off from the network before its first
     job; where that cannot be done, a query that could reach the network is refused."""
     why_not: list[str | None] = []  # the network cut's outcome, once tried
 
     def serve(job: tuple, send: Send) -> None:
-        _, text, caps, base, inferred = job
+        _, text, caps, base, inferred, checks = job
+        text = _checked(text, checks)  # here, beside the server: it checks many at once
         if not why_not:
             why_not.append(_cut_network())
         if why_not[0] is not None and might_reach_network(text):
@@ -210,12 +213,14 @@ class Pool:
         caps: tuple[int, int | None] | None = None,
         base: str | None = None,
         inferred: bool = True,
+        checks: bool = False,
     ) -> Result:
         """The answer to ``text`` from a worker, within ``timeout`` seconds from now (waiting for
-        a free worker included); ``caps`` (rows, bytes) refuse a larger answer in the worker, as
-        :meth:`hkit.store.engines.EmbeddedEngine.run` does."""
+        a free worker included), checked there as :meth:`hkit.store.engines.EmbeddedEngine.run`
+        checks it (read-only; ad-hoc text with ``checks``); ``caps`` (rows, bytes) refuse a
+        larger answer in the worker."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        job = ("run", text, caps, base, inferred)
+        job = ("run", text, caps, base, inferred, checks)
         while True:
             worker = self._take(deadline, timeout)
             remaining = None if deadline is None else max(0.001, deadline - time.monotonic())
