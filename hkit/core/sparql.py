@@ -297,6 +297,12 @@ def iris_in(text: str) -> set[str]:
     return found
 
 
+#: A use of one of hkit's prefixes (``hkit:``, ``id:``...): one pass over a text finds them all.
+_HKIT_PREFIX = re.compile(
+    r"(?<![\w?$.-])(" + "|".join(re.escape(p) for p in sorted(PREFIXES, key=len)[::-1]) + "):"
+)
+
+
 def with_prefixes(text: str) -> str:
     """The query with PREFIX declarations for hkit's own prefixes (``id:``, ``hkit:``,
     ``schema:``...) that it uses but does not declare, so that what hkit prints can be pasted
@@ -309,11 +315,7 @@ def with_prefixes(text: str) -> str:
 
     body = blank(text)
     declared = {m.group(1) or "" for m in _DECLARED.finditer(body)}
-    used = {
-        prefix
-        for prefix in PREFIXES
-        if prefix not in declared and re.search(rf"(?<![\w?$.-]){re.escape(prefix)}:", body)
-    }
+    used = {m.group(1) for m in _HKIT_PREFIX.finditer(body)} - declared
     head = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in PREFIXES if p in used)
     return head + text
 
