@@ -104,6 +104,7 @@ def test_a_timed_out_query_ends_its_worker_and_the_next_is_answered(tmp_path):
         server.stop()
 
 
+@pytest.mark.slow  # filling the memory takes seconds (the timeout test shows the replacing)
 def test_a_query_past_the_memory_limit_ends_its_worker_and_the_next_is_answered(tmp_path):
     server = Served(tmp_path, "--workers", "1", timeout=120, env={"HKIT_QUERY_MEMORY_MB": "64"})
     try:
