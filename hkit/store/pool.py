@@ -221,7 +221,9 @@ class Pool:
         larger answer in the worker."""
         deadline = None if timeout is None else time.monotonic() + timeout
         job = ("run", text, caps, base, inferred, checks)
-        while True:
+        for tries in range(self.size + 2):
+            if tries > self.size:  # each worker it was handed had died: none can be kept alive
+                raise QueryFailed("the SPARQL engine stopped without an answer")
             worker = self._take(deadline, timeout)
             remaining = None if deadline is None else max(0.001, deadline - time.monotonic())
             try:
@@ -269,7 +271,7 @@ class Pool:
             return sorted(worker.pid for worker in self._born if worker.pid)
 
     def close(self) -> None:
-        """Stop every worker; queries under way end with an error."""
+        """Stop every idle worker now, and each busy one as its query ends."""
         with self._changed:
             self._closed = True
             idle, self._idle = self._idle, []
