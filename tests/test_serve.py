@@ -41,11 +41,16 @@ class Served:
     HKIT = (sys.executable, "-m", "hkit")
 
     def __init__(
-        self, tmp: Path, *args: str, data: tuple[Path, ...] = (), timeout: float = 30
+        self,
+        tmp: Path,
+        *args: str,
+        data: tuple[Path, ...] = (),
+        timeout: float = 30,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "HKIT_CACHE_DIR": str(tmp / "cache")}
+        env = {**os.environ, "HKIT_CACHE_DIR": str(tmp / "cache"), **(env or {})}
         extra = [a for path in data for a in ("--data", str(path))]
         self.log = tmp / f"serve-{self.port}.log"
         serve = ["serve", "--port", str(self.port), *args]
@@ -464,9 +469,9 @@ def test_the_row_cap_and_the_query_slots(tmp_path):
 def test_sigterm_stops_the_server_cleanly_and_removes_its_files(tmp_path):
     import tempfile
 
-    before = set(Path(tempfile.gettempdir()).glob("hkit-serve-docs-*"))
     server = Served(tmp_path)
-    (pages,) = set(Path(tempfile.gettempdir()).glob("hkit-serve-docs-*")) - before
+    # its own folder, named by its process id (other servers start beside it under xdist)
+    (pages,) = Path(tempfile.gettempdir()).glob(f"hkit-serve-docs-{server.process.pid}-*")
     code, err = server.stop()
     assert code == 143, err
     assert err.strip().splitlines()[-1] == "hkit: stopped by SIGTERM"

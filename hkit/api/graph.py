@@ -10,12 +10,13 @@ from hkit.api.rules import as_lists, check_sources
 from hkit.core.catalog import bind_values, catalog, find, load
 from hkit.core.errors import HkitError, StoreDamaged, UnmatchedWarning
 from hkit.core.limits import DEFAULT_TIMEOUT
-from hkit.core.sparql import check_prefixes, check_query, with_prefixes, with_values
+from hkit.core.sparql import with_values
 from hkit.present.sources import source_names, with_source_names, with_sources
 from hkit.present.view import with_view
-from hkit.store.engines import EmbeddedEngine, _term_size, _within, query_form
+from hkit.store.engines import EmbeddedEngine, _term_size, _within, ad_hoc, query_form
 from hkit.store.files import QUERIES_DIR, SHAPES, find_root, graph_files
-from hkit.store.runner import run_offline
+from hkit.store.pool import Pool
+from hkit.store.runner import _can_fork, run_offline
 from hkit.store.stores import discard_store, open_store
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -65,6 +66,7 @@ class KnowledgeGraph:
         self.asserted = asserted
         check_sources(self.data, endpoint, self.default_graphs, asserted=asserted)
         self._engine: EmbeddedEngine | None = None
+        self._pool: Pool | None = None
         self._queries: dict[str, SavedQuery] | None = None
 
     def __repr__(self) -> str:
@@ -81,7 +83,33 @@ class KnowledgeGraph:
             inferred = not self.asserted
             store = open_store(graph_files(self.root, self.data), inferred=inferred)
             self._engine = EmbeddedEngine(store, inferred=inferred)
+            if self._pool is not None:  # the store was built again: no worker holds the old one
+                self._pool.reload(self._engine)
+                self._engine.pool = self._pool
         return self._engine
+
+    def start_pool(self, workers: int | None = None) -> Pool | None:
+        """Run this graph's embedded queries in a pool of ``workers`` long-lived processes
+        (default: one per core), each holding the loaded store, instead of a child forked per
+        query (see :mod:`hkit.store.pool`); ``hkit serve`` does this once the graph is loaded.
+        None where there is nothing to pool: an endpoint's graph, or a system where queries run
+        in a thread. :meth:`stop_pool` stops the workers."""
+        if self.endpoint is not None or not _can_fork():
+            return None
+        engine = self.embedded
+        if self._pool is None:
+            self._pool = Pool(engine, workers)
+            engine.pool = self._pool
+        self._pool.start()
+        return self._pool
+
+    def stop_pool(self) -> None:
+        """Stop the pool's workers; queries run in a child each again."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+        if self._engine is not None:
+            self._engine.pool = None
 
     @property
     def engine(self) -> EmbeddedEngine | EndpointEngine:
@@ -221,10 +249,13 @@ class KnowledgeGraph:
         max_bytes: int | None = None,
         base: str | None = None,
         inferred: bool = True,
+        checks: bool = False,
     ) -> Result:
         """Run SPARQL text as it is, on :attr:`engine` (no read-only check: see :meth:`sparql`
-        for text from elsewhere). When the embedded graph's on-disk store turns out damaged
-        while it is read, the store is built again, with a warning, and the query run once more.
+        for text from elsewhere; with ``checks``, the text is checked as :meth:`sparql` checks
+        it, where the query runs: in a worker of the graph's pool, when it has one). When the
+        embedded graph's on-disk store turns out damaged while it is read, the store is built
+        again, with a warning, and the query run once more.
         An answer of more than ``max_rows`` rows or ``max_bytes`` bytes of terms is refused
         (:class:`hkit.core.errors.AnswerTooLarge`), on the embedded engine before it is all read.
         Relative IRIs in the text resolve against ``base``, an absolute IRI, when given (``hkit
@@ -240,9 +271,15 @@ class KnowledgeGraph:
                 if not inferred:
                     engine = engine.asserted()
                 return engine.run(
-                    text, self.timeout, max_rows=max_rows, max_bytes=max_bytes, base=base
+                    text,
+                    self.timeout,
+                    max_rows=max_rows,
+                    max_bytes=max_bytes,
+                    base=base,
+                    checks=checks,
                 )
-            result = engine.run(text if base is None else f"BASE <{base}>\n{text}", self.timeout)
+            query = self.checked(text) if checks else text
+            result = engine.run(query if base is None else f"BASE <{base}>\n{query}", self.timeout)
             if max_rows is not None or max_bytes is not None:
                 caps = (max_rows if max_rows is not None else -1, max_bytes)
                 terms = [t for row in result.rows for t in row.values()]
@@ -323,10 +360,7 @@ class KnowledgeGraph:
         update, SERVICE, LOAD or FROM), with hkit's prefixes declared where it uses them
         undeclared."""
 
-        check_query(text)
-        text = with_prefixes(text)
-        check_prefixes(text)
-        return text
+        return ad_hoc(text)
 
     def sparql(self, text: str) -> Result:
         """Run an ad-hoc read-only SPARQL query (updates, SERVICE, LOAD and FROM are refused).

@@ -472,6 +472,7 @@ def serve(
     max_bytes: int = 16_000_000,
     request_timeout: float = 5.0,
     asserted: bool = False,
+    workers: int | None = None,
 ) -> int:
     """``hkit serve``: the endpoint, the API and the pages, until Ctrl-C or SIGTERM."""
     try:
@@ -494,5 +495,6 @@ def serve(
         cors=cors,
         allow_hosts=tuple(allow_hosts),
         request_timeout=request_timeout,
+        workers=workers,
     )
     return 0

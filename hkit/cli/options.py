@@ -574,6 +574,14 @@ COMMANDS: dict[str, Command] = {
                     show_default=True,
                 ),
                 Option(
+                    ("--workers",),
+                    "workers",
+                    "Worker processes that run the queries, each holding the graph (default: "
+                    "one per core); a query that outlasts --timeout or the query memory limit "
+                    "ends its worker, and a fresh one takes its place.",
+                    kind="count",
+                ),
+                Option(
                     ("--max-rows",),
                     "max_rows",
                     "The largest answer sent, in rows; a larger one is refused (413).",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hkit.core.answers import XSD_STRING, Result, Term
 from hkit.core.errors import AnswerTooLarge, QueryFailed, QueryTimeout
 from hkit.core.ordering import order_rows
-from hkit.core.sparql import final_order
+from hkit.core.sparql import check_prefixes, check_query, final_order, with_prefixes
 from hkit.core.sparql import query_form as form
 from hkit.store.channel import _pack, _pack_row, _unpack
 from hkit.store.closure import INFERRED
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
     import pyoxigraph
 
+    from hkit.store.pool import Pool
+
     class Engine(Protocol):
         """Where a query runs: the embedded store, rdflib or an endpoint (for the type checker;
         typing is not imported at run time, to keep start-up short)."""
@@ -27,6 +29,16 @@ if TYPE_CHECKING:
         name: str
 
         def run(self, text: str, timeout: float | None = None) -> Result: ...
+
+
+def ad_hoc(text: str) -> str:
+    """Ad-hoc SPARQL text (from a user, a request) made ready to run: refused unless it is a
+    read-only query (no update, SERVICE, LOAD or FROM), with hkit's prefixes declared where it
+    uses them undeclared."""
+    check_query(text)
+    text = with_prefixes(text)
+    check_prefixes(text)
+    return text
 
 
 def _term(node: Any) -> Term:
@@ -56,10 +68,17 @@ class EmbeddedEngine:
         self.store = store
         self.inferred = inferred
         self._dataset: dict[str, Any] | None = None
+        #: long-lived workers that run this engine's queries (a server's), else None: a child
+        #: per query
+        self.pool: Pool | None = None
 
     def asserted(self) -> EmbeddedEngine:
-        """This engine over the asserted triples alone (the same store)."""
-        return self if not self.inferred else EmbeddedEngine(self.store, inferred=False)
+        """This engine over the asserted triples alone (the same store, the same pool)."""
+        if not self.inferred:
+            return self
+        engine = EmbeddedEngine(self.store, inferred=False)
+        engine.pool = self.pool
+        return engine
 
     def dataset(self) -> dict[str, Any]:
         """The keyword arguments of ``Store.query`` that choose the query's dataset."""
@@ -141,28 +160,39 @@ class EmbeddedEngine:
         max_rows: int | None = None,
         max_bytes: int | None = None,
         base: str | None = None,
+        checks: bool = False,
     ) -> Result:
         """Evaluate a query, bounded by ``timeout`` seconds (and, where the system can fork, by
         the memory limit of :func:`query_memory_limit`, in a child process: see
-        :class:`hkit.store.runner.Child`). With ``max_rows`` or ``max_bytes``, an answer larger
-        than that is refused (:class:`hkit.core.errors.AnswerTooLarge`) where it is read, in the
-        child, so that it never reaches this process. The timeout covers the whole answer, its
-        unpacking here included. Relative IRIs in the text resolve against ``base`` (an absolute
-        IRI), when given."""
+        :class:`hkit.store.runner.Child`; in a worker of the engine's :attr:`pool` when it has
+        one). With ``max_rows`` or ``max_bytes``, an answer larger than that is refused
+        (:class:`hkit.core.errors.AnswerTooLarge`) where it is read, in the child, so that it
+        never reaches this process. The timeout covers the whole answer, its unpacking here
+        included. Relative IRIs in the text resolve against ``base`` (an absolute IRI), when
+        given. With ``checks``, the text is ad-hoc SPARQL, checked first (:func:`ad_hoc`).
+
+        Every text is checked as read-only before it runs (:func:`_refuse_outreach`): here, or in
+        the pool's worker (which runs the ad-hoc checks too), so that a server's many requests
+        are checked in parallel, beside its one process."""
         import time
 
-        _refuse_outreach(text)
         caps = None
         if max_rows is not None or max_bytes is not None:
             caps = (max_rows if max_rows is not None else -1, max_bytes)
         started = time.monotonic()
-        if _can_fork():
+        if self.pool is not None:
+            result = self.pool.run(
+                text, timeout, caps=caps, base=base, inferred=self.inferred, checks=checks
+            )
+        elif _can_fork():
+            text = _checked(text, checks)
             work = lambda send: send(  # noqa: E731
                 ("result", _pack(self._evaluate(text, caps=caps, base=base)))
             )
             with Child(work, timeout, offline=might_reach_network(text)) as child:
                 result = _unpack(child.receive()[1])
         else:
+            text = _checked(text, checks)
             result = _bounded(lambda: self._evaluate(text, caps=caps, base=base), timeout)
         if timeout is not None and time.monotonic() - started > timeout:
             raise QueryTimeout(
@@ -243,6 +273,15 @@ class EmbeddedEngine:
                 yield rows
                 rows = []
         yield rows
+
+
+def _checked(text: str, checks: bool) -> str:
+    """``text`` checked as every query is (read-only), and as ad-hoc text too with ``checks``;
+    the text to run."""
+    if checks:
+        text = ad_hoc(text)
+    _refuse_outreach(text)
+    return text
 
 
 def _term_size(term: Term) -> int:

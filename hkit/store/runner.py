@@ -26,17 +26,18 @@ The processes:
   HKIT_IN_PROCESS is set. A thread cannot be killed, bounded in memory or cut off from the
   network: only the deadline holds there, with hkit's checks of every query text.
 
-A pool (a server answering queries from long-lived processes that each hold the store open)
-needs no other piece. It forks each :class:`Worker` once the store is loaded (the worker shares
-it), with ``offline=True`` (an embedded query never needs the network, so every worker can be
-cut off from the start; the seccomp filter is for life anyway) and the query memory limit (set
-once, on the worker's whole address space beyond what it held at the start: it bounds each job
-together with whatever the jobs before it left behind). For each query it takes an idle worker,
-hands it the job with :meth:`Worker.submit` and the query's timeout, and reads its messages with
+A pool (a server answering queries from long-lived processes that each hold the store open,
+:mod:`hkit.store.pool`) needs no other piece. It forks each :class:`Worker` once the store is
+loaded (the worker shares it), ``private`` (it closes the sockets and pipes it inherited), under
+the query memory limit (set once, on the worker's whole address space beyond what it held at
+the start: it bounds each job together with whatever the jobs before it left behind), and cut
+off from the network before its first job (an embedded query never needs it; the seccomp
+filter is for life anyway). For each query it takes an idle worker, hands it the job with
+:meth:`Worker.submit` and the query's timeout, and reads its messages with
 :meth:`Worker.receive` until ``("done",)``. An error the job sent (a bad query, an answer too
 large) leaves the worker in service; a timeout, a death (out of memory, a crash) or a job left
-half read (a client gone mid-answer) ends it: the pool closes that worker (:meth:`Worker.close`
-kills and reaps it) and forks another in its place.
+half read ends it: the pool closes that worker (:meth:`Worker.close` kills and reaps it) and
+forks another in its place.
 """
 
 from __future__ import annotations
@@ -183,6 +184,8 @@ class _Process:
     limit: int | None = None
     wording: Wording = QUERY
     channel: Channel
+    #: set when a job outlived its deadline: the child is then done with, though it still runs
+    spoiled = False
 
     def _started(self, timeout: float | None) -> None:
         self.timeout = timeout
@@ -196,6 +199,7 @@ class _Process:
         try:
             return self.channel.receive(self.deadline)
         except ChannelTimeout:
+            self.spoiled = True
             raise self.wording.timeout(self.timeout or 0.0) from None
         except ChannelClosed:
             raise self._died() from None
@@ -324,9 +328,11 @@ class Worker(_Forked):
     """A long-lived forked child that runs ``serve(job, send)`` for each job :meth:`submit`
     hands it over one channel, under one memory limit and (with ``offline``) cut off from the
     network from the start; each job's messages end with ``("done",)``, or with the job's
-    error, raised by :meth:`receive`. The parameters are :class:`Child`'s. A job's timeout, or
-    the worker's death, is raised as the wording says; the worker is then done with (close
-    it). See the module's description for a pool of workers."""
+    error, raised by :meth:`receive`. The parameters are :class:`Child`'s; with ``private``, the
+    worker closes the sockets and pipes it inherited beside its channel (see
+    :func:`_close_inherited`). A job's timeout, or the worker's death, is raised as the wording
+    says; the worker is then done with (close it). See the module's description for a pool of
+    workers (:mod:`hkit.store.pool`)."""
 
     def __init__(
         self,
@@ -337,6 +343,7 @@ class Worker(_Forked):
         keep_stderr: bool = False,
         what: str = _QUERY_WHAT,
         wording: Wording = QUERY,
+        private: bool = False,
     ) -> None:
         self.wording = wording
         self.limit = query_memory_limit() if memory is ... else memory
@@ -346,6 +353,8 @@ class Worker(_Forked):
         def child_side() -> None:
             os.close(jobs_write)
             os.close(answers_read)
+            if private:
+                _close_inherited({jobs_read, answers_write})
             channel = Channel(jobs_read, answers_write)
             child_main(
                 serve,
@@ -374,6 +383,32 @@ class Worker(_Forked):
             self.channel.send(job)
         except BrokenPipeError:  # it ended between two jobs
             raise self._died() from None
+
+
+def _close_inherited(keep: set[int]) -> None:
+    """In a freshly forked worker: close every socket and pipe but ``keep`` (its channel) and
+    the standard streams. A worker forked while a server runs inherits the listening socket, the
+    clients' connections and the other workers' channels: a connection the server closes would
+    stay open (no end of it reaches the client) while a worker held it. Files (an on-disk
+    store's) are kept: the store reads them."""
+    import stat
+
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            fds = [int(name) for name in os.listdir(folder)]
+            break
+        except OSError:
+            continue
+    else:
+        return
+    for fd in fds:
+        if fd <= 2 or fd in keep:
+            continue
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode) or stat.S_ISFIFO(os.fstat(fd).st_mode):
+                os.close(fd)
+        except OSError:
+            continue  # the listing's own descriptor, closed since
 
 
 class Spawned(_Process):

@@ -155,10 +155,13 @@ def make_app(
     host: str = "127.0.0.1",
     allow_hosts: tuple[str, ...] = (),
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    workers: int | None = None,
 ) -> Starlette:
     """The web application over ``kg``: the endpoint, the API and the pages. Requests must name
     ``host``, a loopback name or one of ``allow_hosts`` in their Host header; POSTs from another
-    origin than the server's own or ``cors`` are refused."""
+    origin than the server's own or ``cors`` are refused. Queries run in a pool of ``workers``
+    long-lived processes (default: one per core; see :meth:`KnowledgeGraph.start_pool`),
+    stopped when the application shuts down."""
     _remove_leftover_docs()
     docs = Path(tempfile.mkdtemp(prefix=f"{DOCS_PREFIX}{os.getpid()}-"))
     write_docs(kg.root, docs, tuple(kg.data), served=True)
@@ -179,6 +182,7 @@ def make_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         shutil.rmtree(docs, ignore_errors=True)  # the pages written for /ontology
+        kg.stop_pool()
 
     app = Starlette(
         routes=routes,
@@ -186,6 +190,7 @@ def make_app(
         lifespan=lifespan,
         exception_handlers={Refused: _refused, 404: _not_found, 405: _not_allowed},
     )
+    kg.start_pool(workers)  # forked now, while no request is under way
     app.state.server = Server(kg, max_queries, max_rows, docs, max_bytes=max_bytes)
     app.state.request_timeout = request_timeout
     return app
@@ -224,8 +229,10 @@ def serve(
     cors: str | None = None,
     allow_hosts: tuple[str, ...] = (),
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    workers: int | None = None,
 ) -> None:
-    """Serve ``kg`` until Ctrl-C or SIGTERM (uvicorn stops cleanly on both)."""
+    """Serve ``kg`` until Ctrl-C or SIGTERM (uvicorn stops cleanly on both), its queries run by
+    ``workers`` long-lived processes (default: one per core)."""
     import sys
 
     import uvicorn
@@ -245,6 +252,7 @@ def serve(
         host=host,
         allow_hosts=allow_hosts,
         request_timeout=request_timeout,
+        workers=workers,
     )
     config = uvicorn.Config(
         app,

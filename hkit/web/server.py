@@ -110,10 +110,14 @@ class Server:
         finally:
             self.admitted -= 1
 
-    async def run(self, text: str, base: str | None = None, inferred: bool = True) -> Any:
-        """Run checked SPARQL text on the graph, bounded by the slots, the timeout and the row
-        and byte caps (applied in the query's child, as the answer is read); relative IRIs in it
-        resolve against ``base``. Without ``inferred``, on the asserted triples alone."""
+    async def run(
+        self, text: str, base: str | None = None, inferred: bool = True, checks: bool = False
+    ) -> Any:
+        """Run SPARQL text on the graph, bounded by the slots, the timeout and the row and byte
+        caps (applied in the query's worker, as the answer is read); relative IRIs in it resolve
+        against ``base``. Without ``inferred``, on the asserted triples alone. With ``checks``,
+        the text is a request's own, checked as ad-hoc SPARQL where it runs (in the worker,
+        beside this process)."""
         return await self.call(
             self.kg.run,
             text,
@@ -121,6 +125,7 @@ class Server:
             max_bytes=self.max_bytes,
             base=base,
             inferred=inferred,
+            checks=checks,
         )
 
     async def prepared(self, name: str, params: dict[str, list[str]]) -> str:

@@ -13,7 +13,6 @@ import urllib.parse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hkit.core.errors import HkitError
 from hkit.web.errors import Refused
 from hkit.web.server import DEFAULT_REQUEST_TIMEOUT
 from hkit.web.views import editor, server_of
@@ -36,11 +35,9 @@ async def endpoint(request: Request) -> Response:
             _service_description(base), media_type="text/turtle", headers={"Vary": "Accept"}
         )
     query, params = await _protocol_query(request)
-    try:
-        text = server.kg.checked(query)
-    except HkitError as exc:
-        raise Refused(400, exc.message) from None
-    result = await server.run(text, base=_endpoint_iri(request), inferred=_infer(params))
+    # checked as ad-hoc SPARQL where it runs (a refusal is a 400, as every query error)
+    inferred = _infer(params)
+    result = await server.run(query, base=_endpoint_iri(request), inferred=inferred, checks=True)
     formats = params.get("format") or []
     return await server.answer(result, request, formats[0] if formats else None)
 
