@@ -150,6 +150,13 @@ GUARDS = {
         "test_regimes::test_a_saved_query_answers_the_same_under_every_regime",
         "test_regimes::test_the_same_rows_with_generated_data_that_links_both_ways",
     ],
+    # Oxigraph 0.5 joins a VALUES block with a UNION beside it only after reading every branch
+    # whole: parameters go into each branch, and saved queries keep no VALUES beside a UNION
+    35: [
+        "test_query_plans::test_no_saved_query_puts_values_beside_a_union",
+        "test_query_plans::test_the_check_finds_values_beside_a_union",
+        "test_query_plans::test_parameters_reach_every_branch_and_keep_the_rows",
+    ],
 }
 
 
