@@ -310,7 +310,7 @@ def test_describe_shows_figures_with_dates_and_sources():
 def test_describe_lists_candidates_when_several_match():
     result = invoke("describe", "innopark")
     assert result.exit_code == 0
-    assert result.output.startswith("8 entities match 'innopark'")
+    assert result.output.startswith("9 entities match 'innopark'")
     assert "<https://w3id.org/hkit/id/innopark-tai-po>" in result.output
 
 
@@ -614,7 +614,7 @@ def test_iri_parameters_take_names_and_list_candidates():
     several = invoke("query", "entity-provenance", "-p", "entity=innopark")
     assert several.exit_code == 2
     assert (
-        "8 entities match 'innopark'" in several.output and "<id:innopark-tai-po>" in several.output
+        "9 entities match 'innopark'" in several.output and "<id:innopark-tai-po>" in several.output
     )
     none = invoke("query", "entity-provenance", "-p", "entity=zzzz")
     assert none.exit_code == 2 and "nothing in the graph is called 'zzzz'" in none.output

@@ -522,10 +522,11 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "serve",
-            help="""Serve the graph on the web, read-only: a SPARQL 1.1 endpoint at /sparql, the
-            saved queries as an API at /api/queries (described at /api/openapi.json), and pages to
-            browse: a home page with search, a page per saved query and per entity (/id/NAME), and
-            the ontology's documentation at /ontology. Needs the serve extra: pip install
+            help="""Serve the graph on the web, read-only: a SPARQL 1.1 endpoint at /sparql (an
+            editor in a browser), the saved queries as an API at /api/queries (described at
+            /api/openapi.json), and pages to browse: a home page with search, a page per saved
+            query, class (/classes/NAME), entity (/id/NAME) and source document (/sources/NAME),
+            and the ontology's documentation at /ontology. Needs the serve extra: pip install
             'hkit[serve]'.
 
             Example:
