@@ -19,6 +19,7 @@ from helpers import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hkit.api import clear_cache
 from hkit.cli import commands, replay
 from hkit.cli.fast import main
 from hkit.core import sparql
@@ -351,3 +352,10 @@ def test_ascii_text_is_read_as_the_full_pattern_reads_it(text):
     assert (chosen is not sparql._TERMINALS[False]) == (not text.isascii())
     found = [(m.lastgroup, m.span()) for m in chosen.finditer(text)]
     assert found == [(m.lastgroup, m.span()) for m in wide.finditer(text)]
+
+
+def test_clearing_the_cache_removes_the_kept_answers(place, monkeypatch, capsysbinary):
+    hkit(monkeypatch, capsysbinary, "--root", str(place), "query", "funds-by-size")
+    assert len(entries(place)) == 1
+    clear_cache()
+    assert entries(place) == []
