@@ -69,6 +69,12 @@ def _character(match: re.Match[str]) -> str:
     return chr(code)
 
 
+def _spaces(text: str) -> str:
+    """``text`` with every character but a newline replaced by a space (a token is set aside
+    keeping its lines; most tokens have none, and a regular expression for each costs more)."""
+    return re.sub(r"[^\n]", " ", text) if "\n" in text else " " * len(text)
+
+
 def blank(text: str, expand: bool = True) -> str:
     """The text, escapes expanded, with IRIs, strings, comments and escaped characters replaced
     by spaces (newlines kept): what is left is keywords, variables, names and punctuation.
@@ -80,7 +86,7 @@ def blank(text: str, expand: bool = True) -> str:
     last = 0
     for match in _TOKEN.finditer(text):
         out.append(text[last : match.start()])
-        out.append(re.sub(r"[^\n]", " ", match.group(0)))
+        out.append(_spaces(match.group(0)))
         last = match.end()
     out.append(text[last:])
     return "".join(out)
@@ -179,7 +185,7 @@ def bare(text: str, prefixes: bool = True, expand: bool = True) -> str:
         else:
             start = match.start()
         out.append(text[last:start])
-        out.append(re.sub(r"[^\n]", " ", text[start : match.end()]))
+        out.append(_spaces(text[start : match.end()]))
         last = match.end()
     out.append(text[last:])
     return "".join(out)
