@@ -75,6 +75,7 @@ class KnowledgeGraph:
         check_sources(self.data, endpoint, self.default_graphs, asserted=asserted)
         self._engine: EmbeddedEngine | None = None
         self._queries: dict[str, SavedQuery] | None = None
+        self._loaded: dict[str, SavedQuery] = {}  # saved queries read one by one
 
     def __repr__(self) -> str:
         where = self.endpoint or str(self.root)
@@ -143,7 +144,9 @@ class KnowledgeGraph:
 
         if self._queries is not None:
             return find(self._queries, name)
-        return load(self.root / QUERIES_DIR, name)
+        if name not in self._loaded:
+            self._loaded[name] = load(self.root / QUERIES_DIR, name)
+        return self._loaded[name]
 
     def prepare(self, name: str, /, **params: object) -> str:
         """The SPARQL text that :meth:`query` runs: the saved query with its parameters typed,
