@@ -359,3 +359,15 @@ def test_clearing_the_cache_removes_the_kept_answers(place, monkeypatch, capsysb
     assert len(entries(place)) == 1
     clear_cache()
     assert entries(place) == []
+
+
+def test_an_answer_that_changes_from_run_to_run_is_not_kept(place, monkeypatch, capsysbinary):
+    (place / "queries" / "at-random.rq").write_text(
+        "#+ summary: A number at random\nSELECT (RAND() AS ?n) WHERE { }\n", encoding="utf-8"
+    )
+    time.sleep(SETTLED * 1.5)
+    args = ("--root", str(place), "query", "at-random", "--format", "csv")
+    first = hkit(monkeypatch, capsysbinary, *args)
+    assert first[0] == 0 and first[1].startswith(b"n\r\n")
+    assert entries(place) == []
+    assert hkit(monkeypatch, capsysbinary, *args)[1] != first[1]

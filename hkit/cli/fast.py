@@ -21,7 +21,7 @@ import sys
 
 from hkit.cli.boundary import ErrorBoundary, handle_stop_signals, restore_signals
 from hkit.cli.options import COMMANDS, GLOBAL_OPTIONS, choices_of
-from hkit.cli.replay import Recorder, answer_files, replay
+from hkit.cli.replay import Recorder, answer_files, replay, varies
 from hkit.core.cache import cache_dir, remember
 from hkit.core.errors import HkitError
 from hkit.core.version import __version__
@@ -182,7 +182,10 @@ def main(
         restore_signals(replaced)
     if recorder is not None and not code:
         try:
-            files = answer_files(state.graph(asserted=bool(values.get("asserted"))))
+            kg = state.graph(asserted=bool(values.get("asserted")))
+            files: list[str] | None = answer_files(kg)
+            if values.get("name") and varies(kg.saved_query(str(values["name"])).text):
+                files = None  # its answer changes from run to run
         except (HkitError, OSError):  # a file gone since it was read: nothing is kept
             files = None
         if files is not None:

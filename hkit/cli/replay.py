@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import marshal
 import os
+import re
 import sys
 import zlib
 
@@ -239,6 +240,17 @@ def _prune(folder: str) -> None:
             os.unlink(os.path.join(folder, name))
     except OSError:
         pass
+
+
+#: SPARQL's functions whose value changes from one run to the next: an answer that may use one
+#: is not kept (a word in a comment or a string counts too: it only costs a replay).
+_VARYING = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.I)
+
+
+def varies(text: str) -> bool:
+    """Whether a query's answer may change from run to run on the same files (it calls NOW(),
+    RAND(), UUID(), STRUUID() or BNODE())."""
+    return _VARYING.search(text) is not None
 
 
 def answer_files(kg: KnowledgeGraph) -> list[str]:
