@@ -164,7 +164,7 @@ def test_a_new_version_environment_or_folder_makes_the_answer_anew(
     calls = ran(monkeypatch)
     monkeypatch.setattr(replay, "__version__", replay.__version__ + ".post1")
     hkit(monkeypatch, capsysbinary, *args)
-    monkeypatch.setenv("HKIT_SOMETHING_NEW", "1")
+    monkeypatch.setenv("COLUMNS", "97")
     hkit(monkeypatch, capsysbinary, *args)
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")
@@ -371,3 +371,11 @@ def test_an_answer_that_changes_from_run_to_run_is_not_kept(place, monkeypatch, 
     assert first[0] == 0 and first[1].startswith(b"n\r\n")
     assert entries(place) == []
     assert hkit(monkeypatch, capsysbinary, *args)[1] != first[1]
+
+
+def test_the_answer_cache_alone_can_be_turned_off(place, monkeypatch, capsysbinary):
+    args = ("--root", str(place), "query", "funds-by-size")
+    monkeypatch.setenv("HKIT_NO_ANSWER_CACHE", "1")
+    hkit(monkeypatch, capsysbinary, *args)
+    assert entries(place) == []
+    assert list((place.parent / "cache").iterdir())  # the graph's own caches are still kept

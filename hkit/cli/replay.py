@@ -14,8 +14,8 @@ replacing it changes its inode.
 
 A change in the same tick of the file system's clock as the one recorded could leave the change
 time as it was, so an entry is made only from files whose times lie :data:`SETTLED_NS` or more
-before the run began: a later change always moves them. HKIT_NO_CACHE=1 neither reads nor makes
-entries.
+before the run began: a later change always moves them. HKIT_NO_ANSWER_CACHE=1 (or HKIT_NO_CACHE=1,
+which turns every cache off) neither reads nor makes entries.
 
 Light on imports: a replay is the whole of such a run (hkit.cli.fast looks here first).
 """
@@ -60,6 +60,11 @@ _PASSING = ("_", "OLDPWD", "SHLVL")
 _NOTE = b"hkit: note: "
 
 
+def _off() -> bool:
+    """Whether answers are neither kept nor replayed (HKIT_NO_ANSWER_CACHE, or HKIT_NO_CACHE)."""
+    return bool(os.environ.get("HKIT_NO_ANSWER_CACHE") or os.environ.get("HKIT_NO_CACHE"))
+
+
 def _key(args: list[str]) -> tuple[Any, ...]:
     """Everything a run is given besides files: the arguments, the working folder, the
     environment, where its output goes (a terminal and its size, or not) and the versions."""
@@ -101,7 +106,7 @@ def identity(path: str) -> tuple[int, ...]:
 def replay(args: list[str]) -> bool:
     """Write the kept answer of this exact run, when there is one and every file it came from
     is as it was; False (nothing written) otherwise."""
-    if os.environ.get("HKIT_NO_CACHE"):
+    if _off():
         return False
     key = _key(args)
     try:
@@ -191,7 +196,7 @@ class Recorder:
         """Make the entry of this run, from what it wrote and the files its answer came from;
         nothing when one of them changed too lately to be sure of, the answer is too large, or
         the run said more than notes on standard error."""
-        if os.environ.get("HKIT_NO_CACHE"):
+        if _off():
             return
         out, err = (self.streams[name][1].copy() for name in ("stdout", "stderr"))
         if out is None or err is None:
