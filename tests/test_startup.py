@@ -219,8 +219,15 @@ def test_no_answer_is_kept_or_replayed_without_the_cache(place, monkeypatch, cap
 
 @pytest.mark.parametrize(
     "damage",
-    [lambda data: b"", lambda data: data[: len(data) // 2], lambda data: b"\x00" * 64],
-    ids=["empty", "cut short", "garbage"],
+    [
+        lambda data: b"",
+        lambda data: data[: len(data) // 2],
+        lambda data: b"\x00" * 64,
+        lambda data: marshal.dumps((*marshal.loads(data)[:2], 5, b"", b"")),
+        lambda data: marshal.dumps((*marshal.loads(data)[:3], "text", b"")),
+        lambda data: marshal.dumps((*marshal.loads(data)[:2], [("a", "b", "c")], b"", b"")),
+    ],
+    ids=["empty", "cut short", "garbage", "files not a list", "text not bytes", "odd files"],
 )
 def test_a_damaged_entry_is_passed_by(damage, place, monkeypatch, capsysbinary):
     args = ("--root", str(place), "query", "funds-by-size")
@@ -379,3 +386,15 @@ def test_the_answer_cache_alone_can_be_turned_off(place, monkeypatch, capsysbina
     hkit(monkeypatch, capsysbinary, *args)
     assert entries(place) == []
     assert list((place.parent / "cache").iterdir())  # the graph's own caches are still kept
+
+
+def test_a_working_folder_removed_keeps_nothing_and_still_answers(
+    place, monkeypatch, capsysbinary, tmp_path
+):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    code, out, _ = hkit(monkeypatch, capsysbinary, "--root", str(place), "query", "funds-by-size")
+    assert code == 0 and b"I&T Industry-oriented Fund" in out
+    assert entries(place) == []

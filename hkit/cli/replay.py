@@ -108,18 +108,16 @@ def replay(args: list[str]) -> bool:
     is as it was; False (nothing written) otherwise."""
     if _off():
         return False
-    key = _key(args)
     try:
+        key = _key(args)
         with open(_entry_path(key), "rb") as fh:
-            entry = marshal.loads(fh.read())
-        magic, kept_key, files, out, err = entry
-    except (OSError, ValueError, EOFError, TypeError):
-        return False
-    if magic != MAGIC or kept_key != key:
-        return False
-    for path, was in files:
-        if identity(path) != tuple(was):
+            magic, kept_key, files, out, err = marshal.loads(fh.read())
+        if magic != MAGIC or kept_key != key or not isinstance(out + err, bytes):
             return False
+        if any(identity(path) != tuple(was) for path, was in files):
+            return False
+    except (OSError, ValueError, EOFError, TypeError):  # none, or not one of these entries
+        return False
     sys.stdout.flush()
     sys.stdout.buffer.write(out)
     sys.stdout.buffer.flush()
@@ -161,7 +159,10 @@ class Recorder:
     block), and makes the entry once it succeeded (:meth:`keep`)."""
 
     def __init__(self, args: list[str]) -> None:
-        self.key = _key(list(args))
+        try:
+            self.key: tuple[Any, ...] | None = _key(list(args))
+        except OSError:  # no working folder (removed): nothing is kept
+            self.key = None
         self.started = 0
         self.streams: dict[str, tuple[Any, _Copying]] = {}
 
@@ -196,7 +197,7 @@ class Recorder:
         """Make the entry of this run, from what it wrote and the files its answer came from;
         nothing when one of them changed too lately to be sure of, the answer is too large, or
         the run said more than notes on standard error."""
-        if _off():
+        if _off() or self.key is None:
             return
         out, err = (self.streams[name][1].copy() for name in ("stdout", "stderr"))
         if out is None or err is None:
