@@ -19,9 +19,6 @@ graph's methods return, the errors and exit codes, and ``__version__``. The othe
 change without notice.
 """
 
-from hkit.api import open
-from hkit.api.graph import KnowledgeGraph
-from hkit.core.answers import Result, Term
 from hkit.core.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_CHECK_FAILED,
@@ -41,13 +38,16 @@ from hkit.core.errors import (
     ResourceError,
     UnmatchedWarning,
 )
-from hkit.core.values import IRI
 from hkit.core.version import __version__
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
+    from hkit.api import open
+    from hkit.api.graph import KnowledgeGraph
+    from hkit.core.answers import Result, Term
     from hkit.core.catalog import SavedQuery
+    from hkit.core.values import IRI
     from hkit.present.explore import Description, Stats
     from hkit.quality.checks import Check, GateReport
     from hkit.quality.diff import OntologyDiff
@@ -57,10 +57,17 @@ if TYPE_CHECKING:
     from hkit.quality.review import Review
     from hkit.quality.validate import ValidationReport
 
-#: The classes of the reports and descriptions that the graph's methods return, by the module
-#: that defines each: imported on first use, since most of those modules import rdflib or
-#: dataclasses, which the command line's start-up does not pay for.
-_REPORTS = {
+#: The graph, the answers and the classes of the reports and descriptions that the graph's
+#: methods return, by the module that defines each: imported on first use. Most of the report
+#: modules import rdflib or dataclasses, and the library itself pathlib and the engines, which
+#: the command line does not pay for before it knows it needs them (an answer it replays from
+#: its cache needs none: hkit.cli.replay).
+_LAZY = {
+    "open": "hkit.api",
+    "KnowledgeGraph": "hkit.api.graph",
+    "Result": "hkit.core.answers",
+    "Term": "hkit.core.answers",
+    "IRI": "hkit.core.values",
     "Check": "hkit.quality.checks",
     "Description": "hkit.present.explore",
     "GateReport": "hkit.quality.checks",
@@ -113,11 +120,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """A report class, imported from its module on first use (see ``_REPORTS``)."""
-    if name in _REPORTS:
+    """A name of the API, imported from its module on first use (see ``_LAZY``)."""
+    if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_REPORTS[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'hkit' has no attribute {name!r}")
 
 

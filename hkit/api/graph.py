@@ -3,6 +3,7 @@ and ad-hoc SPARQL, its descriptions, and the checks and reports that hang off it
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,7 +15,15 @@ from hkit.core.sparql import with_values
 from hkit.present.sources import source_names, with_source_names, with_sources
 from hkit.present.view import with_view
 from hkit.store.engines import EmbeddedEngine, _term_size, _within, ad_hoc, query_form
-from hkit.store.files import QUERIES_DIR, SHAPES, find_root, graph_files
+from hkit.store.files import (
+    DATA_DIR,
+    ONTOLOGY,
+    QUERIES_DIR,
+    SHAPES,
+    find_root,
+    graph_files,
+    packaged_places,
+)
 from hkit.store.pool import Pool
 from hkit.store.runner import _can_fork, run_offline
 from hkit.store.stores import discard_store, open_store
@@ -68,6 +77,7 @@ class KnowledgeGraph:
         self._engine: EmbeddedEngine | None = None
         self._pool: Pool | None = None
         self._queries: dict[str, SavedQuery] | None = None
+        self._loaded: dict[str, SavedQuery] = {}  # saved queries read one by one
 
     def __repr__(self) -> str:
         where = self.endpoint or str(self.root)
@@ -162,7 +172,9 @@ class KnowledgeGraph:
 
         if self._queries is not None:
             return find(self._queries, name)
-        return load(self.root / QUERIES_DIR, name)
+        if name not in self._loaded:
+            self._loaded[name] = load(self.root / QUERIES_DIR, name)
+        return self._loaded[name]
 
     def prepare(self, name: str, /, **params: object) -> str:
         """The SPARQL text that :meth:`query` runs: the saved query with its parameters typed,
@@ -303,6 +315,23 @@ class KnowledgeGraph:
             return False
         self._engine = None
         return True
+
+    def inputs(self) -> list[str]:
+        """Every file and folder that the embedded graph and the saved queries are read from,
+        for a cache of what is made from them: the graph's files and the folders they are in (a
+        file added there, the attribution listing included, changes its folder), the data
+        folder's tree, the saved queries and their folder, and the places the root is looked
+        for without --root (present or not: a root may appear there)."""
+        files = graph_files(self.root, self.data)
+        found = [str(p) for p in files] + [str(p.parent) for p in files]
+        for folder, folders, inside in os.walk(self.root / DATA_DIR):
+            folders[:] = sorted(folders)
+            found += [folder, *(os.path.join(folder, n) for n in sorted(inside))]
+        queries = self.root / QUERIES_DIR
+        found += [str(queries), *(str(p) for p in sorted(queries.iterdir()))]
+        for place in (Path.cwd(), *packaged_places()):
+            found += [str(place / ONTOLOGY), str(place / DATA_DIR)]
+        return found
 
     def stream(self, text: str) -> tuple[list[str], Iterator[dict[str, Term]]] | None:
         """A SELECT query's variables and its rows as they are produced (the whole answer is

@@ -19,10 +19,11 @@ from __future__ import annotations
 import os
 import sys
 
-from hkit.cli import commands
 from hkit.cli.boundary import ErrorBoundary, handle_stop_signals, restore_signals
 from hkit.cli.options import COMMANDS, GLOBAL_OPTIONS, choices_of
+from hkit.cli.replay import Recorder, answer_files, replay, varies
 from hkit.core.cache import cache_dir, remember
+from hkit.core.errors import HkitError
 from hkit.core.version import __version__
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -38,8 +39,9 @@ HELP = "--help"
 
 
 def _click(args: list[str], table: Mapping[str, Command], work: object) -> None:
-    from hkit.cli import group  # imports click: not on the start-up path
+    from hkit.cli import commands, group  # imports click: not on the start-up path
 
+    work = commands if work is None else work
     if table is COMMANDS and work is commands:
         group.main(args=args, prog_name="hkit")
     else:
@@ -99,9 +101,9 @@ def _help_cache_key() -> tuple[str, str] | None:
     return os.path.join(folder, "help.txt"), key
 
 
-def _help(table: Mapping[str, Command], work: object) -> None:
+def _help(table: Mapping[str, Command], work: object, own: bool) -> None:
     # the cached text is hkit's own: a table given by a program is never cached
-    located = _help_cache_key() if table is COMMANDS and work is commands else None
+    located = _help_cache_key() if own else None
     if located is not None:
         path, key = located
         try:
@@ -134,29 +136,60 @@ def _help(table: Mapping[str, Command], work: object) -> None:
 def main(
     argv: list[str] | None = None,
     table: Mapping[str, Command] = COMMANDS,
-    work: object = commands,
+    work: object = None,
 ) -> None:
     """Run hkit with ``argv`` (default: the process's arguments): the commands of ``table``,
     each done by the function of its name in ``work`` (default: hkit's own, in
     hkit.cli.commands)."""
     args = sys.argv[1:] if argv is None else list(argv)
+    own = table is COMMANDS and work is None
+    # answers are kept for the process's own command line (the hkit command, python -m hkit):
+    # a program that calls main() with arguments of its own gets each answer made anew
+    keeps = own and argv is None
+    if keeps:
+        with ErrorBoundary(lambda: False):
+            if replay(args):
+                sys.exit(0)
     planned = plan(args, table)
+    if planned is not None and planned[0] == HELP:
+        _help(table, work, own)
+        return
+    # start-up: the library is loaded only once it is needed (benchmarks/run.py)
+    from hkit.cli import commands
+
+    work = commands if work is None else work
     if planned is None:
         _click(args, table, work)
         return
     name, globals_, values = planned
-    if name == HELP:
-        _help(table, work)
-        return
 
+    # the fast lane's commands read the graph and the catalogue and write their answer: an
+    # answer written to standard output from the embedded graph is kept for the same run
+    kept = keeps and values.get("output") is None and not values.get("endpoint")
+    recorder = Recorder(args) if kept else None
     replaced = handle_stop_signals()
     state = commands.State(**globals_)
     try:
         with ErrorBoundary(lambda: state.debug):
-            code = getattr(work, name)(state, **values)
-            sys.stdout.flush()
+            if recorder is None:
+                code = getattr(work, name)(state, **values)
+                sys.stdout.flush()
+            else:
+                with recorder:
+                    code = getattr(work, name)(state, **values)
+                    sys.stdout.flush()
     finally:
         restore_signals(replaced)
+    if recorder is not None and not code:
+        try:
+            kg = state.graph(asserted=bool(values.get("asserted")))
+            files: list[str] | None = answer_files(kg)
+            if values.get("name") and varies(kg.saved_query(str(values["name"])).text):
+                files = None  # its answer changes from run to run
+        except (HkitError, OSError):  # a file gone since it was read: nothing is kept
+            files = None
+        if files is not None:
+            recorder.keep(files)
     sys.exit(code or 0)
 
 

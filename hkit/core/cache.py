@@ -1,5 +1,6 @@
 """The cache folder: what hkit keeps because it can rebuild it (on-disk stores, parsed query
-headers, the text of ``--help``). Light on imports: the fast lane reads it."""
+headers, the text of ``--help``, the command line's kept answers). Light on imports: the fast
+lane reads it."""
 
 from __future__ import annotations
 

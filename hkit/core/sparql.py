@@ -106,38 +106,55 @@ def blank(text: str, expand: bool = True) -> str:
 # ``trueSERVICE`` as a number or boolean followed by SERVICE, as Jena does), so a keyword is
 # looked for anywhere in that text, not between word boundaries.
 
-_PN_CHARS_BASE = (
-    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+#: The letters of SPARQL's names beyond ASCII (PN_CHARS_BASE's and PN_CHARS' own). Compiling a
+#: character class walks every character of its ranges (about 40 ms for the terminals below), so
+#: a text that is all ASCII is read with classes cut to their ASCII part (:func:`_terminals`),
+#: which match the same characters there, and the full pattern is compiled when a text needs it.
+_WIDE_BASE = (
+    "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
     "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
 )
-_PN_CHARS_U = _PN_CHARS_BASE + "_"
-_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_WIDE_MORE = "\u00b7\u0300-\u036f\u203f-\u2040"
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_VARNAME = f"[{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"
-_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
-_PN_LOCAL = (
-    f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
-)
 
-#: SPARQL's terminals that hold names or text, tried at each position in this order (the
-#: longest match wins where two could start at one position: a prefixed name before its prefix).
-_TERMINAL = re.compile(
-    rf"""
+
+def _terminal_pattern(wide: bool) -> str:
+    """SPARQL's terminals that hold names or text, tried at each position in this order (the
+    longest match wins where two could start at one position: a prefixed name before its
+    prefix); with ``wide``, names' letters beyond ASCII too."""
+    base = "A-Za-z" + (_WIDE_BASE if wide else "")
+    chars_u = base + "_"
+    more = _WIDE_MORE if wide else ""
+    chars = chars_u + "\\-0-9" + more
+    varname = f"[{chars_u}0-9][{chars_u}0-9{more}]*"
+    pn_prefix = f"[{base}](?:[{chars}.]*[{chars}])?"
+    pn_local = f"(?:[{chars_u}:0-9]|{_PLX})(?:(?:[{chars}.:]|{_PLX})*(?:[{chars}:]|{_PLX}))?"
+    return rf"""
       (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
     | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
                 |'''(?:[^'\\]|\\.|'(?!''))*'''
                 |"(?:[^"\\\n\r]|\\.)*"
                 |'(?:[^'\\\n\r]|\\.)*')
     | (?P<comment>\#[^\n\r]*)
-    | (?P<variable>[?$]{_VARNAME})
-    | (?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)
+    | (?P<variable>[?$]{varname})
+    | (?P<bnode>_:[{chars_u}0-9](?:[{chars}.]*[{chars}])?)
     | (?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)
-    | (?P<prefix>(?:{_PN_PREFIX})?:)(?P<local>{_PN_LOCAL})?
+    | (?P<prefix>(?:{pn_prefix})?:)(?P<local>{pn_local})?
     | (?P<number>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)
     | (?P<escape>\\.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+    """
+
+
+#: The terminals of a text that is all ASCII, and (compiled on first need) of any text.
+_TERMINALS = {False: re.compile(_terminal_pattern(False), re.VERBOSE | re.DOTALL)}
+
+
+def _terminals(text: str) -> re.Pattern[str]:
+    """The pattern of SPARQL's terminals that reads ``text``: the ASCII one when it is enough."""
+    wide = not text.isascii()
+    if wide not in _TERMINALS:
+        _TERMINALS[wide] = re.compile(_terminal_pattern(wide), re.VERBOSE | re.DOTALL)
+    return _TERMINALS[wide]
 
 
 def bare(text: str, prefixes: bool = True, expand: bool = True) -> str:
@@ -160,7 +177,7 @@ def bare(text: str, prefixes: bool = True, expand: bool = True) -> str:
     declared = _declared(text) if prefixes else set()
     out: list[str] = []
     last = 0
-    for match in _TERMINAL.finditer(text):
+    for match in _terminals(text).finditer(text):
         kind = match.lastgroup
         if kind == "number":
             continue

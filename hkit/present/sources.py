@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 
     from hkit.store.engines import Engine
 
+#: hkit's own queries about at most this many source documents (named by file) are answered in
+#: this process on the embedded engine (:meth:`EmbeddedEngine.run_here`), not in a child of
+#: their own: ``hkit query`` forks once, for the query it was asked.
+FEW_FILES = 1000
+
 
 def _with_files(text: str, files: Iterable[str]) -> str | None:
     """``text`` with ``?file`` bound to each of ``files`` (file names); None when no name can be
@@ -28,6 +33,23 @@ def _with_files(text: str, files: Iterable[str]) -> str | None:
         except HkitError:
             continue
     return with_values(text, {"file": terms}) if terms else None
+
+
+def _about_files(
+    engine: Engine, text: str, timeout: float | None, files: Iterable[str] | None
+) -> Result | None:
+    """The answer to one of the queries below, with ``?file`` bound to ``files`` when given (None
+    when none of them can be a file name): in this process for a few files on the embedded
+    engine, else where the engine runs queries."""
+    if files is None:
+        return engine.run(text, timeout)
+    files = set(files)
+    bound = _with_files(text, files)
+    if bound is None:
+        return None
+    if len(files) <= FEW_FILES and isinstance(engine, EmbeddedEngine):
+        return engine.run_here(bound)
+    return engine.run(bound, timeout)
 
 
 def source_names(
@@ -54,14 +76,11 @@ def source_labels(
         OPTIONAL { ?doc hkit:earliestDate ?earliest }
         OPTIONAL { ?doc hkit:latestDate ?latest } } ORDER BY ?file"""
     )
-    if files is not None:
-        bound = _with_files(text, files)
-        if bound is None:
-            return {}
-        text = bound
-    rows = engine.run(text, timeout).rows
+    answer = _about_files(engine, text, timeout, files)
+    if answer is None:
+        return {}
     names = {}
-    for r in rows:
+    for r in answer.rows:
         if "issued" in r:
             when = r["issued"].value
         elif "earliest" in r or "latest" in r:
@@ -155,13 +174,11 @@ def source_legend(
         OPTIONAL { ?doc hkit:earliestDate ?e }
         OPTIONAL { ?doc hkit:latestDate ?l } } GROUP BY ?file ORDER BY ?file"""
     )
-    if files is not None:
-        bound = _with_files(text, files)
-        if bound is None:
-            return {}
-        text = bound
+    answer = _about_files(engine, text, timeout, files)
+    if answer is None:
+        return {}
     legend = {}
-    for r in engine.run(text, timeout).rows:
+    for r in answer.rows:
         if "issued" in r:
             when = r["issued"].value
         elif "earliest" in r and "latest" in r:

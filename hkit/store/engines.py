@@ -10,7 +10,7 @@ from hkit.core.sparql import query_form as form
 from hkit.store.channel import _pack, _pack_row, _unpack
 from hkit.store.closure import INFERRED
 from hkit.store.offline import _refuse_outreach, might_reach_network
-from hkit.store.runner import Child, _bounded, _can_fork, start
+from hkit.store.runner import Child, _bounded, _can_fork, _engine_error, start
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -199,6 +199,19 @@ class EmbeddedEngine:
                 f"the query did not finish within {timeout:g} seconds", hint="raise --timeout"
             )
         return result
+
+    def run_here(self, text: str) -> Result:
+        """Evaluate one of hkit's own small queries (a fixed text about a few named things, never
+        a user's) in this process: a child for it would cost more than the query itself, and
+        its work is bounded by what it names (benchmarks/run.py, start-up)."""
+        _refuse_outreach(text)
+        try:
+            return self._evaluate(text)
+        except Exception as exc:
+            error = _engine_error(exc)
+            if error is exc:
+                raise
+            raise error from exc
 
     def stream(
         self, text: str, timeout: float | None = None, batch: int = 1000

@@ -63,13 +63,20 @@ def packaged_root() -> Path:
     them beside the package.
     """
     here = Path(__file__).resolve().parent.parent  # the hkit package
-    for candidate in (here / "_resources", here.parent):
+    for candidate in packaged_places():
         if _is_root(candidate):
             return candidate
     raise ResourceError(
         f"the hkit package has no ontology (looked in {here / '_resources'} and {here.parent})",
         hint="reinstall hkit, or pass --root pointing at a checkout",
     )
+
+
+def packaged_places() -> list[Path]:
+    """Where the installed package's copy of the files may be, in the order they are looked for:
+    the wheel's ``hkit/_resources``, then the folder beside the package (a checkout)."""
+    here = Path(__file__).resolve().parent.parent  # the hkit package
+    return [here / "_resources", here.parent]
 
 
 def find_root(explicit: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Path:

@@ -29,6 +29,15 @@ def might_reach_network(text: str) -> bool:
     return "service" in (expand_escapes(text) + _loose_expand(text)).casefold()
 
 
+def sock_fprog(length: int, address: int) -> bytes:
+    """The kernel's ``struct sock_fprog`` for a seccomp filter of ``length`` instructions at
+    ``address``: a short, then a pointer at the pointer's own alignment (native packing: packed
+    without padding, the kernel would read the pointer from the wrong place)."""
+    import struct
+
+    return struct.pack("@HP", length, address)
+
+
 def _cut_network() -> str | None:
     """In the forked child, before the query runs: make it unable to open a network socket, so
     that even a SERVICE the read-only check missed reaches no host. A seccomp filter refuses
@@ -58,8 +67,9 @@ def _cut_network() -> str | None:
         ]
         code = b"".join(struct.pack("=HBBI", *ins) for ins in program)
         buffer = ctypes.create_string_buffer(code)
-        fprog = struct.pack("@HP", len(program), ctypes.addressof(buffer))  # struct sock_fprog
-        fprog_buffer = ctypes.create_string_buffer(fprog)
+        fprog_buffer = ctypes.create_string_buffer(
+            sock_fprog(len(program), ctypes.addressof(buffer))
+        )
         no_new_privs, set_seccomp, mode_filter = 38, 22, 2
         if libc.prctl(no_new_privs, 1, 0, 0, 0) == 0 and (
             libc.prctl(set_seccomp, mode_filter, fprog_buffer, 0, 0) == 0

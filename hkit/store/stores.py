@@ -445,11 +445,13 @@ def cached_stores() -> list[CachedStore]:
 
 
 def clear_cache() -> int:
-    """Remove every store in the cache folder, and the inferred triples and the documents'
-    graphs kept for small inputs; return how many stores were removed."""
+    """Remove every store in the cache folder, the inferred triples and the documents' graphs
+    kept for small inputs, and the answers kept for the command line; return how many stores
+    were removed."""
     stores = cached_stores()
     for store in stores:
         _rmtree(store.folder)
     _rmtree(cache_dir() / "closures")
     _rmtree(cache_dir() / "attributions")
+    _rmtree(cache_dir() / "answers")
     return len(stores)
