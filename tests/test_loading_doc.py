@@ -459,7 +459,6 @@ COMUNICA = {
             "document-contributions",
             "innohk-clusters",
             "plans-and-proposals",
-            "sector-activity",
             "sites-and-occupants",
             "who-works-in-sector",
         ),
@@ -467,7 +466,9 @@ COMUNICA = {
     ),
     # agreements, entity-provenance: the Turtle export has neither the documents' graphs nor
     # the editor's
-    **dict.fromkeys(("agreements", "entity-provenance", "funds-by-size"), "rows"),
+    **dict.fromkeys(
+        ("agreements", "entity-provenance", "funds-by-size", "sector-activity"), "rows"
+    ),
     **dict.fromkeys(("events-timeline", "targets", "who-said-what"), "fails"),
 }
 
