@@ -152,3 +152,11 @@ def until(browser: Browser, script: str, what: str, seconds: float = 30) -> obje
         if time.monotonic() > deadline:
             pytest.fail(f"{what} did not happen within {seconds} s")
         time.sleep(0.1)
+
+
+def requested_elsewhere(browser: Browser, base: str) -> list[str]:
+    """The addresses the page and what it loaded came from that are not under ``base``."""
+    requested = browser.run(
+        "return performance.getEntriesByType('resource').map(e => e.name).concat([location.href])"
+    )
+    return [str(url) for url in requested if not str(url).startswith(base)]

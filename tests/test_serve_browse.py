@@ -435,7 +435,7 @@ def test_the_new_pages_are_admitted_as_every_query_is(tmp_path):
 def test_browsing_in_headless_chromium(served):
     """From the home page to a class, to an entity, to a sentence of its source (highlighted)
     and back; no console error, and no request leaves loopback."""
-    from browser import Browser, until
+    from browser import Browser, requested_elsewhere, until
 
     def arrived(browser: Browser, to: str) -> None:
         # polled, not slept: the next page is there once its address is and it has loaded
@@ -456,11 +456,7 @@ def test_browsing_in_headless_chromium(served):
     outside: list[str] = []
 
     def loopback_only(browser: Browser) -> None:
-        requested = browser.run(
-            "return performance.getEntriesByType('resource').map(e => e.name)"
-            ".concat([location.href])"
-        )
-        outside.extend(str(url) for url in requested if not str(url).startswith(served.base))
+        outside.extend(requested_elsewhere(browser, served.base))
 
     with Browser() as browser:
         browser.open(served.base + "/")

@@ -387,7 +387,7 @@ def test_the_editor_in_headless_chromium(served):
     """Open /sparql, set a query in the editor, run it, see the linked table (and the syntax
     highlighted), follow a result to its entity's page; no console error, and no request
     leaves loopback."""
-    from browser import Browser, until
+    from browser import Browser, requested_elsewhere, until
 
     query = "\n".join(
         [
@@ -400,11 +400,7 @@ def test_the_editor_in_headless_chromium(served):
     outside: list[str] = []
 
     def loopback_only(browser: Browser) -> None:
-        requested = browser.run(
-            "return performance.getEntriesByType('resource').map(e => e.name)"
-            ".concat([location.href])"
-        )
-        outside.extend(str(url) for url in requested if not str(url).startswith(served.base))
+        outside.extend(requested_elsewhere(browser, served.base))
 
     with Browser() as browser:
         browser.open(served.base + "/sparql")

@@ -29,7 +29,7 @@ import re
 import sys
 import zlib
 
-from hkit.core.cache import cache_dir
+from hkit.core.cache import cache_dir, remember
 from hkit.core.version import __version__
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -212,27 +212,8 @@ class Recorder:
             recorded.append((path, found))
         entry = marshal.dumps((MAGIC, self.key, tuple(recorded), out, err))
         path = _entry_path(self.key)
-        _write(path, entry)
+        remember(path, entry)
         _prune(os.path.dirname(path))
-
-
-def _write(path: str, data: bytes) -> None:
-    """Write ``path`` whole or not at all (a file of this process's own, renamed into place);
-    say nothing when the folder cannot be written. (hkit.core.cache.remember does the same
-    through tempfile, whose import costs more than the rest of a replay.)"""
-    part = f"{path}.{os.getpid()}.part"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(part, path)
-        except BaseException:
-            os.unlink(part)
-            raise
-    except OSError:
-        pass
 
 
 def _prune(folder: str) -> None:
