@@ -257,11 +257,7 @@ class Pool:
         with self._changed:
             self._engine = engine
             self._generation += 1
-            retired, self._idle = self._idle, []
-            for worker in retired:
-                self._born.pop(worker, None)
-            self._alive -= len(retired)
-            self._changed.notify_all()
+            retired = self._take_idle()
         for worker in retired:
             worker.close()
 
@@ -274,13 +270,19 @@ class Pool:
         """Stop every idle worker now, and each busy one as its query ends."""
         with self._changed:
             self._closed = True
-            idle, self._idle = self._idle, []
-            for worker in idle:
-                self._born.pop(worker, None)
-            self._alive -= len(idle)
-            self._changed.notify_all()
+            idle = self._take_idle()
         for worker in idle:
             worker.close()
+
+    def _take_idle(self) -> list[Worker]:
+        """The idle workers, taken out of the pool, and the waiters told (with the lock held;
+        the caller closes them after letting it go)."""
+        idle, self._idle = self._idle, []
+        for worker in idle:
+            self._born.pop(worker, None)
+        self._alive -= len(idle)
+        self._changed.notify_all()
+        return idle
 
     def __enter__(self) -> Pool:
         return self
