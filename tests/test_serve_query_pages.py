@@ -176,9 +176,8 @@ def test_sorting_paging_and_a_facet_in_headless_chromium(served):
     """A query page in Chromium: sort by a column, go to the next page, pick a facet's value;
     each click gives the page its link promises, with no console error and no request leaving
     loopback."""
-    import time
 
-    from browser import Browser
+    from browser import Browser, requested_elsewhere, until
 
     outside: list[str] = []
 
@@ -186,18 +185,12 @@ def test_sorting_paging_and_a_facet_in_headless_chromium(served):
         """Click the link and wait until the page it leads to is the one shown."""
         target = browser.run(f"return document.querySelector({json.dumps(css)}).href")
         browser.run(f"document.querySelector({json.dumps(css)}).click()")
-        deadline = time.monotonic() + 30
-        while (
-            browser.run("return location.href") != target
-            or browser.run("return document.readyState") != "complete"
-        ):
-            assert time.monotonic() < deadline, f"{css} did not lead to {target}"
-            time.sleep(0.1)
-        requested = browser.run(
-            "return performance.getEntriesByType('resource').map(e => e.name)"
-            ".concat([location.href])"
+        until(
+            browser,
+            f"return location.href === {json.dumps(target)} && document.readyState === 'complete'",
+            f"{css} leading to {target}",
         )
-        outside.extend(str(url) for url in requested if not str(url).startswith(served.base))
+        outside.extend(requested_elsewhere(browser, served.base))
         return str(browser.run("return location.search"))
 
     def column(browser: Browser, name: str) -> list[str]:
