@@ -25,22 +25,19 @@ of each property entails by any number of them), so the asserted triples are rea
 of consequence; then the rules of two premises (transitivity, chains) run round after round,
 with the closed rules on what they add, until a round adds nothing; each round reads only what
 the round before added (semi-naive evaluation). All of it runs inside Oxigraph as SPARQL
-updates, except in the build of an on-disk store, where the first step parses the input files
-again in Python rather than reading each derived triple's terms back from disk
-(:func:`_effects_of_files`), and what is derived is bulk-loaded. An inferred triple whose
-subject would be a literal (the inverse of a property whose value is a literal) is never made:
-RDF does not allow it.
+updates, except in the build of an on-disk store, where the same rules run in Python on the
+input files, parsed again, rather than reading each derived triple's terms back from disk
+(:mod:`hkit.store.closure_files`), and what is derived is bulk-loaded at once. An inferred
+triple whose subject would be a literal (the inverse of a property whose value is a literal) is
+never made: RDF does not allow it.
 """
 
 from __future__ import annotations
-
-from hkit.store.rdf import base_iri, parsing
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from pathlib import Path
     from typing import Any
 
 #: The named graph that holds the inferred triples.
@@ -93,6 +90,11 @@ class Schema:
         self.domains = [p for p in pairs(f"?a <{RDFS}domain> ?b") if p[1] != f"{OWL}Thing"]
         self.ranges = [p for p in pairs(f"?a <{RDFS}range> ?b") if p[1] != f"{OWL}Thing"]
         self.chains = _chains(store)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Schema) and vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
     def schema_triples(self) -> list[tuple[str, str, str]]:
         """The closed subclass and subproperty pairs, as triples."""
@@ -395,135 +397,7 @@ def _updates(schema: Schema, source: str, targets: list[str], whole: bool = Fals
     ]
 
 
-def _effects_of_files(effects: _Effects, files: Iterable[Path], out: str) -> bool:
-    """Write to the N-Triples file ``out`` what the default-graph triples of ``files`` entail by
-    the closed rules of one premise (:class:`_Effects`), as :func:`_effects` would on the
-    store, parsing the files again instead of reading the store: in an on-disk store each
-    derived triple's terms would be read back from disk to be written (a million generated
-    triples: 14 s of CPU time for the reads, 4 s to parse the files again). A triple may be
-    written twice (the store keeps one), an asserted one never. False, with nothing to use,
-    when a triple with consequences names a blank node, which the store knows by another name.
-    """
-    import os
-
-    import pyoxigraph
-
-    plans: dict[str, tuple[list[str], ...]] = {}
-    for name, rows in (
-        ("forward", effects.forward),
-        ("forward_guarded", effects.forward_guarded),
-        ("backward", effects.backward),
-        ("subject_types", effects.subject_types),
-        ("subject_types_guarded", effects.subject_types_guarded),
-        ("object_types", effects.object_types),
-    ):
-        at = _PLAN.index(name)
-        for p, x in rows:
-            plans.setdefault(p, tuple([] for _ in _PLAN))[at].append(f"<{x}>")
-    supers: dict[str, list[str]] = {}
-    for c, d in effects.superclasses:
-        supers.setdefault(f"<{c}>", []).append(f"<{d}>")
-    a = f"<{RDF_TYPE}>"
-    blank, literal, default = pyoxigraph.BlankNode, pyoxigraph.Literal, pyoxigraph.DefaultGraph
-    # What is asserted is never written to the inferred graph: the asserted triples that a rule
-    # could derive (of a derived property, or a type of a derived class) are kept, a few of
-    # the data's triples, and what was derived is filtered against them at the end.
-    made = {p for _, p in [*effects.forward, *effects.forward_guarded, *effects.backward]}
-    made_classes = {f"<{c}>" for _, c in [*effects.subject_types, *effects.object_types]}
-    made_classes |= {f"<{c}>" for _, c in [*effects.subject_types_guarded]}
-    made_classes |= {f"<{d}>" for _, d in effects.superclasses}
-    asserted: set[str] = set()
-    subject_seen: set[str] = set()  # types written for the subject of the triples just read
-    object_seen: set[str] = set()  # types written for objects: a value is often shared
-    last = None
-    lines: list[str] = []
-    write = lines.append
-    with open(out, "w", encoding="utf-8") as written:
-        for path in files:
-            with parsing(path) as fmt:
-                dataset = fmt.supports_datasets
-                for t in pyoxigraph.parse(path=str(path), format=fmt, base_iri=base_iri(path)):
-                    if dataset and type(t.graph_name) is not default:
-                        continue  # a named graph's triple: not asserted in the default graph
-                    p = t.predicate.value
-                    plan = plans.get(p)
-                    if p == RDF_TYPE:
-                        o_text = str(t.object)
-                        classes = supers.get(o_text)
-                        if o_text in made_classes:
-                            asserted.add(f"{t.subject} {a} {o_text} .\n")
-                        if plan is None and classes is None:
-                            continue
-                    elif plan is None:
-                        if p in made:
-                            asserted.add(f"{t.subject} <{p}> {t.object} .\n")
-                        continue
-                    else:
-                        classes = None
-                        o_text = str(t.object)
-                        if p in made:
-                            asserted.add(f"{t.subject} <{p}> {o_text} .\n")
-                    s, o = t.subject, t.object
-                    if type(s) is blank or type(o) is blank:
-                        return False
-                    s_text = str(s)
-                    if s_text != last:
-                        last = s_text
-                        subject_seen.clear()
-                    for c in classes or ():
-                        if c not in subject_seen:
-                            subject_seen.add(c)
-                            write(f"{s_text} {a} {c} .\n")
-                    if plan is None:
-                        continue
-                    forward, guarded, backward, types, types_guarded, object_types = plan
-                    for q in forward:
-                        write(f"{s_text} {q} {o_text} .\n")
-                    for c in types:
-                        if c not in subject_seen:
-                            subject_seen.add(c)
-                            write(f"{s_text} {a} {c} .\n")
-                    if type(o) is literal:
-                        continue
-                    for q in guarded:
-                        write(f"{s_text} {q} {o_text} .\n")
-                    for q in backward:
-                        write(f"{o_text} {q} {s_text} .\n")
-                    for c in types_guarded:
-                        if c not in subject_seen:
-                            subject_seen.add(c)
-                            write(f"{s_text} {a} {c} .\n")
-                    for c in object_types:
-                        key = o_text + c
-                        if key not in object_seen:
-                            if len(object_seen) > 1_000_000:  # bounded: duplicates are harmless
-                                object_seen.clear()
-                            object_seen.add(key)
-                            write(f"{o_text} {a} {c} .\n")
-                    if len(lines) > 100_000:
-                        written.write("".join(lines))
-                        lines.clear()
-        written.write("".join(lines))
-    if asserted:
-        kept = out + ".kept"
-        with open(out, encoding="utf-8") as derived, open(kept, "w", encoding="utf-8") as new:
-            new.writelines(line for line in derived if line not in asserted)
-        os.replace(kept, out)
-    return True
-
-
-#: The lists of a predicate's plan in :func:`_effects_of_files`, in order.
-_PLAN = (
-    "forward",
-    "forward_guarded",
-    "backward",
-    "subject_types",
-    "subject_types_guarded",
-    "object_types",
-)
-
-
-def materialise(store: Any, folder: str | None = None, files: Iterable[Path] = ()) -> int:
+def materialise(store: Any, folder: str | None = None) -> int:
     """Add to ``store`` (a pyoxigraph Store, its asserted triples in the default graph) every
     triple they entail under the profile above that is not asserted, in the graph
     :data:`INFERRED`; return how many were added.
@@ -535,13 +409,9 @@ def materialise(store: Any, folder: str | None = None, files: Iterable[Path] = (
     With ``folder`` (an on-disk store's, being built), what each update would insert is written
     to a file there and bulk-loaded instead (:func:`_bulk_insert`): on disk, an update is a
     RocksDB transaction, held in memory until it commits, which took the build of ten million
-    generated triples to a peak of 10 GB (2.4 GB bulk-loaded, and a fifth less time). With
-    ``files`` too (the files the store was loaded from, in order), what the asserted triples
-    entail by the closed rules of one premise is found by parsing them again
-    (:func:`_effects_of_files`). The triples added are the same."""
-    import os
-
-    import pyoxigraph
+    generated triples to a peak of 10 GB (2.4 GB bulk-loaded, and a fifth less time). The build
+    of an on-disk store from files runs the same rules in Python on the files instead
+    (:func:`hkit.store.closure_files.materialise`), and comes here only when it cannot."""
 
     def run(updates: list[str]) -> None:
         for update in updates:
@@ -552,32 +422,15 @@ def materialise(store: Any, folder: str | None = None, files: Iterable[Path] = (
 
     schema = Schema(store)
     effects = _Effects(schema)
-    inferred = pyoxigraph.NamedNode(INFERRED)
     deltas = [f"{INFERRED}#{name}" for name in ("joined-a", "joined-b", "entailed-a", "entailed-b")]
     store.update(f"CLEAR SILENT GRAPH <{INFERRED}>")
     for delta in deltas:
         store.update(f"DROP SILENT GRAPH <{delta}>")
     # The schema's closed hierarchies, and what they entail in turn (nothing, for an ontology
     # that says nothing about the vocabulary of RDFS), are the first round's delta.
-    first = pyoxigraph.NamedNode(deltas[0])
-    for s, p, o in schema.schema_triples():
-        triple = (pyoxigraph.NamedNode(s), pyoxigraph.NamedNode(p), pyoxigraph.NamedNode(o))
-        if next(iter(store.quads_for_pattern(*triple, pyoxigraph.DefaultGraph())), None) is None:
-            store.add(pyoxigraph.Quad(*triple, inferred))
-            store.add(pyoxigraph.Quad(*triple, first))
+    add_schema(store, schema, deltas[0])
     # What the asserted triples entail by the closed rules of one premise: read once each.
-    done = False
-    if folder is not None and files:
-        read = os.path.join(folder, "hkit-entailed.nt")
-        try:
-            done = _effects_of_files(effects, files, read)
-            if done and os.path.getsize(read):
-                nt = pyoxigraph.RdfFormat.N_TRIPLES
-                store.bulk_load(path=read, format=nt, to_graph=inferred)
-        finally:
-            os.unlink(read)
-    if not done:
-        run(_effects(effects, "", [INFERRED], whole=True))
+    run(_effects(effects, "", [INFERRED], whole=True))
     # The rules of two premises on everything known; then, round after round (semi-naive
     # evaluation), the closed rules on what the rules of two premises added the round before,
     # and those rules on what either added, each written to INFERRED and to a graph of its own
@@ -605,6 +458,19 @@ def materialise(store: Any, folder: str | None = None, files: Iterable[Path] = (
     for delta in deltas:
         store.update(f"DROP SILENT GRAPH <{delta}>")
     return _count(store, INFERRED)
+
+
+def add_schema(store: Any, schema: Schema, also: str | None = None) -> None:
+    """Add the schema's closed subclass and subproperty pairs that are not asserted to the
+    inferred graph, and to the graph ``also`` when given."""
+    import pyoxigraph
+
+    graphs = [pyoxigraph.NamedNode(g) for g in (INFERRED, also) if g]
+    for s, p, o in schema.schema_triples():
+        triple = (pyoxigraph.NamedNode(s), pyoxigraph.NamedNode(p), pyoxigraph.NamedNode(o))
+        if next(iter(store.quads_for_pattern(*triple, pyoxigraph.DefaultGraph())), None) is None:
+            for graph in graphs:
+                store.add(pyoxigraph.Quad(*triple, graph))
 
 
 def _bulk_insert(store: Any, update: str, folder: str) -> None:

@@ -16,7 +16,7 @@ from hkit.core import cache
 from hkit.core.errors import InputError
 from hkit.core.progress import Progress
 from hkit.core.version import __version__
-from hkit.store import attribution, closure
+from hkit.store import attribution, closure, closure_files
 from hkit.store.rdf import _one_line, base_iri, parsing
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -31,32 +31,46 @@ BULK_LOAD_BYTES = 4_000_000
 
 
 def load_store(
-    files: Iterable[Path], store: Any = None, read: Callable[[int], None] | None = None
+    files: Iterable[Path],
+    store: Any = None,
+    read: Callable[[int], None] | None = None,
+    meanwhile: Callable[[Any], None] | None = None,
 ) -> Any:  # a pyoxigraph.Store
     """A pyoxigraph store (in memory unless ``store`` is given) with every file loaded into its
     default graph. Large files are bulk-loaded, streamed from disk (the graph is never held in
     Python); ``read``, when given, is called with the number of bytes read so far as they are.
-    Relative IRIs resolve against each file's own location (:func:`base_iri`).
+    Relative IRIs resolve against each file's own location (:func:`base_iri`). ``meanwhile``,
+    when given, is called with the store once the small files are in it, before the large
+    ones, which are then loaded after them (a store is a set: the order changes nothing in it).
 
     RDF/XML with a DOCTYPE is refused before parsing (entity expansion, HAZARDS 7).
     """
     import pyoxigraph
 
     store = pyoxigraph.Store() if store is None else store
+    files = list(files)
+    sizes = {path: path.stat().st_size for path in files}
+    if meanwhile is not None:
+        files.sort(key=lambda path: sizes[path] >= BULK_LOAD_BYTES)  # stable: small ones first
     done = 0
     for path in files:
+        if meanwhile is not None and sizes[path] >= BULK_LOAD_BYTES:
+            meanwhile(store)
+            meanwhile = None
         with parsing(path) as fmt:
             base = base_iri(path)
-            if path.stat().st_size < BULK_LOAD_BYTES:
+            if sizes[path] < BULK_LOAD_BYTES:
                 store.load(path=str(path), format=fmt, base_iri=base)  # faster for small files
             elif read is None:
                 store.bulk_load(path=str(path), format=fmt, base_iri=base)
             else:
                 with path.open("rb") as raw:
                     store.bulk_load(input=_Counting(raw, done, read), format=fmt, base_iri=base)
-        done += path.stat().st_size
+        done += sizes[path]
         if read is not None:
             read(done)
+    if meanwhile is not None:
+        meanwhile(store)
     return store
 
 
@@ -303,10 +317,16 @@ def _build(files: list[Path], stores: Path, names: str, target: Path, total: int
                 shown[0] = now
                 progress.step(f"loading, {min(count / max(total, 1), 1):.0%} of it read")
 
-        store = load_store(files, pyoxigraph.Store(str(building)), read if progress.on else None)
-        attribution.add_graphs(store, files)
-        progress.step("adding what the ontology entails")
-        closure.materialise(store, str(building), files)  # bulk-loaded: the memory stays flat
+        # what the ontology entails is found while the large files load (closure_files.Ahead)
+        ahead = closure_files.Ahead(str(building), files)
+        try:
+            store = pyoxigraph.Store(str(building))
+            load_store(files, store, read if progress.on else None, ahead.start)
+            attribution.add_graphs(store, files)
+            progress.step("adding what the ontology entails")
+            closure_files.materialise(store, str(building), files, ahead)  # flat memory
+        finally:
+            ahead.cancel()  # nothing to stop once used; a failed load's thread is stopped
         progress.step("optimising")
         store.flush()
         store.optimize()
