@@ -283,6 +283,8 @@ def _join(
                     learn(q, x, z, fresh)
                 elif not is_literal:
                     learn(q, z, x, fresh)
+            # the closed rules, as closure_of_files applies them to each triple it reads (inline
+            # there, where it runs once for every triple of the input, without a call)
             plan = plans.get(h[1:-1])
             if plan is None:
                 continue
