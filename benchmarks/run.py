@@ -746,18 +746,20 @@ NOTES = """
   (the test suite runs each on the asserted graph, on hkit's closure and on two reasoners').
 - Materialising on disk. The closure's rules of one premise (superproperties, inverses,
   symmetry, domains, ranges, superclasses) are closed over the ontology first, so that the
-  data is read once per kind of consequence, not once per rule and round; the rounds apply
-  transitivity and the property chains, and the closed rules to what those add. In the
-  on-disk build, what the asserted triples entail by the closed rules is found by parsing the
-  input files a second time, in Python, and bulk-loaded: reading each derived triple's terms
-  back from the on-disk store (a `CONSTRUCT` written to a file, as the build did before) cost
-  about 14 s of CPU time at 1M, parsing again about 4 s. The rounds' own `CONSTRUCT`s are
-  written to a file in the store's folder and bulk-loaded, as an update would be a RocksDB
-  transaction held in memory until it commits (10 GB at 10M). Each way adds the same
-  triples. What remains is mostly writing: at 1M the closure adds 0.7 triples for each one
-  asserted, and an inferred triple, in a named graph, is written to six indexes (an asserted
-  one to three): bulk-loading the 713,000 inferred triples of 1M alone takes about 5 s of
-  CPU time, as long as loading the million asserted ones.
+  data is read once per kind of consequence, not once per rule and round. In the on-disk build
+  the whole closure is found in Python from the input files, parsed a second time: the rules of
+  one premise as each triple is read, and the rules of two premises (transitivity, property
+  chains) round after round on the triples they join, a small part of the graph kept in memory.
+  Reading each derived triple's terms back from the on-disk store cost about 14 s of CPU time
+  at 1M, and each round of those rules as a query, a file and two bulk loads about 6 s. This
+  runs in a thread of its own while the large files are bulk-loaded, and that thread
+  bulk-loads what it finds beside them; both let the other run (on two cores). The same
+  triples, checked by the tests. What remains is mostly writing: at 1M the closure adds 0.7
+  triples for each one asserted, and an inferred triple, in a named graph, is written to six
+  indexes (an asserted one to three): bulk-loading the 713,000 inferred triples of 1M alone
+  takes about 5 s, as long as loading the million asserted ones. At 10M the thread (parsing,
+  then loading 7.1 million triples) takes longer than the load it runs beside, and the build
+  waits for it.
 - The reasoners beside hkit's closure. `reasonable` 0.4.4 applies the instance rules as hkit
   does but does not close the subproperty hierarchy (`scm-spo`): the few triples hkit alone
   infers beside it are `rdfs:subPropertyOf` links from a property to a superproperty's
