@@ -29,10 +29,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-#: The lists of a predicate's plan in :func:`closure_of_files`, in order; the last, ``joins``,
-#: is ``(q, forward)`` for each property ``q`` that a rule of two premises joins and that a
-#: triple of the predicate is (``q`` itself) or entails by the closed rules: ``s q o`` when
-#: forward, ``o q s`` (only when ``o`` is not a literal) when not.
+#: The lists of a predicate's plan in :func:`closure_of_files`, in order.
 _PLAN = (
     "forward",
     "forward_guarded",
@@ -99,9 +96,10 @@ def closure_of_files(
     import pyoxigraph
 
     effects = _Effects(schema)
+    reach = _reach(schema)
     rules = _rules(schema)
     joined = {prop for _, steps in rules for prop, _ in steps}  # the properties the rules join
-    if (set(_reach(schema)) | joined | {head for head, _ in rules}) & _SCHEMA:
+    if (set(reach) | joined | {head for head, _ in rules}) & _SCHEMA:
         return False
     plans: dict[str, tuple[list[str], ...]] = {}
     for name, rows in (
@@ -115,9 +113,10 @@ def closure_of_files(
         at = _PLAN.index(name)
         for p, x in rows:
             plans.setdefault(p, tuple([] for _ in _PLAN))[at].append(f"<{x}>")
-    # the joined properties each triple of a predicate is or entails: s q o, or o q s
+    # the joined properties each triple of a predicate is or entails: (q, True) for s q o, and
+    # (q, False) for o q s, which only an o that is not a literal gives
     joins: dict[str, list[tuple[str, bool]]] = {}
-    for p, guards in _reach(schema).items():
+    for p, guards in reach.items():
         for q, along in guards:
             if q in joined:
                 joins.setdefault(p, []).append((f"<{q}>", along))
@@ -254,10 +253,12 @@ def _join(
             behind[q].setdefault(o, set()).add(s)
             fresh.setdefault(q, set()).add((s, o))
 
+    chains = [  # the rules with their properties as N-Triples terms, as the pairs have them
+        (f"<{head}>", [(f"<{prop}>", inverse) for prop, inverse in steps]) for head, steps in rules
+    ]
     while delta:
         found: set[tuple[str, str, str]] = set()
-        for head, steps in rules:
-            names = [(f"<{prop}>", inverse) for prop, inverse in steps]
+        for head, names in chains:
             for i, (prop, inverse) in enumerate(names):
                 for s, o in delta.get(prop, ()):
                     first, end = (o, s) if inverse else (s, o)  # the edge along the chain
@@ -269,7 +270,7 @@ def _join(
                     for after, back in names[i + 1 :]:
                         index = behind[after] if back else ahead[after]
                         rights = {z for n in rights for z in index.get(n, ())}
-                    found.update((f"<{head}>", x, z) for x in lefts for z in rights)
+                    found.update((head, x, z) for x in lefts for z in rights)
         fresh: dict[str, set[tuple[str, str]]] = {}
         for triple in found - written:
             written.add(triple)
@@ -315,8 +316,8 @@ def _join(
 class Ahead:
     """The closure of the input files found and bulk-loaded by a thread of its own while the
     store's large files are bulk-loaded, both of which let other threads run (a million
-    generated triples: the build with the closure from 2.0 to about 1.7 times the build
-    without it, on two cores, for about 400 MB more at its peak: benchmarks/).
+    generated triples: the build with the closure from 2.0 to 1.6-1.9 times the build without
+    it, on two cores, for about 400 MB more at its peak: docs/benchmarks.md).
 
     It starts (:meth:`start`) once the small files, the ontology among them, are in the store,
     with the schema they give. The whole store's schema is known only after the load: if it is

@@ -16,7 +16,7 @@ from hkit.core import cache
 from hkit.core.errors import InputError
 from hkit.core.progress import Progress
 from hkit.core.version import __version__
-from hkit.store import attribution, closure, closure_files
+from hkit.store import attribution, closure
 from hkit.store.rdf import _one_line, base_iri, parsing
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
@@ -303,6 +303,8 @@ def _build(files: list[Path], stores: Path, names: str, target: Path, total: int
     import time
 
     import pyoxigraph
+
+    from hkit.store import closure_files  # only a build needs it
 
     stores.mkdir(parents=True, exist_ok=True)  # an OSError here: see open_store
     building = Path(tempfile.mkdtemp(prefix=f".{names}-{os.getpid()}-", dir=stores))
