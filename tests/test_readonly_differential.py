@@ -316,3 +316,29 @@ def test_glued_keywords_refused_whatever_either_oracle_reads(canary):
     # The generator must reach every kind of case, or the test proves little.
     print(f"reached {reached}, disagreed {disagreed}, allowed {allowed}")
     assert reached > 100 and allowed > 50, (reached, disagreed, allowed)
+
+
+def test_remembered_verdicts_refuse_every_time_and_long_texts_are_checked_too():
+    """The checks remember their verdicts on recent texts (a server checks the same texts again
+    and again): a remembered refusal is raised anew each time, a text beyond what is remembered
+    is checked each time, and what is remembered is what the scan gives."""
+    from hkit.core import sparql
+
+    refused = "SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"
+    for _ in range(3):
+        with pytest.raises(QueryError, match="uses SERVICE"):
+            sparql.check_read_only(refused)
+        with pytest.raises(QueryError, match="nested 300 levels"):
+            sparql.check_bounded("SELECT * " + "{" * 300 + "}" * 300)
+        with pytest.raises(QueryError, match="'zz:'"):
+            sparql.check_prefixes("SELECT * { ?s zz:p ?o }")
+        sparql.check_read_only("SELECT * { ?s ?p 'SERVICE' }")  # allowed, every time
+    padding = "# " + "x" * sparql._MEMO_CHARS + "\n"
+    for _ in range(2):
+        with pytest.raises(QueryError, match="uses SERVICE"):
+            sparql.check_read_only(padding + refused)
+    text = "PREFIX e: <http://e/> SELECT * { ?s e:p 'a # b' ; hkit:q ?o } # SERVICE"
+    for _ in range(2):
+        assert sparql.blank(text) == sparql._blank_scan(text, True)
+        assert sparql.bare(text) == sparql._bare_scan(text, True)
+        assert sparql.with_prefixes(text).startswith("PREFIX hkit:")

@@ -25,9 +25,16 @@ the query uses SERVICE, which hkit does not allow
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from itertools import accumulate
 
 from hkit.core.errors import QueryError
 from hkit.core.vocab import PREFIXES, expand
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
@@ -80,11 +87,61 @@ def _spaces(token: str) -> str:
     return _NOT_NEWLINE.sub(" ", token)
 
 
+#: Texts up to this many characters have their scans remembered (:func:`_remembered`).
+_MEMO_CHARS = 1 << 16
+
+
+def _remembered(scan: Callable[..., str]) -> Callable[..., str]:
+    """``scan`` (a pure function of a text and flags), its last 64 results on texts of at most
+    :data:`_MEMO_CHARS` characters remembered: one query is scanned by several checks (bounded,
+    read-only, prefixes, its form, its order), and a server checks the same texts again and
+    again. At most about 16 MB is held; a longer text is scanned each time."""
+    from functools import lru_cache
+
+    memo = lru_cache(maxsize=64)(scan)
+
+    def remembered(text: str, *flags: bool) -> str:
+        return memo(text, *flags) if len(text) <= _MEMO_CHARS else scan(text, *flags)
+
+    remembered.__doc__ = scan.__doc__
+    remembered.__name__ = scan.__name__.lstrip("_")
+    return remembered
+
+
+def _verdict_remembered(check: Callable[[str, str], None]) -> Callable[..., None]:
+    """``check`` (a pure check of a text, raising :class:`QueryError` or not), its verdict on
+    the last 64 texts of at most :data:`_MEMO_CHARS` characters remembered, as
+    :func:`_remembered` remembers a scan; a refusal is raised anew each time."""
+
+    def verdict(text: str, where: str) -> tuple[str, str | None] | None:
+        try:
+            check(text, where)
+        except QueryError as exc:
+            return exc.message, exc.hint
+        return None
+
+    memo = lru_cache(maxsize=64)(verdict)
+
+    def remembered(text: str, where: str = "the query") -> None:
+        found = memo(text, where) if len(text) <= _MEMO_CHARS else verdict(text, where)
+        if found is not None:
+            raise QueryError(found[0], hint=found[1])
+
+    remembered.__doc__ = check.__doc__
+    remembered.__name__ = check.__name__
+    remembered.__wrapped__ = check  # type: ignore[attr-defined]
+    return remembered
+
+
 def blank(text: str, expand: bool = True) -> str:
     """The text, escapes expanded, with IRIs, strings, comments and escaped characters replaced
     by spaces (newlines kept): what is left is keywords, variables, names and punctuation.
     With ``expand=False`` codepoint escapes stay as they are, so that positions in the result
     are positions in ``text`` (for inserting into it)."""
+    return _blank(text, expand)
+
+
+def _blank_scan(text: str, expand: bool) -> str:
     if expand:
         text = expand_escapes(text)
     out: list[str] = []
@@ -95,6 +152,9 @@ def blank(text: str, expand: bool = True) -> str:
         last = match.end()
     out.append(text[last:])
     return "".join(out)
+
+
+_blank = _remembered(_blank_scan)
 
 
 # -- SPARQL's terminals ---------------------------------------------------------------------
@@ -174,6 +234,10 @@ def bare(text: str, prefixes: bool = True, expand: bool = True) -> str:
     """
     if expand:
         text = expand_escapes(text)
+    return _bare(text, prefixes)
+
+
+def _bare_scan(text: str, prefixes: bool) -> str:
     declared = _declared(text) if prefixes else set()
     out: list[str] = []
     last = 0
@@ -196,6 +260,9 @@ def bare(text: str, prefixes: bool = True, expand: bool = True) -> str:
     return "".join(out)
 
 
+_bare = _remembered(_bare_scan)
+
+
 def _declared(text: str) -> set[str]:
     """The prefixes a query declares (``PREFIX p:``), read outside strings, IRIs and comments."""
     return {m.group(1) or "" for m in _DECLARED.finditer(blank(text, expand=False))}
@@ -211,6 +278,7 @@ def _loose_expand(text: str) -> str:
     return _LOOSE_ESCAPE.sub(_character, text)
 
 
+@_verdict_remembered
 def check_read_only(text: str, where: str = "the query") -> None:
     """Refuse updates and what reaches outside the graph (SERVICE, LOAD, FROM, WITH), however
     they are written: raise :class:`hkit.core.errors.QueryError` naming the keyword."""
@@ -233,21 +301,18 @@ def check_read_only(text: str, where: str = "the query") -> None:
 MAX_DEPTH = 256
 MAX_CHAIN = 2000
 
-_OPEN, _CLOSE = "{([", "})]"
+_OPEN = "{(["
+_NOT_BRACKET = re.compile(r"[^{}()\[\]]+")
 _CHAIN = re.compile(r"\bUNION\b|\|\||&&|[|/]", re.I)
 
 
+@_verdict_remembered
 def check_bounded(text: str, where: str = "the query") -> None:
     """Refuse a query nested deeper than :data:`MAX_DEPTH` or with more than :data:`MAX_CHAIN`
     chained operators, before any parser sees it (both would crash the engine's parser)."""
     body = blank(text)
-    depth = deepest = 0
-    for char in body:
-        if char in _OPEN:
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in _CLOSE:
-            depth -= 1
+    steps = (1 if char in _OPEN else -1 for char in _NOT_BRACKET.sub("", body))
+    deepest = max(accumulate(steps), default=0)
     if deepest > MAX_DEPTH:
         raise QueryError(
             f"{where} is nested {deepest} levels deep; hkit allows {MAX_DEPTH}",
@@ -330,16 +395,23 @@ def with_prefixes(text: str) -> str:
     SELECT ?x WHERE { ?x a hkit:Plan }
     """
 
+    return _missing_prefixes(text) + text
+
+
+def _missing_prefixes_scan(text: str) -> str:
     body = blank(text)
     declared = {m.group(1) or "" for m in _DECLARED.finditer(body)}
     used = {m.group(1) for m in _HKIT_PREFIX.finditer(body)} - declared
-    head = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in PREFIXES if p in used)
-    return head + text
+    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in PREFIXES if p in used)
+
+
+_missing_prefixes = _remembered(_missing_prefixes_scan)
 
 
 _USED = re.compile(r"(?<![\w?$:./#-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:(?=[\w%\\]|\s|$)")
 
 
+@_verdict_remembered
 def check_prefixes(text: str, where: str = "the query") -> None:
     """Refuse a query that uses a prefix it does not declare, naming the prefix (the engine's own
     message is a list of what it expected instead)."""
