@@ -129,3 +129,48 @@ def test_tricky_graphs_survive_every_export_format(statements):
         back = pyoxigraph.parse(data, format=fmt)
         got = sorted({str(x.triple if isinstance(x, pyoxigraph.Quad) else x) for x in back})
         assert got == expected, name
+
+
+TEXT = st.text(st.characters(codec="utf-8"), max_size=12)  # controls, quotes, U+2028 included
+TERMS = st.one_of(
+    st.builds(lambda v: ("uri", v, None, None), TEXT),
+    st.builds(lambda v: ("bnode", v, None, None), TEXT),
+    st.builds(lambda v, d: ("literal", v, d, None), TEXT, st.none() | TEXT.filter(bool)),
+    st.builds(lambda v, lang: ("literal", v, None, lang), TEXT, st.sampled_from(["en", "zh-HK"])),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    variables=st.lists(TEXT, max_size=4, unique=True),
+    rows=st.lists(st.lists(TERMS, max_size=4), max_size=4),
+)
+def test_results_json_is_laid_out_as_the_standard_library_lays_it_out(variables, rows):
+    """SPARQL results JSON is written line by line (hkit.present.results.to_json); the bytes
+    are those of json.dumps(indent=2, ensure_ascii=False) on the same document, for any
+    variables, terms and empty rows or answers."""
+    import json
+
+    from hkit.core.answers import Result, Term
+    from hkit.present.results import to_json
+
+    result = Result(
+        "SELECT",
+        variables=variables,
+        rows=[{v: Term(*t) for v, t in zip(variables, terms, strict=False)} for terms in rows],
+    )
+
+    def term(t: Term) -> dict:
+        out = {"type": t.kind, "value": t.value}
+        if t.lang:
+            out["xml:lang"] = t.lang
+        elif t.datatype:
+            out["datatype"] = t.datatype
+        return out
+
+    document = {
+        "head": {"vars": variables},
+        "results": {"bindings": [{v: term(t) for v, t in r.items()} for r in result.rows]},
+    }
+    assert to_json(result) == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(to_json(result)) == document
