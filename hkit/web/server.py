@@ -36,6 +36,10 @@ DEFAULT_MAX_BYTES = 16_000_000
 #: Seconds a connection has to send a complete request (its head and its body), from when it
 #: opens or its last answer was sent (``--request-timeout``); then it is closed.
 DEFAULT_REQUEST_TIMEOUT = 5.0
+#: Answers of at most this many rows or triples, and this many characters of values, are
+#: rendered on the event loop (a fraction of a millisecond), larger ones in a worker thread.
+INLINE_ROWS = 50
+INLINE_CHARS = 32_768
 #: The most values a request may give for the parameters of a saved query, all told: a name
 #: given for an IRI parameter is looked up by a query of its own.
 MAX_VALUES = 100
@@ -139,7 +143,8 @@ class Server:
         return result
 
     async def answer(self, result: Any, request: Request, given: str | None = None) -> Response:
-        """The result in the format the client asked for, rendered in a worker thread, and
+        """The result in the format the client asked for, rendered in a worker thread (on the
+        event loop when it is small, see :data:`INLINE_ROWS`: a handover costs more), and
         refused (413) when the rendered answer is larger than the byte cap (escapes can make
         it several times the size of its values)."""
 
@@ -152,7 +157,10 @@ class Server:
             fmt = negotiate(accept, _TABULAR, given)
             if fmt in _GRAPH.values():
                 raise Refused(406, f"a {result.form} answer has no {fmt} form")
-        body = await run_in_threadpool(lambda: render(result, fmt).encode("utf-8"))
+        if _small(result):
+            body = render(result, fmt).encode("utf-8")
+        else:
+            body = await run_in_threadpool(lambda: render(result, fmt).encode("utf-8"))
         if len(body) > self.max_bytes:
             raise Refused(
                 413,
@@ -165,6 +173,15 @@ class Server:
         """A page from its template, with the status ``code``."""
         template = self.templates.get_template(f"{name}.html")
         return HTMLResponse(template.render(**context), status_code=code)
+
+
+def _small(result: Any) -> bool:
+    """Whether ``result`` is small enough to render on the event loop (:data:`INLINE_ROWS`)."""
+    if len(result.rows) + len(result.triples) > INLINE_ROWS:
+        return False
+    values = (t.value for row in result.rows for t in row.values())
+    triples = (t.value for triple in result.triples for t in triple)
+    return sum(map(len, values)) + sum(map(len, triples)) <= INLINE_CHARS
 
 
 def _prepare(kg: KnowledgeGraph, name: str, params: dict[str, list[str]]) -> str:
