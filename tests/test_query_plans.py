@@ -79,13 +79,14 @@ def test_the_check_finds_values_beside_a_union():
 
 def test_parameters_reach_every_branch_and_keep_the_rows():
     """hkit's own parameters go first in the group and again first in each branch of a top-level
-    UNION: the same rows as the binding given once (a join distributes over a union), on the
-    embedded engine."""
+    UNION and in each subquery that names them: the same rows as the binding given once (a join
+    distributes over a union), on the embedded engine."""
     kg = hkit.open(root=ROOT, timeout=60)
     text = QUERIES["innohk-partners"].text
     cluster = "<https://w3id.org/hkit/id/innohk>"
     pushed = with_values(text, {"w": [cluster]})
-    assert pushed.count(f"VALUES ?w {{ {cluster} }}") == 4  # the group and its three branches
+    # the group, its three branches, and the subquery that names ?w
+    assert pushed.count(f"VALUES ?w {{ {cluster} }}") == 5
     once = re.sub(r"WHERE\s*\{", f"WHERE {{ VALUES ?w {{ {cluster} }}", text, count=1)
     rows = kg.sparql(pushed).rows
     assert len(rows) == 8, "the institutions the shipped graph links to InnoHK itself"

@@ -299,11 +299,6 @@ def _lint(name: str, body: str, params: list[Param]) -> None:
                     hint="a user's value must never become a regular expression (a slow one "
                     "can stall the engine); compare with CONTAINS, STRSTARTS or =",
                 )
-    for sub in re.finditer(r"\{\s*SELECT\b", body, re.I):
-        j = closing(body, sub.end(), "{}")
-        for p in params:
-            if re.search(rf"[?$]{re.escape(p.variable)}\b", body[sub.start() : j]):
-                raise QueryError(f"{where}: parameter ?{p.variable} is used inside a subquery")
 
 
 def read_query(path: Path) -> SavedQuery:

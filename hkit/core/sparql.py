@@ -512,11 +512,17 @@ def with_values(text: str, bound: dict[str, list[str]]) -> str:
     each branch of a ``UNION`` at the top of that group too. That gives the same answer (a join
     distributes over a union) and lets an engine that joins a binding with a ``UNION`` only after
     reading the whole ``UNION`` (Oxigraph does) start each branch from the bound value instead.
+    A subquery that names a bound variable has it bound first in its own ``WHERE`` group as well
+    (a subquery's variables are its own: the parameter is a constant of the whole text), so that
+    a test of a parameter can be made once per row of a small subquery rather than once per row
+    of the whole answer.
 
     >>> with_values("SELECT ?l WHERE { ?s rdfs:label ?l }", {"s": [iri("id:innohk")]})
     'SELECT ?l WHERE { VALUES ?s { <https://w3id.org/hkit/id/innohk> }  ?s rdfs:label ?l }'
     >>> print(with_values("SELECT * WHERE {{?s ?p 2} UNION {2 ?p ?s}}", {"s": ["1"]}))
     SELECT * WHERE { VALUES ?s { 1 } { VALUES ?s { 1 } ?s ?p 2} UNION { VALUES ?s { 1 } 2 ?p ?s}}
+    >>> print(with_values("SELECT * WHERE { ?x ?p ?o { SELECT ?x { ?x ?q ?s } } }", {"s": ["1"]}))
+    SELECT * WHERE { VALUES ?s { 1 }  ?x ?p ?o { SELECT ?x { VALUES ?s { 1 }  ?x ?q ?s } } }
     """
 
     if not bound:
@@ -526,10 +532,39 @@ def with_values(text: str, bound: dict[str, list[str]]) -> str:
     if match is None:
         raise QueryError("the query has no WHERE clause to bind parameters in")
     block = " ".join(f"VALUES ?{v} {{ {' '.join(terms)} }}" for v, terms in bound.items())
+    inserts = [(at, block) for at in _union_branches(plain, match.end())]
+    for inside, after in _subqueries(plain, match.end()):
+        named = [v for v in bound if re.search(rf"[?$]{re.escape(v)}(?!\w)", plain[inside:after])]
+        if named:
+            values = (f"VALUES ?{v} {{ {' '.join(bound[v])} }}" for v in named)
+            inserts.append((inside, " " + " ".join(values) + " "))
     out = text
-    for at in reversed(_union_branches(plain, match.end())):
-        out = out[:at] + " " + block + " " + out[at:]
+    for at, what in sorted(inserts, reverse=True):
+        out = out[:at] + (" " + what + " " if what is block else what) + out[at:]
     return out[: match.end()] + " " + block + " " + out[match.end() :]
+
+
+def _subqueries(plain: str, start: int) -> list[tuple[int, int]]:
+    """Each subquery's ``WHERE`` group after ``start`` in the blanked text ``plain``: just after
+    its ``{`` and just after its ``}``. A subquery starts with a ``{`` then SELECT; its group is
+    the first ``{`` after that outside parentheses (a projection's expression holds none)."""
+    found = []
+    for select in _SUBQUERY.finditer(plain, start):
+        at, depth = select.end(), 0
+        while at < len(plain):
+            char = plain[at]
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+            elif char == "{" and depth <= 0:
+                found.append((at + 1, closing(plain, at + 1, "{}")))
+                break
+            at += 1
+    return found
+
+
+_SUBQUERY = re.compile(r"\{\s*SELECT\b", re.I)
 
 
 def _union_branches(plain: str, start: int) -> list[int]:
