@@ -125,7 +125,10 @@ class Channel:
             ready, _, _ = select.select([fd], [], [], remaining)
             if not ready:
                 raise ChannelTimeout
-            chunk = os.read(fd, 1 << 20)
+            # what the message still needs, at least 64 KiB (a short message arrives whole with
+            # its length) and at most 1 MiB: a read of 1 MiB each time has the allocator map and
+            # unmap a megabyte for a message of a few hundred bytes
+            chunk = os.read(fd, min(1 << 20, max(1 << 16, size - len(buffer))))
             if not chunk:
                 raise ChannelClosed("the other end closed the channel")
             buffer += chunk
