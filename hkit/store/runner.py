@@ -355,6 +355,11 @@ class Worker(_Forked):
             os.close(answers_read)
             if private:
                 _close_inherited({jobs_read, answers_write})
+            # what it inherited lives as long as it does: the collector's full passes skip it
+            # (and leave its pages shared with the parent)
+            import gc
+
+            gc.freeze()
             channel = Channel(jobs_read, answers_write)
             child_main(
                 serve,

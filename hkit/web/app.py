@@ -265,4 +265,7 @@ def serve(
         timeout_keep_alive=max(1, round(request_timeout)),  # whole seconds; ours is exact
     )
     print(f"hkit: serving http://{host}:{port}/ (Ctrl-C stops)", file=sys.stderr)
+    import gc
+
+    gc.freeze()  # what start-up made lives as long as the server: full collections skip it
     uvicorn.Server(config).run()
