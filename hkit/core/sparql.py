@@ -95,9 +95,8 @@ def _remembered(scan: Callable[..., str]) -> Callable[..., str]:
     """``scan`` (a pure function of a text and flags), its last 64 results on texts of at most
     :data:`_MEMO_CHARS` characters remembered: one query is scanned by several checks (bounded,
     read-only, prefixes, its form, its order), and a server checks the same texts again and
-    again. At most about 16 MB is held; a longer text is scanned each time."""
-    from functools import lru_cache
-
+    again. Each memo holds at most 64 texts and their scans (a few MB); a longer text
+    is scanned each time."""
     memo = lru_cache(maxsize=64)(scan)
 
     def remembered(text: str, *flags: bool) -> str:
@@ -532,7 +531,7 @@ def with_values(text: str, bound: dict[str, list[str]]) -> str:
     if match is None:
         raise QueryError("the query has no WHERE clause to bind parameters in")
     block = " ".join(f"VALUES ?{v} {{ {' '.join(terms)} }}" for v, terms in bound.items())
-    inserts = [(at, block) for at in _union_branches(plain, match.end())]
+    inserts = [(at, f" {block} ") for at in _union_branches(plain, match.end())]
     for inside, after in _subqueries(plain, match.end()):
         named = [v for v in bound if re.search(rf"[?$]{re.escape(v)}(?!\w)", plain[inside:after])]
         if named:
@@ -540,14 +539,14 @@ def with_values(text: str, bound: dict[str, list[str]]) -> str:
             inserts.append((inside, " " + " ".join(values) + " "))
     out = text
     for at, what in sorted(inserts, reverse=True):
-        out = out[:at] + (" " + what + " " if what is block else what) + out[at:]
+        out = out[:at] + what + out[at:]
     return out[: match.end()] + " " + block + " " + out[match.end() :]
 
 
 def _subqueries(plain: str, start: int) -> list[tuple[int, int]]:
     """Each subquery's ``WHERE`` group after ``start`` in the blanked text ``plain``: just after
     its ``{`` and just after its ``}``. A subquery starts with a ``{`` then SELECT; its group is
-    the first ``{`` after that outside parentheses (a projection's expression holds none)."""
+    the first ``{`` after that outside parentheses (past an EXISTS in a projected expression)."""
     found = []
     for select in _SUBQUERY.finditer(plain, start):
         at, depth = select.end(), 0
