@@ -67,6 +67,7 @@ def test_header_and_parameters_are_read(tmp_path):
         ("INSERT DATA { <a:b> <a:c> <a:d> }", "INSERT"),
         ("SELECT ?s { ?s ?p ?o }", "no WHERE"),
         ("SELECT ?s WHERE { ?s ?p ?o BIND(1 AS ?_x) }", "assigned by BIND"),
+        ("SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?_x } } }", "subquery that does not return"),
     ],
 )
 def test_bad_saved_queries_are_refused(tmp_path, body, message):
@@ -81,7 +82,7 @@ def test_a_parameter_is_bound_inside_a_subquery_that_names_it(tmp_path):
 
     body = (
         "#+ summary: x\nSELECT ?x ?y WHERE { VALUES ?x { 1 2 3 } "
-        "{ SELECT ?x (BOUND(?__n_xsd_integer) AS ?y) WHERE { VALUES ?x { 1 2 3 } "
+        "{ SELECT ?x ?__n_xsd_integer (BOUND(?__n_xsd_integer) AS ?y) WHERE { VALUES ?x { 1 2 3 } "
         "FILTER (!BOUND(?__n_xsd_integer) || ?x = ?__n_xsd_integer) } } } ORDER BY ?x"
     )
     q = read_query(write(tmp_path, body))
@@ -92,6 +93,19 @@ def test_a_parameter_is_bound_inside_a_subquery_that_names_it(tmp_path):
 
     assert rows(with_values(q.text, bind_values(q, {"n": "2"}))) == [("2", "true")]
     assert rows(q.text) == [("1", "false"), ("2", "false"), ("3", "false")]
+
+
+@pytest.mark.parametrize(
+    "sub",
+    [
+        "SELECT ?s ?__x WHERE { ?s ?p ?__x }",
+        "SELECT * WHERE { ?s ?p ?__x }",
+        "SELECT ?s (COUNT(?o) AS ?n) ?__x WHERE { ?s ?p ?__x } GROUP BY ?s ?__x",
+        "SELECT ?s WHERE { ?s ?p ?o } # not ?__x",
+    ],
+)
+def test_a_subquery_that_returns_its_parameter_is_allowed(tmp_path, sub):
+    read_query(write(tmp_path, "#+ summary: x\nSELECT ?s WHERE { ?s ?q ?__x { " + sub + " } }"))
 
 
 def test_variables_named_like_keywords_are_not_refused():

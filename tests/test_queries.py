@@ -363,3 +363,33 @@ def test_the_table_width_is_the_terminal_s_and_only_on_a_terminal(monkeypatch):
     assert terminal_width("out.txt") is None  # a file: one line a row
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
     assert terminal_width() is None  # a pipe: one line a row, as column-formatting tools do
+
+
+def _parameters_with_two_values() -> list[tuple[str, str]]:
+    from query_values import QUERIES
+
+    return [
+        (name, param.name)
+        for name, query in sorted(QUERIES.items())
+        for param in query.params
+        if not any(p.required and p.name != param.name for p in query.params)
+    ]
+
+
+@pytest.mark.parametrize(("name", "param"), _parameters_with_two_values())
+def test_two_values_of_a_parameter_answer_what_each_answers(name, param):
+    """A parameter given twice answers the rows each value answers, each row as often as one
+    value gives it (a row both give may be given once, by a DISTINCT): a subquery that names
+    the parameter returns it, so that no row matched by one value is paired with the other."""
+    from collections import Counter
+
+    from query_values import KG, parameter_values
+
+    def rows(values: list[str]) -> Counter:
+        result = KG.run(KG.prepare(name, **{param: values}))
+        return Counter(tuple(sorted((v, t.value) for v, t in row.items())) for row in result.rows)
+
+    first, second = parameter_values(name, param)[:2]
+    both, apart = rows([first, second]), rows([first]) + rows([second])
+    assert set(both) == set(apart)
+    assert not both - apart, "rows given more often than the values give them apart"

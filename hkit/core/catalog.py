@@ -23,7 +23,16 @@ from pathlib import Path
 
 from hkit.core.cache import cache_dir, remember
 from hkit.core.errors import QueryError, UnknownQuery
-from hkit.core.sparql import blank, check_query, closing, iri, literal
+from hkit.core.sparql import (
+    _EVERYTHING,
+    _SELECT_CLAUSE,
+    _projected,
+    blank,
+    check_query,
+    closing,
+    iri,
+    literal,
+)
 from hkit.core.version import __version__
 from hkit.core.views import Column, parse_view
 from hkit.core.vocab import XSD
@@ -298,6 +307,22 @@ def _lint(name: str, body: str, params: list[Param]) -> None:
                     f"{where}: parameter ?{p.variable} is used in {call.group(1).upper()}",
                     hint="a user's value must never become a regular expression (a slow one "
                     "can stall the engine); compare with CONTAINS, STRSTARTS or =",
+                )
+    plain = blank(body, expand=False)
+    for sub in re.finditer(r"\{\s*SELECT\b", plain, re.I):
+        head = _SELECT_CLAUSE.match(plain, sub.end() - len("SELECT"))
+        projection = head.group("projection") if head else ""
+        # SELECT * returns every variable in scope; None: a name that cannot be told apart
+        returned = None if _EVERYTHING.fullmatch(projection) else _projected(projection)
+        inside = plain[sub.start() : closing(plain, sub.end(), "{}")]
+        for p in params:
+            named = re.search(rf"[?$]{re.escape(p.variable)}\b", inside)
+            if named and returned is not None and p.variable not in returned:
+                raise QueryError(
+                    f"{where}: parameter ?{p.variable} is used inside a subquery that does not "
+                    "return it",
+                    hint=f"add ?{p.variable} to the subquery's SELECT: hkit binds it there too, "
+                    "and with several values given, each row must keep the value it matched",
                 )
 
 
