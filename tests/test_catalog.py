@@ -68,6 +68,8 @@ def test_header_and_parameters_are_read(tmp_path):
         ("SELECT ?s { ?s ?p ?o }", "no WHERE"),
         ("SELECT ?s WHERE { ?s ?p ?o BIND(1 AS ?_x) }", "assigned by BIND"),
         ("SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?_x } } }", "subquery that does not return"),
+        ("SELECT ?s WHERE { { SELECT * WHERE { ?s ?p ?_x } LIMIT 1 } }", "subquery with LIMIT"),
+        ("SELECT ?s { ?s ?q ?o { SELECT ?s WHERE { ?s ?p ?_x } } }", "no WHERE clause of its own"),
     ],
 )
 def test_bad_saved_queries_are_refused(tmp_path, body, message):
@@ -102,10 +104,23 @@ def test_a_parameter_is_bound_inside_a_subquery_that_names_it(tmp_path):
         "SELECT * WHERE { ?s ?p ?__x }",
         "SELECT ?s (COUNT(?o) AS ?n) ?__x WHERE { ?s ?p ?__x } GROUP BY ?s ?__x",
         "SELECT ?s WHERE { ?s ?p ?o } # not ?__x",
+        "SELECT (EXISTS { ?s ?p ?o } AS ?e) ?s ?__x WHERE { ?s ?p ?__x }",
+        "SELECT ?s ?__x WHERE { ?s ?p ?__x } ORDER BY ?s",
     ],
 )
 def test_a_subquery_that_returns_its_parameter_is_allowed(tmp_path, sub):
     read_query(write(tmp_path, "#+ summary: x\nSELECT ?s WHERE { ?s ?q ?__x { " + sub + " } }"))
+
+
+def test_a_prefix_named_select_is_not_a_subquery(tmp_path):
+    """``{select:x ...}`` is a triple with a prefixed name, not a subquery: no VALUES block goes
+    into a group after it, and the lint reads no subquery there."""
+    body = (
+        "#+ summary: x\nPREFIX select: <http://e/>\nSELECT ?o WHERE { {select:x ?p ?o} "
+        "OPTIONAL { ?o ?q ?t OPTIONAL { ?t ?r ?__f } } }"
+    )
+    q = read_query(write(tmp_path, body))
+    assert with_values(q.text, {"__f": ["1"]}).count("VALUES ?__f") == 1
 
 
 def test_variables_named_like_keywords_are_not_refused():

@@ -25,8 +25,8 @@ from hkit.core.cache import cache_dir, remember
 from hkit.core.errors import QueryError, UnknownQuery
 from hkit.core.sparql import (
     _EVERYTHING,
-    _SELECT_CLAUSE,
     _projected,
+    _subqueries,
     blank,
     check_query,
     closing,
@@ -309,21 +309,40 @@ def _lint(name: str, body: str, params: list[Param]) -> None:
                     "can stall the engine); compare with CONTAINS, STRSTARTS or =",
                 )
     plain = blank(body, expand=False)
-    for sub in re.finditer(r"\{\s*SELECT\b", plain, re.I):
-        head = _SELECT_CLAUSE.match(plain, sub.end() - len("SELECT"))
-        projection = head.group("projection") if head else ""
+    own = re.search(r"\bWHERE\s*\{", plain, re.I)
+    subqueries = _subqueries(plain)
+    if own is None or any(projection < own.start() for projection, _, _ in subqueries):
+        raise QueryError(
+            f"{where} has no WHERE clause of its own",
+            hint="write WHERE before the query's group: hkit binds parameters after it",
+        )
+    for projected_from, inside, after in subqueries:
+        projection = re.sub(r"\bWHERE\s*$", "", plain[projected_from : inside - 1], flags=re.I)
         # SELECT * returns every variable in scope; None: a name that cannot be told apart
         returned = None if _EVERYTHING.fullmatch(projection) else _projected(projection)
-        inside = plain[sub.start() : closing(plain, sub.end(), "{}")]
+        sliced = re.search(r"\b(LIMIT|OFFSET)\b", plain[after : _subquery_end(plain, after)], re.I)
         for p in params:
-            named = re.search(rf"[?$]{re.escape(p.variable)}\b", inside)
-            if named and returned is not None and p.variable not in returned:
+            if not re.search(rf"[?$]{re.escape(p.variable)}\b", plain[projected_from:after]):
+                continue
+            if returned is not None and p.variable not in returned:
                 raise QueryError(
                     f"{where}: parameter ?{p.variable} is used inside a subquery that does not "
                     "return it",
                     hint=f"add ?{p.variable} to the subquery's SELECT: hkit binds it there too, "
                     "and with several values given, each row must keep the value it matched",
                 )
+            if sliced:
+                raise QueryError(
+                    f"{where}: parameter ?{p.variable} is used inside a subquery with "
+                    f"{sliced.group(1).upper()}",
+                    hint="with several values given, the subquery's rows would be cut across "
+                    "them; bind the parameter outside it",
+                )
+
+
+def _subquery_end(plain: str, after: int) -> int:
+    """Where the subquery whose group ends at ``after`` ends: at the ``}`` that closes it."""
+    return closing(plain, after, "{}")
 
 
 def read_query(path: Path) -> SavedQuery:

@@ -532,7 +532,7 @@ def with_values(text: str, bound: dict[str, list[str]]) -> str:
         raise QueryError("the query has no WHERE clause to bind parameters in")
     block = " ".join(f"VALUES ?{v} {{ {' '.join(terms)} }}" for v, terms in bound.items())
     inserts = [(at, f" {block} ") for at in _union_branches(plain, match.end())]
-    for inside, after in _subqueries(plain, match.end()):
+    for _, inside, after in _subqueries(plain, match.end()):
         named = [v for v in bound if re.search(rf"[?$]{re.escape(v)}(?!\w)", plain[inside:after])]
         if named:
             values = (f"VALUES ?{v} {{ {' '.join(bound[v])} }}" for v in named)
@@ -543,10 +543,11 @@ def with_values(text: str, bound: dict[str, list[str]]) -> str:
     return out[: match.end()] + " " + block + " " + out[match.end() :]
 
 
-def _subqueries(plain: str, start: int) -> list[tuple[int, int]]:
-    """Each subquery's ``WHERE`` group after ``start`` in the blanked text ``plain``: just after
-    its ``{`` and just after its ``}``. A subquery starts with a ``{`` then SELECT; its group is
-    the first ``{`` after that outside parentheses (past an EXISTS in a projected expression)."""
+def _subqueries(plain: str, start: int = 0) -> list[tuple[int, int, int]]:
+    """Each subquery after ``start`` in the blanked text ``plain``: where its projection starts
+    (just after SELECT), and its ``WHERE`` group, just after its ``{`` and just after its ``}``.
+    A subquery starts with a ``{`` then SELECT (not a prefix named so); its group is the first
+    ``{`` after that outside parentheses (past an EXISTS in a projected expression)."""
     found = []
     for select in _SUBQUERY.finditer(plain, start):
         at, depth = select.end(), 0
@@ -557,13 +558,13 @@ def _subqueries(plain: str, start: int) -> list[tuple[int, int]]:
             elif char == ")":
                 depth -= 1
             elif char == "{" and depth <= 0:
-                found.append((at + 1, closing(plain, at + 1, "{}")))
+                found.append((select.end(), at + 1, closing(plain, at + 1, "{}")))
                 break
             at += 1
     return found
 
 
-_SUBQUERY = re.compile(r"\{\s*SELECT\b", re.I)
+_SUBQUERY = re.compile(r"\{\s*SELECT(?![\w:.-])", re.I)
 
 
 def _union_branches(plain: str, start: int) -> list[int]:
