@@ -293,8 +293,16 @@ def _one_key_maps(items: object, where: str, key: str) -> dict[str, list[str]]:
 
 def _lint(name: str, body: str, params: list[Param]) -> None:
     where = f"query '{name}'"
-    if not re.search(r"\bWHERE\s*\{", body, re.I):
+    plain = blank(body, expand=False)  # WHERE, SELECT and braces as the engine reads them
+    own = re.search(r"\bWHERE\s*\{", plain, re.I)
+    if own is None:
         raise QueryError(f"{where} has no WHERE clause")
+    subqueries = _subqueries(plain)
+    if any(projection < own.start() for projection, _, _ in subqueries):
+        raise QueryError(
+            f"{where} has no WHERE clause of its own",
+            hint="write WHERE before the query's group: hkit binds parameters after it",
+        )
     for p in params:
         var = re.escape(p.variable)
         if re.search(rf"\bAS\s+[?$]{var}\b", body, re.I):
@@ -308,19 +316,12 @@ def _lint(name: str, body: str, params: list[Param]) -> None:
                     hint="a user's value must never become a regular expression (a slow one "
                     "can stall the engine); compare with CONTAINS, STRSTARTS or =",
                 )
-    plain = blank(body, expand=False)
-    own = re.search(r"\bWHERE\s*\{", plain, re.I)
-    subqueries = _subqueries(plain)
-    if own is None or any(projection < own.start() for projection, _, _ in subqueries):
-        raise QueryError(
-            f"{where} has no WHERE clause of its own",
-            hint="write WHERE before the query's group: hkit binds parameters after it",
-        )
     for projected_from, inside, after in subqueries:
         projection = re.sub(r"\bWHERE\s*$", "", plain[projected_from : inside - 1], flags=re.I)
         # SELECT * returns every variable in scope; None: a name that cannot be told apart
         returned = None if _EVERYTHING.fullmatch(projection) else _projected(projection)
-        sliced = re.search(r"\b(LIMIT|OFFSET)\b", plain[after : _subquery_end(plain, after)], re.I)
+        # its solution modifiers: from its group's end to the brace that closes the subquery
+        sliced = re.search(r"\b(LIMIT|OFFSET)\b", plain[after : closing(plain, after, "{}")], re.I)
         for p in params:
             if not re.search(rf"[?$]{re.escape(p.variable)}\b", plain[projected_from:after]):
                 continue
@@ -338,11 +339,6 @@ def _lint(name: str, body: str, params: list[Param]) -> None:
                     hint="with several values given, the subquery's rows would be cut across "
                     "them; bind the parameter outside it",
                 )
-
-
-def _subquery_end(plain: str, after: int) -> int:
-    """Where the subquery whose group ends at ``after`` ends: at the ``}`` that closes it."""
-    return closing(plain, after, "{}")
 
 
 def read_query(path: Path) -> SavedQuery:
