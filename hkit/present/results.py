@@ -69,7 +69,7 @@ def readable(term: Term) -> str:
 
 def to_json(result: Result) -> str:
     """The result as SPARQL 1.1 Query Results JSON, laid out as ``json.dumps(..., indent=2,
-    ensure_ascii=False)`` lays it out (a test keeps the two equal), written here line by line:
+    ensure_ascii=False)`` lays it out (a test keeps the two equal), written here piece by piece:
     the standard library's encoder writes an indented document in Python, several times slower
     than its own string escaping, which this uses."""
     import json
@@ -77,47 +77,32 @@ def to_json(result: Result) -> str:
 
     if result.form == "ASK":
         return json.dumps({"head": {}, "boolean": result.boolean}, indent=2) + "\n"
-    out = ['{\n  "head": {\n    "vars": ']
-    if result.variables:
-        out += ["[\n      ", ",\n      ".join(map(q, result.variables)), "\n    ]"]
-    else:
-        out.append("[]")
-    out.append('\n  },\n  "results": {\n    "bindings": ')
-    if not result.rows:
-        out.append("[]")
-    else:
-        out.append("[\n")
-        first_row = True
-        for row in result.rows:
-            if not first_row:
-                out.append(",\n")
-            first_row = False
-            if not row:
-                out.append("      {}")
-                continue
-            out.append("      {\n")
-            first = True
-            for variable, term in row.items():
-                if not first:
-                    out.append(",\n")
-                first = False
-                out += [
-                    "        ",
-                    q(variable),
-                    ': {\n          "type": ',
-                    q(term.kind),
-                    ',\n          "value": ',
-                    q(term.value),
-                ]
-                if term.lang:
-                    out += [',\n          "xml:lang": ', q(term.lang)]
-                elif term.datatype:
-                    out += [',\n          "datatype": ', q(term.datatype)]
-                out.append("\n        }")
-            out.append("\n      }")
-        out.append("\n    ]")
-    out.append("\n  }\n}\n")
-    return "".join(out)
+
+    def listed(items: list[str]) -> str:  # a list, four spaces in, as json.dumps lays it out
+        return "[\n      " + ",\n      ".join(items) + "\n    ]" if items else "[]"
+
+    def binding(variable: str, term: Term) -> str:
+        extra = ""
+        if term.lang:
+            extra = f',\n          "xml:lang": {q(term.lang)}'
+        elif term.datatype:
+            extra = f',\n          "datatype": {q(term.datatype)}'
+        return (
+            f'{q(variable)}: {{\n          "type": {q(term.kind)},\n'
+            f'          "value": {q(term.value)}{extra}\n        }}'
+        )
+
+    rows = [
+        "{\n        " + ",\n        ".join(binding(v, t) for v, t in row.items()) + "\n      }"
+        if row
+        else "{}"
+        for row in result.rows
+    ]
+    variables = listed([q(v) for v in result.variables])
+    return (
+        f'{{\n  "head": {{\n    "vars": {variables}\n  }},\n'
+        f'  "results": {{\n    "bindings": {listed(rows)}\n  }}\n}}\n'
+    )
 
 
 def to_xml(result: Result) -> str:
