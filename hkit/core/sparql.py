@@ -35,6 +35,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-u
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
@@ -91,15 +92,15 @@ def _spaces(token: str) -> str:
 _MEMO_CHARS = 1 << 16
 
 
-def _remembered(scan: Callable[..., str]) -> Callable[..., str]:
-    """``scan`` (a pure function of a text and flags), its last 64 results on texts of at most
-    :data:`_MEMO_CHARS` characters remembered: one query is scanned by several checks (bounded,
-    read-only, prefixes, its form, its order), and a server checks the same texts again and
-    again. Each memo holds at most 64 texts and their scans (a few MB); a longer text
-    is scanned each time."""
+def _remembered(scan: Callable[..., Any]) -> Callable[..., Any]:
+    """``scan`` (a pure function of a text and other arguments), its last 64 results on texts
+    of at most :data:`_MEMO_CHARS` characters remembered: one query is scanned by several checks
+    (bounded, read-only, prefixes, its form, its order), and a server checks the same texts
+    again and again. Each memo holds at most 64 texts and what they gave (a few MB); a longer
+    text is scanned each time."""
     memo = lru_cache(maxsize=64)(scan)
 
-    def remembered(text: str, *flags: bool) -> str:
+    def remembered(text: str, *flags: Any) -> Any:
         return memo(text, *flags) if len(text) <= _MEMO_CHARS else scan(text, *flags)
 
     remembered.__doc__ = scan.__doc__
@@ -119,10 +120,10 @@ def _verdict_remembered(check: Callable[[str, str], None]) -> Callable[..., None
             return exc.message, exc.hint
         return None
 
-    memo = lru_cache(maxsize=64)(verdict)
+    remembered_verdict = _remembered(verdict)
 
     def remembered(text: str, where: str = "the query") -> None:
-        found = memo(text, where) if len(text) <= _MEMO_CHARS else verdict(text, where)
+        found = remembered_verdict(text, where)
         if found is not None:
             raise QueryError(found[0], hint=found[1])
 
