@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from hkit.cli.boundary import Stopped, handle_stop_signals, restore_signals
 from hkit.core import errors
 from hkit.core.errors import HkitError, InputError, QueryFailed, QueryTimeout, ReasonerError
 from hkit.quality.shacl import in_two_processes
@@ -251,6 +252,103 @@ def test_a_child_is_killed_and_reaped_when_left_early():
     assert gone(pid)
     with pytest.raises(QueryFailed, match="already read to its end"):
         child.receive()
+
+
+def _forks_then_signalled(monkeypatch, number: int) -> list[int]:
+    """os.fork as the runner calls it, with ``number`` sent to this process just after each
+    fork (in the parent): the moment a signal is hardest to handle. The pids forked."""
+    import hkit.store.runner as runner
+
+    forked: list[int] = []
+    real = os.fork
+
+    class Os:
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        def fork(self):
+            pid = real()
+            if pid:
+                forked.append(pid)
+                signal.raise_signal(number)
+            return pid
+
+    monkeypatch.setattr(runner, "os", Os())
+    return forked
+
+
+def _sleeps(send=None, *_):
+    time.sleep(120)
+
+
+@pytest.mark.parametrize(
+    ("number", "stopped"),
+    [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Stopped)],
+    ids=["SIGINT", "SIGTERM"],
+)
+@pytest.mark.parametrize("kind", ["child", "worker"])
+def test_a_signal_just_after_the_fork_kills_and_reaps_the_child(monkeypatch, kind, number, stopped):
+    # Python's Ctrl-C and hkit's SIGTERM, whatever the test runner set
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, signal.SIG_DFL),
+    }
+    replaced = handle_stop_signals()
+    try:
+        forked = _forks_then_signalled(monkeypatch, number)
+        with pytest.raises(stopped):
+            if kind == "child":
+                with Child(_sleeps, 60):
+                    pytest.fail("the signal was not raised before the with block")
+            else:
+                with Worker(_sleeps):
+                    pytest.fail("the signal was not raised before the with block")
+        # the handlers are the ones before the start
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        restore_signals(replaced)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    assert len(forked) == 1 and gone(forked[0])
+
+
+def test_a_start_that_fails_after_the_fork_kills_and_reaps_the_child(monkeypatch):
+    import hkit.store.runner as runner
+
+    forked: list[int] = []
+    real = os.fork
+
+    def fork():
+        pid = real()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    def broken(*_):
+        raise OSError("no channel")
+
+    monkeypatch.setattr(os, "fork", fork)
+    monkeypatch.setattr(runner, "Channel", broken)
+    with pytest.raises(OSError, match="no channel"):
+        Child(_sleeps, 60)
+    assert len(forked) == 1 and gone(forked[0])
+
+
+def test_a_child_nobody_holds_is_killed_and_reaped():
+    child = Child(_sleeps, 60)
+    pid = child.pid
+    del child  # never entered, never closed
+    assert gone(pid)
+
+
+def test_a_forked_copy_of_a_child_never_kills_it():
+    """A worker forked later holds a copy of its sibling's handle: dropping that copy in the
+    worker must leave the sibling running."""
+    sibling = Child(_sleeps, 60)
+    with Child(lambda send: (sibling.__del__(), send(("dropped",))), 60) as other:
+        assert other.receive() == ("dropped",)
+    assert not ended(sibling.pid)
+    sibling.close()
 
 
 def test_run_offline_hands_back_any_value_and_hkit_s_errors():

@@ -3,12 +3,17 @@ It quiets its standard error unless told to keep it, limits its own address spac
 off from the network when asked, answers its jobs over the channel
 (:func:`hkit.store.channel.answer_jobs`) and exits with a status that tells the parent why it
 ended (:data:`OUT_OF_MEMORY` after a MemoryError, wherever it was raised). The parent's side,
-the processes and their lifecycle, is :mod:`hkit.store.runner`."""
+the processes and their lifecycle, is :mod:`hkit.store.runner`.
+
+Between the two sides, the stop signals: the parent holds them while it forks a child and sets
+up its side (:class:`StopsHeld`), so that Ctrl-C cannot come between the fork and the parent's
+knowing the child, and the child puts their handlers back first (:func:`release_stops`)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 
 from hkit.core.errors import QueryFailed
 from hkit.store.channel import Channel, answer_jobs
@@ -18,12 +23,65 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-u
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
     from hkit.store.channel import Send, Serve, Work
 
 #: The exit status of a child that ran out of memory in Python (128 + SIGABRT, as an abort).
 OUT_OF_MEMORY = 134
+
+#: The signals that stop hkit (see hkit.cli.boundary), held while a child starts.
+_STOPS = ("SIGINT", "SIGTERM", "SIGHUP")
+#: While a child starts: the handlers replaced, and the signals that came meanwhile.
+_held: dict[int, Any] = {}
+_came: list[int] = []
+
+
+def _note(number: int, frame: object) -> None:
+    _came.append(number)
+
+
+def release_stops() -> None:
+    """Put back the handlers :class:`StopsHeld` replaced (in a forked child too, which
+    inherited the noting ones)."""
+    import signal
+
+    for number, handler in _held.items():
+        signal.signal(number, handler)
+    _held.clear()
+    _came.clear()
+
+
+class StopsHeld:
+    """Hold the stop signals whose handlers are Python's (Ctrl-C's KeyboardInterrupt, hkit's
+    SIGTERM and SIGHUP): one that comes inside the block is noted, and its handler called when
+    the block ends. Only the main thread receives Python's signals; elsewhere, and inside a
+    block already holding them, nothing changes."""
+
+    holding = False
+
+    def __enter__(self) -> None:
+        import signal
+
+        if threading.current_thread() is not threading.main_thread() or _held:
+            return
+        self.holding = True
+        for name in _STOPS:
+            number = getattr(signal, name, None)
+            if number is not None and callable(signal.getsignal(number)):
+                _held[number] = signal.signal(number, _note)
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if not self.holding:
+            return
+        came = list(_came)
+        release_stops()
+        for number in came:
+            handler = signal.getsignal(number)
+            if callable(handler):
+                handler(number, None)
 
 
 def child_main(

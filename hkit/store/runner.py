@@ -48,7 +48,7 @@ import time
 
 from hkit.core.errors import HkitError, QueryFailed, QueryTimeout, StoreDamaged
 from hkit.store.channel import Channel, ChannelClosed, ChannelTimeout, RemoteBug, pickled, unpickle
-from hkit.store.child import OUT_OF_MEMORY, child_main
+from hkit.store.child import OUT_OF_MEMORY, StopsHeld, child_main, release_stops
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -186,6 +186,28 @@ class _Process:
     channel: Channel
     #: set when a job outlived its deadline: the child is then done with, though it still runs
     spoiled = False
+    #: the process that started the child (a forked worker holds copies of its siblings)
+    owner = 0
+
+    def _start(self, start: Callable[[], None]) -> None:
+        """Run ``start``, which starts the child and sets up this side (pid, channel), with
+        Ctrl-C, SIGTERM and SIGHUP held until it is done: if it fails, or a signal came
+        meanwhile, the child is killed and reaped before the error goes on. Without this, a
+        signal between the fork and the ``with`` block left the child running on its own,
+        holding the user's terminal (or pipe) open."""
+        try:
+            with StopsHeld():
+                start()
+                self.owner = os.getpid()
+        except BaseException:
+            self.close()
+            raise
+
+    def __del__(self) -> None:
+        # the last safety net: a child nobody holds any longer (a signal between the
+        # constructor and its ``with``) is killed, by the process that started it only
+        if self.pid and self.owner == os.getpid():
+            self.close()
 
     def _started(self, timeout: float | None) -> None:
         self.timeout = timeout
@@ -248,13 +270,22 @@ class _Process:
 class _Forked(_Process):
     """A forked child: killed alone (what it starts, it stops itself), reaped by its pid."""
 
-    def _fork(self, child_side: Callable[[], None]) -> None:
-        self.pid = os.fork()
-        if self.pid == 0:  # the child, which never returns into the parent's code
-            try:
-                child_side()
-            finally:
-                os._exit(1)
+    def _fork(self, child_side: Callable[[], None], parent_side: Callable[[], None]) -> None:
+        """Fork: the child runs ``child_side`` and exits; this side runs ``parent_side`` (see
+        :meth:`_Process._start`)."""
+
+        def start() -> None:
+            pid = os.fork()
+            if pid == 0:  # the child, which never returns into the parent's code
+                try:
+                    release_stops()
+                    child_side()
+                finally:
+                    os._exit(1)
+            self.pid = pid
+            parent_side()
+
+        self._start(start)
 
     def _reap(self) -> tuple[int | None, int | None]:
         _, status = os.waitpid(self.pid, 0)
@@ -274,7 +305,8 @@ class _Forked(_Process):
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
             self.pid = 0
-        self.channel.close()
+        if hasattr(self, "channel"):  # not yet when the start failed
+            self.channel.close()
 
 
 class Child(_Forked):
@@ -319,9 +351,11 @@ class Child(_Forked):
                 translate=wording.translate,
             )
 
-        self._fork(child_side)
-        os.close(write_end)
-        self.channel = Channel(read_end)
+        def parent_side() -> None:
+            os.close(write_end)
+            self.channel = Channel(read_end)
+
+        self._fork(child_side, parent_side)
 
 
 class Worker(_Forked):
@@ -373,10 +407,12 @@ class Worker(_Forked):
                 say_done=True,
             )
 
-        self._fork(child_side)
-        os.close(jobs_read)
-        os.close(answers_write)
-        self.channel = Channel(answers_read, jobs_write)
+        def parent_side() -> None:
+            os.close(jobs_read)
+            os.close(answers_write)
+            self.channel = Channel(answers_read, jobs_write)
+
+        self._fork(child_side, parent_side)
 
     def submit(self, job: tuple, timeout: float | None = None) -> None:
         """Hand the worker its next job (a message), to be answered within ``timeout`` seconds
@@ -463,24 +499,28 @@ class Spawned(_Process):
             filter(None, [package_parent, environment.get("PYTHONPATH")])
         )
         read_end, write_end = os.pipe()
-        try:
-            with open(stderr or os.devnull, "wb") as errors:
-                self.process = subprocess.Popen(
-                    [sys.executable, "-m", module, *args],
-                    cwd=cwd,
-                    env=environment,
-                    stdin=write_end,  # the channel's end: see spawned_main
-                    stdout=subprocess.DEVNULL,
-                    stderr=errors,
-                    start_new_session=True,
-                )
-        except BaseException:
-            os.close(read_end)
-            raise
-        finally:
-            os.close(write_end)
-        self.pid = self.process.pid
-        self.channel = Channel(read_end)
+
+        def start() -> None:
+            try:
+                with open(stderr or os.devnull, "wb") as errors:
+                    self.process = subprocess.Popen(
+                        [sys.executable, "-m", module, *args],
+                        cwd=cwd,
+                        env=environment,
+                        stdin=write_end,  # the channel's end: see spawned_main
+                        stdout=subprocess.DEVNULL,
+                        stderr=errors,
+                        start_new_session=True,
+                    )
+            except BaseException:
+                os.close(read_end)
+                raise
+            finally:
+                os.close(write_end)
+            self.pid = self.process.pid
+            self.channel = Channel(read_end)
+
+        self._start(start)
 
     def _kill_group(self) -> None:
         import contextlib
@@ -520,7 +560,8 @@ class Spawned(_Process):
             self._kill_group()
             self.process.wait()
             self.pid = 0
-        self.channel.close()
+        if hasattr(self, "channel"):  # not yet when the start failed
+            self.channel.close()
 
 
 class _Abandoned(BaseException):
