@@ -85,8 +85,8 @@ def test_parameters_reach_every_branch_and_keep_the_rows():
     text = QUERIES["innohk-partners"].text
     cluster = "<https://w3id.org/hkit/id/innohk>"
     pushed = with_values(text, {"w": [cluster]})
-    # the group, its three branches, and the subquery that names ?w
-    assert pushed.count(f"VALUES ?w {{ {cluster} }}") == 5
+    # the group, its three branches, and the two nested subqueries that name ?w
+    assert pushed.count(f"VALUES ?w {{ {cluster} }}") == 6
     once = re.sub(r"WHERE\s*\{", f"WHERE {{ VALUES ?w {{ {cluster} }}", text, count=1)
     rows = kg.sparql(pushed).rows
     assert len(rows) == 8, "the institutions the shipped graph links to InnoHK itself"
