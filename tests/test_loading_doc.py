@@ -466,9 +466,7 @@ COMUNICA = {
     ),
     # agreements, entity-provenance: the Turtle export has neither the documents' graphs nor
     # the editor's
-    **dict.fromkeys(
-        ("agreements", "entity-provenance", "funds-by-size", "sector-activity"), "rows"
-    ),
+    **dict.fromkeys(("agreements", "entity-provenance", "sector-activity"), "rows"),
     **dict.fromkeys(("events-timeline", "targets", "who-said-what"), "fails"),
 }
 
