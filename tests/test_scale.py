@@ -20,6 +20,7 @@ from hkit.store.rdf import load_rdflib_strict
 from hkit.store.stores import PERSISTENT_FROM_BYTES, open_store
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
+import engine_limits
 from generate import generate
 
 
@@ -88,6 +89,26 @@ def test_generated_data_widens_the_broad_queries_and_leaves_the_specific_ones(tm
     }
     assert broad <= changed
     assert not specific & changed
+
+
+def test_the_engine_limits_reproduction_compares_answers_that_are_there(tmp_path, capsys):
+    """benchmarks/engine_limits.py, the report for Oxigraph's maintainers: on small data, each
+    case's two forms give the same answer, and not an empty one (the times are the report's, not
+    asserted here); the script prints a row per case."""
+    store, count = engine_limits.open_generated(3000, tmp_path)
+    assert 3000 <= count < 3100
+    for name, (_, slow, fast) in engine_limits.CASES.items():
+        rows = engine_limits.answer(store, slow)
+        assert rows == engine_limits.answer(store, fast), name
+        assert rows and any(
+            value not in ("0", '"0"^^<http://www.w3.org/2001/XMLSchema#integer>')
+            for row in rows
+            for value in row
+        ), name
+    del store
+    engine_limits.main(["--triples", "3000"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if " ms |" in line]
+    assert [row.split(":")[0].lstrip("| ") for row in rows] == list(engine_limits.CASES)
 
 
 def test_the_generator_command_writes_a_file(tmp_path):
