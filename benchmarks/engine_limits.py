@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 EX = "http://example.org/"
 LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
@@ -105,21 +106,21 @@ def generate(triples: int, out: Path) -> int:
     return count
 
 
-def answer(store: object, text: str) -> list[tuple]:
-    return sorted(tuple(str(v) for v in row) for row in store.query(PREFIX + text))  # type: ignore[attr-defined]
+def answer(store: Any, text: str) -> list[tuple]:
+    return sorted(tuple(str(v) for v in row) for row in store.query(PREFIX + text))
 
 
-def fastest(store: object, text: str) -> float:
+def fastest(store: Any, text: str) -> float:
     best = float("inf")
     for _ in range(RUNS):
         start = time.perf_counter()
-        for _row in store.query(PREFIX + text):  # type: ignore[attr-defined]
+        for _row in store.query(PREFIX + text):
             pass
         best = min(best, time.perf_counter() - start)
     return best
 
 
-def open_generated(triples: int, work: Path) -> tuple[object, int]:
+def open_generated(triples: int, work: Path) -> tuple[Any, int]:
     """About ``triples`` generated triples in an on-disk store under ``work``, opened read-only
     as hkit opens its own; and how many triples."""
     import pyoxigraph
