@@ -719,20 +719,21 @@ NOTES = """
   engine does (README): about 0.2 s for 52,700 rows. The time beyond writing the rows counts the
   engine's rows (their terms decoded by the engine) and that ordering, not reading the rows into
   Python or writing them out.
-- What 10M triples still miss, and what would be needed. The two answers of 525,000 rows
-  (`figures-by-measure`, `start-ups-and-unicorns`) take 15-23 s beyond writing their rows at 10M
-  (about 2.5 s of it hkit's ordering) against 1.2-1.7 s at 1M: each joins a dozen lists of
-  525,000 observations by hashing, and the cost grows a little faster than the data. Going under
-  10 s would need the facts of an observation read as one row (a table built beside the store
-  when it is built, outside SPARQL) or an engine that joins columns rather than rows.
-  `source-disagreements` (10-11 s) reads every observation three times to find the few things
-  and measures that two documents observe; an index of observations by thing and measure, built
-  with the store, would make it a lookup. `hkit validate` at 10M took 599 s and 651 s in two
-  runs while each slice still validated the nodes it holds only as values of its own, and
-  dropped their results; each slice now has pyshacl take its own focus nodes only (a quarter
-  less time at 1M in slices; 439 s at 10M in the run above). What remains is pyshacl reading
-  rdflib graphs: going further would need a SHACL engine that reads the compact arrays directly,
-  or a faster engine proven to give the same reports.
+- What 10M triples still miss, and what would be needed. Large answers that join lists of
+  every observation or every node (`figures-by-measure` and `start-ups-and-unicorns`, 525,000
+  rows each; `document-contributions`, which groups every node by document and most specific
+  class) can take more than 10 s beyond writing their rows at 10M. Their time goes to the
+  engine's hash joins, whose solutions are as wide as all the variables of their scope, and to
+  reading blocks of a store far larger than RocksDB's block cache, whose size pyoxigraph does not
+  let a user set (docs/engine-limits.md reports both, with a reproduction). Going under 10 s
+  would need the facts of an observation read as one row (a table built beside the store when it
+  is built, outside SPARQL) or an engine that joins columns rather than rows.
+  `source-disagreements` reads every observation three times to find the few things and
+  measures that two documents observe; an index of observations by thing and measure, built
+  with the store, would make it a lookup. `hkit validate` at 10M validates one slice at a time,
+  pyshacl taking each slice's own focus nodes only; what remains is pyshacl reading rdflib
+  graphs: going further would need a SHACL engine that reads the compact arrays directly, or a
+  faster engine proven to give the same reports.
 - `who-works-in-sector` joins its text parameter only at the end (a `FILTER` on a value that no
   pattern shares).
 - Oxigraph's plan for one query text can differ from one process to the next: with a
@@ -771,12 +772,13 @@ NOTES = """
 - Virtuoso is started as the tests start it (80 MB of buffers, `NumberOfBuffers = 10000`),
   loaded with `hkit export`, restarted, and timed over HTTP on loopback after one warm-up run of
   each query; hkit's times are whole processes, start-up (about 60 ms) included.
-- At 10M triples each saved query runs once, whole process, with a 60 s limit, and Virtuoso is
-  not loaded. `hkit validate` is stopped when its processes together pass one and a half times
-  its memory limit. From 400 MB of input it validates one slice of the graph at a time: pyshacl
-  reads an rdflib graph, which holds every triple in Python (about 1 GB per million triples),
-  so hkit reads the files into compact arrays and gives pyshacl one slice's subjects at a time,
-  with everything the shapes can read from them (README, "How `hkit validate` runs pyshacl").
+- At 10M triples each saved query runs once, whole process, with a 60 s limit, and once on
+  Virtuoso, with the same limit. `hkit validate` is stopped when its processes together pass
+  one and a half times its memory limit. From 400 MB of input it validates one slice of the
+  graph at a time: pyshacl reads an rdflib graph, which holds every triple in Python (about 1 GB
+  per million triples), so hkit reads the files into compact arrays and gives pyshacl one
+  slice's subjects at a time, with everything the shapes can read from them (README, "How
+  `hkit validate` runs pyshacl").
   Below that size (1M here) it validates the whole graph at once, as before.
 """
 
