@@ -307,8 +307,8 @@ def test_a_signal_just_after_the_fork_kills_and_reaps_the_child(monkeypatch, kin
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         restore_signals(replaced)
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     assert len(forked) == 1 and gone(forked[0])
 
 
@@ -349,6 +349,89 @@ def test_a_forked_copy_of_a_child_never_kills_it():
         assert other.receive() == ("dropped",)
     assert not ended(sibling.pid)
     sibling.close()
+
+
+def _open_fds() -> set[int]:
+    return {int(name) for name in os.listdir("/proc/self/fd")}
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+@pytest.mark.parametrize("kind", ["child", "worker"])
+def test_a_fork_that_fails_leaves_no_pipe_open(monkeypatch, kind):
+    import errno
+
+    import hkit.store.runner as runner
+
+    class Os:
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        def fork(self):
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    before = _open_fds()
+    monkeypatch.setattr(runner, "os", Os())
+    with pytest.raises(OSError, match="temporarily"):
+        Child(_sleeps, 60) if kind == "child" else Worker(_sleeps)
+    assert _open_fds() == before
+
+
+def test_held_signals_are_all_put_back_before_a_noted_one_is_handled():
+    """A Ctrl-C noted while a child starts is handled (KeyboardInterrupt) only once every
+    handler is back, and the next start holds them again."""
+    from hkit.store.child import StopsHeld
+
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, signal.SIG_DFL),
+    }
+    replaced = handle_stop_signals()
+    expected = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with pytest.raises(KeyboardInterrupt), StopsHeld():
+            signal.raise_signal(signal.SIGINT)
+            assert signal.getsignal(signal.SIGINT) is not expected[signal.SIGINT]
+        assert {n: signal.getsignal(n) for n in expected} == expected
+        with pytest.raises(Stopped), StopsHeld():
+            signal.raise_signal(signal.SIGTERM)
+        assert {n: signal.getsignal(n) for n in expected} == expected
+    finally:
+        restore_signals(replaced)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def test_a_stop_while_the_signals_are_being_held_puts_back_those_held(monkeypatch):
+    from hkit.store import child
+
+    def stop(number, frame):
+        raise Stopped(number)
+
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, stop),
+    }
+    real = signal.signal
+    calls, ran = [], []
+
+    def interrupted(number, handler):
+        calls.append(number)
+        if len(calls) == 2:  # a stop between holding the first signal and the second
+            raise KeyboardInterrupt
+        return real(number, handler)
+
+    try:
+        monkeypatch.setattr(signal, "signal", interrupted)
+        with pytest.raises(KeyboardInterrupt), child.StopsHeld():
+            ran.append(True)
+        monkeypatch.setattr(signal, "signal", real)
+        assert not ran  # raised while holding, before the block
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert signal.getsignal(signal.SIGTERM) is stop
+        assert child._held == {}
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def test_run_offline_hands_back_any_value_and_hkit_s_errors():

@@ -43,13 +43,32 @@ def _note(number: int, frame: object) -> None:
 
 def release_stops() -> None:
     """Put back the handlers :class:`StopsHeld` replaced (in a forked child too, which
-    inherited the noting ones)."""
+    inherited the noting ones), then call each one for the signals noted meanwhile. Each
+    handler is put back even when a signal's handler raises between two of them; the first
+    such error is raised once all are back."""
     import signal
 
-    for number, handler in _held.items():
-        signal.signal(number, handler)
+    held = list(_held.items())
     _held.clear()
+    raised: BaseException | None = None
+    for number, handler in held:
+        while True:  # a stop raised at any step is kept, and the step done again
+            try:
+                signal.signal(number, handler)
+                break
+            except Exception:  # the call itself failed: not a stop
+                raise
+            except BaseException as exc:  # a stop (Ctrl-C): raised below, once all are back
+                raised = raised or exc
+    if raised is not None:
+        _came.clear()
+        raise raised
+    came = list(_came)  # what _note noted; from here on, the handlers themselves run
     _came.clear()
+    for number in came:
+        handler = signal.getsignal(number)
+        if callable(handler):
+            handler(number, None)
 
 
 class StopsHeld:
@@ -66,22 +85,18 @@ class StopsHeld:
         if threading.current_thread() is not threading.main_thread() or _held:
             return
         self.holding = True
-        for name in _STOPS:
-            number = getattr(signal, name, None)
-            if number is not None and callable(signal.getsignal(number)):
-                _held[number] = signal.signal(number, _note)
+        try:
+            for name in _STOPS:
+                number = getattr(signal, name, None)
+                if number is not None and callable(signal.getsignal(number)):
+                    _held[number] = signal.signal(number, _note)
+        except BaseException:  # a stop before all were held: the ones held are put back
+            release_stops()
+            raise
 
     def __exit__(self, *exc: object) -> None:
-        import signal
-
-        if not self.holding:
-            return
-        came = list(_came)
-        release_stops()
-        for number in came:
-            handler = signal.getsignal(number)
-            if callable(handler):
-                handler(number, None)
+        if self.holding:
+            release_stops()
 
 
 def child_main(

@@ -203,11 +203,15 @@ class _Process:
             self.close()
             raise
 
-    def __del__(self) -> None:
+    def __del__(self, getpid: Callable[[], int] = os.getpid) -> None:
         # the last safety net: a child nobody holds any longer (a signal between the
-        # constructor and its ``with``) is killed, by the process that started it only
-        if self.pid and self.owner == os.getpid():
-            self.close()
+        # constructor and its ``with``) is killed, by the process that started it only; at the
+        # interpreter's exit what close() needs may be gone already
+        if self.pid and self.owner == getpid():
+            try:  # noqa: SIM105  # contextlib may be gone at the interpreter's exit
+                self.close()
+            except Exception:  # nothing to tell, and no one to tell it to
+                pass
 
     def _started(self, timeout: float | None) -> None:
         self.timeout = timeout
@@ -270,9 +274,12 @@ class _Process:
 class _Forked(_Process):
     """A forked child: killed alone (what it starts, it stops itself), reaped by its pid."""
 
-    def _fork(self, child_side: Callable[[], None], parent_side: Callable[[], None]) -> None:
+    def _fork(
+        self, child_side: Callable[[], None], parent_side: Callable[[], None], ends: set[int]
+    ) -> None:
         """Fork: the child runs ``child_side`` and exits; this side runs ``parent_side`` (see
-        :meth:`_Process._start`)."""
+        :meth:`_Process._start`), which takes the pipe ends in ``ends`` out of it as it closes
+        them or hands them to the channel: a start that fails closes those left."""
 
         def start() -> None:
             pid = os.fork()
@@ -285,7 +292,15 @@ class _Forked(_Process):
             self.pid = pid
             parent_side()
 
-        self._start(start)
+        try:
+            self._start(start)
+        except BaseException:
+            import contextlib
+
+            for fd in ends:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            raise
 
     def _reap(self) -> tuple[int | None, int | None]:
         _, status = os.waitpid(self.pid, 0)
@@ -351,11 +366,15 @@ class Child(_Forked):
                 translate=wording.translate,
             )
 
+        ends = {read_end, write_end}
+
         def parent_side() -> None:
             os.close(write_end)
+            ends.discard(write_end)
             self.channel = Channel(read_end)
+            ends.discard(read_end)
 
-        self._fork(child_side, parent_side)
+        self._fork(child_side, parent_side, ends)
 
 
 class Worker(_Forked):
@@ -407,12 +426,16 @@ class Worker(_Forked):
                 say_done=True,
             )
 
-        def parent_side() -> None:
-            os.close(jobs_read)
-            os.close(answers_write)
-            self.channel = Channel(answers_read, jobs_write)
+        ends = {jobs_read, jobs_write, answers_read, answers_write}
 
-        self._fork(child_side, parent_side)
+        def parent_side() -> None:
+            for fd in (jobs_read, answers_write):
+                os.close(fd)
+                ends.discard(fd)
+            self.channel = Channel(answers_read, jobs_write)
+            ends.clear()
+
+        self._fork(child_side, parent_side, ends)
 
     def submit(self, job: tuple, timeout: float | None = None) -> None:
         """Hand the worker its next job (a message), to be answered within ``timeout`` seconds
