@@ -228,11 +228,13 @@ class EmbeddedEngine:
                 send(("rows", [_pack_row(row) for row in rows]))
             send(("end", None))
 
-        child = start(work, timeout, offline=might_reach_network(text))
-        try:
+        child = None
+        try:  # the child is closed whatever comes before its rows are read, a signal too
+            child = start(work, timeout, offline=might_reach_network(text))
             _, variables = child.receive()
         except BaseException:
-            child.close()
+            if child is not None:
+                child.close()
             raise
 
         def rows() -> Iterator[dict[str, Term]]:
