@@ -88,8 +88,12 @@ class StopsHeld:
         try:
             for name in _STOPS:
                 number = getattr(signal, name, None)
-                if number is not None and callable(signal.getsignal(number)):
-                    _held[number] = signal.signal(number, _note)
+                if number is None:
+                    continue
+                handler = signal.getsignal(number)
+                if callable(handler):
+                    _held[number] = handler  # recorded first: put back whatever comes next
+                    signal.signal(number, _note)
         except BaseException:  # a stop before all were held: the ones held are put back
             release_stops()
             raise
