@@ -376,6 +376,21 @@ def test_a_fork_that_fails_leaves_no_pipe_open(monkeypatch, kind):
     assert _open_fds() == before
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_a_spawn_that_fails_leaves_no_pipe_open(monkeypatch):
+    import errno
+    import subprocess
+
+    def refused(*args, **kwargs):
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    before = _open_fds()
+    monkeypatch.setattr(subprocess, "Popen", refused)
+    with pytest.raises(OSError, match="temporarily"):
+        Spawned("hkit.quality.reason", [], 60)
+    assert _open_fds() == before
+
+
 def test_held_signals_are_all_put_back_before_a_noted_one_is_handled():
     """A Ctrl-C noted while a child starts is handled (KeyboardInterrupt) only once every
     handler is back, and the next start holds them again."""

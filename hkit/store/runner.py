@@ -189,19 +189,29 @@ class _Process:
     #: the process that started the child (a forked worker holds copies of its siblings)
     owner = 0
 
-    def _start(self, start: Callable[[], None]) -> None:
+    def _start(self, start: Callable[[], None], ends: set[int]) -> None:
         """Run ``start``, which starts the child and sets up this side (pid, channel), with
         Ctrl-C, SIGTERM and SIGHUP held until it is done: if it fails, or a signal came
-        meanwhile, the child is killed and reaped before the error goes on. Without this, a
-        signal between the fork and the ``with`` block left the child running on its own,
-        holding the user's terminal (or pipe) open."""
+        meanwhile, the child is killed and reaped, and the pipe ends still in ``ends`` (``start``
+        takes out each one it closes or hands to the channel) are closed, before the error goes
+        on. Without this, a signal between the fork and the ``with`` block left the child
+        running on its own, holding the user's terminal (or pipe) open."""
         try:
             with StopsHeld():
                 start()
                 self.owner = os.getpid()
         except BaseException:
+            import contextlib
+
             self.close()
+            for fd in ends:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
             raise
+
+    def _close_channel(self) -> None:
+        if hasattr(self, "channel"):  # not yet when the start failed
+            self.channel.close()
 
     def __del__(self, getpid: Callable[[], int] = os.getpid) -> None:
         # the last safety net: a child nobody holds any longer (a signal between the
@@ -277,9 +287,9 @@ class _Forked(_Process):
     def _fork(
         self, child_side: Callable[[], None], parent_side: Callable[[], None], ends: set[int]
     ) -> None:
-        """Fork: the child runs ``child_side`` and exits; this side runs ``parent_side`` (see
-        :meth:`_Process._start`), which takes the pipe ends in ``ends`` out of it as it closes
-        them or hands them to the channel: a start that fails closes those left."""
+        """Fork: the child runs ``child_side`` and exits; this side runs ``parent_side``, which
+        takes the pipe ends out of ``ends`` as it closes them or hands them to the channel (see
+        :meth:`_Process._start`)."""
 
         def start() -> None:
             pid = os.fork()
@@ -292,15 +302,7 @@ class _Forked(_Process):
             self.pid = pid
             parent_side()
 
-        try:
-            self._start(start)
-        except BaseException:
-            import contextlib
-
-            for fd in ends:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-            raise
+        self._start(start, ends)
 
     def _reap(self) -> tuple[int | None, int | None]:
         _, status = os.waitpid(self.pid, 0)
@@ -320,8 +322,7 @@ class _Forked(_Process):
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
             self.pid = 0
-        if hasattr(self, "channel"):  # not yet when the start failed
-            self.channel.close()
+        self._close_channel()
 
 
 class Child(_Forked):
@@ -522,28 +523,26 @@ class Spawned(_Process):
             filter(None, [package_parent, environment.get("PYTHONPATH")])
         )
         read_end, write_end = os.pipe()
+        ends = {read_end, write_end}
 
         def start() -> None:
-            try:
-                with open(stderr or os.devnull, "wb") as errors:
-                    self.process = subprocess.Popen(
-                        [sys.executable, "-m", module, *args],
-                        cwd=cwd,
-                        env=environment,
-                        stdin=write_end,  # the channel's end: see spawned_main
-                        stdout=subprocess.DEVNULL,
-                        stderr=errors,
-                        start_new_session=True,
-                    )
-            except BaseException:
-                os.close(read_end)
-                raise
-            finally:
-                os.close(write_end)
+            with open(stderr or os.devnull, "wb") as errors:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", module, *args],
+                    cwd=cwd,
+                    env=environment,
+                    stdin=write_end,  # the channel's end: see spawned_main
+                    stdout=subprocess.DEVNULL,
+                    stderr=errors,
+                    start_new_session=True,
+                )
+            os.close(write_end)
+            ends.discard(write_end)
             self.pid = self.process.pid
             self.channel = Channel(read_end)
+            ends.discard(read_end)
 
-        self._start(start)
+        self._start(start, ends)
 
     def _kill_group(self) -> None:
         import contextlib
@@ -583,8 +582,7 @@ class Spawned(_Process):
             self._kill_group()
             self.process.wait()
             self.pid = 0
-        if hasattr(self, "channel"):  # not yet when the start failed
-            self.channel.close()
+        self._close_channel()
 
 
 class _Abandoned(BaseException):
