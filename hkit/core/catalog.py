@@ -24,14 +24,14 @@ from pathlib import Path
 from hkit.core.cache import cache_dir, remember
 from hkit.core.errors import QueryError, UnknownQuery
 from hkit.core.sparql import (
-    _EVERYTHING,
-    _projected,
-    _subqueries,
     blank,
     check_query,
     closing,
     iri,
     literal,
+    projected_variables,
+    selects_everything,
+    subqueries,
 )
 from hkit.core.version import __version__
 from hkit.core.views import Column, parse_view
@@ -297,8 +297,8 @@ def _lint(name: str, body: str, params: list[Param]) -> None:
     own = re.search(r"\bWHERE\s*\{", plain, re.I)
     if own is None:
         raise QueryError(f"{where} has no WHERE clause")
-    subqueries = _subqueries(plain)
-    if any(projection < own.start() for projection, _, _ in subqueries):
+    found = subqueries(plain)
+    if any(projection < own.start() for projection, _, _ in found):
         raise QueryError(
             f"{where} has no WHERE clause of its own",
             hint="write WHERE before the query's group: hkit binds parameters after it",
@@ -316,10 +316,10 @@ def _lint(name: str, body: str, params: list[Param]) -> None:
                     hint="a user's value must never become a regular expression (a slow one "
                     "can stall the engine); compare with CONTAINS, STRSTARTS or =",
                 )
-    for projected_from, inside, after in subqueries:
+    for projected_from, inside, after in found:
         projection = re.sub(r"\bWHERE\s*$", "", plain[projected_from : inside - 1], flags=re.I)
         # SELECT * returns every variable in scope; None: a name that cannot be told apart
-        returned = None if _EVERYTHING.fullmatch(projection) else _projected(projection)
+        returned = None if selects_everything(projection) else projected_variables(projection)
         # its solution modifiers: from its group's end to the brace that closes the subquery
         sliced = re.search(r"\b(LIMIT|OFFSET)\b", plain[after : closing(plain, after, "{}")], re.I)
         for p in params:

@@ -533,7 +533,7 @@ def with_values(text: str, bound: dict[str, list[str]]) -> str:
         raise QueryError("the query has no WHERE clause to bind parameters in")
     block = " ".join(f"VALUES ?{v} {{ {' '.join(terms)} }}" for v, terms in bound.items())
     inserts = [(at, f" {block} ") for at in _union_branches(plain, match.end())]
-    for _, inside, after in _subqueries(plain, match.end()):
+    for _, inside, after in subqueries(plain, match.end()):
         named = [v for v in bound if re.search(rf"[?$]{re.escape(v)}(?!\w)", plain[inside:after])]
         if named:
             values = (f"VALUES ?{v} {{ {' '.join(bound[v])} }}" for v in named)
@@ -544,7 +544,7 @@ def with_values(text: str, bound: dict[str, list[str]]) -> str:
     return out[: match.end()] + " " + block + " " + out[match.end() :]
 
 
-def _subqueries(plain: str, start: int = 0) -> list[tuple[int, int, int]]:
+def subqueries(plain: str, start: int = 0) -> list[tuple[int, int, int]]:
     """Each subquery after ``start`` in the blanked text ``plain``: where its projection starts
     (just after SELECT), and its ``WHERE`` group, just after its ``{`` and just after its ``}``.
     A subquery starts with a ``{`` then SELECT (not a prefix named so); its group is the first
@@ -623,7 +623,6 @@ _ORDER_KEY = re.compile(
     re.I,
 )
 _VARIABLE_NAME = re.compile(rf"\w+{_END}")
-_EVERYTHING = re.compile(r"\s*(?:DISTINCT\s+|REDUCED\s+)?\*\s*", re.I)
 _SELECT_CLAUSE = re.compile(r"\bSELECT\b(?P<projection>.*?)(?:\bWHERE\b|\{)", re.I | re.S)
 _AS_VARIABLE = re.compile(r"\bAS\s*[?$](\w+)\s*\Z", re.I)
 
@@ -669,14 +668,19 @@ def final_order(text: str) -> tuple[str, list[tuple[str, bool, str]]] | None:
     if select is None:
         return None
     projection = select.group("projection")
-    if not _EVERYTHING.fullmatch(projection):  # SELECT * returns every variable in scope
-        projected = _projected(projection)
+    if not selects_everything(projection):  # SELECT * returns every variable in scope
+        projected = projected_variables(projection)
         if projected is None or any(variable not in projected for variable, _, _ in keys):
             return None
     return text[: found.start()], keys
 
 
-def _projected(projection: str) -> set[str] | None:
+def selects_everything(projection: str) -> bool:
+    """Whether a SELECT clause (its text before WHERE, blanked) returns every variable: ``*``."""
+    return re.fullmatch(r"\s*(?:DISTINCT\s+|REDUCED\s+)?\*\s*", projection, re.I) is not None
+
+
+def projected_variables(projection: str) -> set[str] | None:
     """The variables a SELECT clause returns (its text between SELECT and WHERE, blanked), or
     None when a name cannot be told apart."""
     names: set[str] = set()
