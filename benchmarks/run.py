@@ -732,12 +732,13 @@ NOTES = """
   every observation or every node (`figures-by-measure` and `start-ups-and-unicorns`, 525,000
   rows each; `document-contributions`, which groups every node by document and most specific
   class) can take more than 10 s beyond writing their rows at 10M. The figure beside each is the
-  same answer over the asserted triples alone (as `--asserted` runs it): what the closure costs
-  it. Their time goes to the engine's hash joins, whose solutions are as wide as all the
-  variables of their scope, and to reading blocks of a store far larger than RocksDB's block
-  cache, whose size pyoxigraph does not let a user set (docs/engine-limits.md reports both, with
-  a reproduction). The joins weigh most: at 1M the same queries on an in-memory pyoxigraph store,
-  holding the same triples, take as long. Going under 10 s would need the facts of an
+  same answer over the asserted triples alone (as `--asserted` runs it, timed after the first):
+  the difference is what the closure costs it. Their time goes to the engine's hash joins, whose
+  solutions are as wide as all the variables of their scope, and to reading blocks of a store
+  far larger than RocksDB's block cache, whose size pyoxigraph does not let a user set
+  (docs/engine-limits.md reports both, with a reproduction); at 1M, where the store fits in
+  memory, the same queries on an in-memory pyoxigraph store take as long. Going under 10 s would
+  need the facts of an
   observation read as one row (a table built beside the store when it
   is built, outside SPARQL) or an engine that joins columns rather than rows.
   `source-disagreements` reads every observation three times to find the few things and
