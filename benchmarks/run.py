@@ -738,9 +738,8 @@ NOTES = """
   far larger than RocksDB's block cache, whose size pyoxigraph does not let a user set
   (docs/engine-limits.md reports both, with a reproduction); at 1M, where the store fits in
   memory, the same queries on an in-memory pyoxigraph store take as long. Going under 10 s would
-  need the facts of an
-  observation read as one row (a table built beside the store when it
-  is built, outside SPARQL) or an engine that joins columns rather than rows.
+  need the facts of an observation read as one row (a table built beside the store when it is
+  built, outside SPARQL) or an engine that joins columns rather than rows.
   `source-disagreements` reads every observation three times to find the few things and
   measures that two documents observe; an index of observations by thing and measure, built
   with the store, would make it a lookup. `hkit validate` at 10M validates one slice at a time,
