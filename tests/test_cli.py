@@ -607,6 +607,20 @@ def test_an_undeclared_prefix_is_named_in_one_line():
     assert fine.exit_code == 0, fine.output
 
 
+def test_errors_are_placed_in_the_query_as_written_when_hkit_declares_its_prefixes():
+    """hkit declares the prefixes a query uses without declaring them on a line of its own
+    before the query: the positions in its errors are still the query's own."""
+    broken = invoke("sparql", "SELECT * WHERE { ?s rdfs:label ?o . ?s ?p }")
+    assert broken.exit_code == 2
+    assert broken.output.startswith("hkit: error: the query is not valid SPARQL: error at 1:44:")
+    undeclared = invoke("sparql", "SELECT * WHERE { ?s rdfs:label ?o ;\n  zz:p ?o }")
+    assert undeclared.exit_code == 2
+    assert "the prefix 'zz:' (line 2, column 3)" in undeclared.output.splitlines()[0]
+    # an error on a later line keeps that line's number
+    later = invoke("sparql", "SELECT * WHERE {\n  ?s rdfs:label ?o .\n  FILTER( }")
+    assert "error at 3:" in later.output.splitlines()[0], later.output
+
+
 def test_iri_parameters_take_names_and_list_candidates():
     by_name = invoke("query", "entity-provenance", "-p", "entity=HKUST", "--format", "tsv")
     by_iri = invoke("query", "entity-provenance", "-p", "entity=id:hkust", "--format", "tsv")

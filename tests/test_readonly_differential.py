@@ -322,7 +322,7 @@ def test_remembered_verdicts_refuse_every_time_and_long_texts_are_checked_too():
     """The checks remember their verdicts on recent texts (a server checks the same texts again
     and again): a remembered refusal is raised anew each time, a text beyond what is remembered
     is checked each time, and what is remembered is what the scan gives."""
-    from hkit.core import sparql
+    from hkit.core import prefixes, sparql
 
     refused = "SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"
     for _ in range(3):
@@ -331,7 +331,7 @@ def test_remembered_verdicts_refuse_every_time_and_long_texts_are_checked_too():
         with pytest.raises(QueryError, match="nested 300 levels"):
             sparql.check_bounded("SELECT * " + "{" * 300 + "}" * 300)
         with pytest.raises(QueryError, match="'zz:'"):
-            sparql.check_prefixes("SELECT * { ?s zz:p ?o }")
+            prefixes.check_prefixes("SELECT * { ?s zz:p ?o }")
         sparql.check_read_only("SELECT * { ?s ?p 'SERVICE' }")  # allowed, every time
     padding = "# " + "x" * sparql._MEMO_CHARS + "\n"
     for _ in range(2):
@@ -341,4 +341,4 @@ def test_remembered_verdicts_refuse_every_time_and_long_texts_are_checked_too():
     for _ in range(2):
         assert sparql.blank(text) == sparql._blank_scan(text, True)
         assert sparql.bare(text) == sparql._bare_scan(text, True)
-        assert sparql.with_prefixes(text).startswith("PREFIX hkit:")
+        assert prefixes.with_prefixes(text).startswith("PREFIX hkit:")

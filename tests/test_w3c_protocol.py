@@ -352,3 +352,8 @@ def test_relative_iris_in_a_query_resolve_against_the_endpoint(served):
     broken = urllib.parse.quote("SELECT * WHERE {\n ?s ?p ?o . FILTER( }")
     status, _, body = served.get(f"/sparql?query={broken}")
     assert status == 400 and b"error at 2:22" in body, body  # the base is no line of the text
+    # nor are the prefixes hkit declares for a query that uses them without declaring them
+    broken = urllib.parse.quote("SELECT * WHERE { ?s rdfs:label ?o . FILTER( }")
+    for path in ("/sparql", "/sparql.json"):
+        status, _, body = served.get(f"{path}?query={broken}")
+        assert status == 400 and b"error at 1:" in body, (path, body)

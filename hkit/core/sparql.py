@@ -29,7 +29,7 @@ from functools import lru_cache
 from itertools import accumulate
 
 from hkit.core.errors import QueryError
-from hkit.core.vocab import PREFIXES, expand
+from hkit.core.vocab import expand
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 
@@ -88,11 +88,11 @@ def _spaces(token: str) -> str:
     return _NOT_NEWLINE.sub(" ", token)
 
 
-#: Texts up to this many characters have their scans remembered (:func:`_remembered`).
+#: Texts up to this many characters have their scans remembered (:func:`remembered`).
 _MEMO_CHARS = 1 << 16
 
 
-def _remembered(scan: Callable[..., Any]) -> Callable[..., Any]:
+def remembered(scan: Callable[..., Any]) -> Callable[..., Any]:
     """``scan`` (a pure function of a text and other arguments), its last 64 results on texts
     of at most :data:`_MEMO_CHARS` characters remembered: one query is scanned by several checks
     (bounded, read-only, prefixes, its form, its order), and a server checks the same texts
@@ -100,18 +100,18 @@ def _remembered(scan: Callable[..., Any]) -> Callable[..., Any]:
     text is scanned each time."""
     memo = lru_cache(maxsize=64)(scan)
 
-    def remembered(text: str, *flags: Any) -> Any:
+    def scanned(text: str, *flags: Any) -> Any:
         return memo(text, *flags) if len(text) <= _MEMO_CHARS else scan(text, *flags)
 
-    remembered.__doc__ = scan.__doc__
-    remembered.__name__ = scan.__name__.lstrip("_")
-    return remembered
+    scanned.__doc__ = scan.__doc__
+    scanned.__name__ = scan.__name__.lstrip("_")
+    return scanned
 
 
-def _verdict_remembered(check: Callable[[str, str], None]) -> Callable[..., None]:
+def verdict_remembered(check: Callable[[str, str], None]) -> Callable[..., None]:
     """``check`` (a pure check of a text, raising :class:`QueryError` or not), its verdict on
     the last 64 texts of at most :data:`_MEMO_CHARS` characters remembered, as
-    :func:`_remembered` remembers a scan; a refusal is raised anew each time."""
+    :func:`remembered` remembers a scan; a refusal is raised anew each time."""
 
     def verdict(text: str, where: str) -> tuple[str, str | None] | None:
         try:
@@ -120,17 +120,17 @@ def _verdict_remembered(check: Callable[[str, str], None]) -> Callable[..., None
             return exc.message, exc.hint
         return None
 
-    remembered_verdict = _remembered(verdict)
+    remembered_verdict = remembered(verdict)
 
-    def remembered(text: str, where: str = "the query") -> None:
+    def checked(text: str, where: str = "the query") -> None:
         found = remembered_verdict(text, where)
         if found is not None:
             raise QueryError(found[0], hint=found[1])
 
-    remembered.__doc__ = check.__doc__
-    remembered.__name__ = check.__name__
-    remembered.__wrapped__ = check  # type: ignore[attr-defined]
-    return remembered
+    checked.__doc__ = check.__doc__
+    checked.__name__ = check.__name__
+    checked.__wrapped__ = check  # type: ignore[attr-defined]
+    return checked
 
 
 def blank(text: str, expand: bool = True) -> str:
@@ -154,7 +154,7 @@ def _blank_scan(text: str, expand: bool) -> str:
     return "".join(out)
 
 
-_blank = _remembered(_blank_scan)
+_blank = remembered(_blank_scan)
 
 
 # -- SPARQL's terminals ---------------------------------------------------------------------
@@ -260,12 +260,12 @@ def _bare_scan(text: str, prefixes: bool) -> str:
     return "".join(out)
 
 
-_bare = _remembered(_bare_scan)
+_bare = remembered(_bare_scan)
 
 
 def _declared(text: str) -> set[str]:
     """The prefixes a query declares (``PREFIX p:``), read outside strings, IRIs and comments."""
-    return {m.group(1) or "" for m in _DECLARED.finditer(blank(text, expand=False))}
+    return {m.group(1) or "" for m in DECLARED.finditer(blank(text, expand=False))}
 
 
 #: How rdflib's SPARQL parser reads escapes, more loosely than SPARQL: ``\u`` or ``\U``, either
@@ -278,7 +278,7 @@ def _loose_expand(text: str) -> str:
     return _LOOSE_ESCAPE.sub(_character, text)
 
 
-@_verdict_remembered
+@verdict_remembered
 def check_read_only(text: str, where: str = "the query") -> None:
     """Refuse updates and what reaches outside the graph (SERVICE, LOAD, FROM, WITH), however
     they are written: raise :class:`hkit.core.errors.QueryError` naming the keyword."""
@@ -306,7 +306,7 @@ _NOT_BRACKET = re.compile(r"[^{}()\[\]]+")
 _CHAIN = re.compile(r"\bUNION\b|\|\||&&|[|/]", re.I)
 
 
-@_verdict_remembered
+@verdict_remembered
 def check_bounded(text: str, where: str = "the query") -> None:
     """Refuse a query nested deeper than :data:`MAX_DEPTH` or with more than :data:`MAX_CHAIN`
     chained operators, before any parser sees it (both would crash the engine's parser)."""
@@ -334,7 +334,7 @@ def check_query(text: str, where: str = "the query") -> None:
     check_read_only(text, where)
 
 
-_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
+DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
 _PREFIX_DECLARATION = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:\s*$", re.I)
 _NAME = re.compile(
     r"(?<![\w?$:.#-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:((?:[\w%:-]|\.(?=[\w%:-]))*)", re.UNICODE
@@ -369,7 +369,7 @@ def iris_in(text: str) -> set[str]:
         last = match.end()
     rest.append(text[last:])
     body = "".join(rest)
-    body = _DECLARED.sub(" ", body)
+    body = DECLARED.sub(" ", body)
     for name in _NAME.finditer(body):
         prefix, local = name.group(1) or "", name.group(2)
         if prefix in prefixes:
@@ -377,60 +377,6 @@ def iris_in(text: str) -> set[str]:
     if _A.search(body):
         found.add("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     return found
-
-
-#: A use of one of hkit's prefixes (``hkit:``, ``id:``...): one pass over a text finds them all.
-_HKIT_PREFIX = re.compile(
-    r"(?<![\w?$.-])(" + "|".join(re.escape(p) for p in sorted(PREFIXES, key=len)[::-1]) + "):"
-)
-
-
-def with_prefixes(text: str) -> str:
-    """The query with PREFIX declarations for hkit's own prefixes (``id:``, ``hkit:``,
-    ``schema:``...) that it uses but does not declare, so that what hkit prints can be pasted
-    into a query. A prefix the query declares itself is left as it is.
-
-    >>> print(with_prefixes("SELECT ?x WHERE { ?x a hkit:Plan }"))
-    PREFIX hkit: <https://w3id.org/hkit/ontology#>
-    SELECT ?x WHERE { ?x a hkit:Plan }
-    """
-
-    return _missing_prefixes(text) + text
-
-
-def _missing_prefixes_scan(text: str) -> str:
-    body = blank(text)
-    declared = {m.group(1) or "" for m in _DECLARED.finditer(body)}
-    used = {m.group(1) for m in _HKIT_PREFIX.finditer(body)} - declared
-    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in PREFIXES if p in used)
-
-
-_missing_prefixes = _remembered(_missing_prefixes_scan)
-
-
-_USED = re.compile(r"(?<![\w?$:./#-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:(?=[\w%\\]|\s|$)")
-
-
-@_verdict_remembered
-def check_prefixes(text: str, where: str = "the query") -> None:
-    """Refuse a query that uses a prefix it does not declare, naming the prefix (the engine's own
-    message is a list of what it expected instead)."""
-
-    body = blank(text)
-    declared = {m.group(1) or "" for m in _DECLARED.finditer(body)}
-    for match in _USED.finditer(body):
-        prefix = match.group(1) or ""
-        if prefix in declared or prefix == "_":
-            continue
-        line = body.count("\n", 0, match.start()) + 1
-        column = match.start() - (body.rfind("\n", 0, match.start()) + 1) + 1
-
-        known = ", ".join(f"{p}:" for p in PREFIXES)
-        raise QueryError(
-            f"{where} uses the prefix '{prefix}:' (line {line}, column {column}) "
-            "but does not declare it",
-            hint=f"add PREFIX {prefix}: <...> (hkit declares these itself: {known})",
-        )
 
 
 def query_form(text: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hkit.core.answers import XSD_STRING, Result, Term
 from hkit.core.errors import AnswerTooLarge, QueryFailed, QueryTimeout
 from hkit.core.ordering import order_rows
-from hkit.core.sparql import check_prefixes, check_query, final_order, with_prefixes
+from hkit.core.prefixes import check_prefixes, unshifted, with_prefixes
+from hkit.core.sparql import check_query, final_order
 from hkit.core.sparql import query_form as form
 from hkit.store.channel import _pack, _pack_row, _unpack
 from hkit.store.closure import INFERRED
@@ -113,7 +114,10 @@ class EmbeddedEngine:
         # orders them as the engine would (order_rows): pyoxigraph 0.5.13 reads both sort keys'
         # text back from the store at every comparison, half the time of a large answer.
         order = final_order(text) if order_here else None
-        answer = self.store.query(order[0] if order else text, base_iri=base, **self.dataset())
+        try:
+            answer = self.store.query(order[0] if order else text, base_iri=base, **self.dataset())
+        except SyntaxError as exc:
+            raise _placed(exc, text) from exc
         if isinstance(answer, pyoxigraph.QueryBoolean):
             return Result("ASK", boolean=bool(answer))
         if isinstance(answer, pyoxigraph.QuerySolutions):
@@ -253,7 +257,10 @@ class EmbeddedEngine:
     def _solutions(self, text: str) -> pyoxigraph.QuerySolutions:
         import pyoxigraph
 
-        answer = self.store.query(text, **self.dataset())
+        try:
+            answer = self.store.query(text, **self.dataset())
+        except SyntaxError as exc:
+            raise _placed(exc, text) from exc
         if not isinstance(answer, pyoxigraph.QuerySolutions):
             raise QueryFailed("only a SELECT query's rows can be streamed")
         return answer
@@ -288,6 +295,13 @@ class EmbeddedEngine:
                 yield rows
                 rows = []
         yield rows
+
+
+def _placed(exc: BaseException, text: str) -> SyntaxError:
+    """The engine's syntax error in ``text``, its position counted in the query as the user
+    wrote it (without the line of prefixes hkit declared for it: :func:`unshifted`)."""
+    said = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return SyntaxError(unshifted(said, text))
 
 
 def _checked(text: str, checks: bool) -> str:
@@ -332,7 +346,12 @@ class RdflibEngine:
         self.graph = graph
 
     def _evaluate(self, text: str) -> Result:
-        answer = self.graph.query(text)
+        try:
+            answer = self.graph.query(text)
+        except Exception as exc:
+            if type(exc).__name__ == "ParseException":  # pyparsing's, which rdflib raises
+                raise _placed(exc, text) from exc
+            raise
         if answer.type == "ASK":
             return Result("ASK", boolean=bool(answer.askAnswer))
         if answer.type == "SELECT":

@@ -1,0 +1,122 @@
+"""hkit's own prefixes in a user's query: declared for it where it uses them without declaring
+them (:func:`with_prefixes`), a prefix nobody declares refused by name (:func:`check_prefixes`),
+and an engine's syntax error placed in the lines the user wrote (:func:`unshifted`).
+
+The declarations hkit adds go on one line of their own before the query, ended by the comment
+:data:`ADDED`, so that the query's own lines keep their numbers less one, and every position
+said to the user is counted in the query as they wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hkit.core.errors import QueryError
+from hkit.core.sparql import DECLARED, blank, remembered, verdict_remembered
+from hkit.core.vocab import PREFIXES
+
+#: The comment that ends the line of declarations :func:`with_prefixes` puts before a query.
+ADDED = "# declared by hkit"
+
+#: A use of one of hkit's prefixes (``hkit:``, ``id:``...): one pass over a text finds them all.
+_HKIT_PREFIX = re.compile(
+    r"(?<![\w?$.-])(" + "|".join(re.escape(p) for p in sorted(PREFIXES, key=len)[::-1]) + "):"
+)
+
+
+def with_prefixes(text: str) -> str:
+    """The query with PREFIX declarations for hkit's own prefixes (``id:``, ``hkit:``,
+    ``schema:``...) that it uses but does not declare, so that what hkit prints can be pasted
+    into a query. A prefix the query declares itself is left as it is. The declarations take
+    one line, before the query's first (see :func:`unshifted`).
+
+    >>> print(with_prefixes("SELECT ?x WHERE { ?x a hkit:Plan }"))
+    PREFIX hkit: <https://w3id.org/hkit/ontology#> # declared by hkit
+    SELECT ?x WHERE { ?x a hkit:Plan }
+    >>> with_prefixes("SELECT * WHERE { ?s ?p ?o }")
+    'SELECT * WHERE { ?s ?p ?o }'
+    """
+
+    missing = _missing_prefixes(text)
+    return f"{missing}{ADDED}\n{text}" if missing else text
+
+
+def _missing_prefixes_scan(text: str) -> str:
+    body = blank(text)
+    declared = {m.group(1) or "" for m in DECLARED.finditer(body)}
+    used = {m.group(1) for m in _HKIT_PREFIX.finditer(body)} - declared
+    return "".join(f"PREFIX {p}: <{PREFIXES[p]}> " for p in PREFIXES if p in used)
+
+
+_missing_prefixes = remembered(_missing_prefixes_scan)
+
+
+def added(text: str) -> int:
+    """How many characters of ``text`` :func:`with_prefixes` put before the query: its line of
+    declarations and the line's end, or 0."""
+    first, newline, _ = text.partition("\n")
+    if newline and first.startswith("PREFIX ") and first.endswith(ADDED):
+        return len(first) + 1
+    return 0
+
+
+_USED = re.compile(r"(?<![\w?$:./#-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:(?=[\w%\\]|\s|$)")
+
+
+@verdict_remembered
+def check_prefixes(text: str, where: str = "the query") -> None:
+    """Refuse a query that uses a prefix it does not declare, naming the prefix and where it is
+    in the query as written (the engine's own message is a list of what it expected instead).
+
+    >>> try:
+    ...     check_prefixes(with_prefixes("SELECT * WHERE { ?s hkit:name ?o ; zz:p ?o }"))
+    ... except QueryError as exc:
+    ...     print(exc.message)
+    the query uses the prefix 'zz:' (line 1, column 36) but does not declare it
+    """
+
+    body = blank(text)
+    declared = {m.group(1) or "" for m in DECLARED.finditer(body)}
+    start = added(text)
+    for match in _USED.finditer(body, start):
+        prefix = match.group(1) or ""
+        if prefix in declared or prefix == "_":
+            continue
+        line = body.count("\n", start, match.start()) + 1
+        column = match.start() - (body.rfind("\n", 0, match.start()) + 1) + 1
+
+        known = ", ".join(f"{p}:" for p in PREFIXES)
+        raise QueryError(
+            f"{where} uses the prefix '{prefix}:' (line {line}, column {column}) "
+            "but does not declare it",
+            hint=f"add PREFIX {prefix}: <...> (hkit declares these itself: {known})",
+        )
+
+
+#: A position in an engine's syntax error: Oxigraph's "error at LINE:COLUMN", rdflib's
+#: (pyparsing's) "(at char OFFSET), (line:LINE, col:COLUMN)".
+_POSITION = re.compile(r"(?<=error at )(\d+)(?=:\d+)|\(at char (\d+)\), \(line:(\d+)(?=, col:)")
+
+
+def unshifted(message: str, text: str) -> str:
+    """An engine's syntax error ``message`` about ``text``, its position counted in the query
+    as the user wrote it when :func:`with_prefixes` added a line before it.
+
+    >>> text = with_prefixes("SELECT * WHERE { ?s hkit:name ?o . ?s ?p }")
+    >>> unshifted("error at 2:42: expected one of LATERAL, SERVICE", text)
+    'error at 1:42: expected one of LATERAL, SERVICE'
+    """
+    before = added(text)
+    if not before:
+        return message
+
+    def back(found: re.Match[str]) -> str:
+        if found.group(1) is not None:
+            line = int(found.group(1))
+            return str(line - 1) if line > 1 else found.group(0)
+        offset, line = int(found.group(2)), int(found.group(3))
+        if line <= 1:
+            return found.group(0)
+        return f"(at char {offset - before}), (line:{line - 1}"
+
+    return _POSITION.sub(back, message)

@@ -1,0 +1,82 @@
+"""hkit's prefixes declared for a query that uses them undeclared, and the positions of its
+errors counted in the query as the user wrote it, on both engines that hkit runs in-process."""
+
+from __future__ import annotations
+
+import pyoxigraph
+import pytest
+import rdflib
+
+from hkit import QueryError
+from hkit.core.prefixes import added, check_prefixes, unshifted, with_prefixes
+from hkit.core.vocab import PREFIXES
+from hkit.store.engines import EmbeddedEngine, RdflibEngine
+
+ONE_LINE = "SELECT * WHERE { ?s rdfs:label ?o . ?s ?p }"
+TWO_LINES = "SELECT * WHERE {\n  ?s skos:prefLabel ?o . ?s ?p }"
+
+
+def test_the_declarations_take_one_line_before_the_query():
+    text = with_prefixes("SELECT ?x WHERE { ?x a hkit:Plan ; rdfs:label ?l }")
+    first, rest = text.split("\n", 1)
+    assert first == (
+        f"PREFIX hkit: <{PREFIXES['hkit']}> PREFIX rdfs: <{PREFIXES['rdfs']}> # declared by hkit"
+    )
+    assert rest == "SELECT ?x WHERE { ?x a hkit:Plan ; rdfs:label ?l }"
+    assert added(text) == len(first) + 1
+    # nothing to declare, nothing added; a query that declares a prefix keeps its own
+    assert with_prefixes(ONE_LINE.replace("rdfs:label", "<x:y>")) == ONE_LINE.replace(
+        "rdfs:label", "<x:y>"
+    )
+    own = "PREFIX rdfs: <http://example.org/> SELECT * WHERE { ?s rdfs:label ?o }"
+    assert with_prefixes(own) == own and added(own) == 0
+    # declared again, nothing more is added
+    assert with_prefixes(text) == text
+
+
+def test_a_line_a_user_wrote_is_not_taken_for_hkit_s():
+    for text in (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT * { ?s rdfs:label ?o }",
+        "# declared by hkit\nSELECT * { ?s ?p ?o }",
+        "PREFIX x: <http://x/> # declared by hkit",  # no line after it
+    ):
+        assert added(text) == 0
+        assert unshifted("error at 2:3: expected", text) == "error at 2:3: expected"
+
+
+def _said(run, text: str) -> str:
+    with pytest.raises(Exception) as caught:
+        run(text)
+    return str(caught.value).splitlines()[0]
+
+
+@pytest.mark.parametrize("how", ["embedded", "rdflib"])
+def test_a_syntax_error_is_placed_in_the_query_as_written(how):
+    """The oracle: the engine itself given the prefixes as its defaults (pyoxigraph's
+    ``prefixes``, rdflib's ``initNs``), which reads the query exactly as the user wrote it."""
+    if how == "embedded":
+        store = pyoxigraph.Store()
+        engine = EmbeddedEngine(store)
+        oracle = lambda text: store.query(text, prefixes=PREFIXES)  # noqa: E731
+    else:
+        graph = rdflib.Graph()
+        engine = RdflibEngine(graph)
+        oracle = lambda text: graph.query(text, initNs=PREFIXES)  # noqa: E731
+    for written, line in ((ONE_LINE, 1), (TWO_LINES, 2)):
+        placed = _said(engine._evaluate, with_prefixes(written))
+        assert placed == _said(oracle, written)
+        assert f"error at {line}:" in placed or f"(line:{line}," in placed, placed
+
+
+def test_an_undeclared_prefix_is_placed_in_the_query_as_written():
+    with pytest.raises(QueryError, match=r"'zz:' \(line 2, column 3\)"):
+        check_prefixes(with_prefixes("SELECT * WHERE { ?s rdfs:label ?o ;\n  zz:p ?o }"))
+
+
+def test_rdflib_s_character_offset_is_the_query_s_own():
+    text = with_prefixes(ONE_LINE)
+    message = "Expected SelectQuery, found '?'  (at char 120), (line:2, col:37)"
+    before = added(text)
+    assert unshifted(message, text) == (
+        f"Expected SelectQuery, found '?'  (at char {120 - before}), (line:1, col:37)"
+    )
