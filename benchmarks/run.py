@@ -377,6 +377,17 @@ VIRTUOSO_UP_TO = 10_000_000
 LIGHT_FROM = 5_000_000
 #: Answers above this many rows: their time beyond writing the rows is what the target counts.
 LARGE_ANSWER = 10_000
+
+#: Seconds after which an in-process run of a query (DIRECT, BEYOND_WRITING) is stopped, so
+#: that an engine that stalls never holds the benchmark up.
+DIRECT_LIMIT = 900
+
+
+def stopped_or_ms(seconds: float) -> str:
+    """A time as :func:`ms` writes it, or that the run was stopped at :data:`DIRECT_LIMIT`."""
+    return f"stopped after {DIRECT_LIMIT} s" if seconds == float("inf") else ms(seconds)
+
+
 #: The saved queries whose answers were large at a smaller size (taken as large where a single
 #: run at the largest sizes was stopped before its rows were counted).
 LARGE_ANSWERS: set[str] = set()
@@ -426,14 +437,20 @@ def scale(size: int, runs: int, lines: list[str], targets: list, growth: dict) -
         )
 
     def direct(name: str, program: str = DIRECT, *more: str) -> tuple[float, int]:
-        done = subprocess.run(
-            [sys.executable, "-c", program, str(ROOT), str(data), *more],
-            input=texts[name],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=env,
-        )
+        """Seconds and rows of ``program`` on query ``name`` in a process of its own; infinite
+        seconds (and no rows) when it outlasts DIRECT_LIMIT, where it is stopped."""
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", program, str(ROOT), str(data), *more],
+                input=texts[name],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
+                timeout=DIRECT_LIMIT,
+            )
+        except subprocess.TimeoutExpired:
+            return float("inf"), 0
         seconds, count = json.loads(done.stdout)
         return seconds, count
 
@@ -468,10 +485,10 @@ def scale(size: int, runs: int, lines: list[str], targets: list, growth: dict) -
             LARGE_ANSWERS.add(name)
             own, count = direct(name, BEYOND_WRITING)
             alone, alone_count = direct(name, BEYOND_WRITING, "asserted")
-            differ = "" if alone_count == count else f", {alone_count:,} rows there"
+            differ = "" if alone_count in (count, 0) else f", {alone_count:,} rows there"
             beyond.append(
-                f"`{name}` {ms(own)} ({count:,} rows; {ms(alone)} on the asserted triples "
-                f"alone{differ})"
+                f"`{name}` {stopped_or_ms(own)} ({count:,} rows; {stopped_or_ms(alone)} on the "
+                f"asserted triples alone{differ})"
             )
             growth[(f"`{name}`, beyond writing its rows, in-process (s)", size)] = own
             growth[(f"`{name}`, beyond writing its rows, asserted triples alone (s)", size)] = alone
@@ -488,7 +505,7 @@ def scale(size: int, runs: int, lines: list[str], targets: list, growth: dict) -
         shown = "> 60 s (stopped)" if seconds == float("inf") else ms(seconds)
         rows.append(
             f"| `{name}` | {f'{count:,}' if count or not light else '—'} | "
-            f"{ms(inner) if inner == inner else '—'} | {shown} | "
+            f"{stopped_or_ms(inner) if inner == inner else '—'} | {shown} | "
             f"{ms(theirs) if theirs is not None else '—'} | {peak:,.0f} MB |"
         )
     lines += [
