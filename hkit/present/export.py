@@ -82,17 +82,18 @@ def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Qu
     return quads
 
 
-def _key(quad: Any) -> tuple[str, int, str, str, int, str]:
-    """Sort by graph, then subjects (IRIs before blank nodes), predicate, object."""
+def _key(quad: Any) -> str:
+    """Sort by graph, then subjects (IRIs before blank nodes), predicate, object: one string
+    per quad, its parts in N-Triples (where a NUL is written ``\\u0000``) and joined by NULs, so
+    that it orders as the tuple of its parts would, in a third of the tuple's memory (a sort
+    holds every key at once: gigabytes at ten million quads)."""
     import pyoxigraph
 
+    blank = pyoxigraph.BlankNode
+    subject, obj = quad.subject, quad.object
     return (
-        str(quad.graph_name),
-        isinstance(quad.subject, pyoxigraph.BlankNode),
-        str(quad.subject),
-        str(quad.predicate),
-        isinstance(quad.object, pyoxigraph.BlankNode),
-        str(quad.object),
+        f"{quad.graph_name}\0{'1' if isinstance(subject, blank) else '0'}{subject}"
+        f"\0{quad.predicate}\0{'1' if isinstance(obj, blank) else '0'}{obj}"
     )
 
 
