@@ -314,7 +314,8 @@ def post(url: str, text: str, graph: str | None, timeout: float) -> float:
 def virtuoso_loaded(work: Path, data: list[str], env: dict[str, str]) -> Iterator[tuple]:
     """Virtuoso 7 started as the tests start it, loaded with ``hkit export`` of the graph (with
     ``data``) into VIRTUOSO_GRAPH and restarted as the tests restart it (Virtuoso 7.2 answers
-    some paths right only then): (its endpoint, the seconds the load took); stopped after."""
+    some paths right only then): (its endpoint, the seconds the load took, the export's seconds
+    and peak MB); stopped after."""
     sys.path.insert(0, str(ROOT / "tests"))
     from stores import Virtuoso
 
@@ -323,12 +324,14 @@ def virtuoso_loaded(work: Path, data: list[str], env: dict[str, str]) -> Iterato
     try:
         server.start()
         export = work / "export.nt"
-        subprocess.run([HKIT, *data, "export", "-o", str(export)], check=True, env=env)
+        exported = measure([HKIT, *data, "export", "-o", str(export)], env)
+        if exported[2] != 0:
+            raise RuntimeError(f"hkit export failed (exit {exported[2]})")
         started = time.perf_counter()
         server.load(export, VIRTUOSO_GRAPH)
         loaded = time.perf_counter() - started
         server.restart()
-        yield server.endpoint, loaded
+        yield server.endpoint, loaded, exported[:2]
     finally:
         if server.process is not None:
             server.stop()
@@ -354,7 +357,7 @@ def virtuoso_times(
     :func:`virtuoso_loaded`; each query run once first when there are several runs; infinite
     when one is not answered within ``limit`` seconds), with the load time; or why not."""
     try:
-        with virtuoso_loaded(work, data, env) as (endpoint, loaded):
+        with virtuoso_loaded(work, data, env) as (endpoint, loaded, (seconds, peak)):
             times = {}
             for name, text in texts.items():
                 try:
@@ -365,7 +368,10 @@ def virtuoso_times(
                     )
                 except OSError:  # not answered within the limit: stopped
                     times[name] = float("inf")
-        return times, f"loaded in {ms(loaded)}"
+        return times, (
+            f"loaded in {ms(loaded)}, from the N-Triples that `hkit export` wrote in "
+            f"{ms(seconds)} (peak {peak:,.0f} MB)"
+        )
     except BaseException as exc:
         return None, "not run: " + not_run(exc)
 
@@ -968,7 +974,7 @@ def serving(sizes: list[int], seconds: float, lines: list[str]) -> None:
             server.terminate()
             server.wait(timeout=60)
         try:
-            with virtuoso_loaded(work / "virtuoso", data, env) as (endpoint, _):
+            with virtuoso_loaded(work / "virtuoso", data, env) as (endpoint, *_):
                 results["Virtuoso 7"] = _race(endpoint, texts, seconds, VIRTUOSO_GRAPH)
         except BaseException as exc:
             results["Virtuoso 7"] = {"missing": not_run(exc)}
