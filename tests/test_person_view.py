@@ -122,6 +122,46 @@ def test_sources_are_citation_keys_with_a_legend(answers):
     assert shown.endswith("\n".join(table.legend) + "\n")
 
 
+def test_a_mark_is_explained_under_the_table_where_it_is_shown(answers):
+    """``if(variable, 'mark', 'what it means')``: the mark in the cells whose variable has a
+    value, and its meaning once in the legend, after the citations; not where no cell shows it."""
+    result = answers["agreements"]
+    table = person_table(result)
+    parties = [row[table.header.index("party")] for row in table.rows]
+    marked = [p for p in parties if p.endswith(" [editor]")]
+    editor = [row for row in result.rows if "partyReading" in row]
+    assert marked and len(marked) == len(editor)
+    (line,) = [entry for entry in table.legend if entry.startswith("[editor] ")]
+    assert line == table.legend[-1] and "not the words of the source" in line
+    for form in ("table", "md"):
+        assert line in render(result, form)
+    unmarked = _unbound(result, "partyReading")
+    assert not any(entry.startswith("[editor]") for entry in person_table(unmarked).legend)
+
+
+def _unbound(result, variable: str):
+    """``result`` with ``variable`` unbound in every row (a copy)."""
+    import copy
+
+    bare = copy.copy(result)
+    bare.rows = [{k: v for k, v in row.items() if k != variable} for row in result.rows]
+    return bare
+
+
+@pytest.mark.parametrize(
+    ("template", "arguments"),
+    [
+        ("{if(x, 'a, b', 'c, d')}", ("x", ("a, b",), ("c, d",))),
+        ("{if( x ,'[m]' , 'what it means' )}", ("x", ("[m]",), ("what it means",))),
+        ("{if(x, '')}", ("x", ("",))),
+    ],
+)
+def test_quoted_text_in_a_view_holds_commas(template, arguments):
+    from hkit.core.views import parse_template
+
+    assert parse_template(template, "here") == (("if", arguments),)
+
+
 def test_machine_formats_keep_every_column(answers):
     result = answers["funds-by-size"]
     header = render(result, "csv").splitlines()[0]
@@ -187,6 +227,9 @@ def test_a_result_shows_itself_in_a_notebook(answers):
         ('  - amount: "{valu}"', "view column 'amount' names ?valu, which the query does not"),
         ('  - amount: "{sum(value)}"', "no view function is called 'sum'"),
         ('  - amount: "{money(value)}"', "money(...) takes 2 to 3 arguments, not 1"),
+        ("  - amount: \"{if(value, 'a', 'b', 'c')}\"", "if(...) takes 2 to 3 arguments, not 4"),
+        ("  - amount: \"{if(value, 'a'b)}\"", "'b' in if(...) is not a variable or 'text'"),
+        ("  - amount: \"{if(value, 'a',)}\"", "'' in if(...) is not a variable or 'text'"),
         ('  - amount: "plain text"', "names no variable"),
         ('  - amount: "{value"', "is not closed or not opened"),
         ("  amount: x", "'view' must be a value or a list"),

@@ -16,8 +16,11 @@ hkit.present.view applies, are:
     a date or period as a person reads it: "by 2025-02-24" for ``../2025-02-24``;
 ``label(iri)``
     an IRI in its compact form (id:innohk), for a thing that has no label column;
-``if(variable, 'text')``
-    the text when the variable has a value.
+``if(variable, 'text'[, 'what it means'])``
+    the text when the variable has a value; with what it means, the text is a mark ("[editor]")
+    explained in the legend under the table, in the tables where it is shown.
+
+Quoted text holds any character but the quote itself, commas included.
 
 The machine formats (CSV, TSV, JSON, XML) keep every variable of the answer as it is; the view is
 for the table, Markdown and a notebook's display.
@@ -36,13 +39,16 @@ FUNCTIONS: dict[str, tuple[int, int]] = {
     "cite": (1, 8),
     "when": (1, 1),
     "label": (1, 1),
-    "if": (2, 2),
+    "if": (2, 3),
 }
 
 _PART = re.compile(r"\{([^{}]*)\}")
 _CALL = re.compile(r"\s*([a-z]+)\s*\((.*)\)\s*")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TEXT = re.compile(r"'([^']*)'")
+#: One argument of a call (quoted text, or anything up to a comma or a quote) and the comma
+#: after it, if any.
+_ARGUMENT = re.compile(r"\s*('[^']*'|[^,']*)\s*(,?)")
 
 #: A template's pieces: literal text (a str), or a part: (function or "", its arguments), each
 #: argument a variable's name or, for quoted text, a one-element tuple holding the text.
@@ -107,7 +113,7 @@ def _part(inside: str, where: str) -> tuple[str, tuple[str | tuple[str], ...]]:
             hint=f"the functions: {', '.join(FUNCTIONS)}",
         )
     args: list[str | tuple[str]] = []
-    for arg in (a.strip() for a in args_text.split(",")) if args_text.strip() else ():
+    for arg in _arguments(args_text, where, function):
         quoted = _TEXT.fullmatch(arg)
         if quoted is not None:
             args.append((quoted.group(1),))
@@ -120,6 +126,23 @@ def _part(inside: str, where: str) -> tuple[str, tuple[str | tuple[str], ...]]:
         count = str(fewest) if fewest == most else f"{fewest} to {most}"
         raise QueryError(f"{where}: {function}(...) takes {count} arguments, not {len(args)}")
     return (function, tuple(args))
+
+
+def _arguments(text: str, where: str, function: str) -> list[str]:
+    """A call's arguments, split at the commas outside quoted text."""
+    if not text.strip():
+        return []
+    found, at = [], 0
+    while True:
+        match = _ARGUMENT.match(text, at)
+        assert match is not None  # both groups can be empty: it always matches
+        found.append(match.group(1).strip())
+        at = match.end()
+        if not match.group(2):
+            break
+    if at != len(text):
+        raise QueryError(f"{where}: '{text[at:]}' in {function}(...) is not a variable or 'text'")
+    return found
 
 
 def parse_view(raw: object, variables: set[str], where: str) -> tuple[Column, ...]:

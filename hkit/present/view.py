@@ -84,8 +84,8 @@ def _restored(columns: tuple[Column, ...], legend: dict[str, str] | None) -> Per
 
 class PersonTable:
     """The cells a person reads: a heading and rows of text, which columns are numbers, the
-    legend of the citations (its lines, ``[1] ...``) and the file names they cite (``sources``:
-    key 1's first)."""
+    legend (its lines: the citations' ``[1] ...``, then each mark's, ``[editor] ...``) and the
+    file names the citations cite (``sources``: key 1's first)."""
 
     __slots__ = ("header", "legend", "numeric", "rows", "sources")
 
@@ -111,7 +111,8 @@ def person_table(result: Result) -> PersonTable | None:
         return None
     view = view.for_answer(result)
     keys: dict[str, int] = {}
-    rows = [[_cell(c, row, keys) for c in view.columns] for row in result.rows]
+    marks: dict[str, str] = {}  # a mark that if(...) shows -> what it means (its legend line)
+    rows = [[_cell(c, row, keys, marks) for c in view.columns] for row in result.rows]
     header = [c.name for c in view.columns]
     if rows:  # a column empty in every row says nothing to a person (the machine formats keep it)
         kept = [i for i in range(len(header)) if any(r[i] for r in rows)] or range(len(header))
@@ -125,6 +126,7 @@ def person_table(result: Result) -> PersonTable | None:
             view._legend = view.legend(list(keys))
         known = view._legend or {}
         legend = [f"[{n}] {known.get(source, source)}" for source, n in keys.items()]
+    legend += [f"{mark} {meaning}" for mark, meaning in marks.items()]
     return PersonTable(header, rows, numeric, legend, list(keys))
 
 
@@ -149,7 +151,7 @@ def _is_number(text: str) -> bool:
     return text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
 
 
-def _cell(column: Column, row: dict[str, Term], keys: dict[str, int]) -> str:
+def _cell(column: Column, row: dict[str, Term], keys: dict[str, int], marks: dict[str, str]) -> str:
     out = []
     filled = False
     for piece in column.pieces:
@@ -158,18 +160,24 @@ def _cell(column: Column, row: dict[str, Term], keys: dict[str, int]) -> str:
             continue
         function, args = piece
         values = [a[0] if isinstance(a, tuple) else row.get(a) for a in args]
-        text = _apply(function, values, keys)
+        text = _apply(function, values, keys, marks)
         filled = filled or bool(text)
         out.append(text)
     return " ".join("".join(out).split()) if filled else ""
 
 
-def _apply(function: str, values: list[Term | str | None], keys: dict[str, int]) -> str:
+def _apply(
+    function: str, values: list[Term | str | None], keys: dict[str, int], marks: dict[str, str]
+) -> str:
     terms = [v for v in values if isinstance(v, Term)]
     if function == "":
         return _plain(values[0])
     if function == "if":
-        return str(values[1]) if isinstance(values[0], Term) and values[0].value else ""
+        if not (isinstance(values[0], Term) and values[0].value):
+            return ""
+        if len(values) > 2:  # a mark, explained in the legend
+            marks.setdefault(str(values[1]).strip(), str(values[2]))
+        return str(values[1])
     if function == "cite":
         shown = []
         for source in _cited_files(terms):
