@@ -39,9 +39,15 @@ def test_a_line_a_user_wrote_is_not_taken_for_hkit_s():
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT * { ?s rdfs:label ?o }",
         "# declared by hkit\nSELECT * { ?s ?p ?o }",
         "PREFIX x: <http://x/> # declared by hkit",  # no line after it
+        # hkit's marker, but not the line hkit would put before the rest
+        "PREFIX ex: <http://e/> # declared by hkit\nSELECT * { ?s ex:p ?o }",
+        f"PREFIX hkit: <{PREFIXES['hkit']}> # declared by hkit\nSELECT * {{ ?s rdfs:label ?o }}",
     ):
         assert added(text) == 0
         assert unshifted("error at 2:3: expected", text) == "error at 2:3: expected"
+    # an undeclared prefix on a line of the user's that ends as hkit's does is still refused
+    with pytest.raises(QueryError, match=r"'zz:' \(line 1, column 16\)"):
+        check_prefixes("SELECT ?s { ?s zz:p ?o } # declared by hkit\nLIMIT 1")
 
 
 def _said(run, text: str) -> str:
@@ -71,12 +77,17 @@ def test_a_syntax_error_is_placed_in_the_query_as_written(how):
 def test_an_undeclared_prefix_is_placed_in_the_query_as_written():
     with pytest.raises(QueryError, match=r"'zz:' \(line 2, column 3\)"):
         check_prefixes(with_prefixes("SELECT * WHERE { ?s rdfs:label ?o ;\n  zz:p ?o }"))
+    with pytest.raises(QueryError, match=r"'zz:' \(line 1, column 36\)"):
+        check_prefixes(with_prefixes("SELECT * WHERE { ?s hkit:name ?o ; zz:p ?o }"))
+    # codepoint escapes before it count as written: 6 characters each, not 1
+    escaped = "SELECT * { ?s ?p '\\u0041\\u0042\\u0043' ; zz:p ?o }"
+    assert escaped.index("zz:") == 40
+    with pytest.raises(QueryError, match=r"'zz:' \(line 1, column 41\)"):
+        check_prefixes(with_prefixes(escaped))
 
 
-def test_rdflib_s_character_offset_is_the_query_s_own():
-    text = with_prefixes(ONE_LINE)
-    message = "Expected SelectQuery, found '?'  (at char 120), (line:2, col:37)"
-    before = added(text)
-    assert unshifted(message, text) == (
-        f"Expected SelectQuery, found '?'  (at char {120 - before}), (line:1, col:37)"
-    )
+def test_a_syntax_error_read_as_a_stream_is_placed_too():
+    """The rows of a SELECT read as they come (``hkit query --format tsv`` on large answers)."""
+    engine = EmbeddedEngine(pyoxigraph.Store())
+    with pytest.raises(SyntaxError, match="error at 1:44"):
+        engine._solutions(with_prefixes(ONE_LINE))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from hkit.core.errors import QueryError
-from hkit.core.sparql import DECLARED, blank, remembered, verdict_remembered
+from hkit.core.sparql import DECLARED, blank, remembered, verdict_remembered, written_position
 from hkit.core.vocab import PREFIXES
 
 #: The comment that ends the line of declarations :func:`with_prefixes` puts before a query.
@@ -53,10 +53,12 @@ _missing_prefixes = remembered(_missing_prefixes_scan)
 
 def added(text: str) -> int:
     """How many characters of ``text`` :func:`with_prefixes` put before the query: its line of
-    declarations and the line's end, or 0."""
-    first, newline, _ = text.partition("\n")
-    if newline and first.startswith("PREFIX ") and first.endswith(ADDED):
-        return len(first) + 1
+    declarations and the line's end (the very line it puts before the rest), or 0."""
+    first, newline, rest = text.partition("\n")
+    if newline and first.endswith(ADDED):
+        missing = _missing_prefixes(rest)
+        if missing and first == missing + ADDED:
+            return len(first) + 1
     return 0
 
 
@@ -66,14 +68,9 @@ _USED = re.compile(r"(?<![\w?$:./#-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:(?=[\w%\\]|\
 @verdict_remembered
 def check_prefixes(text: str, where: str = "the query") -> None:
     """Refuse a query that uses a prefix it does not declare, naming the prefix and where it is
-    in the query as written (the engine's own message is a list of what it expected instead).
-
-    >>> try:
-    ...     check_prefixes(with_prefixes("SELECT * WHERE { ?s hkit:name ?o ; zz:p ?o }"))
-    ... except QueryError as exc:
-    ...     print(exc.message)
-    the query uses the prefix 'zz:' (line 1, column 36) but does not declare it
-    """
+    in the query as written (the engine's own message is a list of what it expected instead):
+    its lines counted from the query's own first, its columns in the text with its escapes
+    (``\\u0041``) as written."""
 
     body = blank(text)
     declared = {m.group(1) or "" for m in DECLARED.finditer(body)}
@@ -82,8 +79,9 @@ def check_prefixes(text: str, where: str = "the query") -> None:
         prefix = match.group(1) or ""
         if prefix in declared or prefix == "_":
             continue
-        line = body.count("\n", start, match.start()) + 1
-        column = match.start() - (body.rfind("\n", 0, match.start()) + 1) + 1
+        at = written_position(text, match.start())
+        line = text.count("\n", start, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
 
         known = ", ".join(f"{p}:" for p in PREFIXES)
         raise QueryError(

@@ -68,6 +68,17 @@ def expand_escapes(text: str) -> str:
     return _CODEPOINT.sub(_character, text) if "\\" in text else text
 
 
+def written_position(text: str, at: int) -> int:
+    """Where position ``at`` of ``text`` with its escapes expanded (:func:`expand_escapes`) is
+    in ``text`` as written."""
+    shift = 0
+    for match in _CODEPOINT.finditer(text):
+        if match.start() - shift >= at:
+            break
+        shift += len(match.group(0)) - len(_character(match))
+    return at + shift
+
+
 def _character(match: re.Match[str]) -> str:
     """The character a codepoint escape names (its digits: the match's one group that took
     part), or the escape as it is when no string can hold that character."""
