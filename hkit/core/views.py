@@ -20,7 +20,7 @@ hkit.present.view applies, are:
     the text when the variable has a value; with what it means, the text is a mark ("[editor]")
     explained in the legend under the table, in the tables where it is shown.
 
-Quoted text holds any character but the quote itself, commas included.
+Quoted text holds any character but a quote or a brace, commas included.
 
 The machine formats (CSV, TSV, JSON, XML) keep every variable of the answer as it is; the view is
 for the table, Markdown and a notebook's display.
@@ -125,7 +125,18 @@ def _part(inside: str, where: str) -> tuple[str, tuple[str | tuple[str], ...]]:
     if not fewest <= len(args) <= most:
         count = str(fewest) if fewest == most else f"{fewest} to {most}"
         raise QueryError(f"{where}: {function}(...) takes {count} arguments, not {len(args)}")
+    if function == "if":
+        _check_if(args, where)
     return (function, tuple(args))
+
+
+def _check_if(args: list[str | tuple[str]], where: str) -> None:
+    """``if(variable, 'text'[, 'what it means'])``: a variable, then quoted text; a mark that
+    is explained must show something."""
+    if isinstance(args[0], tuple) or not all(isinstance(a, tuple) for a in args[1:]):
+        raise QueryError(f"{where}: if(...) takes a variable, then 'quoted text'")
+    if len(args) == 3 and not args[1][0].strip():
+        raise QueryError(f"{where}: if(...) explains a mark that shows nothing")
 
 
 def _arguments(text: str, where: str, function: str) -> list[str]:
