@@ -85,8 +85,8 @@ def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Qu
 def _key(quad: Any) -> str:
     """Sort by graph, then subjects (IRIs before blank nodes), predicate, object: one string
     per quad, its parts in N-Triples (where a NUL is written ``\\u0000``) and joined by NULs, so
-    that it orders as the tuple of its parts would, in a third of the tuple's memory (a sort
-    holds every key at once: gigabytes at ten million quads)."""
+    that it orders as the tuple of its parts would, in about half the tuple's memory for ASCII
+    text (a sort holds every key at once: gigabytes at ten million quads)."""
     import pyoxigraph
 
     blank = pyoxigraph.BlankNode
