@@ -325,8 +325,12 @@ def virtuoso_loaded(work: Path, data: list[str], env: dict[str, str]) -> Iterato
         server.start()
         export = work / "export.nt"
         exported = measure([HKIT, *data, "export", "-o", str(export)], env)
-        if exported[2] != 0:
-            raise RuntimeError(f"hkit export failed (exit {exported[2]})")
+        if exported[2] != 0:  # run again for its message, which the timed run did not keep
+            again = subprocess.run(
+                [HKIT, *data, "export", "-o", str(export)], capture_output=True, text=True, env=env
+            )
+            said = (again.stderr.strip().splitlines() or [""])[0]
+            raise RuntimeError(f"hkit export failed (exit {exported[2]}): {said}")
         started = time.perf_counter()
         server.load(export, VIRTUOSO_GRAPH)
         loaded = time.perf_counter() - started
@@ -442,9 +446,9 @@ def scale(size: int, runs: int, lines: list[str], targets: list, growth: dict) -
             limit=60 if light else 900,
         )
 
-    def direct(name: str, program: str = DIRECT, *more: str) -> tuple[float, int]:
+    def direct(name: str, program: str = DIRECT, *more: str) -> tuple[float, int | None]:
         """Seconds and rows of ``program`` on query ``name`` in a process of its own; infinite
-        seconds (and no rows) when it outlasts DIRECT_LIMIT, where it is stopped."""
+        seconds and None for the rows when it outlasts DIRECT_LIMIT, where it is stopped."""
         try:
             done = subprocess.run(
                 [sys.executable, "-c", program, str(ROOT), str(data), *more],
@@ -456,7 +460,7 @@ def scale(size: int, runs: int, lines: list[str], targets: list, growth: dict) -
                 timeout=DIRECT_LIMIT,
             )
         except subprocess.TimeoutExpired:
-            return float("inf"), 0
+            return float("inf"), None
         seconds, count = json.loads(done.stdout)
         return seconds, count
 
@@ -479,9 +483,13 @@ def scale(size: int, runs: int, lines: list[str], targets: list, growth: dict) -
             # in turn, in-process then whole process, so that a slow moment slows both
             inners, outers = [], []
             for _ in range(QUERY_RUNS):
-                one, count = direct(name)
-                seconds, run_peak = measure_ok(cmd, env)
+                one, counted = direct(name)
                 inners.append(one)
+                if counted is None:  # stopped: the whole process, with the same limit, would be
+                    outers.append(float("inf"))
+                    break
+                count = counted
+                seconds, run_peak = measure_ok(cmd, env)
                 outers.append(seconds)
                 peak = max(peak, run_peak)
             inner, seconds = statistics.median(inners), statistics.median(outers)
@@ -489,9 +497,10 @@ def scale(size: int, runs: int, lines: list[str], targets: list, growth: dict) -
         worst_peak = max(worst_peak, peak)
         if count > LARGE_ANSWER or (light and code != 0 and name in LARGE_ANSWERS):
             LARGE_ANSWERS.add(name)
-            own, count = direct(name, BEYOND_WRITING)
+            own, counted = direct(name, BEYOND_WRITING)
+            count = count if counted is None else counted
             alone, alone_count = direct(name, BEYOND_WRITING, "asserted")
-            differ = "" if alone_count in (count, 0) else f", {alone_count:,} rows there"
+            differ = "" if alone_count in (count, None) else f", {alone_count:,} rows there"
             beyond.append(
                 f"`{name}` {stopped_or_ms(own)} ({count:,} rows; {stopped_or_ms(alone)} on the "
                 f"asserted triples alone{differ})"
