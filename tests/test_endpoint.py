@@ -367,6 +367,37 @@ def test_endpoint_faults_are_one_line_and_exit_2(fake, reply, message, more):
     assert len(lines) <= 2
 
 
+@pytest.mark.parametrize(
+    ("said", "placed"),
+    [
+        # Oxigraph's server, Jena's Fuseki and RDF4J's (GraphDB's), Virtuoso's
+        ("error at 2:44: expected one of LATERAL", "error at 1:44: expected one of LATERAL"),
+        (
+            'Encountered " "}" "} "" at line 2, column 44.',
+            'Encountered " "}" "} "" at line 1, column 44.',
+        ),
+        ("SP030: SPARQL compiler, line 2: syntax error", "SP030: SPARQL compiler, line 1: syntax"),
+    ],
+)
+def test_an_endpoint_s_error_is_placed_in_the_query_as_written(fake, said, placed):
+    """The endpoint is sent the line of prefixes hkit declares for the query, before it: the
+    line it names in its message is given back in the query as the user wrote it."""
+    fake.reply = (400, "text/plain", said.encode())
+    result = invoke("sparql", "SELECT * WHERE { ?s rdfs:label ?o . ?s ?p }", "--endpoint", fake.url)
+    assert result.exit_code == 2
+    assert placed in result.output.splitlines()[0], result.output
+    sent = fake.requests[-1]["form"]["query"][0]
+    assert sent.split("\n")[0].endswith("# declared by hkit")  # what it was sent
+
+
+def test_virtuoso_s_error_is_placed_in_the_query_as_written(virtuoso):
+    one_line = invoke(
+        "sparql", "SELECT * WHERE { ?s rdfs:label ?o . ?s ?p }", "--endpoint", virtuoso.endpoint
+    )
+    assert one_line.exit_code == 2
+    assert "SPARQL compiler, line 1:" in one_line.output.splitlines()[0], one_line.output
+
+
 def test_no_answer_within_the_timeout(fake):
     fake.delay = 5
     started = time.monotonic()

@@ -91,30 +91,38 @@ def check_prefixes(text: str, where: str = "the query") -> None:
         )
 
 
-#: A position in an engine's syntax error: Oxigraph's "error at LINE:COLUMN", rdflib's
-#: (pyparsing's) "(at char OFFSET), (line:LINE, col:COLUMN)".
-_POSITION = re.compile(r"(?<=error at )(\d+)(?=:\d+)|\(at char (\d+)\), \(line:(\d+)(?=, col:)")
+#: A line number in an engine's syntax error: Oxigraph's "error at LINE:COLUMN", rdflib's
+#: (pyparsing's) "(line:LINE, col:COLUMN)", Virtuoso's "SPARQL compiler, line LINE:", and the
+#: "at line LINE, column COLUMN" of Jena's and RDF4J's (GraphDB's) parsers.
+_LINE = re.compile(
+    r"(?<=error at )\d+(?=:\d+)|(?<=\(line:)\d+(?=, col:)"
+    r"|(?<=SPARQL compiler, line )\d+(?=:)|(?<=at line )\d+(?=, column \d+)"
+)
+#: A character offset in one: rdflib's "(at char OFFSET)".
+_OFFSET = re.compile(r"(?<=\(at char )\d+(?=\))")
 
 
 def unshifted(message: str, text: str) -> str:
     """An engine's syntax error ``message`` about ``text``, its position counted in the query
-    as the user wrote it when :func:`with_prefixes` added a line before it.
+    as the user wrote it when :func:`with_prefixes` added a line before it (a position within
+    that line is left as it is).
 
     >>> text = with_prefixes("SELECT * WHERE { ?s hkit:name ?o . ?s ?p }")
     >>> unshifted("error at 2:42: expected one of LATERAL, SERVICE", text)
     'error at 1:42: expected one of LATERAL, SERVICE'
+    >>> unshifted("Virtuoso 37000 Error SP030: SPARQL compiler, line 2: syntax error", text)
+    'Virtuoso 37000 Error SP030: SPARQL compiler, line 1: syntax error'
     """
     before = added(text)
     if not before:
         return message
 
-    def back(found: re.Match[str]) -> str:
-        if found.group(1) is not None:
-            line = int(found.group(1))
-            return str(line - 1) if line > 1 else found.group(0)
-        offset, line = int(found.group(2)), int(found.group(3))
-        if line <= 1:
-            return found.group(0)
-        return f"(at char {offset - before}), (line:{line - 1}"
+    def line(found: re.Match[str]) -> str:
+        number = int(found.group(0))
+        return str(number - 1) if number > 1 else found.group(0)
 
-    return _POSITION.sub(back, message)
+    def offset(found: re.Match[str]) -> str:
+        number = int(found.group(0))
+        return str(number - before) if number >= before else found.group(0)
+
+    return _OFFSET.sub(offset, _LINE.sub(line, message))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hkit.core.answers import XSD_STRING, Result, Term
 from hkit.core.errors import EndpointError
+from hkit.core.prefixes import unshifted
 from hkit.core.vocab import expand
 from hkit.store.engines import _term, query_form
 from hkit.store.offline import _refuse_outreach
@@ -136,7 +137,9 @@ class EndpointEngine:
                 charset = response.headers.get_content_charset() or "utf-8"
                 body = _read_until(response, deadline, where)
         except urllib.error.HTTPError as exc:
-            raise _http_error(exc, where) from None
+            error = _http_error(exc, where)
+            # the position in the endpoint's message, counted in the query as the user wrote it
+            raise EndpointError(unshifted(error.message, text), hint=error.hint) from None
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, TimeoutError):
