@@ -15,6 +15,7 @@ import pytest
 from helpers import ROOT
 
 import hkit
+import hkit.api
 from hkit.cli.options import COMMANDS, choices_of
 from hkit.core import formats
 from hkit.core.answers import Result, Term
