@@ -26,8 +26,8 @@ from hkit.present.export import (
     ONTOLOGY_GRAPH,
     export_files,
     read_quads,
-    with_documents,
 )
+from hkit.store import attribution
 from hkit.store.attribution import EDITORIAL
 from hkit.store.files import ONTOLOGY, data_files
 
@@ -65,7 +65,8 @@ def source_statements(fmt: str, extra: tuple[Path, ...] = ()) -> list[str]:
     files = export_files(ROOT, extra)
     quads = read_quads(files)
     if get(fmt, EXPORT).dataset:
-        quads = with_documents(quads, [path for path, _ in files])
+        found = attribution.attribute([path for path, _ in files])
+        quads += found.quads if found is not None else []
         return sorted({str(q) for q in quads})
     return sorted({str(q.triple) for q in quads})
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from hkit.core import vocab
@@ -55,9 +55,13 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Quad]
     """Parse each (file, graph IRI) with pyoxigraph, relabelling blank nodes in reading order."""
+    return list(_read(files))
+
+
+def _read(files: Iterable[tuple[Path, str]]) -> Iterator[Any]:  # of pyoxigraph.Quad
+    """:func:`read_quads`'s quads, one at a time."""
     import pyoxigraph
 
-    quads = []
     counter = 0
     for path, graph in files:
         labels: dict[str, pyoxigraph.BlankNode] = {}
@@ -74,12 +78,9 @@ def read_quads(files: Iterable[tuple[Path, str]]) -> list:  # list[pyoxigraph.Qu
         target = pyoxigraph.NamedNode(graph)
         with parsing(path) as fmt:
             for quad in pyoxigraph.parse(path=str(path), format=fmt, base_iri=base_iri(path)):
-                quads.append(
-                    pyoxigraph.Quad(
-                        relabel(quad.subject), quad.predicate, relabel(quad.object), target
-                    )
+                yield pyoxigraph.Quad(
+                    relabel(quad.subject), quad.predicate, relabel(quad.object), target
                 )
-    return quads
 
 
 def _key(quad: Any) -> str:
@@ -104,34 +105,58 @@ def export_files(root: Path, extra: Iterable[Path] = ()) -> list[tuple[Path, str
     return [(files[0], ONTOLOGY_GRAPH), *((path, DATA_GRAPH) for path in files[1:])]
 
 
-def serialize(quads: list, fmt: str) -> bytes:
+def serialize(quads: Iterable, fmt: str) -> bytes:
     """The quads in the export format ``fmt`` (hkit.core.formats), deterministically: in
     pyoxigraph's format of its media type, the named graphs kept in a dataset format and merged
     in the others."""
-    import pyoxigraph
+    return serialize_keys({_key(q) for q in quads}, fmt)
+
+
+def serialize_keys(keys: set[str], fmt: str) -> bytes:
+    """The quads whose keys (:func:`_key`) are ``keys``, as :func:`serialize` writes them: only
+    the keys are held, sorted, and the quads are read back from them as they are written (a
+    quad object takes about twice its key's memory: gigabytes at ten million quads)."""
 
     spec = get(fmt, EXPORT)
-    if spec.dataset:
-        statements = sorted(set(quads), key=_key)
-    else:
-        triples = {q.triple for q in quads}
-        statements = sorted(
-            triples, key=lambda t: _key(pyoxigraph.Quad(t.subject, t.predicate, t.object))
-        )
-    if fmt == "rdfxml":
-        _check_xml(statements)
-    if fmt == "jsonld":
+    if not spec.dataset:  # the union: each triple once, whatever its graphs
+        keys = {"DEFAULT" + key[key.index("\0") :] for key in keys}
+    ordered = sorted(keys)
+    if fmt in ("rdfxml", "jsonld"):  # their checks and their document need every statement
+        statements = list(_from_keys(ordered, spec.dataset))
+        if fmt == "rdfxml":
+            _check_xml(statements)
+            return _written(statements, fmt, spec.media_type)
         return _jsonld(statements)
+    return _written(_from_keys(ordered, spec.dataset), fmt, spec.media_type)
+
+
+def _written(statements: Iterable, fmt: str, media_type: str) -> bytes:
+    import pyoxigraph
+
     prefixes = PREFIXES if fmt in ("turtle", "trig", "rdfxml") else None
     try:
         written = pyoxigraph.serialize(
-            statements,
-            format=pyoxigraph.RdfFormat.from_media_type(spec.media_type),
-            prefixes=prefixes,
+            statements, format=pyoxigraph.RdfFormat.from_media_type(media_type), prefixes=prefixes
         )
         return written if written is not None else b""
     except (ValueError, SyntaxError) as exc:
         raise InputError(f"the graph cannot be written as {fmt}: {exc}") from exc
+
+
+def _from_keys(keys: list[str], quads: bool = True, batch: int = 50_000) -> Iterator[Any]:
+    """The statements whose keys (:func:`_key`) are ``keys``, in their order: quads, or with
+    ``quads`` False triples; parsed back from N-Quads, a batch at a time (a key's parts are its
+    terms written in N-Triples)."""
+    import pyoxigraph
+
+    for start in range(0, len(keys), batch):
+        lines = []
+        for key in keys[start : start + batch]:
+            graph, subject, predicate, obj = key.split("\0")
+            named = "" if graph == "DEFAULT" else f" {graph}"
+            lines.append(f"{subject[1:]} {predicate} {obj[1:]}{named} .\n")
+        for quad in pyoxigraph.parse("".join(lines), format=pyoxigraph.RdfFormat.N_QUADS):
+            yield quad if quads else quad.triple
 
 
 def _jsonld(quads: list) -> bytes:
@@ -206,36 +231,43 @@ def _check_xml(triples: list) -> None:
             )
 
 
-def with_inferred(quads: list) -> list:  # list[pyoxigraph.Quad]
-    """``quads`` and what they entail (:mod:`hkit.store.closure`), the inferred triples in the
-    graph ``<https://w3id.org/hkit/inferred>``. The closure is computed on these very quads, so
-    its blank nodes are theirs and the output stays deterministic."""
+def with_inferred(keys: set[str]) -> None:
+    """Add to ``keys`` (:func:`_key`) what their quads entail (:mod:`hkit.store.closure`), the
+    inferred triples in the graph ``<https://w3id.org/hkit/inferred>``. The closure is computed
+    on these very quads, so its blank nodes are theirs and the output stays deterministic."""
     import pyoxigraph
 
     store = pyoxigraph.Store()
-    store.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in quads)
+    store.extend(
+        pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in _from_keys(sorted(keys))
+    )
     closure.materialise(store)
     graph = pyoxigraph.NamedNode(closure.INFERRED)
-    return [*quads, *store.quads_for_pattern(None, None, None, graph)]
+    keys.update(_key(q) for q in store.quads_for_pattern(None, None, None, graph))
 
 
-def with_documents(quads: list, files: Iterable[Path]) -> list:  # list[pyoxigraph.Quad]
-    """``quads`` and each source document's named graph of the data among ``files``, with the
-    editor's graph (:mod:`hkit.store.attribution`)."""
+def with_documents(keys: set[str], files: Iterable[Path]) -> None:
+    """Add to ``keys`` (:func:`_key`) each source document's named graph of the data among
+    ``files``, with the editor's graph (:mod:`hkit.store.attribution`)."""
     found = attribution.attribute(files)
-    return quads if found is None else [*quads, *found.quads]
+    if found is not None:
+        keys.update(_key(q) for q in found.quads)
 
 
 def export(root: Path, fmt: str, extra: Iterable[Path] = (), inferred: bool = False) -> bytes:
     """The ontology and the data (and ``extra`` files) in the export format ``fmt``, by its
     renderer in the format registry; with ``inferred``, what they entail as well. The dataset
     formats carry each source document's named graph besides; the others hold the union, which
-    those graphs add nothing to."""
+    those graphs add nothing to. Each statement is held as its key alone until it is written
+    (:func:`serialize_keys`); a renderer registered for another format is given the quads."""
     files = export_files(root, extra)
-    quads = read_quads(files)
+    keys = {_key(q) for q in _read(files)}
     if inferred:
-        quads = with_inferred(quads)
+        with_inferred(keys)
     spec = get(fmt, EXPORT)
     if spec.dataset:
-        quads = with_documents(quads, [path for path, _ in files])
-    return spec.load()(quads, fmt)
+        with_documents(keys, [path for path, _ in files])
+    render = spec.load()
+    if render is serialize:  # hkit's own writer, which reads the keys alone
+        return serialize_keys(keys, fmt)
+    return render(list(_from_keys(sorted(keys))), fmt)  # a registered one is given the quads
