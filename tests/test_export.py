@@ -41,6 +41,7 @@ RDFLIB_FORMATS = {
     "rdfxml": "xml",
 }
 TRICKY = Path(__file__).parent / "fixtures" / "export" / "tricky-literals.ttl"
+TRIPLE_TERMS = Path(__file__).parent / "fixtures" / "export" / "triple-terms.ttl"
 KG = hkit.open(root=ROOT)
 
 
@@ -224,6 +225,36 @@ def test_tricky_literals_survive_every_format(fmt):
     assert result.exit_code == 0, result.output
     assert oxigraph_statements(result.stdout_bytes, fmt) == source_statements(fmt, (TRICKY,))
     assert "3.141592653589793" in result.stdout_bytes.decode()
+
+
+@pytest.mark.parametrize("fmt", ["ntriples", "nquads", "turtle", "trig"])
+def test_triple_terms_survive_the_formats_that_carry_them(fmt):
+    """RDF 1.2 triple terms as objects, nested, with a blank node and a base direction inside:
+    read back unchanged, and in N-Triples in the order of the statements' tuple of terms."""
+    result = invoke("--data", str(TRIPLE_TERMS), "export", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert oxigraph_statements(result.stdout_bytes, fmt) == source_statements(fmt, (TRIPLE_TERMS,))
+    if fmt == "ntriples":  # the order, by the tuple of the terms (IRIs before blank nodes)
+        triples = {q.triple for q in read_quads(export_files(ROOT, (TRIPLE_TERMS,)))}
+        blank = pyoxigraph.BlankNode
+        ordered = sorted(
+            triples,
+            key=lambda t: (isinstance(t.subject, blank), str(t.subject), str(t.predicate),
+                           isinstance(t.object, blank), str(t.object)),
+        )  # fmt: skip
+        expected = pyoxigraph.serialize(ordered, format=pyoxigraph.RdfFormat.N_TRIPLES)
+        assert result.stdout_bytes == expected
+        assert b'<<( <http://example.org/b> <http://example.org/c> "x"@en--ltr )>>' in expected
+
+
+@pytest.mark.parametrize("fmt", ["rdfxml", "jsonld"])
+def test_a_triple_term_is_refused_where_the_format_cannot_carry_it(fmt):
+    result = invoke("--data", str(TRIPLE_TERMS), "export", "--format", fmt)
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        f"hkit: error: the graph cannot be written as {fmt}: it holds a triple term (RDF 1.2)"
+    )
+    assert "use --format ntriples" in result.output and "Traceback" not in result.output
 
 
 def test_rdfxml_refuses_what_xml_cannot_carry(tmp_path):

@@ -85,9 +85,11 @@ def _read(files: Iterable[tuple[Path, str]]) -> Iterator[Any]:  # of pyoxigraph.
 
 def _key(quad: Any) -> str:
     """Sort by graph, then subjects (IRIs before blank nodes), predicate, object: one string
-    per quad, its parts in N-Triples (where a NUL is written ``\\u0000``) and joined by NULs, so
-    that it orders as the tuple of its parts would, in about half the tuple's memory for ASCII
-    text (a sort holds every key at once: gigabytes at ten million quads)."""
+    per quad, its parts as pyoxigraph writes its terms (N-Triples, where a NUL is written
+    ``\\u0000``) joined by NULs, so that it orders as the tuple of its parts would, in about half
+    the tuple's memory for ASCII text (a sort holds every key at once: gigabytes at ten million
+    quads). An object that is a triple term is written without its ``<<( )>>``, so its key ends
+    in a part of its own that says so (after a NUL: the order is the same)."""
     import pyoxigraph
 
     blank = pyoxigraph.BlankNode
@@ -95,7 +97,12 @@ def _key(quad: Any) -> str:
     return (
         f"{quad.graph_name}\0{'1' if isinstance(subject, blank) else '0'}{subject}"
         f"\0{quad.predicate}\0{'1' if isinstance(obj, blank) else '0'}{obj}"
+        f"{_TRIPLE_TERM if isinstance(obj, pyoxigraph.Triple) else ''}"
     )
+
+
+#: The last part of the key of a quad whose object is a triple term.
+_TRIPLE_TERM = "\0T"
 
 
 def export_files(root: Path, extra: Iterable[Path] = ()) -> list[tuple[Path, str]]:
@@ -122,6 +129,11 @@ def serialize_keys(keys: set[str], fmt: str) -> bytes:
         keys = {"DEFAULT" + key[key.index("\0") :] for key in keys}
     ordered = sorted(keys)
     if fmt in ("rdfxml", "jsonld"):  # their checks and their document need every statement
+        if any(key.endswith(_TRIPLE_TERM) for key in ordered):
+            raise InputError(
+                f"the graph cannot be written as {fmt}: it holds a triple term (RDF 1.2)",
+                hint="use --format ntriples, nquads, turtle or trig",
+            )
         statements = list(_from_keys(ordered, spec.dataset))
         if fmt == "rdfxml":
             _check_xml(statements)
@@ -146,13 +158,15 @@ def _written(statements: Iterable, fmt: str, media_type: str) -> bytes:
 def _from_keys(keys: list[str], quads: bool = True, batch: int = 50_000) -> Iterator[Any]:
     """The statements whose keys (:func:`_key`) are ``keys``, in their order: quads, or with
     ``quads`` False triples; parsed back from N-Quads, a batch at a time (a key's parts are its
-    terms written in N-Triples)."""
+    terms as pyoxigraph writes them)."""
     import pyoxigraph
 
     for start in range(0, len(keys), batch):
         lines = []
         for key in keys[start : start + batch]:
-            graph, subject, predicate, obj = key.split("\0")
+            graph, subject, predicate, obj, *triple_term = key.split("\0")
+            if triple_term:
+                obj = f"0<<( {obj[1:]} )>>"
             named = "" if graph == "DEFAULT" else f" {graph}"
             lines.append(f"{subject[1:]} {predicate} {obj[1:]}{named} .\n")
         for quad in pyoxigraph.parse("".join(lines), format=pyoxigraph.RdfFormat.N_QUADS):
@@ -259,7 +273,8 @@ def export(root: Path, fmt: str, extra: Iterable[Path] = (), inferred: bool = Fa
     renderer in the format registry; with ``inferred``, what they entail as well. The dataset
     formats carry each source document's named graph besides; the others hold the union, which
     those graphs add nothing to. Each statement is held as its key alone until it is written
-    (:func:`serialize_keys`); a renderer registered for another format is given the quads."""
+    (:func:`serialize_keys`); a renderer registered for another format is given the quads,
+    sorted, each once."""
     files = export_files(root, extra)
     keys = {_key(q) for q in _read(files)}
     if inferred:
