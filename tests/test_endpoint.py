@@ -370,7 +370,7 @@ def test_endpoint_faults_are_one_line_and_exit_2(fake, reply, message, more):
 @pytest.mark.parametrize(
     ("said", "placed"),
     [
-        # Oxigraph's server, Jena's Fuseki and RDF4J's (GraphDB's), Virtuoso's
+        # Oxigraph's wording, RDF4J's (GraphDB's), Virtuoso's
         ("error at 2:44: expected one of LATERAL", "error at 1:44: expected one of LATERAL"),
         (
             'Encountered " "}" "} "" at line 2, column 44.',

@@ -91,3 +91,35 @@ def test_a_syntax_error_read_as_a_stream_is_placed_too():
     engine = EmbeddedEngine(pyoxigraph.Store())
     with pytest.raises(SyntaxError, match="error at 1:44"):
         engine._solutions(with_prefixes(ONE_LINE))
+
+
+@pytest.mark.parametrize(
+    ("said", "placed"),
+    [
+        (  # RDF4J's (GraphDB's) parser quotes the token, then says where it is
+            'Encountered " <STRING_LITERAL2> "\\"at line 3, column 4\\" "" at line 2, column 27.',
+            'Encountered " <STRING_LITERAL2> "\\"at line 3, column 4\\" "" at line 1, column 27.',
+        ),
+        (
+            "SP030: SPARQL compiler, line 2: syntax error at '\"error at 3:4\"' before '}'",
+            "SP030: SPARQL compiler, line 1: syntax error at '\"error at 3:4\"' before '}'",
+        ),
+        (
+            "error at 2:5: expected ']', found 'error at 3:4'",
+            "error at 1:5: expected ']', found 'error at 3:4'",
+        ),
+        ("a message with no position", "a message with no position"),
+    ],
+)
+def test_only_the_engine_s_own_words_are_renumbered(said, placed):
+    """Text of the query that an engine quotes in its message is the user's: left as it is."""
+    assert unshifted(said, with_prefixes(ONE_LINE)) == placed
+
+
+def test_rdflib_s_offset_and_line_are_the_query_s_own():
+    text = with_prefixes(ONE_LINE)
+    before = added(text)
+    said = f"Expected X, found 'at line 3, column 4.'  (at char {before + 36}), (line:2, col:37)"
+    assert unshifted(said, text) == (
+        "Expected X, found 'at line 3, column 4.'  (at char 36), (line:1, col:37)"
+    )

@@ -91,15 +91,18 @@ def check_prefixes(text: str, where: str = "the query") -> None:
         )
 
 
-#: A line number in an engine's syntax error: Oxigraph's "error at LINE:COLUMN", rdflib's
-#: (pyparsing's) "(line:LINE, col:COLUMN)", Virtuoso's "SPARQL compiler, line LINE:", and the
-#: "at line LINE, column COLUMN" of Jena's and RDF4J's (GraphDB's) parsers.
-_LINE = re.compile(
-    r"(?<=error at )\d+(?=:\d+)|(?<=\(line:)\d+(?=, col:)"
-    r"|(?<=SPARQL compiler, line )\d+(?=:)|(?<=at line )\d+(?=, column \d+)"
+#: Where an engine's syntax error names a line, each wording where its own words are rather
+#: than in the query's text it may quote, tried in this order and the first found taken:
+#: Virtuoso's "SPARQL compiler, line LINE:" (before the tokens it quotes); rdflib's
+#: (pyparsing's) "(at char OFFSET), (line:LINE, col:COLUMN)" and RDF4J's (GraphDB's) "at line
+#: LINE, column COLUMN." at the end of the message (after the token quoted); Oxigraph's first
+#: "error at LINE:COLUMN".
+_WORDINGS = (
+    re.compile(r"(?<=SPARQL compiler, line )(\d+)(?=:)"),
+    re.compile(r"(?<=\(at char )(\d+)\), \(line:(\d+)(?=, col:\d+\)\s*$)"),
+    re.compile(r"(?<=at line )(\d+)(?=, column \d+\.?\s*$)"),
+    re.compile(r"(?<=error at )(\d+)(?=:\d+)"),
 )
-#: A character offset in one: rdflib's "(at char OFFSET)".
-_OFFSET = re.compile(r"(?<=\(at char )\d+(?=\))")
 
 
 def unshifted(message: str, text: str) -> str:
@@ -117,12 +120,16 @@ def unshifted(message: str, text: str) -> str:
     if not before:
         return message
 
-    def line(found: re.Match[str]) -> str:
-        number = int(found.group(0))
-        return str(number - 1) if number > 1 else found.group(0)
+    def back(found: re.Match[str]) -> str:
+        if found.lastindex == 2:  # rdflib's: the offset, then the line
+            offset, line = int(found.group(1)), int(found.group(2))
+            if offset < before:  # within hkit's line
+                return found.group(0)
+            return f"{offset - before}), (line:{line - 1}"
+        line = int(found.group(1))
+        return str(line - 1) if line > 1 else found.group(0)
 
-    def offset(found: re.Match[str]) -> str:
-        number = int(found.group(0))
-        return str(number - before) if number >= before else found.group(0)
-
-    return _OFFSET.sub(offset, _LINE.sub(line, message))
+    for wording in _WORDINGS:
+        if wording.search(message):
+            return wording.sub(back, message, count=1)
+    return message
