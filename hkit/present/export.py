@@ -143,16 +143,24 @@ def serialize_keys(keys: set[str], fmt: str) -> bytes:
 
 
 def _written(statements: Iterable, fmt: str, media_type: str) -> bytes:
+    """The statements written by pyoxigraph into a buffer of this process as it goes, so that
+    the output is held once (written whole, pyoxigraph would hold it as well as its copy)."""
+    import io
+
     import pyoxigraph
 
     prefixes = PREFIXES if fmt in ("turtle", "trig", "rdfxml") else None
+    out = io.BytesIO()
     try:
-        written = pyoxigraph.serialize(
-            statements, format=pyoxigraph.RdfFormat.from_media_type(media_type), prefixes=prefixes
+        pyoxigraph.serialize(
+            statements,
+            out,
+            format=pyoxigraph.RdfFormat.from_media_type(media_type),
+            prefixes=prefixes,
         )
-        return written if written is not None else b""
     except (ValueError, SyntaxError) as exc:
         raise InputError(f"the graph cannot be written as {fmt}: {exc}") from exc
+    return out.getvalue()
 
 
 def _from_keys(keys: list[str], quads: bool = True, batch: int = 50_000) -> Iterator[Any]:
