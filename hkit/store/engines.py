@@ -114,10 +114,7 @@ class EmbeddedEngine:
         # orders them as the engine would (order_rows): pyoxigraph 0.5.13 reads both sort keys'
         # text back from the store at every comparison, half the time of a large answer.
         order = final_order(text) if order_here else None
-        try:
-            answer = self.store.query(order[0] if order else text, base_iri=base, **self.dataset())
-        except SyntaxError as exc:
-            raise _placed(exc, text) from exc
+        answer = self._query(order[0] if order else text, base_iri=base)
         if isinstance(answer, pyoxigraph.QueryBoolean):
             return Result("ASK", boolean=bool(answer))
         if isinstance(answer, pyoxigraph.QuerySolutions):
@@ -254,13 +251,18 @@ class EmbeddedEngine:
 
         return list(variables), rows()
 
+    def _query(self, text: str, **options: Any) -> Any:
+        """The store's answer to ``text`` over this engine's dataset; a syntax error placed in
+        the query as the user wrote it (:func:`_placed`)."""
+        try:
+            return self.store.query(text, **options, **self.dataset())
+        except SyntaxError as exc:
+            raise _placed(exc, text) from exc
+
     def _solutions(self, text: str) -> pyoxigraph.QuerySolutions:
         import pyoxigraph
 
-        try:
-            answer = self.store.query(text, **self.dataset())
-        except SyntaxError as exc:
-            raise _placed(exc, text) from exc
+        answer = self._query(text)
         if not isinstance(answer, pyoxigraph.QuerySolutions):
             raise QueryFailed("only a SELECT query's rows can be streamed")
         return answer
