@@ -260,9 +260,7 @@ def with_inferred(keys: set[str]) -> None:
     import pyoxigraph
 
     store = pyoxigraph.Store()
-    store.extend(
-        pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in _from_keys(sorted(keys))
-    )
+    store.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in _from_keys([*keys]))
     closure.materialise(store)
     graph = pyoxigraph.NamedNode(closure.INFERRED)
     keys.update(_key(q) for q in store.quads_for_pattern(None, None, None, graph))
