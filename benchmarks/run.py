@@ -42,12 +42,15 @@ LOOKUP = ["query", "people-and-posts", "-p", f"organisation={ORG}"]
 
 
 def measure(
-    cmd: list[str], env: dict[str, str] | None = None, output: Any = subprocess.DEVNULL
+    cmd: list[str],
+    env: dict[str, str] | None = None,
+    output: Any = subprocess.DEVNULL,
+    errors: Any = subprocess.DEVNULL,
 ) -> tuple[float, float, int]:
-    """One whole-process run, its output written to ``output`` (a file, or nowhere): (seconds,
-    peak resident memory in MB, exit code)."""
+    """One whole-process run, its output written to ``output`` and its errors to ``errors`` (a
+    file, or nowhere): (seconds, peak resident memory in MB, exit code)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=output, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+    proc = subprocess.Popen(cmd, stdout=output, stderr=errors, env=env, cwd=ROOT)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -324,13 +327,12 @@ def virtuoso_loaded(work: Path, data: list[str], env: dict[str, str]) -> Iterato
     try:
         server.start()
         export = work / "export.nt"
-        exported = measure([HKIT, *data, "export", "-o", str(export)], env)
-        if exported[2] != 0:  # run again for its message, which the timed run did not keep
-            again = subprocess.run(
-                [HKIT, *data, "export", "-o", str(export)], capture_output=True, text=True, env=env
-            )
-            said = (again.stderr.strip().splitlines() or [""])[0]
-            raise RuntimeError(f"hkit export failed (exit {exported[2]}): {said}")
+        with tempfile.TemporaryFile() as errors:
+            exported = measure([HKIT, *data, "export", "-o", str(export)], env, errors=errors)
+            if exported[2] != 0:
+                errors.seek(0)
+                said = (errors.read().decode(errors="replace").strip().splitlines() or [""])[0]
+                raise RuntimeError(f"hkit export failed (exit {exported[2]}): {said}")
         started = time.perf_counter()
         server.load(export, VIRTUOSO_GRAPH)
         loaded = time.perf_counter() - started
