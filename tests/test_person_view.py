@@ -139,6 +139,29 @@ def test_a_mark_is_explained_under_the_table_where_it_is_shown(answers):
     assert not any(entry.startswith("[editor]") for entry in person_table(unmarked).legend)
 
 
+def test_a_legend_line_wraps_under_its_meaning_when_the_mark_holds_spaces(answers):
+    """A mark of several words (``[by editor]``): the legend's wrapped lines start under the
+    meaning, past the whole mark, as the citations' lines start past their key."""
+    import copy
+
+    from hkit.core.views import parse_view
+    from hkit.present.results import to_table
+    from hkit.present.view import with_view
+
+    meaning = "words the editors wrote to make the role of the party readable, " * 3
+    raw = [{"party": [f"{{party}}{{if(partyReading, ' [by editor]', '{meaning}')}}"]}]
+    result = with_view(
+        copy.copy(answers["agreements"]),
+        parse_view(raw, set(answers["agreements"].variables), "here"),
+    )
+    (key,) = [k for k in person_table(result).legend_keys if not k[1:-1].isdigit()]
+    assert key == "[by editor]"
+    lines = to_table(result, width=60).split("\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith("[by editor] words"))
+    assert lines[first + 1].startswith(" " * len("[by editor] ") + "party")
+    assert all(len(line) <= 60 for line in lines[first : first + 4])
+
+
 def _unbound(result, variable: str):
     """``result`` with ``variable`` unbound in every row (a copy)."""
     import copy

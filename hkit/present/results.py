@@ -220,8 +220,7 @@ def to_table(result: Result, width: int | None = None) -> str:
     out = layout.table(header, rows, numeric, width, footer)
     if shown is not None and shown.legend:
         out.append("")
-        for entry in shown.legend:
-            key = entry.split(" ", 1)[0]
+        for entry, key in zip(shown.legend, shown.legend_keys, strict=True):
             out += [entry] if width is None else _legend_lines(entry, len(key) + 1, width)
     return "\n".join(out) + "\n"
 

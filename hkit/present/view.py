@@ -84,10 +84,11 @@ def _restored(columns: tuple[Column, ...], legend: dict[str, str] | None) -> Per
 
 class PersonTable:
     """The cells a person reads: a heading and rows of text, which columns are numbers, the
-    legend (its lines: the citations' ``[1] ...``, then each mark's, ``[editor] ...``) and the
-    file names the citations cite (``sources``: key 1's first)."""
+    legend (its lines: the citations' ``[1] ...``, then each mark's, ``[editor] ...``), the key
+    each legend line begins with (``legend_keys``: ``[1]``, ``[editor]``; a mark may hold spaces)
+    and the file names the citations cite (``sources``: key 1's first)."""
 
-    __slots__ = ("header", "legend", "numeric", "rows", "sources")
+    __slots__ = ("header", "legend", "legend_keys", "numeric", "rows", "sources")
 
     def __init__(
         self,
@@ -96,12 +97,16 @@ class PersonTable:
         numeric: list[bool],
         legend: list[str],
         sources: list[str] | None = None,
+        legend_keys: list[str] | None = None,
     ) -> None:
         self.header = header
         self.rows = rows
         self.numeric = numeric
         self.legend = legend
         self.sources = sources if sources is not None else []
+        self.legend_keys = (
+            legend_keys if legend_keys is not None else [e.split(" ", 1)[0] for e in legend]
+        )
 
 
 def person_table(result: Result) -> PersonTable | None:
@@ -127,7 +132,8 @@ def person_table(result: Result) -> PersonTable | None:
         known = view._legend or {}
         legend = [f"[{n}] {known.get(source, source)}" for source, n in keys.items()]
     legend += [f"{mark} {meaning}" for mark, meaning in marks.items()]
-    return PersonTable(header, rows, numeric, legend, list(keys))
+    legend_keys = [f"[{n}]" for n in keys.values()] + list(marks)
+    return PersonTable(header, rows, numeric, legend, list(keys), legend_keys)
 
 
 def cited(column: Column, row: dict[str, Term]) -> list[str]:
