@@ -362,3 +362,25 @@ def test_a_store_file_edited_in_place_is_rebuilt(big, tmp_path, capsys):
     assert "changed since the store was built" in capsys.readouterr().err
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert int(next(iter(store.query(count)))["n"].value) > 2000
+
+
+def test_a_store_read_by_pyoxigraph_read_only_is_kept_and_read_write_is_rebuilt(
+    big, tmp_path, capsys
+):
+    """The README's advice for looking inside a store: ``Store.read_only`` leaves its files as
+    they were; ``Store(path)`` writes to them even when nothing is added, and hkit notices."""
+    files = graph_files(ROOT, [big])
+    open_store(files)
+    capsys.readouterr()
+    (built,) = stores(tmp_path)
+    looked = pyoxigraph.Store.read_only(str(built))
+    assert len(looked) > 2000
+    del looked
+    open_store(files)
+    assert capsys.readouterr().err == ""
+    opened = pyoxigraph.Store(str(built))
+    assert len(opened) > 2000
+    del opened
+    store = open_store(files)
+    assert "changed since the store was built" in capsys.readouterr().err
+    assert len(store) > 2000
