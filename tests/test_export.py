@@ -247,6 +247,27 @@ def test_triple_terms_survive_the_formats_that_carry_them(fmt):
         assert b'<<( <http://example.org/b> <http://example.org/c> "x"@en--ltr )>>' in expected
 
 
+@pytest.mark.parametrize("inferred", [False, True])
+def test_the_line_formats_come_a_batch_at_a_time_with_the_same_bytes(monkeypatch, inferred):
+    """N-Triples and N-Quads are written a batch of statements at a time (the whole output is
+    never held): in many pieces, the same bytes as written whole, triple terms included; the
+    other formats come in one piece."""
+    import hkit.present.export as export
+
+    kg = hkit.open(root=ROOT, data=[TRIPLE_TERMS])
+    carry = ("ntriples", "nquads", "turtle", "trig")  # the formats that carry triple terms
+    whole = {fmt: kg.export(fmt, inferred=inferred) for fmt in carry}
+    monkeypatch.setattr(export, "BATCH", 97)
+    for fmt, expected in whole.items():
+        pieces = list(kg.export_chunks(fmt, inferred=inferred))
+        assert b"".join(pieces) == expected, fmt
+        if fmt in ("ntriples", "nquads"):
+            assert len(pieces) == -(-expected.count(b"\n") // 97) > 10, fmt
+            assert all(piece.endswith(b" .\n") for piece in pieces)
+        else:
+            assert len(pieces) == 1, fmt
+
+
 @pytest.mark.parametrize("fmt", ["rdfxml", "jsonld"])
 def test_a_triple_term_is_refused_where_the_format_cannot_carry_it(fmt):
     result = invoke("--data", str(TRIPLE_TERMS), "export", "--format", fmt)
@@ -255,6 +276,14 @@ def test_a_triple_term_is_refused_where_the_format_cannot_carry_it(fmt):
         f"hkit: error: the graph cannot be written as {fmt}: it holds a triple term (RDF 1.2)"
     )
     assert "use --format ntriples" in result.output and "Traceback" not in result.output
+
+
+def test_a_refused_export_leaves_no_file(tmp_path):
+    """The refusal comes as the output is written: the file is not made, nor left half-made."""
+    out = tmp_path / "hkit.rdf"
+    result = invoke("--data", str(TRIPLE_TERMS), "export", "--format", "rdfxml", "-o", str(out))
+    assert result.exit_code == 2 and "it holds a triple term" in result.output
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_rdfxml_refuses_what_xml_cannot_carry(tmp_path):

@@ -566,6 +566,16 @@ class KnowledgeGraph:
 
         return export(self.root, format, self.data, inferred=inferred)
 
+    def export_chunks(self, format: str = "turtle", *, inferred: bool = False) -> Iterator[bytes]:
+        """:meth:`export`'s bytes in pieces, to write as they come (``b"".join`` of them is
+        :meth:`export`): N-Triples and N-Quads a batch of statements at a time, so that the
+        whole output is never held in memory; the other formats in one piece. The files are
+        read, and any error in them raised, before the first piece."""
+
+        from hkit.present.export import export_chunks
+
+        return export_chunks(self.root, format, self.data, inferred=inferred)
+
 
 def _quiet(step: str) -> None:
     """A progress callback that says nothing."""

@@ -354,7 +354,7 @@ def export(
     """``hkit export``: the ontology and the data for another store (and what they entail)."""
 
     fmt = output_format(fmt, output, EXPORT)
-    write_output(state.graph(asserted=True).export(fmt, inferred=inferred), output)
+    write_chunks(state.graph(asserted=True).export_chunks(fmt, inferred=inferred), output)
     return 0
 
 

@@ -123,11 +123,23 @@ def serialize_keys(keys: set[str], fmt: str) -> bytes:
     """The quads whose keys (:func:`_key`) are ``keys``, as :func:`serialize` writes them: only
     the keys are held, sorted, and the quads are read back from them as they are written (a
     quad object takes about twice its key's memory: gigabytes at ten million quads)."""
+    return b"".join(_chunks(keys, fmt))
 
+
+#: The formats whose statements are written one to a line, with nothing before or after them:
+#: written a batch of statements at a time, they give the same bytes as written whole.
+_LINE_FORMATS = ("ntriples", "nquads")
+
+
+def _chunks(keys: set[str], fmt: str) -> Iterator[bytes]:
+    """:func:`serialize_keys`'s bytes in pieces: N-Triples and N-Quads a batch of statements at a
+    time, so that the whole output is never held; the other formats whole. Once sorted, the keys
+    are held only as a list (the set is let go, where nothing else holds it)."""
     spec = get(fmt, EXPORT)
     if not spec.dataset:  # the union: each triple once, whatever its graphs
         keys = {"DEFAULT" + key[key.index("\0") :] for key in keys}
     ordered = sorted(keys)
+    del keys
     if fmt in ("rdfxml", "jsonld"):  # their checks and their document need every statement
         if any(key.endswith(_TRIPLE_TERM) for key in ordered):
             raise InputError(
@@ -137,9 +149,14 @@ def serialize_keys(keys: set[str], fmt: str) -> bytes:
         statements = list(_from_keys(ordered, spec.dataset))
         if fmt == "rdfxml":
             _check_xml(statements)
-            return _written(statements, fmt, spec.media_type)
-        return _jsonld(statements)
-    return _written(_from_keys(ordered, spec.dataset), fmt, spec.media_type)
+            yield _written(statements, fmt, spec.media_type)
+        else:
+            yield _jsonld(statements)
+    elif fmt in _LINE_FORMATS:
+        for batch in _batches(ordered, spec.dataset):
+            yield _written(batch, fmt, spec.media_type)
+    else:
+        yield _written(_from_keys(ordered, spec.dataset), fmt, spec.media_type)
 
 
 def _written(statements: Iterable, fmt: str, media_type: str) -> bytes:
@@ -163,22 +180,35 @@ def _written(statements: Iterable, fmt: str, media_type: str) -> bytes:
     return out.getvalue()
 
 
-def _from_keys(keys: list[str], quads: bool = True, batch: int = 50_000) -> Iterator[Any]:
+def _from_keys(keys: list[str], quads: bool = True) -> Iterator[Any]:
     """The statements whose keys (:func:`_key`) are ``keys``, in their order: quads, or with
-    ``quads`` False triples; parsed back from N-Quads, a batch at a time (a key's parts are its
-    terms as pyoxigraph writes them)."""
+    ``quads`` False triples (:func:`_batches`, one after another)."""
+    for batch in _batches(keys, quads):
+        yield from batch
+
+
+#: How many statements are parsed back from their keys at a time (and written at a time, in
+#: N-Triples and N-Quads).
+BATCH = 50_000
+
+
+def _batches(keys: list[str], quads: bool = True) -> Iterator[Iterator[Any]]:
+    """The statements whose keys (:func:`_key`) are ``keys``, in their order, in batches of up to
+    :data:`BATCH`: quads, or with ``quads`` False triples; parsed back from N-Quads (a key's
+    parts are its terms as pyoxigraph writes them). Each batch is an iterator, not a list: a
+    list of 50,000 quads made writing a million triples half as slow again."""
     import pyoxigraph
 
-    for start in range(0, len(keys), batch):
+    for start in range(0, len(keys), BATCH):
         lines = []
-        for key in keys[start : start + batch]:
+        for key in keys[start : start + BATCH]:
             graph, subject, predicate, obj, *triple_term = key.split("\0")
             if triple_term:
                 obj = f"0<<( {obj[1:]} )>>"
             named = "" if graph == "DEFAULT" else f" {graph}"
             lines.append(f"{subject[1:]} {predicate} {obj[1:]}{named} .\n")
-        for quad in pyoxigraph.parse("".join(lines), format=pyoxigraph.RdfFormat.N_QUADS):
-            yield quad if quads else quad.triple
+        parsed = pyoxigraph.parse("".join(lines), format=pyoxigraph.RdfFormat.N_QUADS)
+        yield (quad if quads else quad.triple for quad in parsed)
 
 
 def _jsonld(quads: list) -> bytes:
@@ -281,6 +311,15 @@ def export(root: Path, fmt: str, extra: Iterable[Path] = (), inferred: bool = Fa
     those graphs add nothing to. Each statement is held as its key alone until it is written
     (:func:`serialize_keys`); a renderer registered for another format is given the quads,
     sorted, each once."""
+    return b"".join(export_chunks(root, fmt, extra, inferred))
+
+
+def export_chunks(
+    root: Path, fmt: str, extra: Iterable[Path] = (), inferred: bool = False
+) -> Iterator[bytes]:
+    """:func:`export`'s bytes in pieces, for writing as they come: the files are read (and any
+    error in them raised) before the first piece; N-Triples and N-Quads then come a batch of
+    statements at a time, so that the whole output is never held, the other formats whole."""
     files = export_files(root, extra)
     keys = {_key(q) for q in _read(files)}
     if inferred:
@@ -290,5 +329,5 @@ def export(root: Path, fmt: str, extra: Iterable[Path] = (), inferred: bool = Fa
         with_documents(keys, [path for path, _ in files])
     render = spec.load()
     if render is serialize:  # hkit's own writer, which reads the keys alone
-        return serialize_keys(keys, fmt)
-    return render(list(_from_keys(sorted(keys))), fmt)  # a registered one is given the quads
+        return _chunks(keys, fmt)  # which now holds the only reference to them
+    return iter([render(list(_from_keys(sorted(keys))), fmt)])  # a registered one: the quads
