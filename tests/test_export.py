@@ -256,6 +256,7 @@ def test_the_line_formats_come_a_batch_at_a_time_with_the_same_bytes(monkeypatch
 
     kg = hkit.open(root=ROOT, data=[TRIPLE_TERMS])
     carry = ("ntriples", "nquads", "turtle", "trig")  # the formats that carry triple terms
+    monkeypatch.setattr(export, "BATCH", 10**9)  # written whole
     whole = {fmt: kg.export(fmt, inferred=inferred) for fmt in carry}
     monkeypatch.setattr(export, "BATCH", 97)
     for fmt, expected in whole.items():
@@ -278,12 +279,17 @@ def test_a_triple_term_is_refused_where_the_format_cannot_carry_it(fmt):
     assert "use --format ntriples" in result.output and "Traceback" not in result.output
 
 
-def test_a_refused_export_leaves_no_file(tmp_path):
-    """The refusal comes as the output is written: the file is not made, nor left half-made."""
+def test_a_refused_export_leaves_no_file_and_writes_nothing(tmp_path):
+    """The refusal comes before any output is written: no file, no temporary file, nothing on
+    standard output, and the library raises it when the pieces are asked for."""
     out = tmp_path / "hkit.rdf"
     result = invoke("--data", str(TRIPLE_TERMS), "export", "--format", "rdfxml", "-o", str(out))
     assert result.exit_code == 2 and "it holds a triple term" in result.output
     assert list(tmp_path.iterdir()) == []
+    result = invoke("--data", str(TRIPLE_TERMS), "export", "--format", "jsonld")
+    assert result.exit_code == 2 and result.stdout_bytes == b""
+    with pytest.raises(hkit.HkitError, match="it holds a triple term"):
+        hkit.open(root=ROOT, data=[TRIPLE_TERMS]).export_chunks("rdfxml")
 
 
 def test_rdfxml_refuses_what_xml_cannot_carry(tmp_path):

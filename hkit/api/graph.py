@@ -569,8 +569,9 @@ class KnowledgeGraph:
     def export_chunks(self, format: str = "turtle", *, inferred: bool = False) -> Iterator[bytes]:
         """:meth:`export`'s bytes in pieces, to write as they come (``b"".join`` of them is
         :meth:`export`): N-Triples and N-Quads a batch of statements at a time, so that the
-        whole output is never held in memory; the other formats in one piece. The files are
-        read, and any error in them raised, before the first piece."""
+        output's bytes are never held whole in memory; the other formats in one piece. The
+        files are read, and any error in them or refusal of the format raised, before this
+        returns."""
 
         from hkit.present.export import export_chunks
 

@@ -133,13 +133,16 @@ _LINE_FORMATS = ("ntriples", "nquads")
 
 def _chunks(keys: set[str], fmt: str) -> Iterator[bytes]:
     """:func:`serialize_keys`'s bytes in pieces: N-Triples and N-Quads a batch of statements at a
-    time, so that the whole output is never held; the other formats whole. Once sorted, the keys
-    are held only as a list (the set is let go, where nothing else holds it)."""
+    time, so that the whole output is never held, as they are asked for; the other formats whole,
+    written (and any refusal raised) before this returns. Once sorted, the keys are held only as
+    a list (the set is let go, where nothing else holds it)."""
     spec = get(fmt, EXPORT)
     if not spec.dataset:  # the union: each triple once, whatever its graphs
         keys = {"DEFAULT" + key[key.index("\0") :] for key in keys}
     ordered = sorted(keys)
     del keys
+    if fmt in _LINE_FORMATS:
+        return (_written(batch, fmt, spec.media_type) for batch in _batches(ordered, spec.dataset))
     if fmt in ("rdfxml", "jsonld"):  # their checks and their document need every statement
         if any(key.endswith(_TRIPLE_TERM) for key in ordered):
             raise InputError(
@@ -149,14 +152,9 @@ def _chunks(keys: set[str], fmt: str) -> Iterator[bytes]:
         statements = list(_from_keys(ordered, spec.dataset))
         if fmt == "rdfxml":
             _check_xml(statements)
-            yield _written(statements, fmt, spec.media_type)
-        else:
-            yield _jsonld(statements)
-    elif fmt in _LINE_FORMATS:
-        for batch in _batches(ordered, spec.dataset):
-            yield _written(batch, fmt, spec.media_type)
-    else:
-        yield _written(_from_keys(ordered, spec.dataset), fmt, spec.media_type)
+            return iter([_written(statements, fmt, spec.media_type)])
+        return iter([_jsonld(statements)])
+    return iter([_written(_from_keys(ordered, spec.dataset), fmt, spec.media_type)])
 
 
 def _written(statements: Iterable, fmt: str, media_type: str) -> bytes:
@@ -317,9 +315,11 @@ def export(root: Path, fmt: str, extra: Iterable[Path] = (), inferred: bool = Fa
 def export_chunks(
     root: Path, fmt: str, extra: Iterable[Path] = (), inferred: bool = False
 ) -> Iterator[bytes]:
-    """:func:`export`'s bytes in pieces, for writing as they come: the files are read (and any
-    error in them raised) before the first piece; N-Triples and N-Quads then come a batch of
-    statements at a time, so that the whole output is never held, the other formats whole."""
+    """:func:`export`'s bytes in pieces, for writing as they come: the files are read, and any
+    error in them or refusal of the format raised, before this returns. N-Triples and N-Quads
+    then come a batch of statements at a time, so that the output's bytes are never held whole
+    (the sorted statements are, as keys); the other formats come whole. Only an error of
+    pyoxigraph's writer could then stop the pieces partway."""
     files = export_files(root, extra)
     keys = {_key(q) for q in _read(files)}
     if inferred:
@@ -329,5 +329,5 @@ def export_chunks(
         with_documents(keys, [path for path, _ in files])
     render = spec.load()
     if render is serialize:  # hkit's own writer, which reads the keys alone
-        return _chunks(keys, fmt)  # which now holds the only reference to them
+        return _chunks(keys, fmt)  # whose pieces hold the sorted keys alone
     return iter([render(list(_from_keys(sorted(keys))), fmt)])  # a registered one: the quads
