@@ -133,9 +133,9 @@ _LINE_FORMATS = ("ntriples", "nquads")
 
 def _chunks(keys: set[str], fmt: str) -> Iterator[bytes]:
     """:func:`serialize_keys`'s bytes in pieces: N-Triples and N-Quads a batch of statements at a
-    time, so that the whole output is never held, as they are asked for; the other formats whole,
-    written (and any refusal raised) before this returns. Once sorted, the keys are held only as
-    a list (the set is let go, where nothing else holds it)."""
+    time, written as they are asked for, so that their bytes are never held whole; the other
+    formats whole, written (and any refusal raised) before this returns. Once sorted, the keys
+    are held only as a list (the set is let go, where nothing else holds it)."""
     spec = get(fmt, EXPORT)
     if not spec.dataset:  # the union: each triple once, whatever its graphs
         keys = {"DEFAULT" + key[key.index("\0") :] for key in keys}
