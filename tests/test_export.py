@@ -385,3 +385,34 @@ def test_the_command_line_exports_the_closure_when_asked(tmp_path):
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == KG.export("trig", inferred=True)
     assert f"<{INFERRED}>".encode() in out.read_bytes()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_set_of_statements_is_let_go_before_the_output_is_written(monkeypatch, fmt):
+    """Once sorted, the statements are held as a list alone: the set they were gathered in (as
+    large again) is gone before pyoxigraph writes, in every format."""
+    import weakref
+
+    import hkit.present.export as export
+
+    gathered, alive = [], []
+    keys, written, jsonld = export._keys, export._written, export._jsonld
+
+    def gather(*args):
+        found = keys(*args)
+        gathered.append(weakref.ref(found))
+        return found
+
+    def write(*args):
+        alive.append(gathered[-1]() is not None)
+        return written(*args)
+
+    def write_jsonld(*args):
+        alive.append(gathered[-1]() is not None)
+        return jsonld(*args)
+
+    monkeypatch.setattr(export, "_keys", gather)
+    monkeypatch.setattr(export, "_written", write)
+    monkeypatch.setattr(export, "_jsonld", write_jsonld)
+    assert b"".join(export.export_chunks(ROOT, fmt))
+    assert alive and not any(alive)

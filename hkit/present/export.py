@@ -320,14 +320,20 @@ def export_chunks(
     then come a batch of statements at a time, so that the output's bytes are never held whole
     (the sorted statements are, as keys); the other formats come whole. Only an error of
     pyoxigraph's writer could then stop the pieces partway."""
+    if get(fmt, EXPORT).load() is serialize:  # hkit's own writer, which reads the keys alone
+        # the set is made in the call, so that _chunks holds the only reference to it and can
+        # let it go once sorted (a local here would keep it while a whole format is written)
+        return _chunks(_keys(root, fmt, extra, inferred), fmt)
+    render = get(fmt, EXPORT).load()  # a renderer registered for another format: the quads
+    return iter([render(list(_from_keys(sorted(_keys(root, fmt, extra, inferred)))), fmt)])
+
+
+def _keys(root: Path, fmt: str, extra: Iterable[Path], inferred: bool) -> set[str]:
+    """The keys (:func:`_key`) of every statement that :func:`export` writes in ``fmt``."""
     files = export_files(root, extra)
     keys = {_key(q) for q in _read(files)}
     if inferred:
         with_inferred(keys)
-    spec = get(fmt, EXPORT)
-    if spec.dataset:
+    if get(fmt, EXPORT).dataset:
         with_documents(keys, [path for path, _ in files])
-    render = spec.load()
-    if render is serialize:  # hkit's own writer, which reads the keys alone
-        return _chunks(keys, fmt)  # whose pieces hold the sorted keys alone
-    return iter([render(list(_from_keys(sorted(keys))), fmt)])  # a registered one: the quads
+    return keys
