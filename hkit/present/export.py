@@ -116,14 +116,7 @@ def serialize(quads: Iterable, fmt: str) -> bytes:
     """The quads in the export format ``fmt`` (hkit.core.formats), deterministically: in
     pyoxigraph's format of its media type, the named graphs kept in a dataset format and merged
     in the others."""
-    return serialize_keys({_key(q) for q in quads}, fmt)
-
-
-def serialize_keys(keys: set[str], fmt: str) -> bytes:
-    """The quads whose keys (:func:`_key`) are ``keys``, as :func:`serialize` writes them: only
-    the keys are held, sorted, and the quads are read back from them as they are written (a
-    quad object takes about twice its key's memory: gigabytes at ten million quads)."""
-    return b"".join(_chunks(keys, fmt))
+    return b"".join(_chunks({_key(q) for q in quads}, fmt))
 
 
 #: The formats whose statements are written one to a line, with nothing before or after them:
@@ -132,10 +125,13 @@ _LINE_FORMATS = ("ntriples", "nquads")
 
 
 def _chunks(keys: set[str], fmt: str) -> Iterator[bytes]:
-    """:func:`serialize_keys`'s bytes in pieces: N-Triples and N-Quads a batch of statements at a
-    time, written as they are asked for, so that their bytes are never held whole; the other
-    formats whole, written (and any refusal raised) before this returns. Once sorted, the keys
-    are held only as a list (the set is let go, where nothing else holds it)."""
+    """The quads whose keys (:func:`_key`) are ``keys``, as :func:`serialize` writes them, in
+    pieces: only the keys are held, sorted, and the quads are read back from them as they are
+    written (a quad object takes about twice its key's memory: gigabytes at ten million quads).
+    N-Triples and N-Quads come a batch of statements at a time, written as they are asked for,
+    so that their bytes are never held whole; the other formats whole, written (and any refusal
+    raised) before this returns. Once sorted, the keys are held only as a list (the set is let
+    go, where nothing else holds it)."""
     spec = get(fmt, EXPORT)
     if not spec.dataset:  # the union: each triple once, whatever its graphs
         keys = {"DEFAULT" + key[key.index("\0") :] for key in keys}
@@ -307,7 +303,7 @@ def export(root: Path, fmt: str, extra: Iterable[Path] = (), inferred: bool = Fa
     renderer in the format registry; with ``inferred``, what they entail as well. The dataset
     formats carry each source document's named graph besides; the others hold the union, which
     those graphs add nothing to. Each statement is held as its key alone until it is written
-    (:func:`serialize_keys`); a renderer registered for another format is given the quads,
+    (:func:`_chunks`); a renderer registered for another format is given the quads,
     sorted, each once."""
     return b"".join(export_chunks(root, fmt, extra, inferred))
 
@@ -320,11 +316,12 @@ def export_chunks(
     then come a batch of statements at a time, so that the output's bytes are never held whole
     (the sorted statements are, as keys); the other formats come whole. Only an error of
     pyoxigraph's writer could then stop the pieces partway."""
-    if get(fmt, EXPORT).load() is serialize:  # hkit's own writer, which reads the keys alone
+    render = get(fmt, EXPORT).load()
+    if render is serialize:  # hkit's own writer, which reads the keys alone
         # the set is made in the call, so that _chunks holds the only reference to it and can
         # let it go once sorted (a local here would keep it while a whole format is written)
         return _chunks(_keys(root, fmt, extra, inferred), fmt)
-    render = get(fmt, EXPORT).load()  # a renderer registered for another format: the quads
+    # a renderer registered for another format is given the quads
     return iter([render(list(_from_keys(sorted(_keys(root, fmt, extra, inferred)))), fmt)])
 
 
