@@ -96,17 +96,15 @@ class PersonTable:
         rows: list[list[str]],
         numeric: list[bool],
         legend: list[str],
+        legend_keys: list[str],
         sources: list[str] | None = None,
-        legend_keys: list[str] | None = None,
     ) -> None:
         self.header = header
         self.rows = rows
         self.numeric = numeric
         self.legend = legend
+        self.legend_keys = legend_keys
         self.sources = sources if sources is not None else []
-        self.legend_keys = (
-            legend_keys if legend_keys is not None else [e.split(" ", 1)[0] for e in legend]
-        )
 
 
 def person_table(result: Result) -> PersonTable | None:
@@ -133,7 +131,7 @@ def person_table(result: Result) -> PersonTable | None:
         legend = [f"[{n}] {known.get(source, source)}" for source, n in keys.items()]
     legend += [f"{mark} {meaning}" for mark, meaning in marks.items()]
     legend_keys = [f"[{n}]" for n in keys.values()] + list(marks)
-    return PersonTable(header, rows, numeric, legend, list(keys), legend_keys)
+    return PersonTable(header, rows, numeric, legend, legend_keys, list(keys))
 
 
 def cited(column: Column, row: dict[str, Term]) -> list[str]:
